@@ -1,0 +1,1311 @@
+//! The configuration file: a strict TOML walk that collects every problem with its line.
+//!
+//! Parsing is done in two stages (as ripgrep does): the TOML document is read into a table
+//! that keeps byte spans, then each key is checked and turned into a typed value. Every
+//! problem found on the way is recorded with its line, column and key path, so that one run
+//! of `dynward check` lists them all. Unknown keys are errors: a typo must never silently
+//! leave a default in place.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::Url;
+use toml::de::{DeTable, DeValue};
+
+use crate::addr::Prefix;
+use crate::duration;
+use crate::provider::{Dialect, FamilyMode, Provider};
+use crate::secret::Secret;
+
+/// Where the config is read from when neither `--config` nor `DYNWARD_CONFIG` says.
+pub const DEFAULT_PATH: &str = "/etc/dynward/dynward.toml";
+/// Where the state lives when neither the config nor `$STATE_DIRECTORY` says.
+pub const DEFAULT_STATE_DIR: &str = "/var/lib/dynward";
+
+/// The default User-Agent; providers require one that names product, version and a contact.
+pub fn default_user_agent() -> String {
+    format!(
+        "dynward/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// `state_dir` as written, if written.
+    pub state_dir: Option<PathBuf>,
+    /// The policies, in file order.
+    pub policies: Vec<Policy>,
+    /// Non-fatal findings (e.g. a password file readable by others).
+    pub warnings: Vec<String>,
+}
+
+/// Where a policy gets its address from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The global addresses of this interface.
+    Interface(String),
+    /// The interface of the default route, followed as it changes.
+    DefaultRoute,
+    /// A check-IP web service.
+    Web(Url),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Interface(i) => write!(f, "interface {i}"),
+            Source::DefaultRoute => f.write_str("interface auto (default route)"),
+            Source::Web(u) => write!(f, "web {u}"),
+        }
+    }
+}
+
+/// Where updates are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A dyndns2 update URL (`server` or a `provider` preset); the query is built by dynward.
+    Server(Url),
+    /// A Comware-style URL template with `<h>`, `<a>`, `<username>`, `<password>`.
+    Template(String),
+}
+
+/// One account at one provider, its hosts and its address source.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Unique name, shown in logs and status.
+    pub name: String,
+    /// Set when chosen with `provider = "..."`.
+    pub provider: Option<Provider>,
+    /// Update endpoint.
+    pub endpoint: Endpoint,
+    /// Provider quirks (preset, or generic dyndns2 with `ipv6_mode`).
+    pub dialect: Dialect,
+    /// Account user name.
+    pub username: String,
+    /// Account password or update key.
+    pub password: Secret,
+    /// Where the password came from, for `check` (never the value).
+    pub password_origin: String,
+    /// Host names to update.
+    pub hosts: Vec<String>,
+    /// Address source.
+    pub source: Source,
+    /// Publish IPv4.
+    pub ipv4: bool,
+    /// Publish IPv6.
+    pub ipv6: bool,
+    /// Publish private, CGNAT, link-local and ULA addresses too.
+    pub allow_private: bool,
+    /// Permit `http://` with credentials.
+    pub allow_insecure_http: bool,
+    /// User-Agent header.
+    pub user_agent: String,
+    /// Extra trusted root certificate(s) in PEM.
+    pub ca_file: Option<PathBuf>,
+    /// Total time allowed for one request.
+    pub timeout: Duration,
+    /// Time allowed to connect.
+    pub connect_timeout: Duration,
+    /// Preferred IPv4 prefix when several addresses qualify.
+    pub ipv4_prefix: Option<Prefix>,
+    /// Preferred IPv6 prefix when several addresses qualify.
+    pub ipv6_prefix: Option<Prefix>,
+    /// How long an address must stay unchanged before it is published (daemon).
+    pub stable_for: Duration,
+    /// Minimum gap between two updates of the same host.
+    pub min_interval: Duration,
+    /// Forced same-address refresh period.
+    pub max_interval: Duration,
+    /// How often a web source is re-checked (daemon).
+    pub check_interval: Duration,
+}
+
+/// One problem in the config file, with its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line; 0 when the problem is about the whole file.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Key path such as `policy[0].server` (empty for syntax errors).
+    pub key: String,
+    /// What is wrong and, where possible, how to fix it.
+    pub message: String,
+}
+
+/// Why a config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be read at all.
+    #[error("{path}: cannot read the config file: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file was read and has problems.
+    #[error("{}", format_problems(path, problems))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem, in line order.
+        problems: Vec<Problem>,
+    },
+}
+
+fn format_problems(path: &Path, problems: &[Problem]) -> String {
+    let mut out = format!(
+        "{}: {} problem{} in the config:",
+        path.display(),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        out.push_str(&format!("\n  {}:{}:{}: ", path.display(), p.line, p.column));
+        if !p.key.is_empty() {
+            out.push_str(&format!("{}: ", p.key));
+        }
+        out.push_str(&p.message);
+    }
+    out
+}
+
+/// What the loader may look up outside the file: environment variables and the systemd
+/// credentials directory. Injected so tests do not touch the process environment.
+pub struct Env<'a> {
+    /// Environment variable lookup.
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Env<'_> {
+    /// The real process environment.
+    pub fn process() -> Env<'static> {
+        Env {
+            var: &|k| std::env::var(k).ok(),
+        }
+    }
+}
+
+/// Reads and validates the config file at `path`.
+pub fn load(path: &Path, env: &Env<'_>) -> Result<Config, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_str(&text, path, env)
+}
+
+/// Validates config text; `path` is used for messages and to resolve relative paths.
+pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error> {
+    let mut w = Walker {
+        src: text,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+        base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
+            let span = e.span().unwrap_or(0..0);
+            let first = e.message().lines().next().unwrap_or("syntax error");
+            w.problem_at(span.start, "", format!("TOML syntax: {first}"));
+        }
+        return Err(w.into_error(path));
+    }
+    let doc = doc.into_inner();
+    let mut state_dir = None;
+    let mut policies = Vec::new();
+    for (k, v) in doc.iter() {
+        let key = k.get_ref().as_ref();
+        match key {
+            "state_dir" => {
+                if let Some(s) = w.string(v, "state_dir") {
+                    state_dir = Some(PathBuf::from(s));
+                }
+            }
+            "policy" => match v.get_ref() {
+                DeValue::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let at = format!("policy[{i}]");
+                        match item.get_ref() {
+                            DeValue::Table(t) => {
+                                if let Some(p) = w.policy(t, item.span().start, &at, env) {
+                                    policies.push(p);
+                                }
+                            }
+                            _ => w.problem_at(
+                                item.span().start,
+                                &at,
+                                "must be a table; write [[policy]] sections".into(),
+                            ),
+                        }
+                    }
+                }
+                _ => w.problem_at(
+                    v.span().start,
+                    "policy",
+                    "must be an array of tables; write each policy as a [[policy]] section".into(),
+                ),
+            },
+            other => w.problem_at(
+                k.span().start,
+                other,
+                "unknown key; top-level keys are state_dir and [[policy]]".into(),
+            ),
+        }
+    }
+    if !doc.contains_key("policy") && w.problems.is_empty() {
+        w.problem_at(
+            0,
+            "policy",
+            "no [[policy]] section; add at least one policy".into(),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, p) in policies.iter().enumerate() {
+        if !seen.insert(p.name.clone()) {
+            w.problems.push(Problem {
+                line: 0,
+                column: 0,
+                key: format!("policy[{i}].name"),
+                message: format!("duplicate policy name \"{}\"; names must be unique", p.name),
+            });
+        }
+    }
+    // Duplicate names carry no span of their own: find the second occurrence's line.
+    for pr in w.problems.iter_mut().filter(|p| p.line == 0 && p.key.ends_with(".name")) {
+        if let Some(name) = pr.message.split('"').nth(1) {
+            let needle = format!("\"{name}\"");
+            if let Some(off) = text.match_indices(&needle).nth(1).map(|(o, _)| o) {
+                let (l, c) = line_col(text, off);
+                pr.line = l;
+                pr.column = c;
+            }
+        }
+    }
+    if !w.problems.is_empty() {
+        return Err(w.into_error(path));
+    }
+    Ok(Config {
+        path: path.to_path_buf(),
+        state_dir,
+        policies,
+        warnings: w.warnings,
+    })
+}
+
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    (line, col)
+}
+
+type Item<'i> = toml::Spanned<DeValue<'i>>;
+
+struct Walker<'s> {
+    src: &'s str,
+    problems: Vec<Problem>,
+    warnings: Vec<String>,
+    base: PathBuf,
+}
+
+/// Every key a policy may have; anything else is reported as unknown.
+const POLICY_KEYS: &[&str] = &[
+    "name",
+    "server",
+    "url",
+    "provider",
+    "username",
+    "password",
+    "password_file",
+    "password_env",
+    "hosts",
+    "interface",
+    "web",
+    "ipv4",
+    "ipv6",
+    "allow_private",
+    "allow_insecure_http",
+    "user_agent",
+    "ca_file",
+    "timeout",
+    "connect_timeout",
+    "ipv6_mode",
+    "ipv4_prefix",
+    "ipv6_prefix",
+    "stable_for",
+    "min_interval",
+    "max_interval",
+    "check_interval",
+];
+
+impl Walker<'_> {
+    fn problem_at(&mut self, offset: usize, key: &str, message: String) {
+        let (line, column) = line_col(self.src, offset);
+        self.problems.push(Problem {
+            line,
+            column,
+            key: key.to_string(),
+            message,
+        });
+    }
+
+    fn into_error(mut self, path: &Path) -> Error {
+        self.problems.sort_by_key(|p| (p.line, p.column));
+        Error::Invalid {
+            path: path.to_path_buf(),
+            problems: self.problems,
+        }
+    }
+
+    fn string(&mut self, v: &Item<'_>, key: &str) -> Option<String> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                self.problem_at(
+                    v.span().start,
+                    key,
+                    format!("must be a string, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, v: &Item<'_>, key: &str) -> Option<bool> {
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                self.problem_at(
+                    v.span().start,
+                    key,
+                    format!("must be true or false, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, v: &Item<'_>, key: &str) -> Option<Duration> {
+        if let DeValue::Integer(_) = v.get_ref() {
+            self.problem_at(
+                v.span().start,
+                key,
+                "durations are strings with a unit, e.g. \"30s\", \"10m\", \"25d\"".into(),
+            );
+            return None;
+        }
+        let s = self.string(v, key)?;
+        match duration::parse(&s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.problem_at(v.span().start, key, e);
+                None
+            }
+        }
+    }
+
+    fn policy(
+        &mut self,
+        t: &DeTable<'_>,
+        table_at: usize,
+        at: &str,
+        env: &Env<'_>,
+    ) -> Option<Policy> {
+        let before = self.problems.len();
+        let key = |k: &str| format!("{at}.{k}");
+        let get = |k: &str| t.get(k);
+
+        for (k, _) in t.iter() {
+            let name = k.get_ref().as_ref();
+            if !POLICY_KEYS.contains(&name) {
+                let hint = closest(name, POLICY_KEYS)
+                    .map(|c| format!("; did you mean \"{c}\"?"))
+                    .unwrap_or_default();
+                self.problem_at(k.span().start, &key(name), format!("unknown key{hint}"));
+            }
+        }
+
+        let name = match get("name") {
+            Some(v) => self.string(v, &key("name")).and_then(|n| {
+                let ok = !n.is_empty()
+                    && n.len() <= 64
+                    && n
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                if !ok {
+                    self.problem_at(
+                        v.span().start,
+                        &key("name"),
+                        "must be 1-64 characters of letters, digits, '-', '_' or '.' (it names a credential file)".into(),
+                    );
+                }
+                ok.then_some(n)
+            }),
+            None => {
+                self.problem_at(table_at, &key("name"), "missing; every policy needs a unique name".into());
+                None
+            }
+        };
+
+        // Endpoint: exactly one of server / url / provider.
+        let chosen: Vec<&str> = ["server", "url", "provider"]
+            .into_iter()
+            .filter(|k| t.contains_key(*k))
+            .collect();
+        let mut provider = None;
+        let mut dialect = Dialect::default();
+        let mut endpoint = None;
+        match chosen.as_slice() {
+            [] => self.problem_at(
+                table_at,
+                &key("server"),
+                "missing update endpoint; set one of server, url or provider".into(),
+            ),
+            [one] => {
+                let v = t.get(*one).expect("key was found above");
+                if let Some(s) = self.string(v, &key(one)) {
+                    match *one {
+                        "provider" => match s.parse::<Provider>() {
+                            Ok(p) => {
+                                provider = Some(p);
+                                dialect = p.dialect();
+                                endpoint = Url::parse(p.server()).ok().map(Endpoint::Server);
+                            }
+                            Err(e) => self.problem_at(v.span().start, &key("provider"), e),
+                        },
+                        "server" => match parse_server(&s) {
+                            Ok(u) => endpoint = Some(Endpoint::Server(u)),
+                            Err(e) => self.problem_at(v.span().start, &key("server"), e),
+                        },
+                        _ => match check_template(&s) {
+                            Ok(()) => endpoint = Some(Endpoint::Template(s)),
+                            Err(e) => self.problem_at(v.span().start, &key("url"), e),
+                        },
+                    }
+                }
+            }
+            many => {
+                let (later, v) = last_in_file(t, many);
+                self.problem_at(
+                    v.span().start,
+                    &key(later),
+                    format!(
+                        "set only one of server, url and provider (found {})",
+                        many.join(" and ")
+                    ),
+                );
+            }
+        }
+
+        if let Some(v) = get("ipv6_mode") {
+            if let Some(s) = self.string(v, &key("ipv6_mode")) {
+                match s.parse::<FamilyMode>() {
+                    Ok(FamilyMode::MyipV6) if matches!(endpoint, Some(Endpoint::Template(_))) => {
+                        self.problem_at(
+                            v.span().start,
+                            &key("ipv6_mode"),
+                            "\"myipv6\" needs server or provider; a url template has only <a>".into(),
+                        )
+                    }
+                    Ok(m) => dialect.family = m,
+                    Err(e) => self.problem_at(v.span().start, &key("ipv6_mode"), e),
+                }
+            }
+        }
+
+        let mut hosts = Vec::new();
+        match get("hosts") {
+            Some(v) => match v.get_ref() {
+                DeValue::Array(items) if !items.is_empty() => {
+                    for (i, h) in items.iter().enumerate() {
+                        let hk = format!("{at}.hosts[{i}]");
+                        if let Some(s) = self.string(h, &hk) {
+                            match check_hostname(&s) {
+                                Ok(()) if hosts.contains(&s) => self.problem_at(
+                                    h.span().start,
+                                    &hk,
+                                    format!("\"{s}\" is listed twice"),
+                                ),
+                                Ok(()) => hosts.push(s),
+                                Err(e) => self.problem_at(h.span().start, &hk, e),
+                            }
+                        }
+                    }
+                }
+                DeValue::Array(_) => self.problem_at(
+                    v.span().start,
+                    &key("hosts"),
+                    "is empty; list at least one host name".into(),
+                ),
+                DeValue::String(_) => self.problem_at(
+                    v.span().start,
+                    &key("hosts"),
+                    "must be a list, e.g. hosts = [\"home.example.org\"]".into(),
+                ),
+                other => self.problem_at(
+                    v.span().start,
+                    &key("hosts"),
+                    format!("must be a list of host names, found {}", other.type_str()),
+                ),
+            },
+            None => self.problem_at(
+                table_at,
+                &key("hosts"),
+                "missing; list the host names to update, e.g. hosts = [\"home.example.org\"]".into(),
+            ),
+        }
+        if let Some(Endpoint::Template(tpl)) = &endpoint {
+            if !tpl.contains("<h>") && hosts.len() > 1 {
+                self.warnings.push(format!(
+                    "{at}: the url template has no <h>, so all {} hosts get the same request",
+                    hosts.len()
+                ));
+            }
+        }
+
+        let username = match get("username") {
+            Some(v) => self.string(v, &key("username")),
+            // Hurricane Electric: the user name is the host name itself.
+            None if provider == Some(Provider::He) => hosts.first().cloned(),
+            None => {
+                self.problem_at(table_at, &key("username"), "missing; set the account's user name".into());
+                None
+            }
+        };
+        if provider == Some(Provider::He) && hosts.len() > 1 {
+            self.problem_at(
+                table_at,
+                &key("hosts"),
+                "provider \"he\" has one key per host: write one policy per host".into(),
+            );
+        }
+
+        let password = self.password(t, table_at, at, name.as_deref(), env);
+
+        // Address source: exactly one of interface / web.
+        let source = match (get("interface"), get("web")) {
+            (Some(i), None) => self.string(i, &key("interface")).and_then(|s| {
+                if s == "auto" {
+                    Some(Source::DefaultRoute)
+                } else if s.is_empty()
+                    || s.len() > 15
+                    || s.contains(['/', ' ', '\t'])
+                {
+                    self.problem_at(
+                        i.span().start,
+                        &key("interface"),
+                        format!("\"{s}\" is not an interface name (1-15 characters, no '/' or spaces), nor \"auto\""),
+                    );
+                    None
+                } else {
+                    Some(Source::Interface(s))
+                }
+            }),
+            (None, Some(wv)) => self.string(wv, &key("web")).and_then(|s| match Url::parse(&s) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                    Some(Source::Web(u))
+                }
+                _ => {
+                    self.problem_at(
+                        wv.span().start,
+                        &key("web"),
+                        format!("\"{s}\" is not an http:// or https:// URL"),
+                    );
+                    None
+                }
+            }),
+            (Some(_), Some(wv)) => {
+                self.problem_at(
+                    wv.span().start,
+                    &key("web"),
+                    "set only one address source: interface or web".into(),
+                );
+                None
+            }
+            (None, None) => {
+                self.problem_at(
+                    table_at,
+                    &key("interface"),
+                    "missing address source; set interface = \"eth0\" (or \"auto\") or web = \"https://...\"".into(),
+                );
+                None
+            }
+        };
+
+        let flag = |w: &mut Self, k: &str, default: bool| {
+            get(k).and_then(|v| w.boolean(v, &key(k))).unwrap_or(default)
+        };
+        let ipv4 = flag(self, "ipv4", true);
+        let ipv6 = flag(self, "ipv6", false);
+        let allow_private = flag(self, "allow_private", false);
+        let allow_insecure_http = flag(self, "allow_insecure_http", false);
+        if !ipv4 && !ipv6 {
+            self.problem_at(
+                get("ipv4").or(get("ipv6")).map(|v| v.span().start).unwrap_or(table_at),
+                &key("ipv4"),
+                "ipv4 and ipv6 are both false: the policy would publish nothing".into(),
+            );
+        }
+
+        if let (Some(ep), Some(v)) = (&endpoint, get("server").or(get("url")).or(get("provider"))) {
+            let insecure = match ep {
+                Endpoint::Server(u) => u.scheme() == "http",
+                Endpoint::Template(s) => s.starts_with("http://"),
+            };
+            if insecure && !allow_insecure_http {
+                let why = match provider {
+                    Some(p) => format!("provider \"{p}\" only offers plain HTTP, which"),
+                    None => "plain http://".to_string(),
+                };
+                self.problem_at(
+                    v.span().start,
+                    &key(chosen.first().copied().unwrap_or("server")),
+                    format!("{why} would send the password unencrypted; use https://, or set allow_insecure_http = true to accept that"),
+                );
+            }
+        }
+
+        let user_agent = match get("user_agent") {
+            Some(v) => self.string(v, &key("user_agent")).and_then(|s| {
+                let ok = s.contains('/') && s.len() >= 5 && s.chars().all(|c| !c.is_control());
+                if !ok {
+                    self.problem_at(
+                        v.span().start,
+                        &key("user_agent"),
+                        "must name product and version like \"Company Product/1.0 contact@example.org\"; providers block generic agents".into(),
+                    );
+                }
+                ok.then_some(s)
+            }),
+            None => Some(default_user_agent()),
+        };
+
+        let ca_file = get("ca_file").and_then(|v| {
+            let s = self.string(v, &key("ca_file"))?;
+            let p = self.base.join(&s);
+            if !p.is_file() {
+                self.problem_at(v.span().start, &key("ca_file"), format!("{} is not a readable file", p.display()));
+                return None;
+            }
+            Some(p)
+        });
+
+        let dur = |w: &mut Self, k: &str, default: Duration| {
+            get(k).and_then(|v| w.duration(v, &key(k))).unwrap_or(default)
+        };
+        let timeout = dur(self, "timeout", Duration::from_secs(30));
+        let connect_timeout = dur(self, "connect_timeout", Duration::from_secs(10));
+        let stable_for = dur(self, "stable_for", Duration::from_secs(5));
+        let min_interval = dur(self, "min_interval", Duration::from_secs(60));
+        let max_interval = dur(self, "max_interval", Duration::from_secs(25 * 86400));
+        let check_interval = dur(self, "check_interval", Duration::from_secs(600));
+        for (k, d, floor) in [
+            ("timeout", timeout, 1),
+            ("connect_timeout", connect_timeout, 1),
+        ] {
+            if d.as_secs() < floor {
+                if let Some(v) = get(k) {
+                    self.problem_at(v.span().start, &key(k), "must be at least \"1s\"".into());
+                }
+            }
+        }
+        if max_interval < Duration::from_secs(86400) {
+            if let Some(v) = get("max_interval") {
+                self.problem_at(
+                    v.span().start,
+                    &key("max_interval"),
+                    "must be at least \"1d\": frequent same-address updates are counted as abuse (nochg)".into(),
+                );
+            }
+        }
+        if check_interval < Duration::from_secs(60) {
+            if let Some(v) = get("check_interval") {
+                self.problem_at(
+                    v.span().start,
+                    &key("check_interval"),
+                    "must be at least \"1m\"; check-IP services block clients that ask more often (Dyn: 10m)".into(),
+                );
+            }
+        }
+
+        let prefix = |w: &mut Self, k: &str, v6: bool| {
+            let v = get(k)?;
+            let s = w.string(v, &key(k))?;
+            match s.parse::<Prefix>() {
+                Ok(p) if p.is_ipv4() != v6 => Some(p),
+                Ok(_) => {
+                    w.problem_at(
+                        v.span().start,
+                        &key(k),
+                        format!("is an IPv{} prefix", if v6 { 4 } else { 6 }),
+                    );
+                    None
+                }
+                Err(e) => {
+                    w.problem_at(v.span().start, &key(k), e);
+                    None
+                }
+            }
+        };
+        let ipv4_prefix = prefix(self, "ipv4_prefix", false);
+        let ipv6_prefix = prefix(self, "ipv6_prefix", true);
+
+        if self.problems.len() != before {
+            return None;
+        }
+        let (password, password_origin) = password?;
+        Some(Policy {
+            name: name?,
+            provider,
+            endpoint: endpoint?,
+            dialect,
+            username: username?,
+            password,
+            password_origin,
+            hosts,
+            source: source?,
+            ipv4,
+            ipv6,
+            allow_private,
+            allow_insecure_http,
+            user_agent: user_agent?,
+            ca_file,
+            timeout,
+            connect_timeout,
+            ipv4_prefix,
+            ipv6_prefix,
+            stable_for,
+            min_interval,
+            max_interval,
+            check_interval,
+        })
+    }
+
+    /// Resolves the password from exactly one of password / password_file / password_env, or
+    /// from `$CREDENTIALS_DIRECTORY/<name>` (systemd `LoadCredential=`) when none is set.
+    /// The value never appears in a problem message.
+    fn password(
+        &mut self,
+        t: &DeTable<'_>,
+        table_at: usize,
+        at: &str,
+        name: Option<&str>,
+        env: &Env<'_>,
+    ) -> Option<(Secret, String)> {
+        let key = |k: &str| format!("{at}.{k}");
+        let set: Vec<&str> = ["password", "password_file", "password_env"]
+            .into_iter()
+            .filter(|k| t.contains_key(*k))
+            .collect();
+        if set.len() > 1 {
+            let (later, v) = last_in_file(t, &set);
+            self.problem_at(
+                v.span().start,
+                &key(later),
+                format!("set only one of password, password_file and password_env (found {})", set.join(" and ")),
+            );
+            return None;
+        }
+        match set.first().copied() {
+            Some("password") => {
+                let v = t.get("password").expect("key was found above");
+                match v.get_ref() {
+                    DeValue::String(s) if !s.is_empty() => {
+                        Some((Secret::new(s.to_string()), "password (in the config file)".into()))
+                    }
+                    DeValue::String(_) => {
+                        self.problem_at(v.span().start, &key("password"), "is empty".into());
+                        None
+                    }
+                    other => {
+                        self.problem_at(
+                            v.span().start,
+                            &key("password"),
+                            format!("must be a string, found {}", other.type_str()),
+                        );
+                        None
+                    }
+                }
+            }
+            Some("password_file") => {
+                let v = t.get("password_file").expect("key was found above");
+                let s = self.string(v, &key("password_file"))?;
+                let p = self.base.join(&s);
+                match read_secret_file(&p) {
+                    Ok((secret, loose)) => {
+                        if loose {
+                            self.warnings.push(format!(
+                                "{}: password file {} is readable by group or others; run: chmod 600 {}",
+                                key("password_file"),
+                                p.display(),
+                                p.display()
+                            ));
+                        }
+                        Some((secret, format!("password_file {}", p.display())))
+                    }
+                    Err(e) => {
+                        self.problem_at(v.span().start, &key("password_file"), e);
+                        None
+                    }
+                }
+            }
+            Some(_) => {
+                let v = t.get("password_env").expect("key was found above");
+                let var = self.string(v, &key("password_env"))?;
+                match (env.var)(&var) {
+                    Some(s) if !s.is_empty() => {
+                        Some((Secret::new(s), format!("environment variable {var}")))
+                    }
+                    _ => {
+                        self.problem_at(
+                            v.span().start,
+                            &key("password_env"),
+                            format!("environment variable {var} is not set or empty"),
+                        );
+                        None
+                    }
+                }
+            }
+            None => {
+                let dir = (env.var)("CREDENTIALS_DIRECTORY");
+                if let (Some(dir), Some(name)) = (dir.as_deref(), name) {
+                    let p = Path::new(dir).join(name);
+                    if p.is_file() {
+                        return match read_secret_file(&p) {
+                            Ok((s, _)) => Some((s, format!("systemd credential {name}"))),
+                            Err(e) => {
+                                self.problem_at(table_at, &key("password"), e);
+                                None
+                            }
+                        };
+                    }
+                }
+                self.problem_at(
+                    table_at,
+                    &key("password"),
+                    format!(
+                        "missing; set password, password_file or password_env, or provide a systemd credential named \"{}\" (LoadCredential=)",
+                        name.unwrap_or("<name>")
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Of several conflicting keys, the one written last: the problem is reported there.
+fn last_in_file<'t, 'i>(t: &'t DeTable<'i>, keys: &[&'t str]) -> (&'t str, &'t Item<'i>) {
+    keys.iter()
+        .filter_map(|k| t.get(*k).map(|v| (*k, v)))
+        .max_by_key(|(_, v)| v.span().start)
+        .expect("called with keys present in the table")
+}
+
+/// Reads a secret file: the first line, trailing newline removed. Returns whether the file is
+/// readable by group or others.
+fn read_secret_file(p: &Path) -> Result<(Secret, bool), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if first.is_empty() {
+        return Err(format!("{} is empty", p.display()));
+    }
+    Ok((Secret::new(first), meta.permissions().mode() & 0o077 != 0))
+}
+
+/// `server` accepts a full URL or a bare host (then `https://HOST/nic/update`).
+fn parse_server(s: &str) -> Result<Url, String> {
+    let full = if s.contains("://") {
+        s.to_string()
+    } else {
+        format!("https://{s}")
+    };
+    let mut u = Url::parse(&full).map_err(|e| format!("\"{s}\" is not a valid URL: {e}"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!("\"{s}\": the scheme must be https:// or http://"));
+    }
+    if u.host_str().is_none() {
+        return Err(format!("\"{s}\" has no host"));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("put credentials in username and password, not in the URL".into());
+    }
+    if u.query().is_some() {
+        return Err("server takes no query; use url = \"...\" for a template with parameters".into());
+    }
+    if u.path() == "/" || u.path().is_empty() {
+        u.set_path("/nic/update");
+    }
+    Ok(u)
+}
+
+/// A template must become a valid http(s) URL once its placeholders are filled.
+fn check_template(s: &str) -> Result<(), String> {
+    let filled = s
+        .replace("<h>", "host.example.org")
+        .replace("<a>", "192.0.2.1")
+        .replace("<username>", "user")
+        .replace("<password>", "pass");
+    if let Some(i) = filled.find('<') {
+        let rest = &filled[i..];
+        let tok = rest.split('>').next().unwrap_or(rest);
+        return Err(format!(
+            "unknown placeholder {tok}>; placeholders are <h>, <a>, <username>, <password>"
+        ));
+    }
+    let u = Url::parse(&filled).map_err(|e| format!("not a valid URL template: {e}"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Err("the template must start with https:// or http:// and a host".into());
+    }
+    if !s.contains("<a>") {
+        return Err("the template has no <a>: the address would never be sent (and an empty myip= can delete the record)".into());
+    }
+    Ok(())
+}
+
+/// A host name as a provider accepts it: letters, digits, '-', '.', '_' (some providers use
+/// it) and a leading "*." for wildcards; at least two labels.
+fn check_hostname(h: &str) -> Result<(), String> {
+    let body = h.strip_prefix("*.").unwrap_or(h);
+    let labels: Vec<&str> = body.split('.').collect();
+    if h.len() > 253 || labels.len() < 2 {
+        return Err(format!("\"{h}\" is not a fully qualified host name (e.g. home.example.org)"));
+    }
+    for l in labels {
+        let ok = !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(format!(
+                "\"{h}\" is not a valid host name (label \"{l}\"); use letters, digits and '-'"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The known key closest to a typo, if one is close enough to suggest.
+fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl Policy {
+    /// A stable fingerprint of everything that defines this policy, password included (as a
+    /// hash, never stored in clear). A changed fingerprint clears a fatal stop: the user acted.
+    pub fn fingerprint(&self) -> String {
+        let ep = match &self.endpoint {
+            Endpoint::Server(u) => u.to_string(),
+            Endpoint::Template(t) => t.clone(),
+        };
+        let canonical = format!(
+            "{ep}\n{:?}\n{}\n{}\n{:?}\n{}\n{}{}{}\n{}\n{:?}\n{:?}",
+            self.dialect,
+            self.username,
+            self.password.expose(),
+            self.hosts,
+            self.source,
+            self.ipv4,
+            self.ipv6,
+            self.allow_private,
+            self.user_agent,
+            self.ipv4_prefix,
+            self.ipv6_prefix,
+        );
+        format!("{:016x}", fnv1a(canonical.as_bytes()))
+    }
+}
+
+/// FNV-1a, 64 bit: stable across Rust releases, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env() -> Env<'static> {
+        Env { var: &|_| None }
+    }
+
+    fn parse(text: &str) -> Result<Config, Error> {
+        from_str(text, Path::new("/etc/dynward/test.toml"), &no_env())
+    }
+
+    fn problems(text: &str) -> Vec<Problem> {
+        match parse(text) {
+            Err(Error::Invalid { problems, .. }) => problems,
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("config was accepted:\n{text}"),
+        }
+    }
+
+    const GOOD: &str = r#"
+[[policy]]
+name = "home"
+provider = "dyn"
+username = "alice"
+password = "s3cret-pw"
+hosts = ["home.example.org", "nas.example.org"]
+interface = "eth0"
+"#;
+
+    /// A minimal policy gets the documented defaults.
+    #[test]
+    fn minimal_policy_defaults() {
+        let c = parse(GOOD).expect("valid");
+        let p = &c.policies[0];
+        assert_eq!(p.name, "home");
+        assert_eq!(p.provider, Some(Provider::Dyn));
+        assert_eq!(
+            p.endpoint,
+            Endpoint::Server(Url::parse("https://members.dyndns.org/v3/update").expect("url"))
+        );
+        assert!(p.ipv4 && !p.ipv6 && !p.allow_private);
+        assert_eq!(p.source, Source::Interface("eth0".into()));
+        assert_eq!(p.min_interval, Duration::from_secs(60));
+        assert_eq!(p.max_interval, Duration::from_secs(25 * 86400));
+        assert_eq!(p.check_interval, Duration::from_secs(600));
+        assert!(p.user_agent.starts_with("dynward/"));
+        assert_eq!(p.password.expose(), "s3cret-pw");
+    }
+
+    /// Every problem in a file is reported at once, in line order, each with its line and key.
+    #[test]
+    fn all_problems_at_once() {
+        let text = r#"state_dir = 5
+[[policy]]
+name = "a"
+server = "ftp://x"
+username = "u"
+password = "p"
+hosts = ["bad host"]
+interface = "eth0"
+ipv4 = "yes"
+min_interval = 60
+colour = "blue"
+"#;
+        let ps = problems(text);
+        let got: Vec<(usize, &str)> = ps.iter().map(|p| (p.line, p.key.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "state_dir"),
+                (4, "policy[0].server"),
+                (7, "policy[0].hosts[0]"),
+                (9, "policy[0].ipv4"),
+                (10, "policy[0].min_interval"),
+                (11, "policy[0].colour"),
+            ],
+            "{ps:#?}"
+        );
+    }
+
+    /// One fixture per kind of error: each names the right key on the right line, and the
+    /// message says what to do.
+    #[test]
+    fn error_kinds() {
+        let base = |extra: &str, drop: &[&str]| -> String {
+            let mut lines: Vec<String> = GOOD
+                .lines()
+                .filter(|l| !drop.iter().any(|d| l.starts_with(&format!("{d} "))))
+                .map(String::from)
+                .collect();
+            lines.push(extra.to_string());
+            lines.join("\n")
+        };
+        // (text, expected key, expected line, message fragment)
+        let cases: Vec<(String, &str, usize, &str)> = vec![
+            (base("serverr = \"x\"", &[]), "policy[0].serverr", 9, "did you mean \"server\""),
+            (base("server = \"https://x.example\"", &[]), "policy[0].server", 9, "only one of server, url and provider"),
+            (base("", &["provider"]), "policy[0].server", 2, "missing update endpoint"),
+            (base("provider = \"nope\"", &["provider"]), "policy[0].provider", 8, "known providers"),
+            (base("", &["username"]), "policy[0].username", 2, "missing"),
+            (base("", &["password"]), "policy[0].password", 2, "LoadCredential"),
+            (base("password_env = \"X\"", &[]), "policy[0].password_env", 9, "only one of password"),
+            (base("password_env = \"NOPE_UNSET\"", &["password"]), "policy[0].password_env", 8, "not set"),
+            (base("password_file = \"/nonexistent/secret\"", &["password"]), "policy[0].password_file", 8, "cannot read"),
+            (base("", &["hosts"]), "policy[0].hosts", 2, "missing"),
+            (base("hosts = []", &["hosts"]), "policy[0].hosts", 8, "is empty"),
+            (base("hosts = \"a.example.org\"", &["hosts"]), "policy[0].hosts", 8, "must be a list"),
+            (base("hosts = [\"localhost\"]", &["hosts"]), "policy[0].hosts[0]", 8, "fully qualified"),
+            (base("hosts = [\"a.example.org\", \"a.example.org\"]", &["hosts"]), "policy[0].hosts[1]", 8, "listed twice"),
+            (base("", &["interface"]), "policy[0].interface", 2, "missing address source"),
+            (base("web = \"https://checkip.example\"", &[]), "policy[0].web", 9, "only one address source"),
+            (base("web = \"checkip\"", &["interface"]), "policy[0].web", 8, "not an http"),
+            (base("interface = \"a/b\"", &["interface"]), "policy[0].interface", 8, "not an interface name"),
+            (base("ipv4 = false", &[]), "policy[0].ipv4", 9, "publish nothing"),
+            (base("stable_for = \"5\"", &[]), "policy[0].stable_for", 9, "no unit"),
+            (base("timeout = 30", &[]), "policy[0].timeout", 9, "durations are strings"),
+            (base("max_interval = \"1h\"", &[]), "policy[0].max_interval", 9, "abuse"),
+            (base("check_interval = \"5s\"", &[]), "policy[0].check_interval", 9, "at least"),
+            (base("ipv6_prefix = \"10.0.0.0/8\"", &[]), "policy[0].ipv6_prefix", 9, "IPv4 prefix"),
+            (base("ipv6_mode = \"both\"", &[]), "policy[0].ipv6_mode", 9, "unknown ipv6_mode"),
+            (base("user_agent = \"curl\"", &[]), "policy[0].user_agent", 9, "block generic"),
+            (base("ca_file = \"/nonexistent.pem\"", &[]), "policy[0].ca_file", 9, "not a readable file"),
+            (base("name = \"has space\"", &["name"]), "policy[0].name", 8, "letters, digits"),
+            (base("", &["name"]), "policy[0].name", 2, "missing"),
+            (base("server = \"http://u.example/nic/update\"", &["provider"]), "policy[0].server", 8, "unencrypted"),
+            (base("server = \"https://u:p@u.example/\"", &["provider"]), "policy[0].server", 8, "not in the URL"),
+            (base("server = \"https://u.example/?a=1\"", &["provider"]), "policy[0].server", 8, "takes no query"),
+            (base("url = \"https://u.example/u?h=<h>\"", &["provider"]), "policy[0].url", 8, "has no <a>"),
+            (base("url = \"https://u.example/u?h=<host>&a=<a>\"", &["provider"]), "policy[0].url", 8, "unknown placeholder <host>"),
+            (base("provider = \"3322\"", &["provider"]), "policy[0].provider", 8, "only offers plain HTTP"),
+            (base("provider = \"he\"", &["provider"]), "policy[0].hosts", 2, "one policy per host"),
+            (format!("bogus_top = 1{GOOD}"), "bogus_top", 1, "unknown key"),
+            ("policy = 3".into(), "policy", 1, "array of tables"),
+            ("# nothing".into(), "policy", 1, "no [[policy]]"),
+            ("[[policy]\nname = 1".into(), "", 1, "TOML syntax"),
+        ];
+        for (text, key, line, frag) in cases {
+            let ps = problems(&text);
+            let hit = ps.iter().find(|p| p.key == key);
+            let Some(p) = hit else {
+                panic!("no problem for key {key:?} in\n{text}\ngot {ps:#?}");
+            };
+            assert_eq!(p.line, line, "line of {key} in\n{text}\n{ps:#?}");
+            assert!(p.message.contains(frag), "{key}: {:?} lacks {frag:?}", p.message);
+        }
+    }
+
+    /// The duplicate-name check points at the second policy.
+    #[test]
+    fn duplicate_names() {
+        let text = format!("{GOOD}\n{}", GOOD.replace("eth0", "eth1"));
+        let ps = problems(&text);
+        assert_eq!(ps.len(), 1, "{ps:#?}");
+        assert_eq!(ps[0].key, "policy[1].name");
+        assert_eq!(ps[0].line, 12);
+    }
+
+    /// Adding an unknown key anywhere is rejected (hickory-dns style bogus-key test).
+    #[test]
+    fn every_fixture_rejects_a_bogus_key() {
+        let example = include_str!("../config/dynward.toml");
+        for text in [GOOD, example] {
+            let with_bogus = text.replacen("\n[[policy]]\n", "\n[[policy]]\nbogus_key = 1\n", 1);
+            let ps = problems(&with_bogus);
+            assert!(ps.iter().any(|p| p.key.ends_with("bogus_key")), "{ps:#?}");
+        }
+    }
+
+    /// No problem message ever contains the password, whatever else is wrong.
+    #[test]
+    fn password_never_in_messages() {
+        let text = GOOD.replace("password = \"s3cret-pw\"", "password = \"s3cret-pw\"\npassword_env = \"s3cret-pw\"")
+            + "\nipv4 = \"s3cret-pw\"\n";
+        let err = parse(&text).expect_err("invalid").to_string();
+        assert!(!err.contains("s3cret-pw"), "{err}");
+        let p = parse(GOOD).expect("valid");
+        assert!(!format!("{:?}", p.policies[0]).contains("s3cret-pw"));
+    }
+
+    /// Passwords come from each of the four sources; loose permissions give a warning.
+    #[test]
+    fn password_sources() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("home.secret");
+        std::fs::write(&f, "from-file\n").expect("write");
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let text = GOOD.replace("password = \"s3cret-pw\"", &format!("password_file = \"{}\"", f.display()));
+        let c = parse(&text).expect("valid");
+        assert_eq!(c.policies[0].password.expose(), "from-file");
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].contains("chmod 600"), "{:?}", c.warnings);
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert!(parse(&text).expect("valid").warnings.is_empty());
+
+        let env = Env { var: &|k| (k == "DW_PW").then(|| "from-env".to_string()) };
+        let text = GOOD.replace("password = \"s3cret-pw\"", "password_env = \"DW_PW\"");
+        let c = from_str(&text, Path::new("x.toml"), &env).expect("valid");
+        assert_eq!(c.policies[0].password.expose(), "from-env");
+
+        std::fs::write(dir.path().join("home"), "from-cred").expect("write");
+        let d = dir.path().to_string_lossy().to_string();
+        let getter = move |k: &str| (k == "CREDENTIALS_DIRECTORY").then(|| d.clone());
+        let env = Env { var: &getter };
+        let text = GOOD.replace("password = \"s3cret-pw\"\n", "");
+        let c = from_str(&text, Path::new("x.toml"), &env).expect("valid");
+        assert_eq!(c.policies[0].password.expose(), "from-cred");
+        assert_eq!(c.policies[0].password_origin, "systemd credential home");
+    }
+
+    /// server: bare host gets https and /nic/update; http is refused unless allowed.
+    #[test]
+    fn server_forms() {
+        let u = parse_server("members.dyndns.org").expect("ok");
+        assert_eq!(u.as_str(), "https://members.dyndns.org/nic/update");
+        let u = parse_server("http://127.0.0.1:8080/x/update").expect("ok");
+        assert_eq!(u.as_str(), "http://127.0.0.1:8080/x/update");
+        let text = GOOD.replace(
+            "provider = \"dyn\"",
+            "server = \"http://127.0.0.1:8080/nic/update\"\nallow_insecure_http = true",
+        );
+        assert!(parse(&text).is_ok());
+    }
+
+    /// The fingerprint changes with any defining field (password included) and only then.
+    #[test]
+    fn fingerprint() {
+        let a = parse(GOOD).expect("valid").policies.remove(0);
+        let same = parse(GOOD).expect("valid").policies.remove(0);
+        assert_eq!(a.fingerprint(), same.fingerprint());
+        for (from, to) in [
+            ("s3cret-pw", "other"),
+            ("alice", "bob"),
+            ("nas.example", "nas2.example"),
+            ("eth0", "eth1"),
+        ] {
+            let b = parse(&GOOD.replace(from, to)).expect("valid").policies.remove(0);
+            assert_ne!(a.fingerprint(), b.fingerprint(), "{from}->{to}");
+        }
+        assert!(!a.fingerprint().contains("s3cret"));
+    }
+
+    /// The example config shipped in config/ is valid.
+    #[test]
+    fn example_config_is_valid() {
+        let text = include_str!("../config/dynward.toml");
+        let c = from_str(text, Path::new("config/dynward.toml"), &no_env()).expect("example valid");
+        assert!(!c.policies.is_empty());
+    }
+}

@@ -1,0 +1,108 @@
+//! Durations as users write them in the config: `"0s"`, `"30s"`, `"10m"`, `"2h"`, `"25d"`, or
+//! a sum such as `"1h30m"`.
+
+use std::time::Duration;
+
+/// Parses a duration string; the error says what was wrong in words a user can act on.
+pub fn parse(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration; write e.g. \"30s\", \"10m\", \"2h\" or \"25d\"".into());
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for ch in t.chars() {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+            continue;
+        }
+        let unit = match ch {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => {
+                return Err(format!(
+                    "unknown unit '{ch}' in \"{text}\"; units are s, m, h, d (e.g. \"10m\")"
+                ));
+            }
+        };
+        if digits.is_empty() {
+            return Err(format!("missing number before '{ch}' in \"{text}\""));
+        }
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("number too large in \"{text}\""))?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("duration too large: \"{text}\""))?;
+        digits.clear();
+    }
+    if !digits.is_empty() {
+        return Err(format!(
+            "\"{text}\" has no unit; write e.g. \"{digits}s\" or \"{digits}m\""
+        ));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// Formats a duration the way the config writes it, largest units first (`"1h30m"`, `"0s"`).
+pub fn format(d: Duration) -> String {
+    let mut s = d.as_secs();
+    if s == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, name) in [(86400, 'd'), (3600, 'h'), (60, 'm'), (1, 's')] {
+        if s >= unit {
+            out.push_str(&(s / unit).to_string());
+            out.push(name);
+            s %= unit;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every unit and a compound form parse to the right number of seconds.
+    #[test]
+    fn parses_units() {
+        for (t, secs) in [
+            ("0s", 0),
+            ("30s", 30),
+            ("10m", 600),
+            ("2h", 7200),
+            ("25d", 25 * 86400),
+            ("1h30m", 5400),
+            (" 5s ", 5),
+        ] {
+            assert_eq!(parse(t), Ok(Duration::from_secs(secs)), "{t}");
+        }
+    }
+
+    /// Bad forms are refused with a message that names the problem.
+    #[test]
+    fn rejects_bad_forms() {
+        assert!(parse("").unwrap_err().contains("empty"));
+        assert!(parse("30").unwrap_err().contains("no unit"));
+        assert!(parse("5x").unwrap_err().contains("unknown unit 'x'"));
+        assert!(parse("m").unwrap_err().contains("missing number"));
+        assert!(parse("-5s").unwrap_err().contains("unknown unit '-'"));
+        assert!(parse("99999999999999999999s").unwrap_err().contains("too large"));
+        assert!(parse("999999999999999999d").unwrap_err().contains("too large"));
+    }
+
+    /// Formatting round-trips through parsing.
+    #[test]
+    fn format_round_trips() {
+        for secs in [0, 1, 59, 60, 61, 3600, 5400, 90061, 25 * 86400] {
+            let d = Duration::from_secs(secs);
+            assert_eq!(parse(&format(d)), Ok(d));
+        }
+        assert_eq!(format(Duration::from_secs(5400)), "1h30m");
+    }
+}

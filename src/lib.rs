@@ -1,0 +1,19 @@
+//! dynward: an event-driven dynamic-DNS (dyndns2) update client for Linux routers and servers.
+//!
+//! # Layout
+//! - [`config`]: the TOML config, read strictly into typed policies, every problem located.
+//! - [`provider`]: provider presets and their quirks.
+//! - [`protocol::dyndns2`]: build requests, parse replies, decide (pure).
+//! - [`addr`]: which addresses are publishable and which one to pick (pure).
+//! - [`watch`]: address sources: interface listing over netlink, web check-IP.
+//! - [`http`]: the only module that knows reqwest: runs one request.
+//! - [`store`]: the state file, written atomically.
+//! - [`oneshot`]: the `once` command: plan, send, record.
+//! - [`secret`], [`duration`]: small shared types.
+
+pub mod addr;
+pub mod config;
+pub mod duration;
+pub mod protocol;
+pub mod provider;
+pub mod secret;

@@ -1,0 +1,1055 @@
+//! The dyndns2 update protocol: build requests, read replies, decide. Pure code, no I/O.
+//!
+//! Follows `reference/dyndns2-protocol.md`: sections 2–3 for requests (GET, Basic auth,
+//! at most 20 hosts, `myip` never empty, the per-provider IPv4+IPv6 strategy), 4–6 for replies
+//! (per-host lines in order, once-per-request codes applied to all hosts, HTTP status as a
+//! fallback, HTML stripped, returned addresses parsed and compared) and 5 for the decision each
+//! code leads to.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::config::Endpoint;
+use crate::provider::{Dialect, FamilyMode};
+use crate::secret::Secret;
+
+/// Characters percent-encoded in a query value. Commas and colons stay as they are: both are
+/// legal in a query, and providers expect `myip=v4,v6` and IPv6 colons unescaped (as ddclient
+/// and inadyn send them).
+pub const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b',')
+    .remove(b':');
+
+/// The largest number of hosts one dyndns2 request may carry.
+pub const MAX_HOSTS: usize = 20;
+
+/// The provider-side error hold (dnserr, 911), first and repeated (reference section 5).
+pub const OUTAGE_HOLD: Duration = Duration::from_secs(30 * 60);
+/// The repeated provider-side error hold.
+pub const OUTAGE_HOLD_REPEAT: Duration = Duration::from_secs(60 * 60);
+
+/// The addresses a request publishes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddrSet {
+    /// IPv4 address, if published.
+    pub v4: Option<Ipv4Addr>,
+    /// IPv6 address, if published.
+    pub v6: Option<Ipv6Addr>,
+}
+
+impl AddrSet {
+    /// Whether nothing is to be published.
+    pub fn is_empty(&self) -> bool {
+        self.v4.is_none() && self.v6.is_none()
+    }
+
+    /// Whether `ip` is one of the published addresses.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(a) => self.v4 == Some(a),
+            IpAddr::V6(a) => self.v6 == Some(a),
+        }
+    }
+
+    /// The `myip` value: `v4`, `v6` or `v4,v6`.
+    fn myip(&self) -> String {
+        match (self.v4, self.v6) {
+            (Some(a), Some(b)) => format!("{a},{b}"),
+            (Some(a), None) => a.to_string(),
+            (None, Some(b)) => b.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl fmt::Display for AddrSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.v4, self.v6) {
+            (None, None) => f.write_str("no address"),
+            _ => f.write_str(&self.myip()),
+        }
+    }
+}
+
+/// One update request, ready for the HTTP layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The full URL with its query. In template mode it may hold the password: print
+    /// [`Request::display_url`] instead.
+    pub url: String,
+    /// The hosts this request updates, in the order the reply answers them.
+    pub hosts: Vec<String>,
+    /// What it publishes.
+    pub sent: AddrSet,
+}
+
+impl Request {
+    /// The URL with every secret masked, for output and logs.
+    pub fn display_url(&self, password: &Secret) -> String {
+        crate::secret::redact(&self.url, &[password])
+    }
+}
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, COMPONENT).to_string()
+}
+
+/// Builds the requests that publish `addrs` for `hosts`: batches of at most
+/// `dialect.max_hosts` (never more than 20), and per family as the dialect says. Returns no
+/// request when there is no address: an empty `myip=` deletes records at some providers.
+pub fn build_requests(
+    endpoint: &Endpoint,
+    dialect: &Dialect,
+    username: &str,
+    password: &Secret,
+    hosts: &[String],
+    addrs: AddrSet,
+) -> Vec<Request> {
+    if addrs.is_empty() || hosts.is_empty() {
+        return Vec::new();
+    }
+    // The address sets sent, one per request family.
+    let sets: Vec<AddrSet> = match (addrs.v4, addrs.v6, dialect.family) {
+        (Some(_), Some(_), FamilyMode::Separate) => vec![
+            AddrSet { v4: addrs.v4, v6: None },
+            AddrSet { v4: None, v6: addrs.v6 },
+        ],
+        _ => vec![addrs],
+    };
+    let per = dialect.max_hosts.clamp(1, MAX_HOSTS);
+    let mut out = Vec::new();
+    for set in sets {
+        for batch in hosts.chunks(per) {
+            let host_list = batch.iter().map(|h| enc(h)).collect::<Vec<_>>().join(",");
+            let url = match endpoint {
+                Endpoint::Server(base) => {
+                    let mut q = format!("hostname={host_list}");
+                    match (dialect.family, set.v4, set.v6) {
+                        (FamilyMode::MyipV6, Some(a), Some(b)) => {
+                            q.push_str(&format!("&myip={a}&myipv6={b}"))
+                        }
+                        // Dynu: myip=no keeps the server from filling in the connecting IPv4.
+                        (FamilyMode::MyipV6, None, Some(b)) => {
+                            q.push_str(&format!("&myip=no&myipv6={b}"))
+                        }
+                        _ => q.push_str(&format!("&myip={}", set.myip())),
+                    }
+                    if dialect.system_dyndns {
+                        q.push_str("&system=dyndns");
+                    }
+                    if dialect.legacy_nochg {
+                        q.push_str("&wildcard=NOCHG&mx=NOCHG&backmx=NOCHG");
+                    }
+                    let mut u = base.clone();
+                    u.set_query(Some(&q));
+                    u.to_string()
+                }
+                Endpoint::Template(t) => t
+                    .replace("<h>", &host_list)
+                    .replace("<a>", &enc(&set.myip()))
+                    .replace("<username>", &enc(username))
+                    .replace("<password>", &enc(password.expose())),
+            };
+            out.push(Request {
+                url,
+                hosts: batch.to_vec(),
+                sent: set,
+            });
+        }
+    }
+    out
+}
+
+/// A provider's answer for one host (reference section 5, one variant per code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    /// `good`: the record now holds the address.
+    Good,
+    /// `nochg`: accepted, nothing changed (counts toward abuse when repeated).
+    Nochg,
+    /// `badauth`: bad user name or password.
+    Badauth,
+    /// `!donator`: an option needs a paid account.
+    NotDonator,
+    /// `notfqdn`: not a fully qualified host name.
+    NotFqdn,
+    /// `nohost`: host not in this account.
+    NoHost,
+    /// `numhost`: too many hosts, or a round-robin host.
+    NumHost,
+    /// `abuse`: blocked for update abuse.
+    Abuse,
+    /// `badagent`: user agent blocked, or method refused.
+    BadAgent,
+    /// `badsys`: invalid `system` parameter.
+    BadSys,
+    /// `!yours`: host belongs to another account.
+    NotYours,
+    /// `!active`: custom-DNS domain not activated.
+    NotActive,
+    /// `dnserr`: DNS error at the provider.
+    DnsErr,
+    /// `911`: provider outage or maintenance.
+    Outage,
+    /// `servererror` (Dynu): server error.
+    ServerError,
+    /// `conflict A` / `conflict AAAA`: a manual record clashes.
+    Conflict(String),
+    /// `wNNN[smh]`: wait this long.
+    Wait(Duration),
+    /// `badrequest`: the provider found the request malformed.
+    BadRequest,
+    /// `good 127.0.0.1` although 127.0.0.1 was not sent: the client is blocked.
+    Refused127,
+    /// `good`/`nochg` naming other addresses than those sent.
+    Mismatch(Vec<IpAddr>),
+    /// An HTTP status with no code in the body.
+    Http(u16),
+    /// The reply had fewer lines than hosts: no answer for this host.
+    NoLine,
+    /// An empty, unknown or unparseable answer (the text, cut short).
+    Unknown(String),
+}
+
+impl Code {
+    /// The short name used in logs, status and the state file.
+    pub fn name(&self) -> String {
+        match self {
+            Code::Good => "good".into(),
+            Code::Nochg => "nochg".into(),
+            Code::Badauth => "badauth".into(),
+            Code::NotDonator => "!donator".into(),
+            Code::NotFqdn => "notfqdn".into(),
+            Code::NoHost => "nohost".into(),
+            Code::NumHost => "numhost".into(),
+            Code::Abuse => "abuse".into(),
+            Code::BadAgent => "badagent".into(),
+            Code::BadSys => "badsys".into(),
+            Code::NotYours => "!yours".into(),
+            Code::NotActive => "!active".into(),
+            Code::DnsErr => "dnserr".into(),
+            Code::Outage => "911".into(),
+            Code::ServerError => "servererror".into(),
+            Code::Conflict(r) => format!("conflict {r}"),
+            Code::Wait(d) => format!("w{}s", d.as_secs()),
+            Code::BadRequest => "badrequest".into(),
+            Code::Refused127 => "good 127.0.0.1".into(),
+            Code::Mismatch(_) => "mismatch".into(),
+            Code::Http(s) => format!("http {s}"),
+            Code::NoLine => "noline".into(),
+            Code::Unknown(_) => "unknown".into(),
+        }
+    }
+
+    /// Whether the code is a success (the provider holds the address).
+    pub fn is_success(&self) -> bool {
+        matches!(self, Code::Good | Code::Nochg)
+    }
+
+    /// Whether this code is an answer about the whole request rather than one host.
+    fn request_scope(&self) -> bool {
+        matches!(
+            self,
+            Code::Badauth
+                | Code::NotDonator
+                | Code::BadAgent
+                | Code::BadSys
+                | Code::DnsErr
+                | Code::Outage
+                | Code::ServerError
+                | Code::BadRequest
+                | Code::Refused127
+        )
+    }
+
+    /// What happened, in words for the user.
+    pub fn explanation(&self) -> String {
+        match self {
+            Code::Good => "the provider updated the record to the address sent".into(),
+            Code::Nochg => "the provider already had this address; repeated unchanged updates count as abuse".into(),
+            Code::Badauth => "the provider rejected the user name or password (badauth)".into(),
+            Code::NotDonator => "the request used an option that needs a paid account (!donator)".into(),
+            Code::NotFqdn => "the provider says this is not a fully qualified host name (notfqdn)".into(),
+            Code::NoHost => "this host does not exist in this account (nohost)".into(),
+            Code::NumHost => "the provider refused the number of hosts, or the host is a round-robin record (numhost)".into(),
+            Code::Abuse => "the provider blocked this host for update abuse (abuse)".into(),
+            Code::BadAgent => "the provider blocked this client's user agent or request method (badagent)".into(),
+            Code::BadSys => "the provider rejected the system parameter (badsys)".into(),
+            Code::NotYours => "this host belongs to another account (!yours)".into(),
+            Code::NotActive => "the host's domain is not activated at the provider (!active)".into(),
+            Code::DnsErr => "the provider had a DNS error on its side (dnserr)".into(),
+            Code::Outage => "the provider reports an outage or maintenance (911)".into(),
+            Code::ServerError => "the provider reports a server error (servererror)".into(),
+            Code::Conflict(r) => format!("a manual {r} record at the provider clashes with the dynamic one (conflict)"),
+            Code::Wait(d) => format!("the provider asks to wait {} before the next update", crate::duration::format(*d)),
+            Code::BadRequest => "the provider found the request malformed (badrequest)".into(),
+            Code::Refused127 => "the provider ignored the update and answered 127.0.0.1: it is refusing this client".into(),
+            Code::Mismatch(got) => format!(
+                "the provider answered with {} instead of the address sent",
+                got.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
+            ),
+            Code::Http(401 | 403) => "the provider refused the credentials (HTTP status without a code)".into(),
+            Code::Http(409) => "the provider does not know this host's zone (HTTP 409)".into(),
+            Code::Http(410) => "the provider says the account is inactive (HTTP 410)".into(),
+            Code::Http(411) => "the provider found the address malformed (HTTP 411)".into(),
+            Code::Http(412) => "the provider refused the address as private (HTTP 412)".into(),
+            Code::Http(s) if (300..400).contains(s) => format!("the server redirected (HTTP {s}) and the redirect was not followed (another host or scheme would receive the credentials)"),
+            Code::Http(s) => format!("the server answered HTTP {s} without a dyndns2 code"),
+            Code::NoLine => "the reply had no line for this host".into(),
+            Code::Unknown(t) if t.is_empty() => "the server's reply was empty".into(),
+            Code::Unknown(t) => format!("the server's reply is not a dyndns2 code: \"{t}\""),
+        }
+    }
+
+    /// What the user must do, if anything.
+    pub fn user_action(&self) -> &'static str {
+        match self {
+            Code::Good => "",
+            Code::Nochg => "none; dynward stops the host if the provider keeps answering nochg",
+            Code::Badauth => "fix username/password (Dyn: the updater client key), then `dynward reset POLICY` or change the config",
+            Code::NotDonator => "remove the paid-only option or upgrade the account, then reset the policy",
+            Code::NotFqdn | Code::NoHost | Code::NotYours => "check the host name in the config and in the provider's account, then reset the policy",
+            Code::NumHost => "round-robin hosts cannot be updated: remove the host from the config",
+            Code::Abuse => "the block is lifted only by the provider: contact their support, then reset the policy",
+            Code::BadAgent | Code::Refused127 => "the provider blocked this client; check user_agent and report it to the dynward developers",
+            Code::BadSys | Code::BadRequest => "check the server/url setting and report it to the dynward developers",
+            Code::NotActive => "activate the domain at the provider, then reset the policy",
+            Code::DnsErr | Code::Outage | Code::ServerError => "none; dynward waits 30 minutes (60 on repeat) before trying again",
+            Code::Conflict(_) => "remove the manual record at the provider, then reset the policy",
+            Code::Wait(_) => "none; dynward waits as asked",
+            Code::Mismatch(_) => "check the address source (the provider recorded another address), then reset the policy",
+            Code::Http(401 | 403) => "fix username/password, then reset the policy",
+            Code::Http(409) | Code::Http(412) => "fix the host or the address source, then reset the policy",
+            Code::Http(410) => "reactivate the account at the provider, then reset the policy",
+            Code::Http(411) => "report it to the dynward developers",
+            Code::Http(_) | Code::NoLine | Code::Unknown(_) => "none yet; dynward retries in 30 minutes and stops the host after 3 such replies in a row",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// The answer for one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostResult {
+    /// The host.
+    pub host: String,
+    /// Its code.
+    pub code: Code,
+    /// The addresses the provider named, if any and parseable.
+    pub addrs: Vec<IpAddr>,
+}
+
+/// A parsed reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// One result per host sent, in the order sent.
+    pub results: Vec<HostResult>,
+    /// Oddities worth a log line (one line for many hosts, extra lines).
+    pub notes: Vec<String>,
+}
+
+/// Longest excerpt of an unparseable reply kept for the user.
+const EXCERPT: usize = 120;
+
+/// Removes HTML tags and decodes the few entities a code could contain.
+fn strip_html(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut in_tag = false;
+    let mut skip_until: Option<&str> = None;
+    let lower = body.to_ascii_lowercase();
+    let mut i = 0;
+    let bytes = body.as_bytes();
+    while i < bytes.len() {
+        if let Some(end) = skip_until {
+            if lower[i..].starts_with(end) {
+                i += end.len();
+                skip_until = None;
+                in_tag = false;
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        let c = bytes[i];
+        if !in_tag && c == b'<' {
+            // Script and style contents are not text.
+            if lower[i..].starts_with("<script") {
+                skip_until = Some("</script>");
+            } else if lower[i..].starts_with("<style") {
+                skip_until = Some("</style>");
+            } else if lower[i..].starts_with("<br") || lower[i..].starts_with("</p") {
+                out.push('\n');
+            }
+            in_tag = true;
+        } else if in_tag && c == b'>' {
+            in_tag = false;
+        } else if !in_tag {
+            let ch_len = utf8_len(c);
+            out.push_str(&body[i..(i + ch_len).min(body.len())]);
+            i += ch_len;
+            continue;
+        }
+        i += 1;
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let t = one_line.trim();
+    match t.char_indices().nth(EXCERPT) {
+        Some((i, _)) => format!("{}…", &t[..i]),
+        None => t.to_string(),
+    }
+}
+
+/// Reads one reply line into a code and the addresses it names.
+fn parse_line(line: &str, sent: &AddrSet) -> (Code, Vec<IpAddr>) {
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or("").to_ascii_lowercase();
+    let rest: Vec<&str> = words.collect();
+    let addrs: Vec<IpAddr> = rest
+        .iter()
+        .flat_map(|w| w.split(','))
+        .filter_map(|t| t.trim().parse().ok())
+        .collect();
+    let code = match first.as_str() {
+        "good" | "successfully_changed" => Code::Good,
+        "nochg" | "no_change" => Code::Nochg,
+        "badauth" => Code::Badauth,
+        "!donator" => Code::NotDonator,
+        "notfqdn" => Code::NotFqdn,
+        "nohost" => Code::NoHost,
+        "numhost" => Code::NumHost,
+        "abuse" => Code::Abuse,
+        "badagent" => Code::BadAgent,
+        "badsys" => Code::BadSys,
+        "!yours" => Code::NotYours,
+        "!active" => Code::NotActive,
+        "dnserr" => Code::DnsErr,
+        "911" => Code::Outage,
+        "servererror" => Code::ServerError,
+        "badrequest" => Code::BadRequest,
+        "conflict" => Code::Conflict(rest.first().map(|s| s.to_ascii_uppercase()).unwrap_or_default()),
+        w if is_wait(w) => Code::Wait(wait_duration(w)),
+        _ => Code::Unknown(excerpt(line)),
+    };
+    let code = match code {
+        Code::Good | Code::Nochg => {
+            let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+            if addrs == [loopback] && !sent.contains(loopback) {
+                Code::Refused127
+            } else if mismatch(&addrs, sent) {
+                Code::Mismatch(addrs.clone())
+            } else {
+                code
+            }
+        }
+        other => other,
+    };
+    (code, addrs)
+}
+
+/// Returned addresses disagree with those sent: a sent family answered with another address,
+/// or nothing sent named at all (Dyn's legacy endpoint answers an ignored IPv6 with the old
+/// IPv4). No returned address is no disagreement: many providers omit it.
+fn mismatch(returned: &[IpAddr], sent: &AddrSet) -> bool {
+    if returned.is_empty() || sent.is_empty() {
+        return false;
+    }
+    let wrong_family_value = returned.iter().any(|a| match a {
+        IpAddr::V4(x) => sent.v4.is_some_and(|s| s != *x),
+        IpAddr::V6(x) => sent.v6.is_some_and(|s| s != *x),
+    });
+    let none_match = !returned.iter().any(|a| sent.contains(*a));
+    wrong_family_value || none_match
+}
+
+fn is_wait(w: &str) -> bool {
+    w.len() >= 3
+        && w.starts_with('w')
+        && matches!(w.as_bytes()[w.len() - 1], b's' | b'm' | b'h')
+        && w[1..w.len() - 1].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn wait_duration(w: &str) -> Duration {
+    let n: u64 = w[1..w.len() - 1].parse().unwrap_or(0);
+    let unit = match w.as_bytes()[w.len() - 1] {
+        b'h' => 3600,
+        b'm' => 60,
+        _ => 1,
+    };
+    Duration::from_secs(n.saturating_mul(unit))
+}
+
+/// Reads an HTTP status and body into one result per host (reference section 4).
+pub fn parse_reply(
+    status: u16,
+    body: &str,
+    hosts: &[String],
+    sent: &AddrSet,
+    dialect: &Dialect,
+) -> Reply {
+    let text = if body.trim_start().starts_with('<') {
+        strip_html(body)
+    } else {
+        body.to_string()
+    };
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.trim_matches(|c: char| c == '\r' || c.is_whitespace()))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let parsed: Vec<(Code, Vec<IpAddr>)> = lines.iter().map(|l| parse_line(l, sent)).collect();
+    let recognised = parsed.iter().any(|(c, _)| !matches!(c, Code::Unknown(_)));
+    let all = |code: Code, addrs: Vec<IpAddr>| -> Vec<HostResult> {
+        hosts
+            .iter()
+            .map(|h| HostResult {
+                host: h.clone(),
+                code: code.clone(),
+                addrs: addrs.clone(),
+            })
+            .collect()
+    };
+    let mut notes = Vec::new();
+
+    if !recognised {
+        // No dyndns2 word in the body: the HTTP status is all there is (section 6).
+        let code = match status {
+            401 | 403 => Code::Badauth,
+            500..=599 => Code::Outage,
+            204 if dialect.status_codes => Code::Nochg,
+            409..=412 if dialect.status_codes => Code::Http(status),
+            200..=299 => Code::Unknown(excerpt(&lines.join(" "))),
+            s => Code::Http(s),
+        };
+        if !matches!(status, 200..=299) && !lines.is_empty() {
+            notes.push(format!("HTTP {status} with body \"{}\"", excerpt(&lines.join(" "))));
+        }
+        return Reply {
+            results: all(code, Vec::new()),
+            notes,
+        };
+    }
+
+    // A once-per-request code, or a single line for several hosts, applies to every host.
+    if let Some((code, addrs)) = parsed.iter().find(|(c, _)| c.request_scope()) {
+        if parsed.len() > 1 {
+            notes.push(format!("{} lines in a reply whose first request-wide code is {code}", parsed.len()));
+        }
+        return Reply {
+            results: all(code.clone(), addrs.clone()),
+            notes,
+        };
+    }
+    if parsed.len() == 1 && hosts.len() > 1 {
+        let (code, addrs) = parsed[0].clone();
+        if code.is_success() {
+            notes.push(format!(
+                "one line \"{code}\" for {} hosts: applied to all of them",
+                hosts.len()
+            ));
+        }
+        return Reply {
+            results: all(code, addrs),
+            notes,
+        };
+    }
+    if parsed.len() > hosts.len() {
+        notes.push(format!(
+            "{} reply lines for {} hosts; the extra lines were ignored",
+            parsed.len(),
+            hosts.len()
+        ));
+    }
+    let results = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match parsed.get(i) {
+            Some((code, addrs)) => HostResult {
+                host: h.clone(),
+                code: code.clone(),
+                addrs: addrs.clone(),
+            },
+            None => HostResult {
+                host: h.clone(),
+                code: Code::NoLine,
+                addrs: Vec::new(),
+            },
+        })
+        .collect();
+    Reply { results, notes }
+}
+
+/// What to do after a result (reference section 5's actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Record success and carry on.
+    Continue,
+    /// Stop this host until the user changes the config or resets it.
+    StopHost,
+    /// Stop every host of this account until the user acts.
+    StopAccount,
+    /// Stop all updates to this provider until the software or config is fixed.
+    StopClient,
+    /// Send nothing for this host before the duration has passed.
+    BackOff(Duration),
+}
+
+impl Decision {
+    /// Whether the user must act before the next request.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, Decision::StopHost | Decision::StopAccount | Decision::StopClient)
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::Continue => f.write_str("continue"),
+            Decision::StopHost => f.write_str("stop host"),
+            Decision::StopAccount => f.write_str("stop account"),
+            Decision::StopClient => f.write_str("stop client"),
+            Decision::BackOff(d) => write!(f, "back off {}", crate::duration::format(*d)),
+        }
+    }
+}
+
+/// What the classification needs to know of the host's past.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct History {
+    /// The update was forced, the periodic refresh, or the host's first (no address on
+    /// record): a `nochg` is then expected.
+    pub nochg_expected: bool,
+    /// Unexpected `nochg` answers in a row before this one.
+    pub nochg_streak: u32,
+    /// Unparseable answers in a row before this one.
+    pub unknown_streak: u32,
+    /// Provider-error holds (dnserr/911) in a row before this one.
+    pub outage_streak: u32,
+}
+
+/// Turns one host's code into the decision (reference section 5's table).
+pub fn decide(code: &Code, history: &History, dialect: &Dialect) -> Decision {
+    let hold = |streak: u32| {
+        if streak == 0 {
+            OUTAGE_HOLD
+        } else {
+            OUTAGE_HOLD_REPEAT
+        }
+    };
+    match code {
+        Code::Good => Decision::Continue,
+        Code::Nochg if history.nochg_expected || history.nochg_streak == 0 => Decision::Continue,
+        Code::Nochg => Decision::StopHost,
+        Code::Badauth | Code::NotDonator => Decision::StopAccount,
+        Code::NotFqdn
+        | Code::NoHost
+        | Code::NumHost
+        | Code::NotYours
+        | Code::NotActive
+        | Code::Conflict(_)
+        | Code::Mismatch(_) => Decision::StopHost,
+        Code::Abuse if dialect.abuse_is_account => Decision::StopAccount,
+        Code::Abuse => Decision::StopHost,
+        Code::BadAgent | Code::BadSys | Code::BadRequest | Code::Refused127 => Decision::StopClient,
+        Code::DnsErr | Code::Outage | Code::ServerError => {
+            Decision::BackOff(hold(history.outage_streak))
+        }
+        Code::Wait(d) => Decision::BackOff(*d),
+        Code::Http(401 | 403) | Code::Http(410) => Decision::StopAccount,
+        Code::Http(409 | 412) => Decision::StopHost,
+        Code::Http(411) => Decision::StopClient,
+        Code::Http(_) | Code::NoLine | Code::Unknown(_) => {
+            if history.unknown_streak >= 2 {
+                Decision::StopHost
+            } else {
+                Decision::BackOff(OUTAGE_HOLD)
+            }
+        }
+    }
+}
+
+/// Whether the code counts toward the "unparseable reply" streak.
+pub fn is_unparseable(code: &Code) -> bool {
+    matches!(code, Code::Http(_) | Code::NoLine | Code::Unknown(_))
+        && !matches!(code, Code::Http(401 | 403 | 409 | 410 | 411 | 412))
+}
+
+/// Whether the code is a provider-side error hold (dnserr, 911, servererror).
+pub fn is_outage(code: &Code) -> bool {
+    matches!(code, Code::DnsErr | Code::Outage | Code::ServerError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::Url;
+
+    fn hosts(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("h{i}.example.org")).collect()
+    }
+
+    fn v4(s: &str) -> AddrSet {
+        AddrSet { v4: Some(s.parse().expect("v4")), v6: None }
+    }
+
+    fn both() -> AddrSet {
+        AddrSet {
+            v4: Some("203.0.113.5".parse().expect("v4")),
+            v6: Some("2001:db8::5".parse().expect("v6")),
+        }
+    }
+
+    fn server() -> Endpoint {
+        Endpoint::Server(Url::parse("https://members.example.net/nic/update").expect("url"))
+    }
+
+    fn pw() -> Secret {
+        Secret::new("p&ss=wörd")
+    }
+
+    fn one(status: u16, body: &str) -> Code {
+        let r = parse_reply(status, body, &hosts(1), &v4("203.0.113.5"), &Dialect::default());
+        assert_eq!(r.results.len(), 1);
+        r.results[0].code.clone()
+    }
+
+    /// A plain request: path kept, hosts comma-joined, myip set, nothing else.
+    #[test]
+    fn request_basic() {
+        let r = build_requests(&server(), &Dialect::default(), "u", &pw(), &hosts(2), v4("203.0.113.5"));
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            r[0].url,
+            "https://members.example.net/nic/update?hostname=h0.example.org,h1.example.org&myip=203.0.113.5"
+        );
+        assert_eq!(r[0].hosts, hosts(2));
+        assert!(!r[0].url.contains("p&ss"));
+    }
+
+    /// More than 20 hosts are split into batches of at most 20, in order.
+    #[test]
+    fn request_batches() {
+        let hs = hosts(45);
+        let r = build_requests(&server(), &Dialect::default(), "u", &pw(), &hs, v4("203.0.113.5"));
+        assert_eq!(r.iter().map(|x| x.hosts.len()).collect::<Vec<_>>(), vec![20, 20, 5]);
+        assert_eq!(r.iter().flat_map(|x| x.hosts.clone()).collect::<Vec<_>>(), hs);
+        let d = Dialect { max_hosts: 1, ..Dialect::default() };
+        assert_eq!(build_requests(&server(), &d, "u", &pw(), &hosts(3), v4("203.0.113.5")).len(), 3);
+        // A dialect can never raise the limit past 20.
+        let d = Dialect { max_hosts: 100, ..Dialect::default() };
+        assert_eq!(build_requests(&server(), &d, "u", &pw(), &hosts(21), v4("203.0.113.5")).len(), 2);
+    }
+
+    /// Each IPv4+IPv6 strategy produces its documented query.
+    #[test]
+    fn request_families() {
+        let mk = |family| Dialect { family, ..Dialect::default() };
+        let c = build_requests(&server(), &mk(FamilyMode::Combined), "u", &pw(), &hosts(1), both());
+        assert_eq!(c.len(), 1);
+        assert!(c[0].url.ends_with("&myip=203.0.113.5,2001:db8::5"), "{}", c[0].url);
+        let m = build_requests(&server(), &mk(FamilyMode::MyipV6), "u", &pw(), &hosts(1), both());
+        assert!(m[0].url.ends_with("&myip=203.0.113.5&myipv6=2001:db8::5"), "{}", m[0].url);
+        let only6 = AddrSet { v4: None, v6: both().v6 };
+        let m6 = build_requests(&server(), &mk(FamilyMode::MyipV6), "u", &pw(), &hosts(1), only6);
+        assert!(m6[0].url.ends_with("&myip=no&myipv6=2001:db8::5"), "{}", m6[0].url);
+        let s = build_requests(&server(), &mk(FamilyMode::Separate), "u", &pw(), &hosts(1), both());
+        assert_eq!(s.len(), 2);
+        assert!(s[0].url.ends_with("&myip=203.0.113.5"));
+        assert_eq!(s[0].sent, AddrSet { v4: both().v4, v6: None });
+        assert!(s[1].url.ends_with("&myip=2001:db8::5"));
+        assert_eq!(s[1].sent, AddrSet { v4: None, v6: both().v6 });
+    }
+
+    /// No address, no request: an empty myip= would delete records at some providers.
+    #[test]
+    fn request_never_empty_myip() {
+        assert!(build_requests(&server(), &Dialect::default(), "u", &pw(), &hosts(2), AddrSet::default()).is_empty());
+        let t = Endpoint::Template("https://x.example/u?h=<h>&a=<a>".into());
+        assert!(build_requests(&t, &Dialect::default(), "u", &pw(), &hosts(2), AddrSet::default()).is_empty());
+    }
+
+    /// Provider extras: system=dyndns and the DNS-O-Matic NOCHG triple.
+    #[test]
+    fn request_extras() {
+        let d = Dialect { system_dyndns: true, legacy_nochg: true, ..Dialect::default() };
+        let r = build_requests(&server(), &d, "u", &pw(), &hosts(1), v4("203.0.113.5"));
+        assert!(r[0].url.ends_with("&myip=203.0.113.5&system=dyndns&wildcard=NOCHG&mx=NOCHG&backmx=NOCHG"), "{}", r[0].url);
+    }
+
+    /// Templates substitute and percent-encode every placeholder; the display URL masks the password.
+    #[test]
+    fn request_template() {
+        let t = Endpoint::Template(
+            "https://x.example/dyndns/update?system=dyndns&hostname=<h>&myip=<a>&user=<username>&pass=<password>".into(),
+        );
+        let r = build_requests(&t, &Dialect::default(), "a b", &pw(), &hosts(2), v4("203.0.113.5"));
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            r[0].url,
+            "https://x.example/dyndns/update?system=dyndns&hostname=h0.example.org,h1.example.org&myip=203.0.113.5&user=a%20b&pass=p%26ss%3Dw%C3%B6rd"
+        );
+        let shown = r[0].display_url(&pw());
+        assert!(shown.ends_with("&pass=********"), "{shown}");
+        assert!(!shown.contains("p%26ss"));
+        let r6 = build_requests(&t, &Dialect::default(), "u", &pw(), &hosts(1), both());
+        assert_eq!(r6.len(), 2, "template + separate sends one request per family");
+        assert!(r6[1].url.contains("myip=2001:db8::5"));
+    }
+
+    /// Every code of reference section 5, one line, one host: the code and its decision.
+    #[test]
+    fn every_code_and_decision() {
+        let h = History::default();
+        let d = Dialect::default();
+        let noip = crate::provider::Provider::NoIp.dialect();
+        let table: Vec<(&str, Code, Decision)> = vec![
+            ("good 203.0.113.5", Code::Good, Decision::Continue),
+            ("good", Code::Good, Decision::Continue),
+            ("nochg 203.0.113.5", Code::Nochg, Decision::Continue),
+            ("badauth", Code::Badauth, Decision::StopAccount),
+            ("!donator", Code::NotDonator, Decision::StopAccount),
+            ("notfqdn", Code::NotFqdn, Decision::StopHost),
+            ("nohost", Code::NoHost, Decision::StopHost),
+            ("numhost", Code::NumHost, Decision::StopHost),
+            ("abuse", Code::Abuse, Decision::StopHost),
+            ("badagent", Code::BadAgent, Decision::StopClient),
+            ("badsys", Code::BadSys, Decision::StopClient),
+            ("!yours", Code::NotYours, Decision::StopHost),
+            ("!active", Code::NotActive, Decision::StopHost),
+            ("dnserr", Code::DnsErr, Decision::BackOff(OUTAGE_HOLD)),
+            ("911", Code::Outage, Decision::BackOff(OUTAGE_HOLD)),
+            ("servererror", Code::ServerError, Decision::BackOff(OUTAGE_HOLD)),
+            ("conflict A", Code::Conflict("A".into()), Decision::StopHost),
+            ("conflict aaaa", Code::Conflict("AAAA".into()), Decision::StopHost),
+            ("w90s", Code::Wait(Duration::from_secs(90)), Decision::BackOff(Duration::from_secs(90))),
+            ("w5m", Code::Wait(Duration::from_secs(300)), Decision::BackOff(Duration::from_secs(300))),
+            ("w2h", Code::Wait(Duration::from_secs(7200)), Decision::BackOff(Duration::from_secs(7200))),
+            ("badrequest", Code::BadRequest, Decision::StopClient),
+            ("good 127.0.0.1", Code::Refused127, Decision::StopClient),
+            ("good 198.51.100.1", Code::Mismatch(vec!["198.51.100.1".parse().expect("ip")]), Decision::StopHost),
+            ("GOOD 203.0.113.5", Code::Good, Decision::Continue),
+            ("successfully_changed", Code::Good, Decision::Continue),
+            ("no_change", Code::Nochg, Decision::Continue),
+            ("hello", Code::Unknown("hello".into()), Decision::BackOff(OUTAGE_HOLD)),
+        ];
+        for (body, code, decision) in table {
+            let got = one(200, body);
+            assert_eq!(got, code, "{body}");
+            assert_eq!(decide(&got, &h, &d), decision, "{body}");
+            assert!(!got.explanation().is_empty());
+            assert!(!got.explanation().contains("update failed"));
+            if !got.is_success() {
+                assert!(!got.user_action().is_empty(), "{body} has no user action");
+            }
+        }
+        assert_eq!(decide(&Code::Abuse, &h, &noip), Decision::StopAccount);
+    }
+
+    /// Every explanation is distinct: no two codes tell the user the same thing.
+    #[test]
+    fn explanations_are_specific() {
+        let codes = vec![
+            Code::Good, Code::Nochg, Code::Badauth, Code::NotDonator, Code::NotFqdn, Code::NoHost,
+            Code::NumHost, Code::Abuse, Code::BadAgent, Code::BadSys, Code::NotYours, Code::NotActive,
+            Code::DnsErr, Code::Outage, Code::ServerError, Code::Conflict("A".into()),
+            Code::Wait(Duration::from_secs(60)), Code::BadRequest, Code::Refused127,
+            Code::Mismatch(vec![]), Code::Http(401), Code::Http(409), Code::Http(410), Code::Http(411),
+            Code::Http(412), Code::Http(302), Code::Http(418), Code::NoLine, Code::Unknown(String::new()),
+            Code::Unknown("x".into()),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for c in &codes {
+            assert!(seen.insert(c.explanation()), "duplicate explanation for {c:?}");
+        }
+    }
+
+    /// Repeats change the decision: a second unexpected nochg stops the host, the third
+    /// unparseable reply stops it, a repeated outage holds 60 minutes.
+    #[test]
+    fn history_rules() {
+        let d = Dialect::default();
+        let h = |f: fn(&mut History)| {
+            let mut x = History::default();
+            f(&mut x);
+            x
+        };
+        assert_eq!(decide(&Code::Nochg, &h(|x| x.nochg_streak = 1), &d), Decision::StopHost);
+        assert_eq!(
+            decide(&Code::Nochg, &h(|x| { x.nochg_streak = 1; x.nochg_expected = true }), &d),
+            Decision::Continue
+        );
+        assert_eq!(decide(&Code::Unknown("".into()), &h(|x| x.unknown_streak = 1), &d), Decision::BackOff(OUTAGE_HOLD));
+        assert_eq!(decide(&Code::Unknown("".into()), &h(|x| x.unknown_streak = 2), &d), Decision::StopHost);
+        assert_eq!(decide(&Code::NoLine, &h(|x| x.unknown_streak = 2), &d), Decision::StopHost);
+        assert_eq!(decide(&Code::Outage, &h(|x| x.outage_streak = 1), &d), Decision::BackOff(OUTAGE_HOLD_REPEAT));
+        assert_eq!(decide(&Code::DnsErr, &h(|x| x.outage_streak = 3), &d), Decision::BackOff(OUTAGE_HOLD_REPEAT));
+    }
+
+    /// Per-host lines map in order; missing lines are NoLine; extra lines are noted.
+    #[test]
+    fn multi_host_mapping() {
+        let sent = v4("203.0.113.5");
+        let d = Dialect::default();
+        let r = parse_reply(200, "good 203.0.113.5\nnohost\nnochg 203.0.113.5\n", &hosts(3), &sent, &d);
+        let codes: Vec<Code> = r.results.iter().map(|x| x.code.clone()).collect();
+        assert_eq!(codes, vec![Code::Good, Code::NoHost, Code::Nochg]);
+        assert_eq!(r.results[1].host, "h1.example.org");
+
+        let r = parse_reply(200, "good 203.0.113.5\nnohost", &hosts(3), &sent, &d);
+        assert_eq!(r.results[2].code, Code::NoLine);
+
+        let r = parse_reply(200, "good\ngood\ngood", &hosts(2), &sent, &d);
+        assert_eq!(r.results.len(), 2);
+        assert!(r.notes[0].contains("3 reply lines for 2 hosts"));
+
+        // One line for many hosts applies to all, with a note when it is a success.
+        let r = parse_reply(200, "good 203.0.113.5", &hosts(3), &sent, &d);
+        assert!(r.results.iter().all(|x| x.code == Code::Good));
+        assert!(r.notes[0].contains("applied to all"));
+        let r = parse_reply(200, "nohost", &hosts(2), &sent, &d);
+        assert!(r.results.iter().all(|x| x.code == Code::NoHost));
+    }
+
+    /// Request-wide codes apply to every host wherever they stand.
+    #[test]
+    fn request_wide_codes() {
+        let sent = v4("203.0.113.5");
+        for body in ["badauth", "911", "dnserr", "badagent", "!donator", "good 127.0.0.1"] {
+            let r = parse_reply(200, body, &hosts(4), &sent, &Dialect::default());
+            assert_eq!(r.results.len(), 4);
+            let first = r.results[0].code.clone();
+            assert!(r.results.iter().all(|x| x.code == first), "{body}");
+        }
+        let r = parse_reply(200, "good 203.0.113.5\nbadauth", &hosts(2), &sent, &Dialect::default());
+        assert!(r.results.iter().all(|x| x.code == Code::Badauth));
+    }
+
+    /// CR/LF, blank lines, spaces and case do not matter.
+    #[test]
+    fn tolerant_line_reading() {
+        let r = parse_reply(
+            200,
+            "\r\n  GOOD 203.0.113.5 \r\n\r\n\tnochg 203.0.113.5\r\n",
+            &hosts(2),
+            &v4("203.0.113.5"),
+            &Dialect::default(),
+        );
+        assert_eq!(r.results[0].code, Code::Good);
+        assert_eq!(r.results[1].code, Code::Nochg);
+        assert_eq!(r.results[0].addrs, vec!["203.0.113.5".parse::<IpAddr>().expect("ip")]);
+    }
+
+    /// HTML-wrapped codes are found after stripping tags, scripts and styles.
+    #[test]
+    fn html_bodies() {
+        assert_eq!(one(200, "<html><body><p>good 203.0.113.5</p></body></html>"), Code::Good);
+        assert_eq!(
+            one(200, "<html><head><style>good{}</style><script>var x='badauth'</script></head><body>nohost</body></html>"),
+            Code::NoHost
+        );
+        let code = one(200, "<html><body><h1>Welcome</h1></body></html>");
+        assert_eq!(code, Code::Unknown("Welcome".into()));
+        let r = parse_reply(200, "<p>good 203.0.113.5</p><p>nohost</p>", &hosts(2), &v4("203.0.113.5"), &Dialect::default());
+        assert_eq!(r.results[1].code, Code::NoHost);
+    }
+
+    /// Empty and junk bodies are unknown, never success; long junk is cut short.
+    #[test]
+    fn junk_bodies() {
+        assert_eq!(one(200, ""), Code::Unknown(String::new()));
+        assert_eq!(one(200, "\r\n \n"), Code::Unknown(String::new()));
+        let long = "x".repeat(5000);
+        match one(200, &long) {
+            Code::Unknown(t) => assert!(t.chars().count() <= EXCERPT + 1),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(one(200, "\u{0}\u{1}binary\u{ff}"), Code::Unknown(_)));
+        assert!(matches!(one(200, "w12x"), Code::Unknown(_)));
+        assert!(matches!(one(200, "w"), Code::Unknown(_)));
+    }
+
+    /// HTTP status is used when the body has no code (section 6); a body code wins.
+    #[test]
+    fn http_status_rules() {
+        assert_eq!(one(401, ""), Code::Badauth);
+        assert_eq!(one(403, "Forbidden"), Code::Badauth);
+        assert_eq!(one(401, "badauth"), Code::Badauth);
+        assert_eq!(one(500, ""), Code::Outage);
+        assert_eq!(one(503, "<h1>Service Unavailable</h1>"), Code::Outage);
+        assert_eq!(one(500, "911"), Code::Outage);
+        assert_eq!(one(400, "nohost"), Code::NoHost);
+        assert_eq!(one(404, "Not Found"), Code::Http(404));
+        assert_eq!(one(302, ""), Code::Http(302));
+        assert_eq!(one(204, ""), Code::Unknown(String::new()));
+        let sh = crate::provider::Provider::SelfHost.dialect();
+        let selfhost = |s| parse_reply(s, "", &hosts(1), &v4("203.0.113.5"), &sh).results[0].code.clone();
+        assert_eq!(selfhost(204), Code::Nochg);
+        for s in [409, 410, 411, 412] {
+            assert_eq!(selfhost(s), Code::Http(s));
+        }
+        let h = History::default();
+        assert_eq!(decide(&Code::Http(410), &h, &sh), Decision::StopAccount);
+        assert_eq!(decide(&Code::Http(409), &h, &sh), Decision::StopHost);
+        assert_eq!(decide(&Code::Http(411), &h, &sh), Decision::StopClient);
+        assert_eq!(decide(&Code::Http(404), &h, &sh), Decision::BackOff(OUTAGE_HOLD));
+    }
+
+    /// Returned addresses are parsed and compared, not matched as text.
+    #[test]
+    fn returned_addresses() {
+        let sent = both();
+        let d = Dialect::default();
+        let code = |body: &str, s: &AddrSet| parse_reply(200, body, &hosts(1), s, &d).results[0].code.clone();
+        assert_eq!(code("good 203.0.113.5,2001:db8::5", &sent), Code::Good);
+        assert_eq!(code("good 2001:0db8:0000::0005", &sent), Code::Good, "textual form differs, address is equal");
+        assert_eq!(code("good 2001:db8::5", &sent), Code::Good, "No-IP echoes only what it took");
+        assert!(matches!(code("good 203.0.113.6,2001:db8::5", &sent), Code::Mismatch(_)));
+        // Dyn's legacy endpoint ignores an IPv6 myip and answers with the old IPv4.
+        let only6 = AddrSet { v4: None, v6: sent.v6 };
+        assert!(matches!(code("nochg 198.51.100.1", &only6), Code::Mismatch(_)));
+        // Unparseable address text is ignored, not a mismatch.
+        assert_eq!(code("good 203.000.113.005", &v4("203.0.113.5")), Code::Good);
+        // good 127.0.0.1 is a refusal unless 127.0.0.1 was sent.
+        assert_eq!(code("good 127.0.0.1", &v4("203.0.113.5")), Code::Refused127);
+        assert_eq!(code("good 127.0.0.1", &v4("127.0.0.1")), Code::Good);
+    }
+
+    /// Classification helpers agree with the decisions.
+    #[test]
+    fn helpers() {
+        assert!(is_outage(&Code::Outage) && is_outage(&Code::DnsErr) && !is_outage(&Code::Badauth));
+        assert!(is_unparseable(&Code::NoLine) && is_unparseable(&Code::Http(404)));
+        assert!(!is_unparseable(&Code::Http(401)) && !is_unparseable(&Code::Good));
+        assert!(Decision::StopHost.is_fatal() && !Decision::BackOff(OUTAGE_HOLD).is_fatal());
+    }
+}

@@ -1,0 +1,3 @@
+//! Update protocols. Only dyndns2 for now.
+
+pub mod dyndns2;
