@@ -17,3 +17,7 @@ pub mod duration;
 pub mod protocol;
 pub mod provider;
 pub mod secret;
+pub mod http;
+pub mod oneshot;
+pub mod store;
+pub mod watch;

@@ -1,0 +1,411 @@
+//! The state file: what each provider accepted, when, and every stop or hold, across restarts.
+//!
+//! It is what keeps dynward from re-sending an unchanged address after a restart (`nochg`
+//! abuse) and from retrying after a fatal answer. Writes are atomic (temporary file, fsync,
+//! rename, fsync of the directory), so a power cut leaves either the old or the new file. A
+//! file that cannot be read is never overwritten: it is renamed aside and the error says where.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The state file format written by this version.
+pub const VERSION: u32 = 1;
+/// The state file's name inside the state directory.
+pub const FILE_NAME: &str = "state.json";
+
+/// Everything remembered, per policy name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Format version.
+    pub version: u32,
+    /// Per policy.
+    #[serde(default)]
+    pub policies: BTreeMap<String, PolicyState>,
+}
+
+/// What is remembered for one policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyState {
+    /// Fingerprint of the policy's config when the state was written.
+    #[serde(default)]
+    pub fingerprint: String,
+    /// A stop of the whole account or client (badauth, badagent, ...), until the user acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stop>,
+    /// Per host.
+    #[serde(default)]
+    pub hosts: BTreeMap<String, HostState>,
+}
+
+/// An address the provider accepted, and when (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accepted<A> {
+    /// The address.
+    pub addr: A,
+    /// When it was accepted.
+    pub at: u64,
+}
+
+/// Why a host, account or client is stopped (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stop {
+    /// The code that stopped it.
+    pub code: String,
+    /// The explanation shown to the user.
+    pub reason: String,
+    /// When.
+    pub since: u64,
+}
+
+/// The outcome of the last attempt for a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LastResult {
+    /// When (Unix seconds).
+    pub at: u64,
+    /// Code name (`good`, `badauth`, `error` for network failures...).
+    pub code: String,
+    /// What it means.
+    pub message: String,
+    /// The addresses sent.
+    pub sent: String,
+}
+
+/// What is remembered for one host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostState {
+    /// Last IPv4 address the provider accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v4: Option<Accepted<Ipv4Addr>>,
+    /// Last IPv6 address the provider accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v6: Option<Accepted<Ipv6Addr>>,
+    /// When a request for this host was last sent (for the minimum gap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sent_at: Option<u64>,
+    /// The last attempt's outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<LastResult>,
+    /// A stop of this host, until the user acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stop>,
+    /// No request before this time (Unix seconds), and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_until: Option<u64>,
+    /// The code behind `hold_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_code: Option<String>,
+    /// Unexpected `nochg` answers in a row.
+    #[serde(default)]
+    pub nochg_streak: u32,
+    /// Unparseable answers in a row.
+    #[serde(default)]
+    pub unknown_streak: u32,
+    /// Provider-error holds in a row.
+    #[serde(default)]
+    pub outage_streak: u32,
+}
+
+/// Why the state file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file exists but is not a state file this version can read; it was moved aside.
+    #[error("{path}: unreadable state file ({why}); kept as {kept} and starting from empty state")]
+    Corrupt {
+        /// The state file.
+        path: PathBuf,
+        /// What was wrong.
+        why: String,
+        /// Where the bad file now is.
+        kept: PathBuf,
+    },
+    /// Reading failed for a reason other than absence.
+    #[error("{path}: cannot read the state file: {source}")]
+    Read {
+        /// The state file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Writing failed; the previous file is intact.
+    #[error("{path}: cannot write the state file: {source}")]
+    Write {
+        /// The state file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+/// The state directory: `$STATE_DIRECTORY` (systemd; the first of a colon list) wins, then
+/// the config's `state_dir`, then the default.
+pub fn state_dir(configured: Option<&Path>, env_state_directory: Option<String>) -> PathBuf {
+    if let Some(s) = env_state_directory.filter(|s| !s.is_empty()) {
+        if let Some(first) = s.split(':').next() {
+            return PathBuf::from(first);
+        }
+    }
+    configured
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(crate::config::DEFAULT_STATE_DIR))
+}
+
+/// Checks a parsed file's version.
+fn check(state: State) -> Result<State, String> {
+    if state.version > VERSION {
+        return Err(format!(
+            "written by a newer dynward (format {}; this version reads {VERSION})",
+            state.version
+        ));
+    }
+    if state.version == 0 {
+        return Err("format version 0 is not valid".into());
+    }
+    Ok(state)
+}
+
+/// Reads the state file in `dir`. A missing file is an empty state. A file that cannot be
+/// parsed is renamed to `state.json.bad-<unix time>` and reported; the caller then starts
+/// from an empty state with the error logged.
+pub fn load(dir: &Path, now: u64) -> Result<State, Error> {
+    let path = dir.join(FILE_NAME);
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(State {
+                version: VERSION,
+                ..State::default()
+            });
+        }
+        Err(source) => return Err(Error::Read { path, source }),
+    };
+    let parsed = serde_json::from_slice::<State>(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(check);
+    match parsed {
+        Ok(s) => Ok(s),
+        Err(why) => {
+            let why = if bytes.is_empty() { "the file is empty".to_string() } else { why };
+            let kept = dir.join(format!("{FILE_NAME}.bad-{now}"));
+            fs::rename(&path, &kept).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            Err(Error::Corrupt { path, why, kept })
+        }
+    }
+}
+
+/// Writes the state atomically: a temporary file in the same directory, fsync, rename over the
+/// old file, fsync of the directory. Mode 0600: the file names the user's hosts.
+pub fn save(dir: &Path, state: &State) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(FILE_NAME);
+    let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
+    let werr = |source| Error::Write {
+        path: path.clone(),
+        source,
+    };
+    let json = serde_json::to_vec_pretty(state).map_err(|e| werr(io::Error::other(e)))?;
+    fs::create_dir_all(dir).map_err(werr)?;
+    let result = (|| {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(&json)?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, &path)?;
+        fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(werr)
+}
+
+impl State {
+    /// The policy's entry, created on first use. A changed config fingerprint clears the stops:
+    /// changing the config is how the user acts on a fatal answer. Holds (911, wait codes)
+    /// stay: they are the provider's, not the config's.
+    pub fn policy_mut(&mut self, name: &str, fingerprint: &str) -> &mut PolicyState {
+        let p = self.policies.entry(name.to_string()).or_default();
+        if p.fingerprint != fingerprint {
+            if !p.fingerprint.is_empty() {
+                p.stop = None;
+                for h in p.hosts.values_mut() {
+                    h.stop = None;
+                    h.nochg_streak = 0;
+                    h.unknown_streak = 0;
+                }
+            }
+            p.fingerprint = fingerprint.to_string();
+        }
+        p
+    }
+
+    /// Clears the stops and holds of a policy (or of one host): `dynward reset`.
+    /// Returns false when there is no such policy or host on record.
+    pub fn reset(&mut self, policy: &str, host: Option<&str>) -> bool {
+        let Some(p) = self.policies.get_mut(policy) else {
+            return false;
+        };
+        let clear = |h: &mut HostState| {
+            h.stop = None;
+            h.hold_until = None;
+            h.hold_code = None;
+            h.nochg_streak = 0;
+            h.unknown_streak = 0;
+            h.outage_streak = 0;
+        };
+        match host {
+            Some(name) => match p.hosts.get_mut(name) {
+                Some(h) => {
+                    clear(h);
+                    true
+                }
+                None => false,
+            },
+            None => {
+                p.stop = None;
+                p.hosts.values_mut().for_each(clear);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> State {
+        let mut s = State {
+            version: VERSION,
+            ..State::default()
+        };
+        let p = s.policy_mut("home", "f1");
+        p.hosts.insert(
+            "home.example.org".into(),
+            HostState {
+                v4: Some(Accepted {
+                    addr: "203.0.113.5".parse().expect("ip"),
+                    at: 100,
+                }),
+                stop: Some(Stop {
+                    code: "nohost".into(),
+                    reason: "r".into(),
+                    since: 5,
+                }),
+                hold_until: Some(1900),
+                ..HostState::default()
+            },
+        );
+        s
+    }
+
+    /// What is saved loads back equal; the file is 0600 and no temp file is left behind.
+    #[test]
+    fn round_trip() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = sample();
+        save(dir.path(), &s).expect("save");
+        assert_eq!(load(dir.path(), 0).expect("load"), s);
+        let mode = fs::metadata(dir.path().join(FILE_NAME)).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let names: Vec<_> = fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("e").file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
+    }
+
+    /// Missing file: empty state of the current version.
+    #[test]
+    fn missing_is_empty() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = load(dir.path(), 0).expect("load");
+        assert_eq!(s.version, VERSION);
+        assert!(s.policies.is_empty());
+    }
+
+    /// Truncated, empty, garbage and future files: a clear error, the file kept aside intact.
+    #[test]
+    fn bad_files_are_kept_aside() {
+        let good = serde_json::to_string(&sample()).expect("json");
+        let future = good.replacen("\"version\":1", "\"version\":9", 1);
+        for (content, why) in [
+            (good[..good.len() / 2].to_string(), "EOF"),
+            (String::new(), "empty"),
+            ("garbage\u{0}".to_string(), "expected"),
+            (future, "newer dynward"),
+            (good.replacen("\"policies\"", "\"surprise\":1,\"policies\"", 1), "unknown field"),
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            fs::write(dir.path().join(FILE_NAME), &content).expect("write");
+            let err = load(dir.path(), 42).expect_err("must fail");
+            let msg = err.to_string();
+            assert!(msg.contains(why), "{msg}");
+            assert!(msg.contains("state.json.bad-42"), "{msg}");
+            let kept = fs::read_to_string(dir.path().join("state.json.bad-42")).expect("kept");
+            assert_eq!(kept, content, "the bad file is kept byte for byte");
+            assert!(!dir.path().join(FILE_NAME).exists());
+        }
+    }
+
+    /// A changed fingerprint clears stops but keeps provider holds; an unchanged one keeps both.
+    #[test]
+    fn fingerprint_clears_stops_only() {
+        let mut s = sample();
+        let h = &s.policy_mut("home", "f1").hosts["home.example.org"];
+        assert!(h.stop.is_some());
+        let h = &s.policy_mut("home", "f2").hosts["home.example.org"];
+        assert!(h.stop.is_none());
+        assert_eq!(h.hold_until, Some(1900));
+        assert!(h.v4.is_some(), "accepted addresses survive a config change");
+    }
+
+    /// reset clears stops and holds of a policy or of one host, and says when nothing matched.
+    #[test]
+    fn reset_clears() {
+        let mut s = sample();
+        assert!(!s.reset("nope", None));
+        assert!(!s.reset("home", Some("other.example.org")));
+        assert!(s.reset("home", Some("home.example.org")));
+        let h = &s.policies["home"].hosts["home.example.org"];
+        assert!(h.stop.is_none() && h.hold_until.is_none());
+    }
+
+    /// $STATE_DIRECTORY wins, then the config, then the default.
+    #[test]
+    fn dir_precedence() {
+        let cfg = Path::new("/cfg");
+        assert_eq!(state_dir(Some(cfg), Some("/run/a:/run/b".into())), PathBuf::from("/run/a"));
+        assert_eq!(state_dir(Some(cfg), Some(String::new())), PathBuf::from("/cfg"));
+        assert_eq!(state_dir(None, None), PathBuf::from(crate::config::DEFAULT_STATE_DIR));
+    }
+
+    /// A failed write leaves the previous file intact (the temp path is made unwritable by
+    /// putting a directory there, which fails for root too).
+    #[test]
+    fn failed_write_keeps_old() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        save(dir.path(), &sample()).expect("save");
+        fs::create_dir(dir.path().join(format!(".{FILE_NAME}.tmp"))).expect("mkdir");
+        let err = save(dir.path(), &State::default()).expect_err("temp path blocked");
+        assert!(err.to_string().contains("cannot write"), "{err}");
+        assert_eq!(load(dir.path(), 0).expect("load"), sample());
+    }
+}

@@ -1,0 +1,4 @@
+//! Address sources: the interfaces of this machine (netlink) and web check-IP services.
+
+pub mod iface;
+pub mod web;
