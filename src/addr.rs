@@ -86,7 +86,10 @@ impl SkipReason {
     pub fn allowed_by_allow_private(self) -> bool {
         matches!(
             self,
-            SkipReason::Private | SkipReason::Cgnat | SkipReason::LinkLocal | SkipReason::UniqueLocal
+            SkipReason::Private
+                | SkipReason::Cgnat
+                | SkipReason::LinkLocal
+                | SkipReason::UniqueLocal
         )
     }
 }
@@ -125,7 +128,9 @@ impl Prefix {
                 u32::from(p) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(p), IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.len)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.len))
+                    .unwrap_or(0);
                 u128::from(p) & mask == u128::from(a) & mask
             }
             _ => false,
@@ -284,8 +289,6 @@ pub fn choose(
     }
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,11 +343,20 @@ mod tests {
         assert_eq!(skip_reason(&c, false), None);
         c.flags.tentative = true;
         assert_eq!(skip_reason(&c, false), Some(SkipReason::Tentative));
-        c.flags = AddrFlags { deprecated: true, ..Default::default() };
+        c.flags = AddrFlags {
+            deprecated: true,
+            ..Default::default()
+        };
         assert_eq!(skip_reason(&c, false), Some(SkipReason::Deprecated));
-        c.flags = AddrFlags { temporary: true, ..Default::default() };
+        c.flags = AddrFlags {
+            temporary: true,
+            ..Default::default()
+        };
         assert_eq!(skip_reason(&c, true), Some(SkipReason::Temporary));
-        c.flags = AddrFlags { dad_failed: true, ..Default::default() };
+        c.flags = AddrFlags {
+            dad_failed: true,
+            ..Default::default()
+        };
         assert_eq!(skip_reason(&c, false), Some(SkipReason::DadFailed));
         // IFA_F_TEMPORARY shares its bit with IFA_F_SECONDARY: on IPv4 "temporary" means nothing.
         let mut v4 = Candidate::plain(ip("192.0.2.9"));
@@ -385,16 +397,25 @@ mod tests {
         let p: Prefix = "2001:db8:1::/48".parse().expect("prefix");
         let c6p = choose(&cands, true, Some(&p), false);
         assert_eq!(c6p.chosen, Some(ip("2001:db8:1::1")));
-        assert!(c6p.skipped.contains(&(ip("2001:db8:2::1"), SkipReason::OutsidePrefix)));
+        assert!(
+            c6p.skipped
+                .contains(&(ip("2001:db8:2::1"), SkipReason::OutsidePrefix))
+        );
         // A prefix nothing matches does not empty the choice.
         let none: Prefix = "2001:db8:9::/48".parse().expect("prefix");
-        assert_eq!(choose(&cands, true, Some(&none), false).chosen, Some(ip("2001:db8:2::1")));
+        assert_eq!(
+            choose(&cands, true, Some(&none), false).chosen,
+            Some(ip("2001:db8:2::1"))
+        );
         // Only private candidates: nothing chosen, each skip explained.
         let only = [Candidate::plain(ip("10.0.0.2"))];
         let c = choose(&only, false, None, false);
         assert_eq!(c.chosen, None);
         assert_eq!(c.skipped.len(), 1);
-        assert_eq!(choose(&only, false, None, true).chosen, Some(ip("10.0.0.2")));
+        assert_eq!(
+            choose(&only, false, None, true).chosen,
+            Some(ip("10.0.0.2"))
+        );
     }
 
     /// Prefix parsing and containment, including /0 and full-length prefixes.

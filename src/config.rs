@@ -281,7 +281,11 @@ pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error>
         }
     }
     // Duplicate names carry no span of their own: find the second occurrence's line.
-    for pr in w.problems.iter_mut().filter(|p| p.line == 0 && p.key.ends_with(".name")) {
+    for pr in w
+        .problems
+        .iter_mut()
+        .filter(|p| p.line == 0 && p.key.ends_with(".name"))
+    {
         if let Some(name) = pr.message.split('"').nth(1) {
             let needle = format!("\"{name}\"");
             if let Some(off) = text.match_indices(&needle).nth(1).map(|(o, _)| o) {
@@ -514,7 +518,8 @@ impl Walker<'_> {
                         self.problem_at(
                             v.span().start,
                             &key("ipv6_mode"),
-                            "\"myipv6\" needs server or provider; a url template has only <a>".into(),
+                            "\"myipv6\" needs server or provider; a url template has only <a>"
+                                .into(),
                         )
                     }
                     Ok(m) => dialect.family = m,
@@ -561,7 +566,8 @@ impl Walker<'_> {
             None => self.problem_at(
                 table_at,
                 &key("hosts"),
-                "missing; list the host names to update, e.g. hosts = [\"home.example.org\"]".into(),
+                "missing; list the host names to update, e.g. hosts = [\"home.example.org\"]"
+                    .into(),
             ),
         }
         if let Some(Endpoint::Template(tpl)) = &endpoint {
@@ -578,7 +584,11 @@ impl Walker<'_> {
             // Hurricane Electric: the user name is the host name itself.
             None if provider == Some(Provider::He) => hosts.first().cloned(),
             None => {
-                self.problem_at(table_at, &key("username"), "missing; set the account's user name".into());
+                self.problem_at(
+                    table_at,
+                    &key("username"),
+                    "missing; set the account's user name".into(),
+                );
                 None
             }
         };
@@ -643,7 +653,9 @@ impl Walker<'_> {
         };
 
         let flag = |w: &mut Self, k: &str, default: bool| {
-            get(k).and_then(|v| w.boolean(v, &key(k))).unwrap_or(default)
+            get(k)
+                .and_then(|v| w.boolean(v, &key(k)))
+                .unwrap_or(default)
         };
         let ipv4 = flag(self, "ipv4", true);
         let ipv6 = flag(self, "ipv6", false);
@@ -651,7 +663,10 @@ impl Walker<'_> {
         let allow_insecure_http = flag(self, "allow_insecure_http", false);
         if !ipv4 && !ipv6 {
             self.problem_at(
-                get("ipv4").or(get("ipv6")).map(|v| v.span().start).unwrap_or(table_at),
+                get("ipv4")
+                    .or(get("ipv6"))
+                    .map(|v| v.span().start)
+                    .unwrap_or(table_at),
                 &key("ipv4"),
                 "ipv4 and ipv6 are both false: the policy would publish nothing".into(),
             );
@@ -694,14 +709,20 @@ impl Walker<'_> {
             let s = self.string(v, &key("ca_file"))?;
             let p = self.base.join(&s);
             if !p.is_file() {
-                self.problem_at(v.span().start, &key("ca_file"), format!("{} is not a readable file", p.display()));
+                self.problem_at(
+                    v.span().start,
+                    &key("ca_file"),
+                    format!("{} is not a readable file", p.display()),
+                );
                 return None;
             }
             Some(p)
         });
 
         let dur = |w: &mut Self, k: &str, default: Duration| {
-            get(k).and_then(|v| w.duration(v, &key(k))).unwrap_or(default)
+            get(k)
+                .and_then(|v| w.duration(v, &key(k)))
+                .unwrap_or(default)
         };
         let timeout = dur(self, "timeout", Duration::from_secs(30));
         let connect_timeout = dur(self, "connect_timeout", Duration::from_secs(10));
@@ -812,7 +833,10 @@ impl Walker<'_> {
             self.problem_at(
                 v.span().start,
                 &key(later),
-                format!("set only one of password, password_file and password_env (found {})", set.join(" and ")),
+                format!(
+                    "set only one of password, password_file and password_env (found {})",
+                    set.join(" and ")
+                ),
             );
             return None;
         }
@@ -820,9 +844,10 @@ impl Walker<'_> {
             Some("password") => {
                 let v = t.get("password").expect("key was found above");
                 match v.get_ref() {
-                    DeValue::String(s) if !s.is_empty() => {
-                        Some((Secret::new(s.to_string()), "password (in the config file)".into()))
-                    }
+                    DeValue::String(s) if !s.is_empty() => Some((
+                        Secret::new(s.to_string()),
+                        "password (in the config file)".into(),
+                    )),
                     DeValue::String(_) => {
                         self.problem_at(v.span().start, &key("password"), "is empty".into());
                         None
@@ -917,7 +942,8 @@ fn last_in_file<'t, 'i>(t: &'t DeTable<'i>, keys: &[&'t str]) -> (&'t str, &'t I
 fn read_secret_file(p: &Path) -> Result<(Secret, bool), String> {
     use std::os::unix::fs::PermissionsExt;
     let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-    let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    let text =
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
     let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if first.is_empty() {
         return Err(format!("{} is empty", p.display()));
@@ -943,7 +969,9 @@ fn parse_server(s: &str) -> Result<Url, String> {
         return Err("put credentials in username and password, not in the URL".into());
     }
     if u.query().is_some() {
-        return Err("server takes no query; use url = \"...\" for a template with parameters".into());
+        return Err(
+            "server takes no query; use url = \"...\" for a template with parameters".into(),
+        );
     }
     if u.path() == "/" || u.path().is_empty() {
         u.set_path("/nic/update");
@@ -981,14 +1009,17 @@ fn check_hostname(h: &str) -> Result<(), String> {
     let body = h.strip_prefix("*.").unwrap_or(h);
     let labels: Vec<&str> = body.split('.').collect();
     if h.len() > 253 || labels.len() < 2 {
-        return Err(format!("\"{h}\" is not a fully qualified host name (e.g. home.example.org)"));
+        return Err(format!(
+            "\"{h}\" is not a fully qualified host name (e.g. home.example.org)"
+        ));
     }
     for l in labels {
         let ok = !l.is_empty()
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !ok {
             return Err(format!(
                 "\"{h}\" is not a valid host name (label \"{l}\"); use letters, digits and '-'"
@@ -1154,43 +1185,216 @@ colour = "blue"
         };
         // (text, expected key, expected line, message fragment)
         let cases: Vec<(String, &str, usize, &str)> = vec![
-            (base("serverr = \"x\"", &[]), "policy[0].serverr", 9, "did you mean \"server\""),
-            (base("server = \"https://x.example\"", &[]), "policy[0].server", 9, "only one of server, url and provider"),
-            (base("", &["provider"]), "policy[0].server", 2, "missing update endpoint"),
-            (base("provider = \"nope\"", &["provider"]), "policy[0].provider", 8, "known providers"),
+            (
+                base("serverr = \"x\"", &[]),
+                "policy[0].serverr",
+                9,
+                "did you mean \"server\"",
+            ),
+            (
+                base("server = \"https://x.example\"", &[]),
+                "policy[0].server",
+                9,
+                "only one of server, url and provider",
+            ),
+            (
+                base("", &["provider"]),
+                "policy[0].server",
+                2,
+                "missing update endpoint",
+            ),
+            (
+                base("provider = \"nope\"", &["provider"]),
+                "policy[0].provider",
+                8,
+                "known providers",
+            ),
             (base("", &["username"]), "policy[0].username", 2, "missing"),
-            (base("", &["password"]), "policy[0].password", 2, "LoadCredential"),
-            (base("password_env = \"X\"", &[]), "policy[0].password_env", 9, "only one of password"),
-            (base("password_env = \"NOPE_UNSET\"", &["password"]), "policy[0].password_env", 8, "not set"),
-            (base("password_file = \"/nonexistent/secret\"", &["password"]), "policy[0].password_file", 8, "cannot read"),
+            (
+                base("", &["password"]),
+                "policy[0].password",
+                2,
+                "LoadCredential",
+            ),
+            (
+                base("password_env = \"X\"", &[]),
+                "policy[0].password_env",
+                9,
+                "only one of password",
+            ),
+            (
+                base("password_env = \"NOPE_UNSET\"", &["password"]),
+                "policy[0].password_env",
+                8,
+                "not set",
+            ),
+            (
+                base("password_file = \"/nonexistent/secret\"", &["password"]),
+                "policy[0].password_file",
+                8,
+                "cannot read",
+            ),
             (base("", &["hosts"]), "policy[0].hosts", 2, "missing"),
-            (base("hosts = []", &["hosts"]), "policy[0].hosts", 8, "is empty"),
-            (base("hosts = \"a.example.org\"", &["hosts"]), "policy[0].hosts", 8, "must be a list"),
-            (base("hosts = [\"localhost\"]", &["hosts"]), "policy[0].hosts[0]", 8, "fully qualified"),
-            (base("hosts = [\"a.example.org\", \"a.example.org\"]", &["hosts"]), "policy[0].hosts[1]", 8, "listed twice"),
-            (base("", &["interface"]), "policy[0].interface", 2, "missing address source"),
-            (base("web = \"https://checkip.example\"", &[]), "policy[0].web", 9, "only one address source"),
-            (base("web = \"checkip\"", &["interface"]), "policy[0].web", 8, "not an http"),
-            (base("interface = \"a/b\"", &["interface"]), "policy[0].interface", 8, "not an interface name"),
-            (base("ipv4 = false", &[]), "policy[0].ipv4", 9, "publish nothing"),
-            (base("stable_for = \"5\"", &[]), "policy[0].stable_for", 9, "no unit"),
-            (base("timeout = 30", &[]), "policy[0].timeout", 9, "durations are strings"),
-            (base("max_interval = \"1h\"", &[]), "policy[0].max_interval", 9, "abuse"),
-            (base("check_interval = \"5s\"", &[]), "policy[0].check_interval", 9, "at least"),
-            (base("ipv6_prefix = \"10.0.0.0/8\"", &[]), "policy[0].ipv6_prefix", 9, "IPv4 prefix"),
-            (base("ipv6_mode = \"both\"", &[]), "policy[0].ipv6_mode", 9, "unknown ipv6_mode"),
-            (base("user_agent = \"curl\"", &[]), "policy[0].user_agent", 9, "block generic"),
-            (base("ca_file = \"/nonexistent.pem\"", &[]), "policy[0].ca_file", 9, "not a readable file"),
-            (base("name = \"has space\"", &["name"]), "policy[0].name", 8, "letters, digits"),
+            (
+                base("hosts = []", &["hosts"]),
+                "policy[0].hosts",
+                8,
+                "is empty",
+            ),
+            (
+                base("hosts = \"a.example.org\"", &["hosts"]),
+                "policy[0].hosts",
+                8,
+                "must be a list",
+            ),
+            (
+                base("hosts = [\"localhost\"]", &["hosts"]),
+                "policy[0].hosts[0]",
+                8,
+                "fully qualified",
+            ),
+            (
+                base("hosts = [\"a.example.org\", \"a.example.org\"]", &["hosts"]),
+                "policy[0].hosts[1]",
+                8,
+                "listed twice",
+            ),
+            (
+                base("", &["interface"]),
+                "policy[0].interface",
+                2,
+                "missing address source",
+            ),
+            (
+                base("web = \"https://checkip.example\"", &[]),
+                "policy[0].web",
+                9,
+                "only one address source",
+            ),
+            (
+                base("web = \"checkip\"", &["interface"]),
+                "policy[0].web",
+                8,
+                "not an http",
+            ),
+            (
+                base("interface = \"a/b\"", &["interface"]),
+                "policy[0].interface",
+                8,
+                "not an interface name",
+            ),
+            (
+                base("ipv4 = false", &[]),
+                "policy[0].ipv4",
+                9,
+                "publish nothing",
+            ),
+            (
+                base("stable_for = \"5\"", &[]),
+                "policy[0].stable_for",
+                9,
+                "no unit",
+            ),
+            (
+                base("timeout = 30", &[]),
+                "policy[0].timeout",
+                9,
+                "durations are strings",
+            ),
+            (
+                base("max_interval = \"1h\"", &[]),
+                "policy[0].max_interval",
+                9,
+                "abuse",
+            ),
+            (
+                base("check_interval = \"5s\"", &[]),
+                "policy[0].check_interval",
+                9,
+                "at least",
+            ),
+            (
+                base("ipv6_prefix = \"10.0.0.0/8\"", &[]),
+                "policy[0].ipv6_prefix",
+                9,
+                "IPv4 prefix",
+            ),
+            (
+                base("ipv6_mode = \"both\"", &[]),
+                "policy[0].ipv6_mode",
+                9,
+                "unknown ipv6_mode",
+            ),
+            (
+                base("user_agent = \"curl\"", &[]),
+                "policy[0].user_agent",
+                9,
+                "block generic",
+            ),
+            (
+                base("ca_file = \"/nonexistent.pem\"", &[]),
+                "policy[0].ca_file",
+                9,
+                "not a readable file",
+            ),
+            (
+                base("name = \"has space\"", &["name"]),
+                "policy[0].name",
+                8,
+                "letters, digits",
+            ),
             (base("", &["name"]), "policy[0].name", 2, "missing"),
-            (base("server = \"http://u.example/nic/update\"", &["provider"]), "policy[0].server", 8, "unencrypted"),
-            (base("server = \"https://u:p@u.example/\"", &["provider"]), "policy[0].server", 8, "not in the URL"),
-            (base("server = \"https://u.example/?a=1\"", &["provider"]), "policy[0].server", 8, "takes no query"),
-            (base("url = \"https://u.example/u?h=<h>\"", &["provider"]), "policy[0].url", 8, "has no <a>"),
-            (base("url = \"https://u.example/u?h=<host>&a=<a>\"", &["provider"]), "policy[0].url", 8, "unknown placeholder <host>"),
-            (base("provider = \"3322\"", &["provider"]), "policy[0].provider", 8, "only offers plain HTTP"),
-            (base("provider = \"he\"", &["provider"]), "policy[0].hosts", 2, "one policy per host"),
-            (format!("bogus_top = 1{GOOD}"), "bogus_top", 1, "unknown key"),
+            (
+                base("server = \"http://u.example/nic/update\"", &["provider"]),
+                "policy[0].server",
+                8,
+                "unencrypted",
+            ),
+            (
+                base("server = \"https://u:p@u.example/\"", &["provider"]),
+                "policy[0].server",
+                8,
+                "not in the URL",
+            ),
+            (
+                base("server = \"https://u.example/?a=1\"", &["provider"]),
+                "policy[0].server",
+                8,
+                "takes no query",
+            ),
+            (
+                base("url = \"https://u.example/u?h=<h>\"", &["provider"]),
+                "policy[0].url",
+                8,
+                "has no <a>",
+            ),
+            (
+                base(
+                    "url = \"https://u.example/u?h=<host>&a=<a>\"",
+                    &["provider"],
+                ),
+                "policy[0].url",
+                8,
+                "unknown placeholder <host>",
+            ),
+            (
+                base("provider = \"3322\"", &["provider"]),
+                "policy[0].provider",
+                8,
+                "only offers plain HTTP",
+            ),
+            (
+                base("provider = \"he\"", &["provider"]),
+                "policy[0].hosts",
+                2,
+                "one policy per host",
+            ),
+            (
+                format!("bogus_top = 1{GOOD}"),
+                "bogus_top",
+                1,
+                "unknown key",
+            ),
             ("policy = 3".into(), "policy", 1, "array of tables"),
             ("# nothing".into(), "policy", 1, "no [[policy]]"),
             ("[[policy]\nname = 1".into(), "", 1, "TOML syntax"),
@@ -1202,7 +1406,11 @@ colour = "blue"
                 panic!("no problem for key {key:?} in\n{text}\ngot {ps:#?}");
             };
             assert_eq!(p.line, line, "line of {key} in\n{text}\n{ps:#?}");
-            assert!(p.message.contains(frag), "{key}: {:?} lacks {frag:?}", p.message);
+            assert!(
+                p.message.contains(frag),
+                "{key}: {:?} lacks {frag:?}",
+                p.message
+            );
         }
     }
 
@@ -1230,8 +1438,10 @@ colour = "blue"
     /// No problem message ever contains the password, whatever else is wrong.
     #[test]
     fn password_never_in_messages() {
-        let text = GOOD.replace("password = \"s3cret-pw\"", "password = \"s3cret-pw\"\npassword_env = \"s3cret-pw\"")
-            + "\nipv4 = \"s3cret-pw\"\n";
+        let text = GOOD.replace(
+            "password = \"s3cret-pw\"",
+            "password = \"s3cret-pw\"\npassword_env = \"s3cret-pw\"",
+        ) + "\nipv4 = \"s3cret-pw\"\n";
         let err = parse(&text).expect_err("invalid").to_string();
         assert!(!err.contains("s3cret-pw"), "{err}");
         let p = parse(GOOD).expect("valid");
@@ -1246,7 +1456,10 @@ colour = "blue"
         let f = dir.path().join("home.secret");
         std::fs::write(&f, "from-file\n").expect("write");
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let text = GOOD.replace("password = \"s3cret-pw\"", &format!("password_file = \"{}\"", f.display()));
+        let text = GOOD.replace(
+            "password = \"s3cret-pw\"",
+            &format!("password_file = \"{}\"", f.display()),
+        );
         let c = parse(&text).expect("valid");
         assert_eq!(c.policies[0].password.expose(), "from-file");
         assert_eq!(c.warnings.len(), 1);
@@ -1254,7 +1467,9 @@ colour = "blue"
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).expect("chmod");
         assert!(parse(&text).expect("valid").warnings.is_empty());
 
-        let env = Env { var: &|k| (k == "DW_PW").then(|| "from-env".to_string()) };
+        let env = Env {
+            var: &|k| (k == "DW_PW").then(|| "from-env".to_string()),
+        };
         let text = GOOD.replace("password = \"s3cret-pw\"", "password_env = \"DW_PW\"");
         let c = from_str(&text, Path::new("x.toml"), &env).expect("valid");
         assert_eq!(c.policies[0].password.expose(), "from-env");
@@ -1295,7 +1510,10 @@ colour = "blue"
             ("nas.example", "nas2.example"),
             ("eth0", "eth1"),
         ] {
-            let b = parse(&GOOD.replace(from, to)).expect("valid").policies.remove(0);
+            let b = parse(&GOOD.replace(from, to))
+                .expect("valid")
+                .policies
+                .remove(0);
             assert_ne!(a.fingerprint(), b.fingerprint(), "{from}->{to}");
         }
         assert!(!a.fingerprint().contains("s3cret"));

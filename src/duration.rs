@@ -92,8 +92,16 @@ mod tests {
         assert!(parse("5x").unwrap_err().contains("unknown unit 'x'"));
         assert!(parse("m").unwrap_err().contains("missing number"));
         assert!(parse("-5s").unwrap_err().contains("unknown unit '-'"));
-        assert!(parse("99999999999999999999s").unwrap_err().contains("too large"));
-        assert!(parse("999999999999999999d").unwrap_err().contains("too large"));
+        assert!(
+            parse("99999999999999999999s")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(
+            parse("999999999999999999d")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     /// Formatting round-trips through parsing.

@@ -273,32 +273,41 @@ fn classify(
     let mut cause: Option<&(dyn std::error::Error + 'static)> = e.source();
     let mut innermost = e.to_string();
     while let Some(c) = cause {
+        tracing::trace!(cause = %c, kind = ?c, "request error cause");
         if let Some(tls) = c.downcast_ref::<rustls::Error>() {
             return NetError::Tls {
                 host: host.to_string(),
                 detail: tls.to_string(),
             };
         }
-        if let Some(io) = c.downcast_ref::<io::Error>() {
-            match io.kind() {
-                io::ErrorKind::ConnectionRefused => return NetError::Refused(target),
-                io::ErrorKind::AddrNotAvailable | io::ErrorKind::AddrInUse => {
-                    if let Some(addr) = local {
-                        return NetError::Bind {
-                            addr,
-                            detail: io.to_string(),
-                        };
+        if let Some(outer) = c.downcast_ref::<io::Error>() {
+            // Connectors wrap io::Errors in io::Errors; the telling one is innermost.
+            let mut io = outer;
+            loop {
+                match io.kind() {
+                    io::ErrorKind::ConnectionRefused => return NetError::Refused(target),
+                    io::ErrorKind::AddrNotAvailable | io::ErrorKind::AddrInUse => {
+                        if let Some(addr) = local {
+                            return NetError::Bind {
+                                addr,
+                                detail: io.to_string(),
+                            };
+                        }
                     }
+                    io::ErrorKind::TimedOut => return NetError::Timeout(host.to_string()),
+                    _ => {}
                 }
-                io::ErrorKind::TimedOut => return NetError::Timeout(host.to_string()),
-                _ => {}
-            }
-            // rustls reports handshake failures as io::Error wrapping rustls::Error.
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return NetError::Tls {
-                    host: host.to_string(),
-                    detail: tls.to_string(),
-                };
+                let inner = io.get_ref();
+                if let Some(tls) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return NetError::Tls {
+                        host: host.to_string(),
+                        detail: tls.to_string(),
+                    };
+                }
+                match inner.and_then(|i| i.downcast_ref::<io::Error>()) {
+                    Some(next) => io = next,
+                    None => break,
+                }
             }
         }
         innermost = c.to_string();

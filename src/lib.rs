@@ -14,10 +14,10 @@
 pub mod addr;
 pub mod config;
 pub mod duration;
+pub mod http;
+pub mod oneshot;
 pub mod protocol;
 pub mod provider;
 pub mod secret;
-pub mod http;
-pub mod oneshot;
 pub mod store;
 pub mod watch;

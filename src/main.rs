@@ -98,10 +98,18 @@ fn main() -> ExitCode {
     for w in &cfg.warnings {
         eprintln!("warning: {}: {w}", path.display());
     }
-    let state_dir = store::state_dir(cfg.state_dir.as_deref(), std::env::var("STATE_DIRECTORY").ok());
+    let state_dir = store::state_dir(
+        cfg.state_dir.as_deref(),
+        std::env::var("STATE_DIRECTORY").ok(),
+    );
     match cli.command {
         Command::Check => {
-            println!("{}: valid, {} polic{}", path.display(), cfg.policies.len(), if cfg.policies.len() == 1 { "y" } else { "ies" });
+            println!(
+                "{}: valid, {} polic{}",
+                path.display(),
+                cfg.policies.len(),
+                if cfg.policies.len() == 1 { "y" } else { "ies" }
+            );
             for p in &cfg.policies {
                 let fam = match (p.ipv4, p.ipv6) {
                     (true, true) => "IPv4+IPv6",
@@ -127,15 +135,27 @@ fn main() -> ExitCode {
             println!("  state: {}", state_dir.join(store::FILE_NAME).display());
             ExitCode::SUCCESS
         }
-        Command::Once { dry_run, force, policies } => {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Command::Once {
+            dry_run,
+            force,
+            policies,
+        } => {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     eprintln!("cannot start the runtime: {e}");
                     return ExitCode::from(1);
                 }
             };
-            let opts = oneshot::Options { dry_run, force, policies, state_dir };
+            let opts = oneshot::Options {
+                dry_run,
+                force,
+                policies,
+                state_dir,
+            };
             let mut out = std::io::stdout();
             match rt.block_on(oneshot::run(&cfg, &opts, &mut out)) {
                 Ok(true) => ExitCode::SUCCESS,

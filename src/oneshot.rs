@@ -52,7 +52,12 @@ pub fn detect_from_candidates(policy: &Policy, ifname: &str, cands: &[Candidate]
         ..Detected::default()
     };
     if policy.ipv4 {
-        let c = addr::choose(cands, false, policy.ipv4_prefix.as_ref(), policy.allow_private);
+        let c = addr::choose(
+            cands,
+            false,
+            policy.ipv4_prefix.as_ref(),
+            policy.allow_private,
+        );
         d.addrs.v4 = c.chosen.and_then(|a| match a {
             IpAddr::V4(v) => Some(v),
             IpAddr::V6(_) => None,
@@ -60,7 +65,12 @@ pub fn detect_from_candidates(policy: &Policy, ifname: &str, cands: &[Candidate]
         d.skipped.extend(c.skipped);
     }
     if policy.ipv6 {
-        let c = addr::choose(cands, true, policy.ipv6_prefix.as_ref(), policy.allow_private);
+        let c = addr::choose(
+            cands,
+            true,
+            policy.ipv6_prefix.as_ref(),
+            policy.allow_private,
+        );
         d.addrs.v6 = c.chosen.and_then(|a| match a {
             IpAddr::V6(v) => Some(v),
             IpAddr::V4(_) => None,
@@ -115,7 +125,9 @@ pub async fn detect(policy: &Policy) -> Detected {
                     Ok(None) => {
                         return Detected {
                             origin: "interface auto".into(),
-                            error: Some("no default route: cannot tell which interface is the WAN".into()),
+                            error: Some(
+                                "no default route: cannot tell which interface is the WAN".into(),
+                            ),
                             ..Detected::default()
                         };
                     }
@@ -446,8 +458,16 @@ fn skip_text(s: &Skip, current: AddrSet) -> String {
 
 /// Writes the exact request, secrets masked, for `--dry-run`.
 fn print_request(out: &mut dyn Write, policy: &Policy, req: &Request, bind: &[IpAddr]) {
-    let _ = writeln!(out, "  would send: GET {}", req.display_url(&policy.password));
-    let _ = writeln!(out, "    Authorization: Basic {MASK} (user {})", policy.username);
+    let _ = writeln!(
+        out,
+        "  would send: GET {}",
+        req.display_url(&policy.password)
+    );
+    let _ = writeln!(
+        out,
+        "    Authorization: Basic {MASK} (user {})",
+        policy.username
+    );
     let _ = writeln!(out, "    User-Agent: {}", policy.user_agent);
     if !bind.is_empty() {
         let b: Vec<String> = bind.iter().map(|a| a.to_string()).collect();
@@ -465,7 +485,8 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
             match config.policies.iter().find(|p| &p.name == name) {
                 Some(p) => v.push(p),
                 None => {
-                    let known: Vec<&str> = config.policies.iter().map(|p| p.name.as_str()).collect();
+                    let known: Vec<&str> =
+                        config.policies.iter().map(|p| p.name.as_str()).collect();
                     return Err(format!(
                         "no policy named \"{name}\" in {}; policies: {}",
                         config.path.display(),
@@ -484,13 +505,23 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
             tracing::error!(error = %e, "state file unreadable");
             let _ = writeln!(out, "error: {e}");
             all_ok = false;
-            State { version: store::VERSION, ..State::default() }
+            State {
+                version: store::VERSION,
+                ..State::default()
+            }
         }
         Err(e) if opts.dry_run => {
             let _ = writeln!(out, "warning: {e}; the dry run assumes an empty state");
-            State { version: store::VERSION, ..State::default() }
+            State {
+                version: store::VERSION,
+                ..State::default()
+            }
         }
-        Err(e) => return Err(e.to_string()),
+        Err(e) => {
+            return Err(format!(
+                "{e}; no update sent, because its result could not be recorded"
+            ));
+        }
     };
     if !opts.dry_run {
         // Refuse to send what could not be remembered: that would mean nochg abuse later.
@@ -524,7 +555,10 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
         }
 
         let fingerprint = policy.fingerprint();
-        let recorded = state.policies.get(&policy.name).map(|p| p.fingerprint.clone());
+        let recorded = state
+            .policies
+            .get(&policy.name)
+            .map(|p| p.fingerprint.clone());
         let config_changed = recorded.is_some_and(|f| !f.is_empty() && f != fingerprint);
         let pstate = state.policies.get(&policy.name).cloned();
 
@@ -532,7 +566,15 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
         let mut groups: BTreeMap<(String, bool), (AddrSet, Vec<String>)> = BTreeMap::new();
         let mut expected: BTreeMap<String, bool> = BTreeMap::new();
         for host in &policy.hosts {
-            match plan_host(policy, pstate.as_ref(), host, det.addrs, unix_now(), opts.force, config_changed) {
+            match plan_host(
+                policy,
+                pstate.as_ref(),
+                host,
+                det.addrs,
+                unix_now(),
+                opts.force,
+                config_changed,
+            ) {
                 Plan::Skip(s) => {
                     let ok = s == Skip::UpToDate;
                     all_ok &= ok;
@@ -544,18 +586,30 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
                             &policy.username,
                             &policy.password,
                             std::slice::from_ref(host),
-                            AddrSet { v4: Some(std::net::Ipv4Addr::new(192, 0, 2, 1)), v6: None },
+                            AddrSet {
+                                v4: Some(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+                                v6: None,
+                            },
                         );
                         let _ = writeln!(out, "  {host}: {text}");
                         if let Some(r) = example.first() {
-                            let shown = r.display_url(&policy.password).replace("192.0.2.1", "<address>");
-                            let _ = writeln!(out, "  once an address is found it would send: GET {shown}");
+                            let shown = r
+                                .display_url(&policy.password)
+                                .replace("192.0.2.1", "<address>");
+                            let _ = writeln!(
+                                out,
+                                "  once an address is found it would send: GET {shown}"
+                            );
                         }
                         continue;
                     }
                     let _ = writeln!(out, "  {host}: {text}");
                 }
-                Plan::Send { addrs, nochg_expected, why } => {
+                Plan::Send {
+                    addrs,
+                    nochg_expected,
+                    why,
+                } => {
                     let _ = writeln!(out, "  {host}: due ({why})");
                     expected.insert(host.clone(), nochg_expected);
                     groups
@@ -588,7 +642,12 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
         let opts_http = http_options(policy, det.bind.clone());
         for req in requests {
             let now = unix_now();
-            let reply = http::get(&req.url, Some((&policy.username, &policy.password)), &opts_http).await;
+            let reply = http::get(
+                &req.url,
+                Some((&policy.username, &policy.password)),
+                &opts_http,
+            )
+            .await;
             let p = state.policy_mut(&policy.name, &fingerprint);
             let mut stop_policy = false;
             match reply {
@@ -612,7 +671,13 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
                     if resp.truncated {
                         tracing::warn!(policy = %policy.name, "reply longer than {} bytes; the rest was dropped", http::MAX_BODY);
                     }
-                    let parsed = dyndns2::parse_reply(resp.status, &resp.body, &req.hosts, &req.sent, &policy.dialect);
+                    let parsed = dyndns2::parse_reply(
+                        resp.status,
+                        &resp.body,
+                        &req.hosts,
+                        &req.sent,
+                        &policy.dialect,
+                    );
                     for n in &parsed.notes {
                         tracing::warn!(policy = %policy.name, note = %n, "reply oddity");
                     }
@@ -696,7 +761,11 @@ fn report_result(
 }
 
 /// `dynward reset`: clear the stops and holds of a policy (or one host) in the state file.
-pub fn reset(state_dir: &std::path::Path, policy: &str, host: Option<&str>) -> Result<String, String> {
+pub fn reset(
+    state_dir: &std::path::Path,
+    policy: &str,
+    host: Option<&str>,
+) -> Result<String, String> {
     let mut state = store::load(state_dir, unix_now()).map_err(|e| e.to_string())?;
     if !state.reset(policy, host) {
         return Err(match host {
@@ -724,10 +793,14 @@ mod tests {
         let text = format!(
             "[[policy]]\nname = \"p\"\nserver = \"https://u.example/nic/update\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\nipv6 = true\n{extra}"
         );
-        from_str(&text, std::path::Path::new("t.toml"), &Env { var: &|_| None })
-            .expect("valid")
-            .policies
-            .remove(0)
+        from_str(
+            &text,
+            std::path::Path::new("t.toml"),
+            &Env { var: &|_| None },
+        )
+        .expect("valid")
+        .policies
+        .remove(0)
     }
 
     fn set(v4: Option<&str>, v6: Option<&str>) -> AddrSet {
@@ -745,7 +818,10 @@ mod tests {
 
     fn accepted(v4: &str, at: u64) -> HostState {
         HostState {
-            v4: Some(Accepted { addr: v4.parse().expect("v4"), at }),
+            v4: Some(Accepted {
+                addr: v4.parse().expect("v4"),
+                at,
+            }),
             last_sent_at: Some(at),
             ..HostState::default()
         }
@@ -756,29 +832,76 @@ mod tests {
     fn plan_table() {
         let p = policy("");
         let cur = set(Some("203.0.113.5"), None);
-        let plan = |ps: Option<&PolicyState>, cur: AddrSet, now: u64, force: bool, changed: bool| {
-            plan_host(&p, ps, "a.example.org", cur, now, force, changed)
-        };
+        let plan =
+            |ps: Option<&PolicyState>, cur: AddrSet, now: u64, force: bool, changed: bool| {
+                plan_host(&p, ps, "a.example.org", cur, now, force, changed)
+            };
         // First time: send, nochg expected.
-        assert_eq!(plan(None, cur, T0, false, false), Plan::Send { addrs: cur, nochg_expected: true, why: "no address on record for this host" });
+        assert_eq!(
+            plan(None, cur, T0, false, false),
+            Plan::Send {
+                addrs: cur,
+                nochg_expected: true,
+                why: "no address on record for this host"
+            }
+        );
         // Same address on record: up-to-date, even a restart later.
         let same = pstate(accepted("203.0.113.5", T0));
-        assert_eq!(plan(Some(&same), cur, T0 + 3600, false, false), Plan::Skip(Skip::UpToDate));
+        assert_eq!(
+            plan(Some(&same), cur, T0 + 3600, false, false),
+            Plan::Skip(Skip::UpToDate)
+        );
         // Forced: send, but never inside the minimum gap.
-        assert!(matches!(plan(Some(&same), cur, T0 + 3600, true, false), Plan::Send { nochg_expected: true, .. }));
-        assert_eq!(plan(Some(&same), cur, T0 + 30, true, false), Plan::Skip(Skip::TooSoon { until: T0 + 60 }));
+        assert!(matches!(
+            plan(Some(&same), cur, T0 + 3600, true, false),
+            Plan::Send {
+                nochg_expected: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            plan(Some(&same), cur, T0 + 30, true, false),
+            Plan::Skip(Skip::TooSoon { until: T0 + 60 })
+        );
         // Changed: send, nochg not expected; inside the gap: too soon.
         let new = set(Some("203.0.113.6"), None);
-        assert!(matches!(plan(Some(&same), new, T0 + 60, false, false), Plan::Send { nochg_expected: false, .. }));
-        assert_eq!(plan(Some(&same), new, T0 + 59, false, false), Plan::Skip(Skip::TooSoon { until: T0 + 60 }));
+        assert!(matches!(
+            plan(Some(&same), new, T0 + 60, false, false),
+            Plan::Send {
+                nochg_expected: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            plan(Some(&same), new, T0 + 59, false, false),
+            Plan::Skip(Skip::TooSoon { until: T0 + 60 })
+        );
         // Refresh after max_interval (25 days).
         let d25 = 25 * 86400;
-        assert_eq!(plan(Some(&same), cur, T0 + d25 - 1, false, false), Plan::Skip(Skip::UpToDate));
-        assert!(matches!(plan(Some(&same), cur, T0 + d25, false, false), Plan::Send { why: "periodic refresh (max_interval)", .. }));
+        assert_eq!(
+            plan(Some(&same), cur, T0 + d25 - 1, false, false),
+            Plan::Skip(Skip::UpToDate)
+        );
+        assert!(matches!(
+            plan(Some(&same), cur, T0 + d25, false, false),
+            Plan::Send {
+                why: "periodic refresh (max_interval)",
+                ..
+            }
+        ));
         // Config change: once, to validate.
-        assert!(matches!(plan(Some(&same), cur, T0 + 3600, false, true), Plan::Send { why: "the policy's config changed", .. }));
+        assert!(matches!(
+            plan(Some(&same), cur, T0 + 3600, false, true),
+            Plan::Send {
+                why: "the policy's config changed",
+                ..
+            }
+        ));
         // No address: skip.
-        assert_eq!(plan(Some(&same), AddrSet::default(), T0 + 3600, true, false), Plan::Skip(Skip::NoAddress));
+        assert_eq!(
+            plan(Some(&same), AddrSet::default(), T0 + 3600, true, false),
+            Plan::Skip(Skip::NoAddress)
+        );
     }
 
     /// Stops hold until the config changes; holds hold even then, and even with --force.
@@ -786,16 +909,29 @@ mod tests {
     fn plan_stops_and_holds() {
         let p = policy("");
         let cur = set(Some("203.0.113.6"), None);
-        let stop = Stop { code: "nohost".into(), reason: "r".into(), since: T0 };
+        let stop = Stop {
+            code: "nohost".into(),
+            reason: "r".into(),
+            since: T0,
+        };
         let mut hs = accepted("203.0.113.5", T0);
         hs.stop = Some(stop.clone());
         let ps = pstate(hs);
-        assert_eq!(plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, true, false), Plan::Skip(Skip::HostStopped(stop.clone())));
-        assert!(matches!(plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, false, true), Plan::Send { .. }));
+        assert_eq!(
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, true, false),
+            Plan::Skip(Skip::HostStopped(stop.clone()))
+        );
+        assert!(matches!(
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, false, true),
+            Plan::Send { .. }
+        ));
 
         let mut ps2 = pstate(accepted("203.0.113.5", T0));
         ps2.stop = Some(stop.clone());
-        assert_eq!(plan_host(&p, Some(&ps2), "a.example.org", cur, T0 + 9999, true, false), Plan::Skip(Skip::PolicyStopped(stop)));
+        assert_eq!(
+            plan_host(&p, Some(&ps2), "a.example.org", cur, T0 + 9999, true, false),
+            Plan::Skip(Skip::PolicyStopped(stop))
+        );
 
         let mut hs = accepted("203.0.113.5", T0);
         hs.hold_until = Some(T0 + 1800);
@@ -803,11 +939,33 @@ mod tests {
         let ps3 = pstate(hs);
         for changed in [false, true] {
             assert_eq!(
-                plan_host(&p, Some(&ps3), "a.example.org", cur, T0 + 1799, true, changed),
-                Plan::Skip(Skip::Held { until: T0 + 1800, code: "911".into() })
+                plan_host(
+                    &p,
+                    Some(&ps3),
+                    "a.example.org",
+                    cur,
+                    T0 + 1799,
+                    true,
+                    changed
+                ),
+                Plan::Skip(Skip::Held {
+                    until: T0 + 1800,
+                    code: "911".into()
+                })
             );
         }
-        assert!(matches!(plan_host(&p, Some(&ps3), "a.example.org", cur, T0 + 1800, false, false), Plan::Send { .. }));
+        assert!(matches!(
+            plan_host(
+                &p,
+                Some(&ps3),
+                "a.example.org",
+                cur,
+                T0 + 1800,
+                false,
+                false
+            ),
+            Plan::Send { .. }
+        ));
     }
 
     /// Per-family requests carry only the changed family; combined ones carry both.
@@ -815,15 +973,22 @@ mod tests {
     fn plan_families() {
         let mut p = policy("");
         let mut hs = accepted("203.0.113.5", T0);
-        hs.v6 = Some(Accepted { addr: "2001:db8::1".parse().expect("v6"), at: T0 });
+        hs.v6 = Some(Accepted {
+            addr: "2001:db8::1".parse().expect("v6"),
+            at: T0,
+        });
         let ps = pstate(hs);
         let cur = set(Some("203.0.113.5"), Some("2001:db8::2"));
-        let Plan::Send { addrs, .. } = plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false, false) else {
+        let Plan::Send { addrs, .. } =
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false, false)
+        else {
             panic!("due")
         };
         assert_eq!(addrs, set(None, Some("2001:db8::2")));
         p.dialect.family = FamilyMode::Combined;
-        let Plan::Send { addrs, .. } = plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false, false) else {
+        let Plan::Send { addrs, .. } =
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false, false)
+        else {
             panic!("due")
         };
         assert_eq!(addrs, cur);
@@ -836,13 +1001,25 @@ mod tests {
         let d = crate::provider::Dialect::default();
         let sent = set(Some("203.0.113.5"), None);
         let mut hs = HostState::default();
-        assert_eq!(record(&mut hs, &Code::Good, sent, false, T0, &d), Decision::Continue);
-        assert_eq!(hs.v4.map(|a| (a.addr.to_string(), a.at)), Some(("203.0.113.5".into(), T0)));
+        assert_eq!(
+            record(&mut hs, &Code::Good, sent, false, T0, &d),
+            Decision::Continue
+        );
+        assert_eq!(
+            hs.v4.map(|a| (a.addr.to_string(), a.at)),
+            Some(("203.0.113.5".into(), T0))
+        );
 
         let mut hs = HostState::default();
-        assert_eq!(record(&mut hs, &Code::Nochg, sent, false, T0, &d), Decision::Continue);
+        assert_eq!(
+            record(&mut hs, &Code::Nochg, sent, false, T0, &d),
+            Decision::Continue
+        );
         assert_eq!(hs.nochg_streak, 1);
-        assert_eq!(record(&mut hs, &Code::Nochg, sent, false, T0 + 60, &d), Decision::StopHost);
+        assert_eq!(
+            record(&mut hs, &Code::Nochg, sent, false, T0 + 60, &d),
+            Decision::StopHost
+        );
         assert_eq!(hs.stop.as_ref().map(|s| s.code.as_str()), Some("nochg"));
 
         let mut hs = HostState::default();
@@ -850,22 +1027,44 @@ mod tests {
         assert_eq!(hs.nochg_streak, 0, "an expected nochg is no strike");
 
         let mut hs = HostState::default();
-        assert_eq!(record(&mut hs, &Code::Outage, sent, false, T0, &d), Decision::BackOff(Duration::from_secs(1800)));
+        assert_eq!(
+            record(&mut hs, &Code::Outage, sent, false, T0, &d),
+            Decision::BackOff(Duration::from_secs(1800))
+        );
         assert_eq!(hs.hold_until, Some(T0 + 1800));
-        assert_eq!(record(&mut hs, &Code::DnsErr, sent, false, T0 + 1800, &d), Decision::BackOff(Duration::from_secs(3600)));
+        assert_eq!(
+            record(&mut hs, &Code::DnsErr, sent, false, T0 + 1800, &d),
+            Decision::BackOff(Duration::from_secs(3600))
+        );
         assert_eq!(hs.hold_until, Some(T0 + 1800 + 3600));
-        assert_eq!(record(&mut hs, &Code::Good, sent, false, T0 + 9000, &d), Decision::Continue);
+        assert_eq!(
+            record(&mut hs, &Code::Good, sent, false, T0 + 9000, &d),
+            Decision::Continue
+        );
         assert_eq!((hs.hold_until, hs.outage_streak), (None, 0));
 
         let mut hs = HostState::default();
-        record(&mut hs, &Code::Wait(Duration::from_secs(300)), sent, false, T0, &d);
+        record(
+            &mut hs,
+            &Code::Wait(Duration::from_secs(300)),
+            sent,
+            false,
+            T0,
+            &d,
+        );
         assert_eq!(hs.hold_until, Some(T0 + 300));
 
         let mut hs = HostState::default();
         for i in 0..2 {
-            assert!(matches!(record(&mut hs, &Code::Unknown("x".into()), sent, false, T0 + i, &d), Decision::BackOff(_)));
+            assert!(matches!(
+                record(&mut hs, &Code::Unknown("x".into()), sent, false, T0 + i, &d),
+                Decision::BackOff(_)
+            ));
         }
-        assert_eq!(record(&mut hs, &Code::NoLine, sent, false, T0 + 5, &d), Decision::StopHost);
+        assert_eq!(
+            record(&mut hs, &Code::NoLine, sent, false, T0 + 5, &d),
+            Decision::StopHost
+        );
     }
 
     /// Interface detection: documentation addresses publish, private and ULA are skipped with
@@ -879,7 +1078,13 @@ mod tests {
             .collect();
         let d = detect_from_candidates(&p, "eth0", &cands);
         assert_eq!(d.addrs, set(Some("192.0.2.2"), None));
-        assert_eq!(d.bind, vec!["192.0.2.2".parse::<IpAddr>().expect("ip"), "fd00::2".parse().expect("ip")]);
+        assert_eq!(
+            d.bind,
+            vec![
+                "192.0.2.2".parse::<IpAddr>().expect("ip"),
+                "fd00::2".parse().expect("ip")
+            ]
+        );
         assert_eq!(d.skipped.len(), 3);
         assert!(d.error.is_none());
 
@@ -887,8 +1092,14 @@ mod tests {
         let d = detect_from_candidates(&p, "eth0", &only_private);
         assert!(d.addrs.is_empty());
         assert_eq!(d.bind, vec!["10.0.0.5".parse::<IpAddr>().expect("ip")]);
-        assert_eq!(d.error.as_deref(), Some("interface eth0 has no publishable IPv4 or IPv6 address"));
-        assert_eq!(detect_from_candidates(&p, "eth0", &[]).error.as_deref(), Some("interface eth0 has no addresses"));
+        assert_eq!(
+            d.error.as_deref(),
+            Some("interface eth0 has no publishable IPv4 or IPv6 address")
+        );
+        assert_eq!(
+            detect_from_candidates(&p, "eth0", &[]).error.as_deref(),
+            Some("interface eth0 has no addresses")
+        );
     }
 
     /// UTC formatting of Unix time.

@@ -195,7 +195,11 @@ pub fn load(dir: &Path, now: u64) -> Result<State, Error> {
     match parsed {
         Ok(s) => Ok(s),
         Err(why) => {
-            let why = if bytes.is_empty() { "the file is empty".to_string() } else { why };
+            let why = if bytes.is_empty() {
+                "the file is empty".to_string()
+            } else {
+                why
+            };
             let kept = dir.join(format!("{FILE_NAME}.bad-{now}"));
             fs::rename(&path, &kept).map_err(|source| Error::Read {
                 path: path.clone(),
@@ -326,9 +330,15 @@ mod tests {
         let s = sample();
         save(dir.path(), &s).expect("save");
         assert_eq!(load(dir.path(), 0).expect("load"), s);
-        let mode = fs::metadata(dir.path().join(FILE_NAME)).expect("meta").permissions().mode();
+        let mode = fs::metadata(dir.path().join(FILE_NAME))
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
-        let names: Vec<_> = fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("e").file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("e").file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
     }
 
@@ -351,7 +361,10 @@ mod tests {
             (String::new(), "empty"),
             ("garbage\u{0}".to_string(), "expected"),
             (future, "newer dynward"),
-            (good.replacen("\"policies\"", "\"surprise\":1,\"policies\"", 1), "unknown field"),
+            (
+                good.replacen("\"policies\"", "\"surprise\":1,\"policies\"", 1),
+                "unknown field",
+            ),
         ] {
             let dir = tempfile::tempdir().expect("tempdir");
             fs::write(dir.path().join(FILE_NAME), &content).expect("write");
@@ -392,9 +405,18 @@ mod tests {
     #[test]
     fn dir_precedence() {
         let cfg = Path::new("/cfg");
-        assert_eq!(state_dir(Some(cfg), Some("/run/a:/run/b".into())), PathBuf::from("/run/a"));
-        assert_eq!(state_dir(Some(cfg), Some(String::new())), PathBuf::from("/cfg"));
-        assert_eq!(state_dir(None, None), PathBuf::from(crate::config::DEFAULT_STATE_DIR));
+        assert_eq!(
+            state_dir(Some(cfg), Some("/run/a:/run/b".into())),
+            PathBuf::from("/run/a")
+        );
+        assert_eq!(
+            state_dir(Some(cfg), Some(String::new())),
+            PathBuf::from("/cfg")
+        );
+        assert_eq!(
+            state_dir(None, None),
+            PathBuf::from(crate::config::DEFAULT_STATE_DIR)
+        );
     }
 
     /// A failed write leaves the previous file intact (the temp path is made unwritable by

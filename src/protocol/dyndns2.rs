@@ -118,8 +118,14 @@ pub fn build_requests(
     // The address sets sent, one per request family.
     let sets: Vec<AddrSet> = match (addrs.v4, addrs.v6, dialect.family) {
         (Some(_), Some(_), FamilyMode::Separate) => vec![
-            AddrSet { v4: addrs.v4, v6: None },
-            AddrSet { v4: None, v6: addrs.v6 },
+            AddrSet {
+                v4: addrs.v4,
+                v6: None,
+            },
+            AddrSet {
+                v4: None,
+                v6: addrs.v6,
+            },
         ],
         _ => vec![addrs],
     };
@@ -313,23 +319,43 @@ impl Code {
         match self {
             Code::Good => "",
             Code::Nochg => "none; dynward stops the host if the provider keeps answering nochg",
-            Code::Badauth => "fix username/password (Dyn: the updater client key), then `dynward reset POLICY` or change the config",
-            Code::NotDonator => "remove the paid-only option or upgrade the account, then reset the policy",
-            Code::NotFqdn | Code::NoHost | Code::NotYours => "check the host name in the config and in the provider's account, then reset the policy",
+            Code::Badauth => {
+                "fix username/password (Dyn: the updater client key), then `dynward reset POLICY` or change the config"
+            }
+            Code::NotDonator => {
+                "remove the paid-only option or upgrade the account, then reset the policy"
+            }
+            Code::NotFqdn | Code::NoHost | Code::NotYours => {
+                "check the host name in the config and in the provider's account, then reset the policy"
+            }
             Code::NumHost => "round-robin hosts cannot be updated: remove the host from the config",
-            Code::Abuse => "the block is lifted only by the provider: contact their support, then reset the policy",
-            Code::BadAgent | Code::Refused127 => "the provider blocked this client; check user_agent and report it to the dynward developers",
-            Code::BadSys | Code::BadRequest => "check the server/url setting and report it to the dynward developers",
+            Code::Abuse => {
+                "the block is lifted only by the provider: contact their support, then reset the policy"
+            }
+            Code::BadAgent | Code::Refused127 => {
+                "the provider blocked this client; check user_agent and report it to the dynward developers"
+            }
+            Code::BadSys | Code::BadRequest => {
+                "check the server/url setting and report it to the dynward developers"
+            }
             Code::NotActive => "activate the domain at the provider, then reset the policy",
-            Code::DnsErr | Code::Outage | Code::ServerError => "none; dynward waits 30 minutes (60 on repeat) before trying again",
+            Code::DnsErr | Code::Outage | Code::ServerError => {
+                "none; dynward waits 30 minutes (60 on repeat) before trying again"
+            }
             Code::Conflict(_) => "remove the manual record at the provider, then reset the policy",
             Code::Wait(_) => "none; dynward waits as asked",
-            Code::Mismatch(_) => "check the address source (the provider recorded another address), then reset the policy",
+            Code::Mismatch(_) => {
+                "check the address source (the provider recorded another address), then reset the policy"
+            }
             Code::Http(401 | 403) => "fix username/password, then reset the policy",
-            Code::Http(409) | Code::Http(412) => "fix the host or the address source, then reset the policy",
+            Code::Http(409) | Code::Http(412) => {
+                "fix the host or the address source, then reset the policy"
+            }
             Code::Http(410) => "reactivate the account at the provider, then reset the policy",
             Code::Http(411) => "report it to the dynward developers",
-            Code::Http(_) | Code::NoLine | Code::Unknown(_) => "none yet; dynward retries in 30 minutes and stops the host after 3 such replies in a row",
+            Code::Http(_) | Code::NoLine | Code::Unknown(_) => {
+                "none yet; dynward retries in 30 minutes and stops the host after 3 such replies in a row"
+            }
         }
     }
 }
@@ -457,7 +483,11 @@ fn parse_line(line: &str, sent: &AddrSet) -> (Code, Vec<IpAddr>) {
         "911" => Code::Outage,
         "servererror" => Code::ServerError,
         "badrequest" => Code::BadRequest,
-        "conflict" => Code::Conflict(rest.first().map(|s| s.to_ascii_uppercase()).unwrap_or_default()),
+        "conflict" => Code::Conflict(
+            rest.first()
+                .map(|s| s.to_ascii_uppercase())
+                .unwrap_or_default(),
+        ),
         w if is_wait(w) => Code::Wait(wait_duration(w)),
         _ => Code::Unknown(excerpt(line)),
     };
@@ -552,7 +582,10 @@ pub fn parse_reply(
             s => Code::Http(s),
         };
         if !matches!(status, 200..=299) && !lines.is_empty() {
-            notes.push(format!("HTTP {status} with body \"{}\"", excerpt(&lines.join(" "))));
+            notes.push(format!(
+                "HTTP {status} with body \"{}\"",
+                excerpt(&lines.join(" "))
+            ));
         }
         return Reply {
             results: all(code, Vec::new()),
@@ -563,7 +596,10 @@ pub fn parse_reply(
     // A once-per-request code, or a single line for several hosts, applies to every host.
     if let Some((code, addrs)) = parsed.iter().find(|(c, _)| c.request_scope()) {
         if parsed.len() > 1 {
-            notes.push(format!("{} lines in a reply whose first request-wide code is {code}", parsed.len()));
+            notes.push(format!(
+                "{} lines in a reply whose first request-wide code is {code}",
+                parsed.len()
+            ));
         }
         return Reply {
             results: all(code.clone(), addrs.clone()),
@@ -627,7 +663,10 @@ pub enum Decision {
 impl Decision {
     /// Whether the user must act before the next request.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, Decision::StopHost | Decision::StopAccount | Decision::StopClient)
+        matches!(
+            self,
+            Decision::StopHost | Decision::StopAccount | Decision::StopClient
+        )
     }
 }
 
@@ -719,7 +758,10 @@ mod tests {
     }
 
     fn v4(s: &str) -> AddrSet {
-        AddrSet { v4: Some(s.parse().expect("v4")), v6: None }
+        AddrSet {
+            v4: Some(s.parse().expect("v4")),
+            v6: None,
+        }
     }
 
     fn both() -> AddrSet {
@@ -738,7 +780,13 @@ mod tests {
     }
 
     fn one(status: u16, body: &str) -> Code {
-        let r = parse_reply(status, body, &hosts(1), &v4("203.0.113.5"), &Dialect::default());
+        let r = parse_reply(
+            status,
+            body,
+            &hosts(1),
+            &v4("203.0.113.5"),
+            &Dialect::default(),
+        );
         assert_eq!(r.results.len(), 1);
         r.results[0].code.clone()
     }
@@ -746,7 +794,14 @@ mod tests {
     /// A plain request: path kept, hosts comma-joined, myip set, nothing else.
     #[test]
     fn request_basic() {
-        let r = build_requests(&server(), &Dialect::default(), "u", &pw(), &hosts(2), v4("203.0.113.5"));
+        let r = build_requests(
+            &server(),
+            &Dialect::default(),
+            "u",
+            &pw(),
+            &hosts(2),
+            v4("203.0.113.5"),
+        );
         assert_eq!(r.len(), 1);
         assert_eq!(
             r[0].url,
@@ -760,50 +815,162 @@ mod tests {
     #[test]
     fn request_batches() {
         let hs = hosts(45);
-        let r = build_requests(&server(), &Dialect::default(), "u", &pw(), &hs, v4("203.0.113.5"));
-        assert_eq!(r.iter().map(|x| x.hosts.len()).collect::<Vec<_>>(), vec![20, 20, 5]);
-        assert_eq!(r.iter().flat_map(|x| x.hosts.clone()).collect::<Vec<_>>(), hs);
-        let d = Dialect { max_hosts: 1, ..Dialect::default() };
-        assert_eq!(build_requests(&server(), &d, "u", &pw(), &hosts(3), v4("203.0.113.5")).len(), 3);
+        let r = build_requests(
+            &server(),
+            &Dialect::default(),
+            "u",
+            &pw(),
+            &hs,
+            v4("203.0.113.5"),
+        );
+        assert_eq!(
+            r.iter().map(|x| x.hosts.len()).collect::<Vec<_>>(),
+            vec![20, 20, 5]
+        );
+        assert_eq!(
+            r.iter().flat_map(|x| x.hosts.clone()).collect::<Vec<_>>(),
+            hs
+        );
+        let d = Dialect {
+            max_hosts: 1,
+            ..Dialect::default()
+        };
+        assert_eq!(
+            build_requests(&server(), &d, "u", &pw(), &hosts(3), v4("203.0.113.5")).len(),
+            3
+        );
         // A dialect can never raise the limit past 20.
-        let d = Dialect { max_hosts: 100, ..Dialect::default() };
-        assert_eq!(build_requests(&server(), &d, "u", &pw(), &hosts(21), v4("203.0.113.5")).len(), 2);
+        let d = Dialect {
+            max_hosts: 100,
+            ..Dialect::default()
+        };
+        assert_eq!(
+            build_requests(&server(), &d, "u", &pw(), &hosts(21), v4("203.0.113.5")).len(),
+            2
+        );
     }
 
     /// Each IPv4+IPv6 strategy produces its documented query.
     #[test]
     fn request_families() {
-        let mk = |family| Dialect { family, ..Dialect::default() };
-        let c = build_requests(&server(), &mk(FamilyMode::Combined), "u", &pw(), &hosts(1), both());
+        let mk = |family| Dialect {
+            family,
+            ..Dialect::default()
+        };
+        let c = build_requests(
+            &server(),
+            &mk(FamilyMode::Combined),
+            "u",
+            &pw(),
+            &hosts(1),
+            both(),
+        );
         assert_eq!(c.len(), 1);
-        assert!(c[0].url.ends_with("&myip=203.0.113.5,2001:db8::5"), "{}", c[0].url);
-        let m = build_requests(&server(), &mk(FamilyMode::MyipV6), "u", &pw(), &hosts(1), both());
-        assert!(m[0].url.ends_with("&myip=203.0.113.5&myipv6=2001:db8::5"), "{}", m[0].url);
-        let only6 = AddrSet { v4: None, v6: both().v6 };
-        let m6 = build_requests(&server(), &mk(FamilyMode::MyipV6), "u", &pw(), &hosts(1), only6);
-        assert!(m6[0].url.ends_with("&myip=no&myipv6=2001:db8::5"), "{}", m6[0].url);
-        let s = build_requests(&server(), &mk(FamilyMode::Separate), "u", &pw(), &hosts(1), both());
+        assert!(
+            c[0].url.ends_with("&myip=203.0.113.5,2001:db8::5"),
+            "{}",
+            c[0].url
+        );
+        let m = build_requests(
+            &server(),
+            &mk(FamilyMode::MyipV6),
+            "u",
+            &pw(),
+            &hosts(1),
+            both(),
+        );
+        assert!(
+            m[0].url.ends_with("&myip=203.0.113.5&myipv6=2001:db8::5"),
+            "{}",
+            m[0].url
+        );
+        let only6 = AddrSet {
+            v4: None,
+            v6: both().v6,
+        };
+        let m6 = build_requests(
+            &server(),
+            &mk(FamilyMode::MyipV6),
+            "u",
+            &pw(),
+            &hosts(1),
+            only6,
+        );
+        assert!(
+            m6[0].url.ends_with("&myip=no&myipv6=2001:db8::5"),
+            "{}",
+            m6[0].url
+        );
+        let s = build_requests(
+            &server(),
+            &mk(FamilyMode::Separate),
+            "u",
+            &pw(),
+            &hosts(1),
+            both(),
+        );
         assert_eq!(s.len(), 2);
         assert!(s[0].url.ends_with("&myip=203.0.113.5"));
-        assert_eq!(s[0].sent, AddrSet { v4: both().v4, v6: None });
+        assert_eq!(
+            s[0].sent,
+            AddrSet {
+                v4: both().v4,
+                v6: None
+            }
+        );
         assert!(s[1].url.ends_with("&myip=2001:db8::5"));
-        assert_eq!(s[1].sent, AddrSet { v4: None, v6: both().v6 });
+        assert_eq!(
+            s[1].sent,
+            AddrSet {
+                v4: None,
+                v6: both().v6
+            }
+        );
     }
 
     /// No address, no request: an empty myip= would delete records at some providers.
     #[test]
     fn request_never_empty_myip() {
-        assert!(build_requests(&server(), &Dialect::default(), "u", &pw(), &hosts(2), AddrSet::default()).is_empty());
+        assert!(
+            build_requests(
+                &server(),
+                &Dialect::default(),
+                "u",
+                &pw(),
+                &hosts(2),
+                AddrSet::default()
+            )
+            .is_empty()
+        );
         let t = Endpoint::Template("https://x.example/u?h=<h>&a=<a>".into());
-        assert!(build_requests(&t, &Dialect::default(), "u", &pw(), &hosts(2), AddrSet::default()).is_empty());
+        assert!(
+            build_requests(
+                &t,
+                &Dialect::default(),
+                "u",
+                &pw(),
+                &hosts(2),
+                AddrSet::default()
+            )
+            .is_empty()
+        );
     }
 
     /// Provider extras: system=dyndns and the DNS-O-Matic NOCHG triple.
     #[test]
     fn request_extras() {
-        let d = Dialect { system_dyndns: true, legacy_nochg: true, ..Dialect::default() };
+        let d = Dialect {
+            system_dyndns: true,
+            legacy_nochg: true,
+            ..Dialect::default()
+        };
         let r = build_requests(&server(), &d, "u", &pw(), &hosts(1), v4("203.0.113.5"));
-        assert!(r[0].url.ends_with("&myip=203.0.113.5&system=dyndns&wildcard=NOCHG&mx=NOCHG&backmx=NOCHG"), "{}", r[0].url);
+        assert!(
+            r[0].url
+                .ends_with("&myip=203.0.113.5&system=dyndns&wildcard=NOCHG&mx=NOCHG&backmx=NOCHG"),
+            "{}",
+            r[0].url
+        );
     }
 
     /// Templates substitute and percent-encode every placeholder; the display URL masks the password.
@@ -812,7 +979,14 @@ mod tests {
         let t = Endpoint::Template(
             "https://x.example/dyndns/update?system=dyndns&hostname=<h>&myip=<a>&user=<username>&pass=<password>".into(),
         );
-        let r = build_requests(&t, &Dialect::default(), "a b", &pw(), &hosts(2), v4("203.0.113.5"));
+        let r = build_requests(
+            &t,
+            &Dialect::default(),
+            "a b",
+            &pw(),
+            &hosts(2),
+            v4("203.0.113.5"),
+        );
         assert_eq!(r.len(), 1);
         assert_eq!(
             r[0].url,
@@ -822,7 +996,11 @@ mod tests {
         assert!(shown.ends_with("&pass=********"), "{shown}");
         assert!(!shown.contains("p%26ss"));
         let r6 = build_requests(&t, &Dialect::default(), "u", &pw(), &hosts(1), both());
-        assert_eq!(r6.len(), 2, "template + separate sends one request per family");
+        assert_eq!(
+            r6.len(),
+            2,
+            "template + separate sends one request per family"
+        );
         assert!(r6[1].url.contains("myip=2001:db8::5"));
     }
 
@@ -848,19 +1026,47 @@ mod tests {
             ("!active", Code::NotActive, Decision::StopHost),
             ("dnserr", Code::DnsErr, Decision::BackOff(OUTAGE_HOLD)),
             ("911", Code::Outage, Decision::BackOff(OUTAGE_HOLD)),
-            ("servererror", Code::ServerError, Decision::BackOff(OUTAGE_HOLD)),
+            (
+                "servererror",
+                Code::ServerError,
+                Decision::BackOff(OUTAGE_HOLD),
+            ),
             ("conflict A", Code::Conflict("A".into()), Decision::StopHost),
-            ("conflict aaaa", Code::Conflict("AAAA".into()), Decision::StopHost),
-            ("w90s", Code::Wait(Duration::from_secs(90)), Decision::BackOff(Duration::from_secs(90))),
-            ("w5m", Code::Wait(Duration::from_secs(300)), Decision::BackOff(Duration::from_secs(300))),
-            ("w2h", Code::Wait(Duration::from_secs(7200)), Decision::BackOff(Duration::from_secs(7200))),
+            (
+                "conflict aaaa",
+                Code::Conflict("AAAA".into()),
+                Decision::StopHost,
+            ),
+            (
+                "w90s",
+                Code::Wait(Duration::from_secs(90)),
+                Decision::BackOff(Duration::from_secs(90)),
+            ),
+            (
+                "w5m",
+                Code::Wait(Duration::from_secs(300)),
+                Decision::BackOff(Duration::from_secs(300)),
+            ),
+            (
+                "w2h",
+                Code::Wait(Duration::from_secs(7200)),
+                Decision::BackOff(Duration::from_secs(7200)),
+            ),
             ("badrequest", Code::BadRequest, Decision::StopClient),
             ("good 127.0.0.1", Code::Refused127, Decision::StopClient),
-            ("good 198.51.100.1", Code::Mismatch(vec!["198.51.100.1".parse().expect("ip")]), Decision::StopHost),
+            (
+                "good 198.51.100.1",
+                Code::Mismatch(vec!["198.51.100.1".parse().expect("ip")]),
+                Decision::StopHost,
+            ),
             ("GOOD 203.0.113.5", Code::Good, Decision::Continue),
             ("successfully_changed", Code::Good, Decision::Continue),
             ("no_change", Code::Nochg, Decision::Continue),
-            ("hello", Code::Unknown("hello".into()), Decision::BackOff(OUTAGE_HOLD)),
+            (
+                "hello",
+                Code::Unknown("hello".into()),
+                Decision::BackOff(OUTAGE_HOLD),
+            ),
         ];
         for (body, code, decision) in table {
             let got = one(200, body);
@@ -879,17 +1085,43 @@ mod tests {
     #[test]
     fn explanations_are_specific() {
         let codes = vec![
-            Code::Good, Code::Nochg, Code::Badauth, Code::NotDonator, Code::NotFqdn, Code::NoHost,
-            Code::NumHost, Code::Abuse, Code::BadAgent, Code::BadSys, Code::NotYours, Code::NotActive,
-            Code::DnsErr, Code::Outage, Code::ServerError, Code::Conflict("A".into()),
-            Code::Wait(Duration::from_secs(60)), Code::BadRequest, Code::Refused127,
-            Code::Mismatch(vec![]), Code::Http(401), Code::Http(409), Code::Http(410), Code::Http(411),
-            Code::Http(412), Code::Http(302), Code::Http(418), Code::NoLine, Code::Unknown(String::new()),
+            Code::Good,
+            Code::Nochg,
+            Code::Badauth,
+            Code::NotDonator,
+            Code::NotFqdn,
+            Code::NoHost,
+            Code::NumHost,
+            Code::Abuse,
+            Code::BadAgent,
+            Code::BadSys,
+            Code::NotYours,
+            Code::NotActive,
+            Code::DnsErr,
+            Code::Outage,
+            Code::ServerError,
+            Code::Conflict("A".into()),
+            Code::Wait(Duration::from_secs(60)),
+            Code::BadRequest,
+            Code::Refused127,
+            Code::Mismatch(vec![]),
+            Code::Http(401),
+            Code::Http(409),
+            Code::Http(410),
+            Code::Http(411),
+            Code::Http(412),
+            Code::Http(302),
+            Code::Http(418),
+            Code::NoLine,
+            Code::Unknown(String::new()),
             Code::Unknown("x".into()),
         ];
         let mut seen = std::collections::HashSet::new();
         for c in &codes {
-            assert!(seen.insert(c.explanation()), "duplicate explanation for {c:?}");
+            assert!(
+                seen.insert(c.explanation()),
+                "duplicate explanation for {c:?}"
+            );
         }
     }
 
@@ -903,16 +1135,41 @@ mod tests {
             f(&mut x);
             x
         };
-        assert_eq!(decide(&Code::Nochg, &h(|x| x.nochg_streak = 1), &d), Decision::StopHost);
         assert_eq!(
-            decide(&Code::Nochg, &h(|x| { x.nochg_streak = 1; x.nochg_expected = true }), &d),
+            decide(&Code::Nochg, &h(|x| x.nochg_streak = 1), &d),
+            Decision::StopHost
+        );
+        assert_eq!(
+            decide(
+                &Code::Nochg,
+                &h(|x| {
+                    x.nochg_streak = 1;
+                    x.nochg_expected = true
+                }),
+                &d
+            ),
             Decision::Continue
         );
-        assert_eq!(decide(&Code::Unknown("".into()), &h(|x| x.unknown_streak = 1), &d), Decision::BackOff(OUTAGE_HOLD));
-        assert_eq!(decide(&Code::Unknown("".into()), &h(|x| x.unknown_streak = 2), &d), Decision::StopHost);
-        assert_eq!(decide(&Code::NoLine, &h(|x| x.unknown_streak = 2), &d), Decision::StopHost);
-        assert_eq!(decide(&Code::Outage, &h(|x| x.outage_streak = 1), &d), Decision::BackOff(OUTAGE_HOLD_REPEAT));
-        assert_eq!(decide(&Code::DnsErr, &h(|x| x.outage_streak = 3), &d), Decision::BackOff(OUTAGE_HOLD_REPEAT));
+        assert_eq!(
+            decide(&Code::Unknown("".into()), &h(|x| x.unknown_streak = 1), &d),
+            Decision::BackOff(OUTAGE_HOLD)
+        );
+        assert_eq!(
+            decide(&Code::Unknown("".into()), &h(|x| x.unknown_streak = 2), &d),
+            Decision::StopHost
+        );
+        assert_eq!(
+            decide(&Code::NoLine, &h(|x| x.unknown_streak = 2), &d),
+            Decision::StopHost
+        );
+        assert_eq!(
+            decide(&Code::Outage, &h(|x| x.outage_streak = 1), &d),
+            Decision::BackOff(OUTAGE_HOLD_REPEAT)
+        );
+        assert_eq!(
+            decide(&Code::DnsErr, &h(|x| x.outage_streak = 3), &d),
+            Decision::BackOff(OUTAGE_HOLD_REPEAT)
+        );
     }
 
     /// Per-host lines map in order; missing lines are NoLine; extra lines are noted.
@@ -920,7 +1177,13 @@ mod tests {
     fn multi_host_mapping() {
         let sent = v4("203.0.113.5");
         let d = Dialect::default();
-        let r = parse_reply(200, "good 203.0.113.5\nnohost\nnochg 203.0.113.5\n", &hosts(3), &sent, &d);
+        let r = parse_reply(
+            200,
+            "good 203.0.113.5\nnohost\nnochg 203.0.113.5\n",
+            &hosts(3),
+            &sent,
+            &d,
+        );
         let codes: Vec<Code> = r.results.iter().map(|x| x.code.clone()).collect();
         assert_eq!(codes, vec![Code::Good, Code::NoHost, Code::Nochg]);
         assert_eq!(r.results[1].host, "h1.example.org");
@@ -944,13 +1207,26 @@ mod tests {
     #[test]
     fn request_wide_codes() {
         let sent = v4("203.0.113.5");
-        for body in ["badauth", "911", "dnserr", "badagent", "!donator", "good 127.0.0.1"] {
+        for body in [
+            "badauth",
+            "911",
+            "dnserr",
+            "badagent",
+            "!donator",
+            "good 127.0.0.1",
+        ] {
             let r = parse_reply(200, body, &hosts(4), &sent, &Dialect::default());
             assert_eq!(r.results.len(), 4);
             let first = r.results[0].code.clone();
             assert!(r.results.iter().all(|x| x.code == first), "{body}");
         }
-        let r = parse_reply(200, "good 203.0.113.5\nbadauth", &hosts(2), &sent, &Dialect::default());
+        let r = parse_reply(
+            200,
+            "good 203.0.113.5\nbadauth",
+            &hosts(2),
+            &sent,
+            &Dialect::default(),
+        );
         assert!(r.results.iter().all(|x| x.code == Code::Badauth));
     }
 
@@ -966,20 +1242,35 @@ mod tests {
         );
         assert_eq!(r.results[0].code, Code::Good);
         assert_eq!(r.results[1].code, Code::Nochg);
-        assert_eq!(r.results[0].addrs, vec!["203.0.113.5".parse::<IpAddr>().expect("ip")]);
+        assert_eq!(
+            r.results[0].addrs,
+            vec!["203.0.113.5".parse::<IpAddr>().expect("ip")]
+        );
     }
 
     /// HTML-wrapped codes are found after stripping tags, scripts and styles.
     #[test]
     fn html_bodies() {
-        assert_eq!(one(200, "<html><body><p>good 203.0.113.5</p></body></html>"), Code::Good);
         assert_eq!(
-            one(200, "<html><head><style>good{}</style><script>var x='badauth'</script></head><body>nohost</body></html>"),
+            one(200, "<html><body><p>good 203.0.113.5</p></body></html>"),
+            Code::Good
+        );
+        assert_eq!(
+            one(
+                200,
+                "<html><head><style>good{}</style><script>var x='badauth'</script></head><body>nohost</body></html>"
+            ),
             Code::NoHost
         );
         let code = one(200, "<html><body><h1>Welcome</h1></body></html>");
         assert_eq!(code, Code::Unknown("Welcome".into()));
-        let r = parse_reply(200, "<p>good 203.0.113.5</p><p>nohost</p>", &hosts(2), &v4("203.0.113.5"), &Dialect::default());
+        let r = parse_reply(
+            200,
+            "<p>good 203.0.113.5</p><p>nohost</p>",
+            &hosts(2),
+            &v4("203.0.113.5"),
+            &Dialect::default(),
+        );
         assert_eq!(r.results[1].code, Code::NoHost);
     }
 
@@ -993,7 +1284,10 @@ mod tests {
             Code::Unknown(t) => assert!(t.chars().count() <= EXCERPT + 1),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(one(200, "\u{0}\u{1}binary\u{ff}"), Code::Unknown(_)));
+        assert!(matches!(
+            one(200, "\u{0}\u{1}binary\u{ff}"),
+            Code::Unknown(_)
+        ));
         assert!(matches!(one(200, "w12x"), Code::Unknown(_)));
         assert!(matches!(one(200, "w"), Code::Unknown(_)));
     }
@@ -1012,7 +1306,11 @@ mod tests {
         assert_eq!(one(302, ""), Code::Http(302));
         assert_eq!(one(204, ""), Code::Unknown(String::new()));
         let sh = crate::provider::Provider::SelfHost.dialect();
-        let selfhost = |s| parse_reply(s, "", &hosts(1), &v4("203.0.113.5"), &sh).results[0].code.clone();
+        let selfhost = |s| {
+            parse_reply(s, "", &hosts(1), &v4("203.0.113.5"), &sh).results[0]
+                .code
+                .clone()
+        };
         assert_eq!(selfhost(204), Code::Nochg);
         for s in [409, 410, 411, 412] {
             assert_eq!(selfhost(s), Code::Http(s));
@@ -1021,7 +1319,10 @@ mod tests {
         assert_eq!(decide(&Code::Http(410), &h, &sh), Decision::StopAccount);
         assert_eq!(decide(&Code::Http(409), &h, &sh), Decision::StopHost);
         assert_eq!(decide(&Code::Http(411), &h, &sh), Decision::StopClient);
-        assert_eq!(decide(&Code::Http(404), &h, &sh), Decision::BackOff(OUTAGE_HOLD));
+        assert_eq!(
+            decide(&Code::Http(404), &h, &sh),
+            Decision::BackOff(OUTAGE_HOLD)
+        );
     }
 
     /// Returned addresses are parsed and compared, not matched as text.
@@ -1029,14 +1330,35 @@ mod tests {
     fn returned_addresses() {
         let sent = both();
         let d = Dialect::default();
-        let code = |body: &str, s: &AddrSet| parse_reply(200, body, &hosts(1), s, &d).results[0].code.clone();
+        let code = |body: &str, s: &AddrSet| {
+            parse_reply(200, body, &hosts(1), s, &d).results[0]
+                .code
+                .clone()
+        };
         assert_eq!(code("good 203.0.113.5,2001:db8::5", &sent), Code::Good);
-        assert_eq!(code("good 2001:0db8:0000::0005", &sent), Code::Good, "textual form differs, address is equal");
-        assert_eq!(code("good 2001:db8::5", &sent), Code::Good, "No-IP echoes only what it took");
-        assert!(matches!(code("good 203.0.113.6,2001:db8::5", &sent), Code::Mismatch(_)));
+        assert_eq!(
+            code("good 2001:0db8:0000::0005", &sent),
+            Code::Good,
+            "textual form differs, address is equal"
+        );
+        assert_eq!(
+            code("good 2001:db8::5", &sent),
+            Code::Good,
+            "No-IP echoes only what it took"
+        );
+        assert!(matches!(
+            code("good 203.0.113.6,2001:db8::5", &sent),
+            Code::Mismatch(_)
+        ));
         // Dyn's legacy endpoint ignores an IPv6 myip and answers with the old IPv4.
-        let only6 = AddrSet { v4: None, v6: sent.v6 };
-        assert!(matches!(code("nochg 198.51.100.1", &only6), Code::Mismatch(_)));
+        let only6 = AddrSet {
+            v4: None,
+            v6: sent.v6,
+        };
+        assert!(matches!(
+            code("nochg 198.51.100.1", &only6),
+            Code::Mismatch(_)
+        ));
         // Unparseable address text is ignored, not a mismatch.
         assert_eq!(code("good 203.000.113.005", &v4("203.0.113.5")), Code::Good);
         // good 127.0.0.1 is a refusal unless 127.0.0.1 was sent.

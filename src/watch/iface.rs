@@ -154,7 +154,10 @@ fn list_netlink() -> Result<Vec<IfAddr>, Error> {
             if let Some((index, candidate)) = candidate_of(&a) {
                 out.push(IfAddr {
                     index,
-                    name: names.get(&index).cloned().unwrap_or_else(|| format!("if{index}")),
+                    name: names
+                        .get(&index)
+                        .cloned()
+                        .unwrap_or_else(|| format!("if{index}")),
                     candidate,
                 });
             }
@@ -181,7 +184,9 @@ pub fn default_route_interface() -> Result<Option<String>, Error> {
     let names = link_names()?;
     let mut best: Option<(u8, u32, u32)> = None; // (family rank, metric, oif)
     for m in dump(RouteNetlinkMessage::GetRoute(RouteMessage::default()))? {
-        let RouteNetlinkMessage::NewRoute(r) = m else { continue };
+        let RouteNetlinkMessage::NewRoute(r) = m else {
+            continue;
+        };
         if r.header.destination_prefix_length != 0 {
             continue;
         }
@@ -197,7 +202,9 @@ pub fn default_route_interface() -> Result<Option<String>, Error> {
             }
         }
         // Only the main table (254) decides where ordinary traffic goes.
-        let (Some(oif), 254) = (oif, table) else { continue };
+        let (Some(oif), 254) = (oif, table) else {
+            continue;
+        };
         let rank = u8::from(r.header.address_family != AddressFamily::Inet);
         let key = (rank, metric, oif);
         if best.is_none_or(|b| key < b) {
@@ -212,17 +219,25 @@ mod tests {
     use super::*;
     use netlink_packet_route::address::AddressHeaderFlags;
 
-    fn msg(addr: &str, header_flags: u8, flags: Option<u32>, local: Option<&str>) -> AddressMessage {
+    fn msg(
+        addr: &str,
+        header_flags: u8,
+        flags: Option<u32>,
+        local: Option<&str>,
+    ) -> AddressMessage {
         let mut m = AddressMessage::default();
         m.header.index = 7;
         m.header.prefix_len = 64;
         m.header.flags = AddressHeaderFlags::from_bits_retain(header_flags);
-        m.attributes.push(AddressAttribute::Address(addr.parse().expect("ip")));
+        m.attributes
+            .push(AddressAttribute::Address(addr.parse().expect("ip")));
         if let Some(l) = local {
-            m.attributes.push(AddressAttribute::Local(l.parse().expect("ip")));
+            m.attributes
+                .push(AddressAttribute::Local(l.parse().expect("ip")));
         }
         if let Some(f) = flags {
-            m.attributes.push(AddressAttribute::Flags(AddressFlags::from_bits_retain(f)));
+            m.attributes
+                .push(AddressAttribute::Flags(AddressFlags::from_bits_retain(f)));
         }
         m
     }
@@ -240,7 +255,10 @@ mod tests {
         let (_, c) = candidate_of(&msg("2001:db8::1", 0, Some(0x44), None)).expect("some");
         assert!(!c.flags.tentative);
         let (_, c) = candidate_of(&msg("2001:db8::1", 0x40, Some(0x20), None)).expect("some");
-        assert!(c.flags.deprecated && !c.flags.tentative, "IFA_FLAGS replaces the header flags");
+        assert!(
+            c.flags.deprecated && !c.flags.tentative,
+            "IFA_FLAGS replaces the header flags"
+        );
         let (_, c) = candidate_of(&msg("2001:db8::1", 0, Some(0x08), None)).expect("some");
         assert!(c.flags.dad_failed);
     }
@@ -248,7 +266,8 @@ mod tests {
     /// On a point-to-point link our address is IFA_LOCAL, not IFA_ADDRESS (the peer).
     #[test]
     fn ppp_local_wins() {
-        let (idx, c) = candidate_of(&msg("198.51.100.1", 0, None, Some("203.0.113.9"))).expect("some");
+        let (idx, c) =
+            candidate_of(&msg("198.51.100.1", 0, None, Some("203.0.113.9"))).expect("some");
         assert_eq!(idx, 7);
         assert_eq!(c.addr, "203.0.113.9".parse::<IpAddr>().expect("ip"));
     }
@@ -257,6 +276,10 @@ mod tests {
     #[test]
     fn kernel_listing_has_loopback() {
         let all = list().expect("listing works on Linux");
-        assert!(all.iter().any(|a| a.name == "lo" && a.candidate.addr.is_loopback()), "{all:?}");
+        assert!(
+            all.iter()
+                .any(|a| a.name == "lo" && a.candidate.addr.is_loopback()),
+            "{all:?}"
+        );
     }
 }

@@ -51,12 +51,20 @@ mod tests {
     fn page_forms() {
         assert_eq!(parse_page("203.0.113.7\n"), ip("203.0.113.7"));
         assert_eq!(
-            parse_page("<html><head><title>Current IP Check</title></head><body>Current IP Address: 198.51.100.23</body></html>\r\n"),
+            parse_page(
+                "<html><head><title>Current IP Check</title></head><body>Current IP Address: 198.51.100.23</body></html>\r\n"
+            ),
             ip("198.51.100.23")
         );
         assert_eq!(parse_page("2001:db8::42"), ip("2001:db8::42"));
-        assert_eq!(parse_page("Current IP Address: 2001:db8:1::5</body>"), ip("2001:db8:1::5"));
-        assert_eq!(parse_page("<p>Your address is 192.0.2.44.</p>"), ip("192.0.2.44"));
+        assert_eq!(
+            parse_page("Current IP Address: 2001:db8:1::5</body>"),
+            ip("2001:db8:1::5")
+        );
+        assert_eq!(
+            parse_page("<p>Your address is 192.0.2.44.</p>"),
+            ip("192.0.2.44")
+        );
         assert_eq!(parse_page(""), None);
         assert_eq!(parse_page("<html>Service unavailable</html>"), None);
         assert_eq!(parse_page("999.1.1.1"), None);

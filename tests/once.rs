@@ -1,0 +1,555 @@
+//! `dynward once`, `check` and `reset` run as real processes against a fake dyndns2 server on
+//! 127.0.0.1 (HTTP and HTTPS).
+
+mod util;
+
+use util::{FakeServer, Script, Setup, web_policy};
+
+const PW: &str = "Sup3r-s3cret&pw";
+
+fn state_of(s: &Setup) -> serde_json::Value {
+    serde_json::from_str(&s.state()).expect("state file is JSON")
+}
+
+/// The request carries the right method, path, Basic auth, User-Agent, hosts and address; the
+/// result is printed per host, recorded, and the exit status is 0.
+#[test]
+fn request_contents_and_success() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(
+            &srv,
+            "home",
+            &["home.example.org", "nas.example.org"],
+            PW,
+            ""
+        )
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let reqs = srv.requests();
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    let q = &reqs[0];
+    assert_eq!(q.method, "GET");
+    assert_eq!(q.path, "/nic/update");
+    assert_eq!(
+        q.param("hostname").as_deref(),
+        Some("home.example.org,nas.example.org")
+    );
+    assert_eq!(q.param("myip").as_deref(), Some("203.0.113.7"));
+    // base64("alice:Sup3r-s3cret&pw")
+    assert_eq!(
+        q.auth.as_deref(),
+        Some("Basic YWxpY2U6U3VwM3ItczNjcmV0JnB3")
+    );
+    let ua = q.user_agent.clone().unwrap_or_default();
+    assert!(
+        ua.starts_with(&format!("dynward/{} (+", env!("CARGO_PKG_VERSION"))),
+        "{ua}"
+    );
+    assert!(
+        r.stdout
+            .contains("home.example.org: good 203.0.113.7: the provider updated the record"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("nas.example.org: good 203.0.113.7"),
+        "{}",
+        r.all()
+    );
+    let st = state_of(&s);
+    assert_eq!(
+        st["policies"]["home"]["hosts"]["nas.example.org"]["v4"]["addr"],
+        "203.0.113.7"
+    );
+}
+
+/// A second run with an unchanged address sends nothing and says up-to-date; a changed
+/// address is sent; --force re-sends an unchanged one.
+#[test]
+fn unchanged_address_sends_nothing() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    assert_eq!(s.run(&["once"]).code, 0);
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("up-to-date"), "{}", r.all());
+    assert_eq!(srv.requests().len(), 1, "no second request");
+
+    srv.set_checkip("203.0.113.8");
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(srv.requests().len(), 2);
+    assert_eq!(
+        srv.requests()[1].param("myip").as_deref(),
+        Some("203.0.113.8")
+    );
+
+    srv.reply("nochg 203.0.113.8");
+    let r = s.run(&["once", "--force"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(srv.requests().len(), 3);
+    assert!(r.stdout.contains("nochg"), "{}", r.all());
+}
+
+/// Each return code prints its own explanation (and the action where one is needed) and
+/// gives the documented exit status.
+#[test]
+fn each_code_explained_with_exit_status() {
+    let cases: &[(u16, &str, i32, &str)] = &[
+        (200, "good 203.0.113.7", 0, "updated the record"),
+        (200, "nochg 203.0.113.7", 0, "already had this address"),
+        (401, "badauth", 1, "rejected the user name or password"),
+        (401, "", 1, "rejected the user name or password"),
+        (200, "!donator", 1, "needs a paid account"),
+        (200, "notfqdn", 1, "not a fully qualified host name"),
+        (200, "nohost", 1, "does not exist in this account"),
+        (200, "numhost", 1, "round-robin"),
+        (200, "abuse", 1, "blocked this host for update abuse"),
+        (200, "badagent", 1, "blocked this client's user agent"),
+        (200, "badsys", 1, "rejected the system parameter"),
+        (200, "!yours", 1, "belongs to another account"),
+        (200, "!active", 1, "not activated"),
+        (200, "dnserr", 1, "DNS error on its side"),
+        (500, "911", 1, "outage or maintenance"),
+        (503, "", 1, "outage or maintenance"),
+        (200, "good 127.0.0.1", 1, "refusing this client"),
+        (200, "good 198.51.100.99", 1, "instead of the address sent"),
+        (
+            200,
+            "<html><body>Welcome</body></html>",
+            1,
+            "not a dyndns2 code",
+        ),
+        (200, "", 1, "reply was empty"),
+        (404, "Not Found", 1, "HTTP 404 without a dyndns2 code"),
+        (200, "w5m", 1, "asks to wait 5m"),
+    ];
+    for (status, body, code, words) in cases {
+        let srv = FakeServer::http();
+        srv.script([Script::Reply(*status, body.to_string())]);
+        let s = Setup::new(&format!(
+            "state_dir = \"{{state}}\"\n{}",
+            web_policy(&srv, "home", &["home.example.org"], PW, "")
+        ));
+        let r = s.run(&["once"]);
+        assert_eq!(r.code, *code, "{status} {body:?}\n{}", r.all());
+        assert!(
+            r.stdout.contains(words),
+            "{status} {body:?}: missing {words:?}\n{}",
+            r.all()
+        );
+        assert!(!r.stdout.contains("update failed"), "{}", r.all());
+    }
+}
+
+/// A fatal code stops the policy: the next run sends nothing and says why; `reset` re-enables
+/// it; a config change also clears the stop.
+#[test]
+fn fatal_code_stops_until_reset_or_config_change() {
+    let srv = FakeServer::http();
+    srv.script([Script::Reply(401, "badauth".into())]);
+    let cfg = format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    );
+    let s = Setup::new(&cfg);
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.contains("stop account"), "{}", r.all());
+    assert!(
+        r.stderr.contains("ERROR"),
+        "fatal answers are logged at error level\n{}",
+        r.all()
+    );
+
+    for _ in 0..2 {
+        let r = s.run(&["once", "--force"]);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stdout.contains("stopped since") && r.stdout.contains("badauth"),
+            "{}",
+            r.all()
+        );
+    }
+    assert_eq!(srv.requests().len(), 1, "nothing sent after badauth");
+
+    let r = s.run(&["reset", "home"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(srv.requests().len(), 2);
+
+    // A host-level stop, cleared by a config change (the password).
+    srv.set_checkip("203.0.113.9");
+    srv.reply("nohost");
+    assert_eq!(s.run(&["once"]).code, 1);
+    srv.set_checkip("203.0.113.10");
+    assert_eq!(s.run(&["once"]).code, 1);
+    assert_eq!(srv.requests().len(), 3);
+    s.write_config(&cfg.replace(PW, "another-pw"));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(srv.requests().len(), 4);
+}
+
+/// 911 holds the policy for 30 minutes even with --force, and the hold is in the state file.
+#[test]
+fn outage_holds() {
+    let srv = FakeServer::http();
+    srv.script([Script::Reply(500, "911".into())]);
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("holding 30m"), "{}", r.all());
+    let r = s.run(&["once", "--force"]);
+    assert!(
+        r.stdout.contains("holding until") && r.stdout.contains("911"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(srv.requests().len(), 1);
+    let st = state_of(&s);
+    let h = &st["policies"]["home"]["hosts"]["home.example.org"];
+    let until = h["hold_until"].as_u64().expect("hold_until");
+    let at = h["last"]["at"].as_u64().expect("at");
+    assert_eq!(until - at, 1800);
+}
+
+/// More than 20 hosts go out in batches of at most 20.
+#[test]
+fn batches_of_twenty() {
+    let srv = FakeServer::http();
+    let hosts: Vec<String> = (0..25).map(|i| format!("h{i}.example.org")).collect();
+    let refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "many", &refs, PW, "")
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let counts: Vec<usize> = srv
+        .requests()
+        .iter()
+        .map(|q| q.param("hostname").unwrap_or_default().split(',').count())
+        .collect();
+    assert_eq!(counts, vec![20, 5]);
+}
+
+/// HTTPS with the test CA in ca_file works; without it the certificate is refused with a
+/// TLS-specific message, and nothing is recorded as accepted.
+#[test]
+fn https_trusted_and_untrusted() {
+    let srv = FakeServer::https();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(srv.requests().len(), 1);
+    assert!(srv.url().starts_with("https://"));
+
+    let srv2 = FakeServer::https();
+    let plain = FakeServer::http();
+    let cfg = web_policy(&srv2, "home", &["home.example.org"], PW, "")
+        .replace(
+            &format!(
+                "ca_file = \"{}\"\n",
+                srv2.ca_file.as_ref().expect("ca").display()
+            ),
+            "",
+        )
+        .replace(&srv2.checkip_url(), &plain.checkip_url());
+    let s2 = Setup::new(&format!("state_dir = \"{{state}}\"\n{cfg}"));
+    let r = s2.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("TLS failure with 127.0.0.1"),
+        "{}",
+        r.all()
+    );
+    assert!(srv2.requests().is_empty());
+    assert!(s2.state().contains("error:tls"), "{}", s2.state());
+    assert!(!s2.state().contains("\"v4\""), "nothing accepted");
+}
+
+/// Network failures each get their own message: refused, timeout, redirect to another host.
+#[test]
+fn network_failures_are_specific() {
+    // Refused: a port that was just free.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let srv = FakeServer::http();
+    let cfg = web_policy(&srv, "home", &["home.example.org"], PW, "")
+        .replace(&srv.url(), &format!("http://127.0.0.1:{port}/nic/update"));
+    let s = Setup::new(&format!("state_dir = \"{{state}}\"\n{cfg}"));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains(&format!("connection refused by 127.0.0.1:{port}")),
+        "{}",
+        r.all()
+    );
+
+    // Timeout: the server accepts and never answers.
+    srv.script([Script::Hang]);
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+            .replace("\ntimeout = \"2s\"", "\ntimeout = \"1s\"")
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("no reply from 127.0.0.1 within the timeout"),
+        "{}",
+        r.all()
+    );
+
+    // A redirect to another host is not followed: the credentials stay home.
+    let other = FakeServer::http();
+    srv.script([Script::Redirect(other.url())]);
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.contains("redirected (HTTP 302)"), "{}", r.all());
+    assert!(other.requests().is_empty(), "the other host got nothing");
+}
+
+/// --dry-run prints method, URL and headers with secrets masked, sends nothing, writes no state.
+#[test]
+fn dry_run_sends_nothing() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    let r = s.run(&["once", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains(&format!(
+            "would send: GET {}?hostname=home.example.org&myip=203.0.113.7",
+            srv.url()
+        )),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout
+            .contains("Authorization: Basic ******** (user alice)"),
+        "{}",
+        r.all()
+    );
+    assert!(r.stdout.contains("User-Agent: dynward/"), "{}", r.all());
+    assert!(srv.requests().is_empty());
+    assert!(!s.state_dir().exists(), "a dry run writes no state");
+}
+
+/// A URL template with <password> is masked in the dry run and filled on the wire.
+#[test]
+fn template_password_masked() {
+    let srv = FakeServer::http();
+    let tpl = format!(
+        "http://{}/nic/update?hostname=<h>&myip=<a>&pass=<password>",
+        srv.addr
+    );
+    let cfg = web_policy(&srv, "home", &["home.example.org"], PW, "").replace(
+        &format!("server = \"{}\"", srv.url()),
+        &format!("url = \"{tpl}\""),
+    );
+    let s = Setup::new(&format!("state_dir = \"{{state}}\"\n{cfg}"));
+    let r = s.run(&["once", "--dry-run"]);
+    assert!(r.stdout.contains("pass=********"), "{}", r.all());
+    assert!(!r.stdout.contains("s3cret"), "{}", r.all());
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        srv.requests()[0].param("pass").as_deref(),
+        Some("Sup3r-s3cret%26pw")
+    );
+}
+
+/// `check` lists every problem with file:line:column and key, exit 1; a valid file exits 0
+/// with a summary.
+#[test]
+fn check_reports_located_problems() {
+    let s = Setup::new(
+        "[[policy]]\nname = \"x\"\nprovider = \"dyn\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"bad\"]\ninterface = \"eth0\"\nipv6 = \"yes\"\n",
+    );
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    let f = s.config().display().to_string();
+    assert!(
+        r.stderr.contains(&format!("{f}:6:10: policy[0].hosts[0]:")),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stderr
+            .contains(&format!("{f}:8:8: policy[0].ipv6: must be true or false")),
+        "{}",
+        r.all()
+    );
+    assert!(r.stderr.contains("2 problems"), "{}", r.all());
+
+    let ok = Setup::new(
+        "[[policy]]\nname = \"x\"\nprovider = \"dyn\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\n",
+    );
+    let r = ok.run(&["check"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("valid, 1 policy") && r.stdout.contains("x: provider dyn"),
+        "{}",
+        r.all()
+    );
+
+    let missing = util::run_with(
+        std::path::Path::new("/nonexistent/dynward.toml"),
+        &["check"],
+        &[],
+    );
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("/nonexistent/dynward.toml: cannot read the config file"),
+        "{}",
+        missing.all()
+    );
+}
+
+/// A corrupt state file is reported, kept aside, and the run continues from empty state.
+#[test]
+fn corrupt_state_kept_aside() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    std::fs::create_dir_all(s.state_dir()).expect("mkdir");
+    std::fs::write(s.state_dir().join("state.json"), "{ not json").expect("write");
+    let r = s.run(&["once"]);
+    assert!(r.stdout.contains("unreadable state file"), "{}", r.all());
+    let kept: Vec<_> = std::fs::read_dir(s.state_dir())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("state.json.bad-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(kept[0].path()).expect("read"),
+        "{ not json"
+    );
+    assert!(s.state().contains("203.0.113.7"), "new state written");
+    assert_eq!(r.code, 1, "the run reports the problem in its status");
+}
+
+/// An unwritable state directory stops `once` before anything is sent.
+#[test]
+fn unwritable_state_sends_nothing() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}/sub\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    // A file where the state directory should be: unwritable for root too.
+    std::fs::write(s.state_dir(), "not a directory").expect("write");
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("no update sent, because its result could not be recorded"),
+        "{}",
+        r.all()
+    );
+    assert!(srv.requests().is_empty());
+}
+
+/// The password never appears in any output, log or state file, at the most verbose level,
+/// across check, dry run, a real run, a failing run, a fatal answer and reset.
+#[test]
+fn password_never_leaks() {
+    let srv = FakeServer::http();
+    let tpl = format!(
+        "http://{}/nic/update?hostname=<h>&myip=<a>&p=<password>",
+        srv.addr
+    );
+    let cfg = format!(
+        "state_dir = \"{{state}}\"\n{}{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, ""),
+        web_policy(&srv, "tpl", &["t.example.org"], PW, "").replace(
+            &format!("server = \"{}\"", srv.url()),
+            &format!("url = \"{tpl}\"")
+        )
+    );
+    let s = Setup::new(&cfg);
+    // The server echoes the query back: a reply body carrying the password must be scrubbed.
+    srv.script([
+        Script::Reply(200, "good 203.0.113.7".into()),
+        Script::Reply(200, format!("odd p={PW} p=Sup3r-s3cret%26pw")),
+    ]);
+    let mut everything = String::new();
+    for args in [
+        vec!["-vvv", "check"],
+        vec!["-vvv", "once", "--dry-run"],
+        vec!["-vvv", "once"],
+        vec!["-vvv", "once", "--force"],
+        vec!["-vvv", "reset", "home"],
+    ] {
+        let r = util::run_with(&s.config(), &args, &[("DYNWARD_LOG", "trace")]);
+        everything.push_str(&r.all());
+    }
+    srv.script([Script::Reply(401, format!("badauth for {PW}"))]);
+    srv.set_checkip("203.0.113.77");
+    everything.push_str(&util::run_with(&s.config(), &["-vvv", "once"], &[]).all());
+    everything.push_str(&s.state());
+    assert!(
+        everything.contains("TRACE") || everything.contains("DEBUG"),
+        "verbose logging was on"
+    );
+    assert!(everything.len() > 1000);
+    for needle in [PW, "Sup3r-s3cret%26pw", "Sup3r-s3cret"] {
+        assert!(
+            !everything.contains(needle),
+            "{needle} leaked:\n{everything}"
+        );
+    }
+}
+
+/// An unknown policy name on the command line is a usage error naming the known ones.
+#[test]
+fn unknown_policy_name() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    let r = s.run(&["once", "nope"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no policy named \"nope\"") && r.stderr.contains("policies: home"),
+        "{}",
+        r.all()
+    );
+}

@@ -1,0 +1,381 @@
+//! Shared test helpers: a fake dyndns2 server that records requests and answers what the test
+//! scripts, and a runner for the real `dynward` binary.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Request method.
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// Raw query string.
+    pub query: String,
+    /// Authorization header.
+    pub auth: Option<String>,
+    /// User-Agent header.
+    pub user_agent: Option<String>,
+}
+
+impl Recorded {
+    /// A query parameter's raw value.
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.query.split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    }
+}
+
+/// What the server does with the next update request.
+#[derive(Debug, Clone)]
+pub enum Script {
+    /// Answer with this status and body.
+    Reply(u16, String),
+    /// Never answer.
+    Hang,
+    /// Answer 302 to this location.
+    Redirect(String),
+}
+
+#[derive(Default)]
+struct Shared {
+    requests: Vec<Recorded>,
+    script: VecDeque<Script>,
+    checkip: String,
+}
+
+/// A dyndns2 server on 127.0.0.1. Without a script it answers `good <myip>` once per host.
+/// `/checkip` answers the address set with [`FakeServer::set_checkip`].
+pub struct FakeServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shared: Arc<Mutex<Shared>>,
+    /// The CA certificate file for HTTPS servers.
+    pub ca_file: Option<PathBuf>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl FakeServer {
+    /// A plain HTTP server.
+    pub fn http() -> Self {
+        Self::start(None, "127.0.0.1:0")
+    }
+
+    /// A plain HTTP server on a given address (e.g. inside a network namespace).
+    pub fn http_on(addr: &str) -> Self {
+        Self::start(None, addr)
+    }
+
+    /// An HTTPS server with a fresh self-signed certificate for 127.0.0.1 and localhost.
+    pub fn https() -> Self {
+        let ck = rcgen::generate_simple_self_signed(vec![
+            "127.0.0.1".to_string(),
+            "localhost".to_string(),
+        ])
+        .expect("certificate");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, ck.cert.pem()).expect("write ca");
+        let cert = ck.cert.der().clone();
+        let key = rustls::pki_types::PrivateKeyDer::try_from(ck.signing_key.serialize_der())
+            .expect("key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("server config");
+        let mut s = Self::start(
+            Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+            "127.0.0.1:0",
+        );
+        s.ca_file = Some(ca);
+        s._dir = Some(dir);
+        s
+    }
+
+    fn start(tls: Option<tokio_rustls::TlsAcceptor>, bind: &str) -> Self {
+        let shared = Arc::new(Mutex::new(Shared {
+            checkip: "203.0.113.7".into(),
+            ..Shared::default()
+        }));
+        let std_listener = std::net::TcpListener::bind(bind).expect("bind fake server");
+        std_listener.set_nonblocking(true).expect("nonblocking");
+        let addr = std_listener.local_addr().expect("addr");
+        let sh = shared.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = TcpListener::from_std(std_listener).expect("listener");
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let sh = sh.clone();
+                    let tls = tls.clone();
+                    tokio::spawn(async move {
+                        let svc = service_fn(move |req| handle(req, sh.clone()));
+                        match tls {
+                            Some(acc) => {
+                                if let Ok(s) = acc.accept(stream).await {
+                                    let _ = http1::Builder::new()
+                                        .serve_connection(TokioIo::new(s), svc)
+                                        .await;
+                                }
+                            }
+                            None => {
+                                let _ = http1::Builder::new()
+                                    .serve_connection(TokioIo::new(stream), svc)
+                                    .await;
+                            }
+                        }
+                    });
+                }
+            });
+        });
+        FakeServer {
+            addr,
+            shared,
+            ca_file: None,
+            _dir: None,
+        }
+    }
+
+    /// The update URL (`/nic/update`) with the right scheme.
+    pub fn url(&self) -> String {
+        let scheme = if self.ca_file.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}/nic/update", self.addr)
+    }
+
+    /// The check-IP URL.
+    pub fn checkip_url(&self) -> String {
+        let scheme = if self.ca_file.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}/checkip", self.addr)
+    }
+
+    /// Queues answers for the next update requests.
+    pub fn script(&self, items: impl IntoIterator<Item = Script>) {
+        self.shared.lock().expect("lock").script.extend(items);
+    }
+
+    /// Queues one 200 answer with this body.
+    pub fn reply(&self, body: &str) {
+        self.script([Script::Reply(200, body.to_string())]);
+    }
+
+    /// What `/checkip` reports.
+    pub fn set_checkip(&self, ip: &str) {
+        self.shared.lock().expect("lock").checkip = ip.to_string();
+    }
+
+    /// Every update request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.lock().expect("lock").requests.clone()
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    sh: Arc<Mutex<Shared>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let header = |n: &str| {
+        req.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    if path == "/checkip" {
+        let ip = sh.lock().expect("lock").checkip.clone();
+        let body = format!(
+            "<html><head><title>Current IP Check</title></head><body>Current IP Address: {ip}</body></html>\r\n"
+        );
+        return Ok(Response::new(Full::new(Bytes::from(body))));
+    }
+    let rec = Recorded {
+        method: req.method().to_string(),
+        path,
+        query,
+        auth: header("authorization"),
+        user_agent: header("user-agent"),
+    };
+    let next = {
+        let mut s = sh.lock().expect("lock");
+        s.requests.push(rec.clone());
+        s.script.pop_front()
+    };
+    let (status, body) = match next {
+        Some(Script::Reply(s, b)) => (s, b),
+        Some(Script::Hang) => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            (200, String::new())
+        }
+        Some(Script::Redirect(loc)) => {
+            let mut r = Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = hyper::StatusCode::FOUND;
+            r.headers_mut()
+                .insert("location", loc.parse().expect("location"));
+            return Ok(r);
+        }
+        None => {
+            let hosts = rec.param("hostname").unwrap_or_default();
+            let ip = rec.param("myip").unwrap_or_default();
+            let lines: Vec<String> = hosts.split(',').map(|_| format!("good {ip}")).collect();
+            (200, lines.join("\n"))
+        }
+    };
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = hyper::StatusCode::from_u16(status).expect("status");
+    Ok(r)
+}
+
+/// A scratch directory with a config file and a state directory.
+pub struct Setup {
+    /// The directory.
+    pub dir: tempfile::TempDir,
+}
+
+impl Setup {
+    /// Writes `config` (with `{state}` replaced by the state directory).
+    pub fn new(config: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Setup { dir };
+        s.write_config(config);
+        s
+    }
+
+    /// Replaces the config file.
+    pub fn write_config(&self, config: &str) {
+        let text = config.replace("{state}", &self.state_dir().display().to_string());
+        std::fs::write(self.config(), text).expect("write config");
+    }
+
+    /// The config file.
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("dynward.toml")
+    }
+
+    /// The state directory.
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// The state file's text (empty when absent).
+    pub fn state(&self) -> String {
+        std::fs::read_to_string(self.state_dir().join("state.json")).unwrap_or_default()
+    }
+
+    /// Runs dynward with this config and these arguments.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_with(&self.config(), args, &[])
+    }
+}
+
+/// A finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Both streams, for assertions and failure messages.
+    pub fn all(&self) -> String {
+        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_dynward")
+}
+
+/// Runs the binary with a config, arguments and extra environment variables.
+pub fn run_with(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut c = Command::new(bin());
+    c.arg("--config").arg(config).args(args);
+    c.env_remove("DYNWARD_LOG")
+        .env_remove("STATE_DIRECTORY")
+        .env_remove("CREDENTIALS_DIRECTORY");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    Run::from(c.output().expect("run dynward"))
+}
+
+/// A policy with a web source pointing at the fake server's /checkip.
+pub fn web_policy(
+    server: &FakeServer,
+    name: &str,
+    hosts: &[&str],
+    password: &str,
+    extra: &str,
+) -> String {
+    let hosts: Vec<String> = hosts.iter().map(|h| format!("\"{h}\"")).collect();
+    let ca = server
+        .ca_file
+        .as_ref()
+        .map(|p| format!("ca_file = \"{}\"\n", p.display()))
+        .unwrap_or_else(|| "allow_insecure_http = true\n".to_string());
+    format!(
+        "[[policy]]\nname = \"{name}\"\nserver = \"{}\"\nusername = \"alice\"\npassword = \"{password}\"\nhosts = [{}]\nweb = \"{}\"\nmin_interval = \"0s\"\ntimeout = \"2s\"\nconnect_timeout = \"2s\"\n{ca}{extra}\n",
+        server.url(),
+        hosts.join(", "),
+        server.checkip_url(),
+    )
+}
+
+/// Whether the tests run as root (network namespace tests need it).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
