@@ -1366,6 +1366,42 @@ mod tests {
         assert_eq!(code("good 127.0.0.1", &v4("127.0.0.1")), Code::Good);
     }
 
+    /// The README's table names every provider code users can see.
+    #[test]
+    fn readme_lists_every_code() {
+        let readme = include_str!("../../README.md");
+        for word in [
+            "good",
+            "nochg",
+            "badauth",
+            "!donator",
+            "notfqdn",
+            "nohost",
+            "numhost",
+            "abuse",
+            "badagent",
+            "badsys",
+            "!yours",
+            "!active",
+            "dnserr",
+            "911",
+            "servererror",
+            "conflict A",
+            "wNNNs",
+            "badrequest",
+            "good 127.0.0.1",
+        ] {
+            assert!(
+                readme.contains(&format!("| `{word}")),
+                "README lacks {word}"
+            );
+            assert!(
+                !matches!(one(200, &word.replace("NNN", "5")), Code::Unknown(_)),
+                "{word} not parsed"
+            );
+        }
+    }
+
     /// Classification helpers agree with the decisions.
     #[test]
     fn helpers() {

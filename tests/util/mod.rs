@@ -31,6 +31,8 @@ pub struct Recorded {
     pub auth: Option<String>,
     /// User-Agent header.
     pub user_agent: Option<String>,
+    /// The client's address as the server saw it.
+    pub peer: SocketAddr,
 }
 
 impl Recorded {
@@ -130,13 +132,13 @@ impl FakeServer {
             rt.block_on(async move {
                 let listener = TcpListener::from_std(std_listener).expect("listener");
                 loop {
-                    let Ok((stream, _)) = listener.accept().await else {
+                    let Ok((stream, peer)) = listener.accept().await else {
                         continue;
                     };
                     let sh = sh.clone();
                     let tls = tls.clone();
                     tokio::spawn(async move {
-                        let svc = service_fn(move |req| handle(req, sh.clone()));
+                        let svc = service_fn(move |req| handle(req, sh.clone(), peer));
                         match tls {
                             Some(acc) => {
                                 if let Ok(s) = acc.accept(stream).await {
@@ -207,6 +209,7 @@ impl FakeServer {
 async fn handle(
     req: Request<Incoming>,
     sh: Arc<Mutex<Shared>>,
+    peer: SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -229,6 +232,7 @@ async fn handle(
         query,
         auth: header("authorization"),
         user_agent: header("user-agent"),
+        peer,
     };
     let next = {
         let mut s = sh.lock().expect("lock");
@@ -378,4 +382,109 @@ pub fn is_root() -> bool {
                 .map(|l| l.split_whitespace().nth(1) == Some("0"))
         })
         .unwrap_or(false)
+}
+
+/// A network namespace with a veth pair to the test's namespace, removed on drop.
+/// Host side `198.51.100.1/24`, namespace side `198.51.100.2/24`.
+pub struct Netns {
+    /// Namespace name.
+    pub name: String,
+    /// Interface name inside the namespace.
+    pub inner: String,
+    /// Interface name on the host side.
+    pub outer: String,
+}
+
+/// Runs a command, panicking with its output when it fails.
+pub fn sh(args: &[&str]) -> String {
+    let o = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .expect("spawn");
+    assert!(
+        o.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+impl Netns {
+    /// Creates the namespace and the veth pair; `tag` keeps parallel tests apart.
+    pub fn new(tag: &str) -> Self {
+        let id = format!("{}{}", std::process::id() % 100_000, tag);
+        let n = Netns {
+            name: format!("dwt-{id}"),
+            inner: format!("dwn{id}"),
+            outer: format!("dwh{id}"),
+        };
+        assert!(
+            n.inner.len() <= 15 && n.outer.len() <= 15,
+            "interface names too long"
+        );
+        let _ = Command::new("ip").args(["netns", "del", &n.name]).output();
+        sh(&["ip", "netns", "add", &n.name]);
+        sh(&[
+            "ip", "link", "add", &n.outer, "type", "veth", "peer", "name", &n.inner,
+        ]);
+        sh(&["ip", "link", "set", &n.inner, "netns", &n.name]);
+        sh(&["ip", "addr", "add", "198.51.100.1/24", "dev", &n.outer]);
+        sh(&["ip", "link", "set", &n.outer, "up"]);
+        n.exec(&["ip", "link", "set", "lo", "up"]);
+        n.exec(&["ip", "addr", "add", "198.51.100.2/24", "dev", &n.inner]);
+        n.exec(&["ip", "link", "set", &n.inner, "up"]);
+        n
+    }
+
+    /// Runs a command inside the namespace.
+    pub fn exec(&self, args: &[&str]) -> String {
+        let mut v = vec!["ip", "netns", "exec", &self.name];
+        v.extend_from_slice(args);
+        sh(&v)
+    }
+
+    /// Runs dynward inside the namespace.
+    pub fn dynward(&self, config: &Path, args: &[&str]) -> Run {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, bin(), "--config"])
+            .arg(config)
+            .args(args);
+        c.env_remove("DYNWARD_LOG")
+            .env_remove("STATE_DIRECTORY")
+            .env_remove("CREDENTIALS_DIRECTORY");
+        Run::from(c.output().expect("run dynward in netns"))
+    }
+
+    /// A resolv.conf for this namespace only (ip netns exec mounts /etc/netns/NAME/*).
+    pub fn set_resolv_conf(&self, text: &str) {
+        let dir = PathBuf::from("/etc/netns").join(&self.name);
+        std::fs::create_dir_all(&dir).expect("mkdir /etc/netns/NAME");
+        std::fs::write(dir.join("resolv.conf"), text).expect("write resolv.conf");
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        // Deleting the namespace destroys the veth pair (and routes through it).
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.outer])
+            .output();
+        let _ = std::fs::remove_dir_all(PathBuf::from("/etc/netns").join(&self.name));
+    }
+}
+
+/// Skips (returns true) with a clear message when not root or without `ip`.
+pub fn skip_without_root(test: &str) -> bool {
+    if !is_root() {
+        eprintln!("SKIPPED {test}: needs root to create a network namespace (CI runs as root)");
+        return true;
+    }
+    if Command::new("ip").arg("-V").output().is_err() {
+        eprintln!("SKIPPED {test}: the ip command (iproute2) is missing");
+        return true;
+    }
+    false
 }

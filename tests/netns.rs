@@ -1,0 +1,171 @@
+//! `once` with interface sources, inside a network namespace the test creates (root only):
+//! addresses come from netlink with their flags, requests leave from the interface address.
+
+mod util;
+
+use util::{FakeServer, Netns, Setup, skip_without_root};
+
+fn iface_policy(srv: &FakeServer, iface: &str, extra: &str) -> String {
+    format!(
+        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"wan\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"home.example.org\"]\ninterface = \"{iface}\"\nmin_interval = \"0s\"\ntimeout = \"3s\"\n{extra}\n",
+        srv.url()
+    )
+}
+
+/// The interface's address is published and the request is sent from it; a preferred prefix
+/// picks among several; `auto` follows the default route.
+#[test]
+fn interface_address_published_and_bound() {
+    if skip_without_root("interface_address_published_and_bound") {
+        return;
+    }
+    let ns = Netns::new("a");
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    let s = Setup::new(&iface_policy(&srv, &ns.inner, ""));
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let reqs = srv.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].param("myip").as_deref(), Some("198.51.100.2"));
+    assert_eq!(reqs[0].peer.ip().to_string(), "198.51.100.2");
+
+    // A second address; the prefix picks it, and the request leaves from it.
+    ns.exec(&["ip", "addr", "add", "203.0.113.5/24", "dev", &ns.inner]);
+    util::sh(&[
+        "ip",
+        "route",
+        "add",
+        "203.0.113.0/24",
+        "via",
+        "198.51.100.2",
+        "dev",
+        &ns.outer,
+    ]);
+    s.write_config(&iface_policy(
+        &srv,
+        &ns.inner,
+        "ipv4_prefix = \"203.0.113.0/24\"",
+    ));
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let reqs = srv.requests();
+    assert_eq!(reqs.len(), 2, "{}", r.all());
+    assert_eq!(reqs[1].param("myip").as_deref(), Some("203.0.113.5"));
+    assert_eq!(reqs[1].peer.ip().to_string(), "203.0.113.5");
+
+    // interface = "auto": the default route's interface.
+    ns.exec(&["ip", "route", "add", "default", "via", "198.51.100.1"]);
+    s.write_config(&iface_policy(&srv, "auto", ""));
+    let r = ns.dynward(&s.config(), &["once", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains(&format!("interface {} (the default route's)", ns.inner)),
+        "{}",
+        r.all()
+    );
+    assert!(r.stdout.contains("myip=198.51.100.2"), "{}", r.all());
+
+    // No such interface: a specific message, nothing sent.
+    s.write_config(&iface_policy(&srv, "nosuch0", ""));
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("interface nosuch0 does not exist"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(srv.requests().len(), 2);
+}
+
+/// IPv6 addresses still in duplicate-address detection, or deprecated, are not published;
+/// the output says why.
+#[test]
+fn ipv6_flags_respected() {
+    if skip_without_root("ipv6_flags_respected") {
+        return;
+    }
+    let ns = Netns::new("b");
+    // Make DAD take minutes, so the address is reliably tentative while the test looks.
+    ns.exec(&[
+        "sysctl",
+        "-qw",
+        &format!("net.ipv6.conf.{}.dad_transmits=50", ns.inner),
+    ]);
+    ns.exec(&[
+        "sysctl",
+        "-qw",
+        &format!("net.ipv6.neigh.{}.retrans_time_ms=10000", ns.inner),
+    ]);
+    ns.exec(&["ip", "addr", "add", "2001:db8:1::2/64", "dev", &ns.inner]);
+    ns.exec(&[
+        "ip",
+        "addr",
+        "add",
+        "2001:db8:2::2/64",
+        "dev",
+        &ns.inner,
+        "nodad",
+        "preferred_lft",
+        "0",
+    ]);
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    let s = Setup::new(&iface_policy(&srv, &ns.inner, "ipv4 = false\nipv6 = true"));
+    let r = ns.dynward(&s.config(), &["once", "--dry-run"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("skipped 2001:db8:1::2: IPv6 address still in duplicate-address detection"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout
+            .contains("skipped 2001:db8:2::2: deprecated IPv6 address"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("no publishable IPv6 address"),
+        "{}",
+        r.all()
+    );
+
+    // A usable one is published.
+    ns.exec(&[
+        "ip",
+        "addr",
+        "add",
+        "2001:db8:3::2/64",
+        "dev",
+        &ns.inner,
+        "nodad",
+    ]);
+    let r = ns.dynward(&s.config(), &["once", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("myip=2001:db8:3::2"), "{}", r.all());
+}
+
+/// A server name that does not resolve gives "cannot get the server's address", distinct from
+/// connect failures. The namespace's resolver points at its own loopback, where nothing
+/// listens, so no query leaves the machine.
+#[test]
+fn unresolvable_server_is_specific() {
+    if skip_without_root("unresolvable_server_is_specific") {
+        return;
+    }
+    let ns = Netns::new("c");
+    ns.set_resolv_conf("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    let cfg = iface_policy(&srv, &ns.inner, "")
+        .replace(&srv.url(), "http://update.example.invalid/nic/update");
+    let s = Setup::new(&cfg);
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("cannot get the server's address: update.example.invalid did not resolve"),
+        "{}",
+        r.all()
+    );
+}
