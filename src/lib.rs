@@ -16,6 +16,7 @@ pub mod config;
 pub mod duration;
 pub mod http;
 pub mod oneshot;
+pub mod policy;
 pub mod protocol;
 pub mod provider;
 pub mod secret;

@@ -405,6 +405,80 @@ pub fn record(
     decision
 }
 
+/// What one reply did to a policy's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Per host: its code and the decision taken.
+    pub results: Vec<(String, Code, Decision)>,
+    /// Oddities of the reply worth a log line.
+    pub notes: Vec<String>,
+    /// No further request of this round may be sent (account stop, client stop, outage).
+    pub stop_round: bool,
+}
+
+/// Applies a reply to the policy's state (pure): per-host results, account and client stops
+/// on the policy, and a provider outage held for every host of the policy, since "no request
+/// to that provider" means none for the other hosts either.
+pub fn apply_reply(
+    p: &mut PolicyState,
+    policy: &Policy,
+    req: &Request,
+    status: u16,
+    body: &str,
+    expected: &BTreeMap<String, bool>,
+    now: u64,
+) -> Applied {
+    let parsed = dyndns2::parse_reply(status, body, &req.hosts, &req.sent, &policy.dialect);
+    let mut applied = Applied {
+        results: Vec::new(),
+        notes: parsed.notes,
+        stop_round: false,
+    };
+    for r in &parsed.results {
+        let hs = p.hosts.entry(r.host.clone()).or_default();
+        let exp = expected.get(&r.host).copied().unwrap_or(false);
+        let decision = record(hs, &r.code, req.sent, exp, now, &policy.dialect);
+        let hold = (hs.hold_until, hs.hold_code.clone());
+        if matches!(decision, Decision::StopAccount | Decision::StopClient) {
+            p.stop = Some(Stop {
+                code: r.code.name(),
+                reason: r.code.explanation(),
+                since: now,
+            });
+            applied.stop_round = true;
+        }
+        if dyndns2::is_outage(&r.code) {
+            for h in &policy.hosts {
+                let other = p.hosts.entry(h.clone()).or_default();
+                if other.hold_until < hold.0 {
+                    other.hold_until = hold.0;
+                    other.hold_code = hold.1.clone();
+                }
+            }
+            applied.stop_round = true;
+        }
+        applied
+            .results
+            .push((r.host.clone(), r.code.clone(), decision));
+    }
+    applied
+}
+
+/// Records a request that got no reply (pure). The accepted addresses stay as they were, so
+/// the next attempt sends again.
+pub fn apply_net_error(p: &mut PolicyState, req: &Request, e: &NetError, now: u64) {
+    for h in &req.hosts {
+        let hs = p.hosts.entry(h.clone()).or_default();
+        hs.last_sent_at = Some(now);
+        hs.last = Some(LastResult {
+            at: now,
+            code: format!("error:{}", e.kind()),
+            message: e.to_string(),
+            sent: req.sent.to_string(),
+        });
+    }
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
     SystemTime::now()
@@ -649,58 +723,30 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
             )
             .await;
             let p = state.policy_mut(&policy.name, &fingerprint);
-            let mut stop_policy = false;
-            match reply {
+            let stop_policy = match reply {
                 Err(e) => {
                     all_ok = false;
                     report_net_error(out, policy, &req, &e);
-                    for h in &req.hosts {
-                        let hs = p.hosts.entry(h.clone()).or_default();
-                        hs.last_sent_at = Some(now);
-                        hs.last = Some(LastResult {
-                            at: now,
-                            code: format!("error:{}", e.kind()),
-                            message: e.to_string(),
-                            sent: req.sent.to_string(),
-                        });
-                    }
+                    apply_net_error(p, &req, &e, now);
                     // Nothing more can reach this server now: the rest would fail the same way.
-                    stop_policy = true;
+                    true
                 }
                 Ok(resp) => {
                     if resp.truncated {
                         tracing::warn!(policy = %policy.name, "reply longer than {} bytes; the rest was dropped", http::MAX_BODY);
                     }
-                    let parsed = dyndns2::parse_reply(
-                        resp.status,
-                        &resp.body,
-                        &req.hosts,
-                        &req.sent,
-                        &policy.dialect,
-                    );
-                    for n in &parsed.notes {
+                    let applied =
+                        apply_reply(p, policy, &req, resp.status, &resp.body, &expected, now);
+                    for n in &applied.notes {
                         tracing::warn!(policy = %policy.name, note = %n, "reply oddity");
                     }
-                    for r in &parsed.results {
-                        let hs = p.hosts.entry(r.host.clone()).or_default();
-                        let exp = expected.get(&r.host).copied().unwrap_or(false);
-                        let decision = record(hs, &r.code, req.sent, exp, now, &policy.dialect);
-                        if matches!(decision, Decision::StopAccount | Decision::StopClient) {
-                            p.stop = Some(Stop {
-                                code: r.code.name(),
-                                reason: r.code.explanation(),
-                                since: now,
-                            });
-                            stop_policy = true;
-                        }
-                        if dyndns2::is_outage(&r.code) {
-                            stop_policy = true;
-                        }
-                        all_ok &= r.code.is_success() && decision == Decision::Continue;
-                        report_result(out, policy, &r.host, &r.code, decision, req.sent);
+                    for (host, code, decision) in &applied.results {
+                        all_ok &= code.is_success() && *decision == Decision::Continue;
+                        report_result(out, policy, host, code, *decision, req.sent);
                     }
+                    applied.stop_round
                 }
-            }
+            };
             if let Err(e) = store::save(&opts.state_dir, &state) {
                 tracing::error!(error = %e, "state not saved");
                 let _ = writeln!(out, "error: {e}");
