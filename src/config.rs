@@ -306,6 +306,14 @@ pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error>
     })
 }
 
+/// The `state_dir` of a config file that may not be valid as a whole, so that `status` and
+/// `reset` still reach the daemon while the file is being edited.
+pub fn state_dir_hint(path: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let table = text.parse::<toml::Table>().ok()?;
+    table.get("state_dir")?.as_str().map(PathBuf::from)
+}
+
 fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let before = &src[..offset.min(src.len())];
     let line = before.matches('\n').count() + 1;
@@ -1051,6 +1059,22 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+impl Endpoint {
+    /// A URL with the endpoint's scheme, host and port, for resolving the server.
+    pub fn server_url(&self) -> Option<Url> {
+        match self {
+            Endpoint::Server(u) => Some(u.clone()),
+            Endpoint::Template(t) => Url::parse(
+                &t.replace("<h>", "h")
+                    .replace("<a>", "a")
+                    .replace("<username>", "u")
+                    .replace("<password>", "p"),
+            )
+            .ok(),
+        }
+    }
 }
 
 impl Policy {

@@ -174,12 +174,25 @@ pub async fn get(
     auth: Option<(&str, &Secret)>,
     opts: &Options,
 ) -> Result<Response, NetError> {
+    get_via(url, auth, opts, None).await
+}
+
+/// As [`get`], connecting to `target` when the server's address was already resolved.
+pub async fn get_via(
+    url: &str,
+    auth: Option<(&str, &Secret)>,
+    opts: &Options,
+    target: Option<SocketAddr>,
+) -> Result<Response, NetError> {
     install_crypto();
     let secrets: Vec<&Secret> = auth.map(|(_, s)| s).into_iter().collect();
     let scrub = |s: String| redact(&s, &secrets);
     let parsed = Url::parse(url).map_err(|e| NetError::Url(e.to_string()))?;
     let host = parsed.host_str().unwrap_or_default().to_string();
-    let target = resolve(&parsed, &opts.bind).await?;
+    let target = match target {
+        Some(t) => t,
+        None => resolve(&parsed, &opts.bind).await?,
+    };
     let local = opts
         .bind
         .iter()

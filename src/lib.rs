@@ -9,10 +9,13 @@
 //! - [`http`]: the only module that knows reqwest: runs one request.
 //! - [`store`]: the state file, written atomically.
 //! - [`oneshot`]: the `once` command: plan, send, record.
+//! - [`policy`]: the per-policy state machine (pure).
+//! - [`daemon`]: `dynward run`: the loop that drives the machines.
 //! - [`secret`], [`duration`]: small shared types.
 
 pub mod addr;
 pub mod config;
+pub mod daemon;
 pub mod duration;
 pub mod http;
 pub mod oneshot;

@@ -5,12 +5,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use dynward::config::{self, Env};
-use dynward::{oneshot, store};
+use dynward::{daemon, oneshot, store};
 use tracing_subscriber::filter::LevelFilter;
 
 const EXAMPLES: &str = "\
 Examples:
   dynward check                                 validate /etc/dynward/dynward.toml
+  dynward run                                   run the daemon (what the systemd unit does)
+  dynward status                                what each policy is doing, and why
   dynward --config config/dynward.toml once --dry-run
                                                 show addresses and the requests it would send
   dynward once                                  update every host whose address changed
@@ -52,6 +54,14 @@ enum Command {
         #[arg(value_name = "POLICY")]
         policies: Vec<String>,
     },
+    /// Run the daemon: watch addresses, update on change (SIGHUP reloads, SIGTERM stops)
+    Run,
+    /// Show each policy's state, addresses, last results and next action
+    Status {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-enable a policy (or one of its hosts) stopped by a fatal answer, and clear holds
     Reset {
         /// The policy
@@ -82,7 +92,10 @@ fn init_logging(verbose: u8) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // The daemon's log is its record of what it did: info by default. One-shot commands
+    // print their results on stdout and keep stderr for problems.
+    let base = u8::from(matches!(cli.command, Command::Run));
+    init_logging(cli.verbose.saturating_add(base));
     let path = cli
         .config
         .or_else(|| std::env::var_os("DYNWARD_CONFIG").map(PathBuf::from))
@@ -90,6 +103,15 @@ fn main() -> ExitCode {
     let env = Env::process();
     let cfg = match config::load(&path, &env) {
         Ok(c) => c,
+        // A running daemon keeps its last good config: status and reset still reach it.
+        Err(e) if matches!(cli.command, Command::Status { .. } | Command::Reset { .. }) => {
+            eprintln!("warning: {e}");
+            let dir = store::state_dir(
+                config::state_dir_hint(&path).as_deref(),
+                std::env::var("STATE_DIRECTORY").ok(),
+            );
+            return talk_to_daemon_only(&cli.command, &dir);
+        }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(1);
@@ -166,10 +188,60 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Run => {
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(code) => return code,
+            };
+            let opts = daemon::Options {
+                config_path: path,
+                state_dir,
+            };
+            match rt.block_on(daemon::run(opts, stop_signal())) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Status { json } => {
+            let (all, running) = match daemon::ask(&state_dir, "status")
+                .and_then(|s| serde_json::from_str::<Vec<dynward::policy::PolicyStatus>>(&s).ok())
+            {
+                Some(all) => (all, true),
+                None => match daemon::offline_status(&cfg, &state_dir) {
+                    Ok(all) => (all, false),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(1);
+                    }
+                },
+            };
+            if json {
+                let doc = serde_json::json!({ "running": running, "policies": all });
+                println!("{doc}");
+            } else {
+                print!("{}", daemon::format_status(&all, running));
+            }
+            ExitCode::SUCCESS
+        }
         Command::Reset { policy, host } => {
             if !cfg.policies.iter().any(|p| p.name == policy) {
                 eprintln!("error: no policy named \"{policy}\" in {}", path.display());
                 return ExitCode::from(2);
+            }
+            let cmd = match &host {
+                Some(h) => format!("reset {policy} {h}"),
+                None => format!("reset {policy}"),
+            };
+            if let Some(answer) = daemon::ask(&state_dir, &cmd) {
+                print!("{answer}");
+                return if answer.starts_with("error") {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                };
             }
             match oneshot::reset(&state_dir, &policy, host.as_deref()) {
                 Ok(msg) => {
@@ -182,5 +254,76 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// `status` or `reset` when the config file cannot be loaded: only a running daemon can answer.
+fn talk_to_daemon_only(command: &Command, state_dir: &std::path::Path) -> ExitCode {
+    let cmd = match command {
+        Command::Status { .. } => "status".to_string(),
+        Command::Reset {
+            policy,
+            host: Some(h),
+        } => format!("reset {policy} {h}"),
+        Command::Reset { policy, host: None } => format!("reset {policy}"),
+        _ => return ExitCode::from(1),
+    };
+    match daemon::ask(state_dir, &cmd) {
+        None => {
+            eprintln!("error: the config is invalid and no daemon answers");
+            ExitCode::from(1)
+        }
+        Some(answer) => match command {
+            Command::Status { json: false } => {
+                match serde_json::from_str::<Vec<dynward::policy::PolicyStatus>>(&answer) {
+                    Ok(all) => print!("{}", daemon::format_status(&all, true)),
+                    Err(_) => print!("{answer}"),
+                }
+                ExitCode::SUCCESS
+            }
+            Command::Status { json: true } => {
+                let all: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+                println!(
+                    "{}",
+                    serde_json::json!({ "running": true, "policies": all })
+                );
+                ExitCode::SUCCESS
+            }
+            _ => {
+                print!("{answer}");
+                if answer.starts_with("error") {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+        },
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("cannot start the runtime: {e}");
+            ExitCode::from(1)
+        })
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
     }
 }

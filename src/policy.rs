@@ -17,7 +17,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Policy, Source};
 use crate::http::{NetError, Response};
@@ -582,10 +582,6 @@ impl Machine {
                 // Round over: the change (or force) it was for has been dealt with.
                 self.config_changed = false;
                 self.force = false;
-                self.set_state(State::Sleeping {
-                    until: None,
-                    reason: "round finished".into(),
-                });
                 self.evaluate(now);
             }
         }
@@ -770,7 +766,14 @@ impl Machine {
                 at_text: format_time(wall_of(t)),
             }),
             _ => None,
-        };
+        }
+        .or_else(|| {
+            self.web_next.map(|t| NextAction {
+                what: "web re-check".into(),
+                at: wall_of(t),
+                at_text: format_time(wall_of(t)),
+            })
+        });
         let hosts = self
             .policy
             .hosts
@@ -829,7 +832,7 @@ impl Machine {
 }
 
 /// The next planned action of a policy.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct NextAction {
     /// What.
     pub what: String,
@@ -840,7 +843,7 @@ pub struct NextAction {
 }
 
 /// One host in `status`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct HostStatus {
     /// Host name.
     pub host: String,
@@ -861,7 +864,7 @@ pub struct HostStatus {
 }
 
 /// One policy in `status`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PolicyStatus {
     /// Policy name.
     pub name: String,
@@ -1331,13 +1334,9 @@ mod tests {
     /// A web source asks at start and then every check_interval.
     #[test]
     fn web_rechecks() {
-        let p = policy("").as_ref().clone();
-        let text = format!(
-            "[[policy]]\nname = \"w\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"a.example.org\"]\nweb = \"https://checkip.example/\"\nstable_for = \"0s\"\n"
-        );
-        let _ = p;
+        let text = "[[policy]]\nname = \"w\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"a.example.org\"]\nweb = \"https://checkip.example/\"\nstable_for = \"0s\"\n";
         let wp = Arc::new(
-            from_str(&text, std::path::Path::new("t"), &Env { var: &|_| None })
+            from_str(text, std::path::Path::new("t"), &Env { var: &|_| None })
                 .expect("valid")
                 .policies
                 .remove(0),

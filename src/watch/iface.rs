@@ -122,17 +122,63 @@ fn dump(request: RouteNetlinkMessage) -> Result<Vec<RouteNetlinkMessage>, Error>
 }
 
 fn link_names() -> Result<HashMap<u32, String>, Error> {
-    let mut names = HashMap::new();
+    Ok(links()?.into_iter().map(|(i, (n, _))| (i, n)).collect())
+}
+
+/// Every link: index to (name, whether it is up with carrier).
+fn links() -> Result<HashMap<u32, (String, bool)>, Error> {
+    use netlink_packet_route::link::LinkFlags;
+    let mut out = HashMap::new();
     for m in dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))? {
         if let RouteNetlinkMessage::NewLink(l) = m {
+            let up = l.header.flags.contains(LinkFlags::Up)
+                && l.header.flags.contains(LinkFlags::LowerUp);
             for a in &l.attributes {
                 if let LinkAttribute::IfName(n) = a {
-                    names.insert(l.header.index, n.clone());
+                    out.insert(l.header.index, (n.clone(), up));
                 }
             }
         }
     }
-    Ok(names)
+    Ok(out)
+}
+
+/// Everything the address watcher needs, read in one go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Every address, in kernel order.
+    pub addrs: Vec<IfAddr>,
+    /// Interface name to "up with carrier".
+    pub up: HashMap<String, bool>,
+    /// The default route's interface, if there is one.
+    pub default_route: Option<String>,
+}
+
+impl Snapshot {
+    /// Reads links, addresses and (when asked) the default route.
+    pub fn read(with_route: bool) -> Result<Snapshot, Error> {
+        let links = match links() {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::debug!(error = %e, "netlink unavailable; listing without link state");
+                return Ok(Snapshot {
+                    addrs: list_getifaddrs()?,
+                    up: HashMap::new(),
+                    default_route: None,
+                });
+            }
+        };
+        let names: HashMap<u32, String> = links.iter().map(|(i, (n, _))| (*i, n.clone())).collect();
+        Ok(Snapshot {
+            addrs: list_with(&names)?,
+            up: links.into_values().collect(),
+            default_route: if with_route {
+                default_route_with(&names)?
+            } else {
+                None
+            },
+        })
+    }
 }
 
 /// Every address of every interface, in kernel order (a primary IPv4 before its secondaries).
@@ -147,7 +193,10 @@ pub fn list() -> Result<Vec<IfAddr>, Error> {
 }
 
 fn list_netlink() -> Result<Vec<IfAddr>, Error> {
-    let names = link_names()?;
+    list_with(&link_names()?)
+}
+
+fn list_with(names: &HashMap<u32, String>) -> Result<Vec<IfAddr>, Error> {
     let mut out = Vec::new();
     for m in dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()))? {
         if let RouteNetlinkMessage::NewAddress(a) = m {
@@ -181,7 +230,10 @@ fn list_getifaddrs() -> Result<Vec<IfAddr>, Error> {
 /// The name of the interface that carries the default route (IPv4 first, then IPv6), the one
 /// with the lowest metric when there are several. `None` when there is no default route.
 pub fn default_route_interface() -> Result<Option<String>, Error> {
-    let names = link_names()?;
+    default_route_with(&link_names()?)
+}
+
+fn default_route_with(names: &HashMap<u32, String>) -> Result<Option<String>, Error> {
     let mut best: Option<(u8, u32, u32)> = None; // (family rank, metric, oif)
     for m in dump(RouteNetlinkMessage::GetRoute(RouteMessage::default()))? {
         let RouteNetlinkMessage::NewRoute(r) = m else {

@@ -488,3 +488,90 @@ pub fn skip_without_root(test: &str) -> bool {
     }
     false
 }
+
+/// A running `dynward run`, stopped with SIGTERM (by its PID) when dropped.
+pub struct DaemonProc {
+    /// The child.
+    pub child: std::process::Child,
+    /// Where its stderr goes.
+    pub log: PathBuf,
+}
+
+impl DaemonProc {
+    /// Starts `dynward --config CONFIG run`, inside `netns` when given.
+    pub fn start(config: &Path, netns: Option<&str>) -> Self {
+        let log = config.with_extension(format!(
+            "log.{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let f = std::fs::File::create(&log).expect("log file");
+        let mut c = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, bin()]);
+                c
+            }
+            None => Command::new(bin()),
+        };
+        c.arg("--config").arg(config).arg("-v").arg("run");
+        c.env_remove("STATE_DIRECTORY")
+            .env_remove("CREDENTIALS_DIRECTORY")
+            .env("DYNWARD_LOG", "debug");
+        c.stderr(f).stdout(std::process::Stdio::null());
+        let child = c.spawn().expect("start daemon");
+        DaemonProc { child, log }
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends a signal by PID.
+    pub fn signal(&self, sig: &str) {
+        sh(&["kill", &format!("-{sig}"), &self.child.id().to_string()]);
+    }
+
+    /// SIGTERM, then waits; returns how long the exit took and the exit code.
+    pub fn stop(&mut self) -> (Duration, Option<i32>) {
+        let t0 = std::time::Instant::now();
+        self.signal("TERM");
+        for _ in 0..200 {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return (t0.elapsed(), st.code());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        (t0.elapsed(), None)
+    }
+
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for DaemonProc {
+    fn drop(&mut self) {
+        if self.running() {
+            self.stop();
+        }
+    }
+}
+
+/// Polls `cond` every 20 ms for up to `secs` seconds.
+pub fn wait_for(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cond()
+}

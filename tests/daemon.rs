@@ -1,0 +1,245 @@
+//! `dynward run` as a real process against fake dyndns2 servers on 127.0.0.1 (web address
+//! source, no root needed): restart, fatal stops and reset, holds, reload, status, shutdown.
+
+mod util;
+
+use std::time::Duration;
+
+use util::{DaemonProc, FakeServer, Script, Setup, wait_for, web_policy};
+
+fn status_json(s: &Setup) -> serde_json::Value {
+    let r = s.run(&["status", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    serde_json::from_str(&r.stdout).expect("status JSON")
+}
+
+fn policy_state(s: &Setup, name: &str) -> String {
+    let st = status_json(s);
+    st["policies"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["name"] == name))
+        .map(|p| p["state"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+fn cfg(servers: &[(&FakeServer, &str)]) -> String {
+    let mut c = "state_dir = \"{state}\"\n".to_string();
+    for (srv, name) in servers {
+        c.push_str(&web_policy(
+            srv,
+            name,
+            &[&format!("{name}.example.org")],
+            "pw-secret",
+            "stable_for = \"0s\"",
+        ));
+    }
+    c
+}
+
+/// The address is published at start; a restart with the same address sends nothing.
+#[test]
+fn restart_sends_nothing() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&cfg(&[(&srv, "home")]));
+    let mut d = DaemonProc::start(&s.config(), None);
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    assert!(
+        wait_for(5, || policy_state(&s, "home") == "sleeping"),
+        "{}",
+        d.log()
+    );
+    let (took, code) = d.stop();
+    assert_eq!(code, Some(0), "{}", d.log());
+    assert!(took < Duration::from_secs(3), "{took:?}");
+
+    let mut d2 = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(5, || policy_state(&s, "home") == "sleeping"),
+        "{}",
+        d2.log()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(srv.requests().len(), 1, "restart sent again:\n{}", d2.log());
+    d2.stop();
+}
+
+/// A fatal code stops that policy only; others carry on; `reset` resumes it within a second.
+#[test]
+fn fatal_stops_one_policy_and_reset_resumes() {
+    let bad = FakeServer::http();
+    let good = FakeServer::http();
+    bad.script([Script::Reply(401, "badauth".into())]);
+    let s = Setup::new(&cfg(&[(&bad, "bad"), (&good, "good")]));
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(10, || policy_state(&s, "bad") == "invalid"),
+        "{}",
+        d.log()
+    );
+    assert!(
+        wait_for(5, || policy_state(&s, "good") == "sleeping"),
+        "{}",
+        d.log()
+    );
+    assert_eq!(bad.requests().len(), 1);
+    assert_eq!(good.requests().len(), 1);
+    let st = status_json(&s);
+    let badp = st["policies"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|p| p["name"] == "bad")
+        .expect("bad")
+        .clone();
+    assert!(
+        badp["reason"].as_str().unwrap_or("").contains("badauth"),
+        "{badp}"
+    );
+    let log = d.log();
+    assert!(
+        log.contains("ERROR") && log.contains("rejected the user name or password"),
+        "{log}"
+    );
+
+    // Nothing more for the stopped policy, even after a reload.
+    d.signal("HUP");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(bad.requests().len(), 1);
+
+    let r = s.run(&["reset", "bad"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("reset"), "{}", r.all());
+    assert!(
+        wait_for(1, || bad.requests().len() == 2),
+        "reset did not act within a second:\n{}",
+        d.log()
+    );
+    assert!(
+        wait_for(5, || policy_state(&s, "bad") == "sleeping"),
+        "{}",
+        d.log()
+    );
+}
+
+/// 911 holds: status says when the hold ends; a restart keeps holding and sends nothing.
+#[test]
+fn outage_hold_survives_restart() {
+    let srv = FakeServer::http();
+    srv.script([Script::Reply(500, "911".into())]);
+    let s = Setup::new(&cfg(&[(&srv, "home")]));
+    let mut d = DaemonProc::start(&s.config(), None);
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    assert!(
+        wait_for(5, || policy_state(&s, "home") == "sleeping"),
+        "{}",
+        d.log()
+    );
+    let st = status_json(&s);
+    let p = &st["policies"][0];
+    let held = p["hosts"][0]["held_until"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(!held.is_empty(), "{p}");
+    let state: serde_json::Value = serde_json::from_str(&s.state()).expect("state");
+    let h = &state["policies"]["home"]["hosts"]["home.example.org"];
+    let until = h["hold_until"].as_u64().expect("hold_until");
+    assert_eq!(until - h["last"]["at"].as_u64().expect("at"), 1800);
+    d.stop();
+    let d2 = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(5, || policy_state(&s, "home") == "sleeping"),
+        "{}",
+        d2.log()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(srv.requests().len(), 1, "{}", d2.log());
+}
+
+/// SIGHUP with a broken file keeps the running config; with a changed policy it applies it
+/// (an update validates it) and leaves unchanged policies alone.
+#[test]
+fn reload_keeps_old_on_error_and_applies_changes() {
+    let a = FakeServer::http();
+    let b = FakeServer::http();
+    let good_cfg = cfg(&[(&a, "a"), (&b, "b")]);
+    let s = Setup::new(&good_cfg);
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(10, || a.requests().len() == 1 && b.requests().len() == 1),
+        "{}",
+        d.log()
+    );
+    assert!(wait_for(5, || policy_state(&s, "a") == "sleeping"
+        && policy_state(&s, "b") == "sleeping"));
+
+    s.write_config(&good_cfg.replace("[[policy]]", "[[policy]]\ncolour = \"red\""));
+    d.signal("HUP");
+    assert!(
+        wait_for(5, || d.log().contains("the running config stays in force")),
+        "{}",
+        d.log()
+    );
+    assert!(d.log().contains("colour: unknown key"), "{}", d.log());
+    assert_eq!(policy_state(&s, "a"), "sleeping");
+
+    // Change policy b's hosts only.
+    s.write_config(&good_cfg.replace("b.example.org", "b2.example.org"));
+    d.signal("HUP");
+    assert!(wait_for(5, || b.requests().len() == 2), "{}", d.log());
+    assert_eq!(
+        b.requests()[1].param("hostname").as_deref(),
+        Some("b2.example.org")
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(a.requests().len(), 1, "unchanged policy untouched");
+    assert!(d.log().contains("config reloaded"), "{}", d.log());
+}
+
+/// SIGTERM with a request in flight: the daemon waits a short grace period, then exits cleanly.
+#[test]
+fn stop_with_request_in_flight() {
+    let srv = FakeServer::http();
+    srv.script([Script::Hang]);
+    let s = Setup::new(&cfg(&[(&srv, "home")]).replace("timeout = \"2s\"", "timeout = \"60s\""));
+    let mut d = DaemonProc::start(&s.config(), None);
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    assert!(
+        wait_for(5, || policy_state(&s, "home") == "updating"),
+        "{}",
+        d.log()
+    );
+    let (took, code) = d.stop();
+    assert_eq!(code, Some(0), "{}", d.log());
+    assert!(
+        took >= Duration::from_millis(2500) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert!(s.state().contains("\"home\""), "state saved");
+}
+
+/// A second daemon on the same state refuses to start; status works without a daemon.
+#[test]
+fn single_instance_and_offline_status() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&cfg(&[(&srv, "home")]));
+    let r = s.run(&["status"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("dynward is not running"), "{}", r.all());
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    let r = s.run(&["run"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("another dynward daemon is running"),
+        "{}",
+        r.all()
+    );
+    let r = s.run(&["status"]);
+    assert!(
+        r.stdout.contains("home: sleeping") && r.stdout.contains("home.example.org: good at"),
+        "{}",
+        r.all()
+    );
+    assert!(!r.stdout.contains("pw-secret") && !d.log().contains("pw-secret"));
+}
