@@ -248,6 +248,11 @@ impl Machine {
         if matches!(m.policy.source, Source::Web(_)) {
             m.web_next = Some(now.mono);
         }
+        // A network back-off survives a restart, like the provider's holds.
+        m.net_failures = m.pstate.net_failures;
+        if let Some(at) = m.pstate.retry_at.filter(|at| *at > now.wall) {
+            m.net_backoff_until = Some(now.mono_of(at));
+        }
         m.on_timers(now);
         m.evaluate(now);
         m
@@ -600,6 +605,9 @@ impl Machine {
                 "reply longer than 64 KiB; the rest was dropped".into(),
             );
         }
+        self.pstate.net_failures = 0;
+        self.pstate.retry_at = None;
+        self.pstate.retry_reason = None;
         let applied = apply_reply(
             &mut self.pstate,
             &self.policy,
@@ -672,6 +680,10 @@ impl Machine {
         self.net_failures += 1;
         let d = self.net_backoff(self.net_failures);
         self.net_backoff_until = Some(now.mono + d);
+        self.pstate.net_failures = self.net_failures;
+        self.pstate.retry_at = Some(now.wall + d.as_secs());
+        self.pstate.retry_reason = Some(e.to_string());
+        self.actions.push(Action::Persist);
         self.log(
             Level::Warn,
             None,
@@ -1225,6 +1237,52 @@ mod tests {
         // A reply resets the streak.
         round(&mut m, t(now), "good\ngood");
         assert_eq!(m.state().name(), "sleeping");
+    }
+
+    /// A network back-off is in the state file and holds after a restart.
+    #[test]
+    fn network_backoff_survives_restart() {
+        let mut m = Machine::new(
+            policy("stable_for = \"0s\""),
+            PolicyState::default(),
+            false,
+            t(0),
+        );
+        m.handle(t(0), addrs("203.0.113.5"));
+        let a = m.handle(
+            t(0),
+            Input::Resolved(Err(NetError::Timeout("u.example".into()))),
+        );
+        assert!(a.contains(&Action::Persist));
+        let p = m.persisted().clone();
+        let retry = p.retry_at.expect("persisted");
+        assert!((WALL0 + 24..=WALL0 + 36).contains(&retry), "{retry}");
+        assert_eq!(p.net_failures, 1);
+        // "Restart" 10 s later with a fresh monotonic clock.
+        let later = Now {
+            mono: Duration::ZERO,
+            wall: WALL0 + 10,
+        };
+        let mut m2 = Machine::new(policy("stable_for = \"0s\""), p, false, later);
+        let a = m2.handle(later, addrs("203.0.113.5"));
+        assert!(!a.contains(&Action::Resolve), "{a:?}");
+        assert_eq!(
+            m2.next_deadline(),
+            Some(Duration::from_secs(retry - WALL0 - 10))
+        );
+        // The second failure after restart doubles from the recorded count.
+        let at = Now {
+            mono: Duration::from_secs(retry - WALL0 - 10),
+            wall: retry,
+        };
+        assert!(m2.handle(at, Input::Tick).contains(&Action::Resolve));
+        m2.handle(
+            at,
+            Input::Resolved(Err(NetError::Timeout("u.example".into()))),
+        );
+        assert_eq!(m2.persisted().net_failures, 2);
+        let wait = m2.persisted().retry_at.expect("retry") - retry;
+        assert!((48..=72).contains(&wait), "{wait}");
     }
 
     /// A failed request keeps the address unaccepted, so the retry sends it again.

@@ -42,6 +42,19 @@ pub struct PolicyState {
     /// Per host.
     #[serde(default)]
     pub hosts: BTreeMap<String, HostState>,
+    /// Failures before any reply (resolve, connect, TLS, timeout) in a row.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub net_failures: u32,
+    /// No attempt before this time (Unix seconds) after such failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<u64>,
+    /// Why (the last network error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_reason: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// An address the provider accepted, and when (Unix seconds).
@@ -286,6 +299,9 @@ impl State {
             },
             None => {
                 p.stop = None;
+                p.net_failures = 0;
+                p.retry_at = None;
+                p.retry_reason = None;
                 p.hosts.values_mut().for_each(clear);
                 true
             }

@@ -389,6 +389,10 @@ pub fn is_root() -> bool {
 pub struct Netns {
     /// Namespace name.
     pub name: String,
+    /// Held for the namespace's life: every namespace puts 198.51.100.1/24 on the host side,
+    /// so two at once would steal each other's replies. A file lock also covers runners that
+    /// start each test in its own process.
+    _lock: std::fs::File,
     /// Interface name inside the namespace.
     pub inner: String,
     /// Interface name on the host side.
@@ -413,7 +417,10 @@ impl Netns {
     /// Creates the namespace and the veth pair; `tag` keeps parallel tests apart.
     pub fn new(tag: &str) -> Self {
         let id = format!("{}{}", std::process::id() % 100_000, tag);
+        let lock = std::fs::File::create("/tmp/dynward-netns-tests.lock").expect("lock file");
+        lock.lock().expect("lock");
         let n = Netns {
+            _lock: lock,
             name: format!("dwt-{id}"),
             inner: format!("dwn{id}"),
             outer: format!("dwh{id}"),

@@ -1,0 +1,220 @@
+//! `dynward run` inside a network namespace the test creates (root only): real netlink
+//! events drive the updates.
+
+mod util;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use util::{DaemonProc, FakeServer, Netns, Setup, sh, skip_without_root, wait_for};
+
+fn cfg(srv: &FakeServer, iface: &str, extra: &str) -> String {
+    format!(
+        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"wan\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"home.example.org\"]\ninterface = \"{iface}\"\nmin_interval = \"0s\"\ntimeout = \"3s\"\n{extra}\n",
+        srv.url()
+    )
+}
+
+fn state_of(s: &Setup) -> serde_json::Value {
+    let r = s.run(&["status", "--json"]);
+    serde_json::from_str(&r.stdout).unwrap_or_default()
+}
+
+/// A new address is published shortly after stable_for, from that address; 50 flaps within a
+/// second yield one update with the final address.
+#[test]
+fn change_published_after_stable_for_and_flaps_coalesce() {
+    if skip_without_root("change_published_after_stable_for_and_flaps_coalesce") {
+        return;
+    }
+    let ns = Netns::new("d");
+    sh(&[
+        "ip",
+        "route",
+        "add",
+        "203.0.113.0/24",
+        "via",
+        "198.51.100.2",
+        "dev",
+        &ns.outer,
+    ]);
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    let s = Setup::new(&cfg(
+        &srv,
+        &ns.inner,
+        "stable_for = \"1s\"\nipv4_prefix = \"203.0.113.0/24\"",
+    ));
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    assert_eq!(
+        srv.requests()[0].param("myip").as_deref(),
+        Some("198.51.100.2")
+    );
+
+    let t0 = Instant::now();
+    ns.exec(&["ip", "addr", "add", "203.0.113.5/24", "dev", &ns.inner]);
+    assert!(wait_for(10, || srv.requests().len() == 2), "{}", d.log());
+    let took = t0.elapsed();
+    eprintln!("update arrived {took:?} after the address change (stable_for 1s)");
+    assert!(
+        took >= Duration::from_millis(950) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    let r = &srv.requests()[1];
+    assert_eq!(r.param("myip").as_deref(), Some("203.0.113.5"));
+    assert_eq!(
+        r.peer.ip().to_string(),
+        "203.0.113.5",
+        "sent from the published address"
+    );
+
+    // 50 flaps in well under a second, through one `ip -batch`.
+    let mut batch = String::new();
+    // /32 each: deleting a primary /24 address would also delete its secondaries.
+    let mut prev = "203.0.113.5/24".to_string();
+    for i in 0..50 {
+        let next = format!("203.0.113.{}/32", 10 + i);
+        batch.push_str(&format!(
+            "addr add {next} dev {}\naddr del {prev} dev {}\n",
+            ns.inner, ns.inner
+        ));
+        prev = next;
+    }
+    let file = s.dir.path().join("flaps.batch");
+    std::fs::File::create(&file)
+        .and_then(|mut f| f.write_all(batch.as_bytes()))
+        .expect("batch");
+    let t1 = Instant::now();
+    sh(&["ip", "-n", &ns.name, "-batch", &file.display().to_string()]);
+    let flap_time = t1.elapsed();
+    assert!(
+        flap_time < Duration::from_secs(1),
+        "flaps took {flap_time:?}"
+    );
+    assert!(wait_for(10, || srv.requests().len() >= 3), "{}", d.log());
+    std::thread::sleep(Duration::from_millis(1500));
+    let reqs = srv.requests();
+    assert_eq!(
+        reqs.len(),
+        3,
+        "one update for 50 flaps: {:?}",
+        reqs.iter().map(|r| r.param("myip")).collect::<Vec<_>>()
+    );
+    assert_eq!(reqs[2].param("myip").as_deref(), Some("203.0.113.59"));
+    assert!(d.log().contains("policy=wan"), "{}", d.log());
+}
+
+/// Removing the only publishable address moves the policy to waiting; adding it back publishes
+/// nothing new (the provider has it).
+#[test]
+fn address_removed_means_waiting() {
+    if skip_without_root("address_removed_means_waiting") {
+        return;
+    }
+    let ns = Netns::new("e");
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    ns.exec(&[
+        "ip",
+        "addr",
+        "add",
+        "2001:db8:1::2/64",
+        "dev",
+        &ns.inner,
+        "nodad",
+    ]);
+    let s = Setup::new(&cfg(
+        &srv,
+        &ns.inner,
+        "stable_for = \"0s\"\nipv4 = false\nipv6 = true",
+    ));
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    assert_eq!(
+        srv.requests()[0].param("myip").as_deref(),
+        Some("2001:db8:1::2")
+    );
+    assert!(wait_for(5, || state_of(&s)["policies"][0]["state"] == "sleeping"));
+    ns.exec(&["ip", "addr", "del", "2001:db8:1::2/64", "dev", &ns.inner]);
+    assert!(
+        wait_for(5, || state_of(&s)["policies"][0]["state"] == "waiting"),
+        "{}",
+        d.log()
+    );
+    let reason = state_of(&s)["policies"][0]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(reason.contains("no publishable IPv6 address"), "{reason}");
+    ns.exec(&[
+        "ip",
+        "addr",
+        "add",
+        "2001:db8:1::2/64",
+        "dev",
+        &ns.inner,
+        "nodad",
+    ]);
+    assert!(
+        wait_for(5, || state_of(&s)["policies"][0]["state"] == "sleeping"),
+        "{}",
+        d.log()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(srv.requests().len(), 1, "same address again: nothing sent");
+}
+
+/// An IPv6 address added while duplicate-address detection runs is published only once DAD
+/// has finished and the kernel reports it usable.
+#[test]
+fn tentative_ipv6_published_only_when_usable() {
+    if skip_without_root("tentative_ipv6_published_only_when_usable") {
+        return;
+    }
+    let ns = Netns::new("f");
+    ns.exec(&[
+        "sysctl",
+        "-qw",
+        &format!("net.ipv6.conf.{}.dad_transmits=1", ns.inner),
+    ]);
+    ns.exec(&[
+        "sysctl",
+        "-qw",
+        &format!("net.ipv6.neigh.{}.retrans_time_ms=2500", ns.inner),
+    ]);
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    let s = Setup::new(&cfg(
+        &srv,
+        &ns.inner,
+        "stable_for = \"0s\"\nipv4 = false\nipv6 = true",
+    ));
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    assert!(
+        wait_for(5, || state_of(&s)["policies"][0]["state"] == "waiting"),
+        "{}",
+        d.log()
+    );
+    let t0 = Instant::now();
+    ns.exec(&["ip", "addr", "add", "2001:db8:5::2/64", "dev", &ns.inner]);
+    std::thread::sleep(Duration::from_millis(1000));
+    let flags = ns.exec(&["ip", "-6", "addr", "show", "dev", &ns.inner]);
+    assert!(
+        flags.contains("tentative"),
+        "DAD still running at 1 s: {flags}"
+    );
+    assert!(
+        srv.requests().is_empty(),
+        "published while tentative:\n{}",
+        d.log()
+    );
+    assert!(
+        d.log().contains("duplicate-address detection"),
+        "{}",
+        d.log()
+    );
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    eprintln!("published {:?} after the address was added", t0.elapsed());
+    assert_eq!(
+        srv.requests()[0].param("myip").as_deref(),
+        Some("2001:db8:5::2")
+    );
+}
