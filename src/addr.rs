@@ -270,16 +270,16 @@ pub fn choose(
             None => usable.push(c),
         }
     }
-    if let Some(p) = prefix {
-        if usable.iter().any(|c| p.contains(c.addr)) {
-            usable.retain(|c| {
-                let inside = p.contains(c.addr);
-                if !inside {
-                    skipped.push((c.addr, SkipReason::OutsidePrefix));
-                }
-                inside
-            });
-        }
+    if let Some(p) = prefix
+        && usable.iter().any(|c| p.contains(c.addr))
+    {
+        usable.retain(|c| {
+            let inside = p.contains(c.addr);
+            if !inside {
+                skipped.push((c.addr, SkipReason::OutsidePrefix));
+            }
+            inside
+        });
     }
     // Stable sort: a primary IPv4 before secondaries; otherwise kernel order.
     usable.sort_by_key(|c| c.flags.secondary);

@@ -519,20 +519,18 @@ impl Walker<'_> {
             }
         }
 
-        if let Some(v) = get("ipv6_mode") {
-            if let Some(s) = self.string(v, &key("ipv6_mode")) {
-                match s.parse::<FamilyMode>() {
-                    Ok(FamilyMode::MyipV6) if matches!(endpoint, Some(Endpoint::Template(_))) => {
-                        self.problem_at(
-                            v.span().start,
-                            &key("ipv6_mode"),
-                            "\"myipv6\" needs server or provider; a url template has only <a>"
-                                .into(),
-                        )
-                    }
-                    Ok(m) => dialect.family = m,
-                    Err(e) => self.problem_at(v.span().start, &key("ipv6_mode"), e),
-                }
+        if let Some(v) = get("ipv6_mode")
+            && let Some(s) = self.string(v, &key("ipv6_mode"))
+        {
+            match s.parse::<FamilyMode>() {
+                Ok(FamilyMode::MyipV6) if matches!(endpoint, Some(Endpoint::Template(_))) => self
+                    .problem_at(
+                        v.span().start,
+                        &key("ipv6_mode"),
+                        "\"myipv6\" needs server or provider; a url template has only <a>".into(),
+                    ),
+                Ok(m) => dialect.family = m,
+                Err(e) => self.problem_at(v.span().start, &key("ipv6_mode"), e),
             }
         }
 
@@ -578,13 +576,14 @@ impl Walker<'_> {
                     .into(),
             ),
         }
-        if let Some(Endpoint::Template(tpl)) = &endpoint {
-            if !tpl.contains("<h>") && hosts.len() > 1 {
-                self.warnings.push(format!(
-                    "{at}: the url template has no <h>, so all {} hosts get the same request",
-                    hosts.len()
-                ));
-            }
+        if let Some(Endpoint::Template(tpl)) = &endpoint
+            && !tpl.contains("<h>")
+            && hosts.len() > 1
+        {
+            self.warnings.push(format!(
+                "{at}: the url template has no <h>, so all {} hosts get the same request",
+                hosts.len()
+            ));
         }
 
         let username = match get("username") {
@@ -742,29 +741,29 @@ impl Walker<'_> {
             ("timeout", timeout, 1),
             ("connect_timeout", connect_timeout, 1),
         ] {
-            if d.as_secs() < floor {
-                if let Some(v) = get(k) {
-                    self.problem_at(v.span().start, &key(k), "must be at least \"1s\"".into());
-                }
+            if d.as_secs() < floor
+                && let Some(v) = get(k)
+            {
+                self.problem_at(v.span().start, &key(k), "must be at least \"1s\"".into());
             }
         }
-        if max_interval < Duration::from_secs(86400) {
-            if let Some(v) = get("max_interval") {
-                self.problem_at(
+        if max_interval < Duration::from_secs(86400)
+            && let Some(v) = get("max_interval")
+        {
+            self.problem_at(
                     v.span().start,
                     &key("max_interval"),
                     "must be at least \"1d\": frequent same-address updates are counted as abuse (nochg)".into(),
                 );
-            }
         }
-        if check_interval < Duration::from_secs(60) {
-            if let Some(v) = get("check_interval") {
-                self.problem_at(
+        if check_interval < Duration::from_secs(60)
+            && let Some(v) = get("check_interval")
+        {
+            self.problem_at(
                     v.span().start,
                     &key("check_interval"),
                     "must be at least \"1m\"; check-IP services block clients that ask more often (Dyn: 10m)".into(),
                 );
-            }
         }
 
         let prefix = |w: &mut Self, k: &str, v6: bool| {

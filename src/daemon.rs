@@ -159,10 +159,10 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
     let mut stop_at: Option<Instant> = None;
     tokio::pin!(shutdown);
     loop {
-        if let Some(at) = stop_at {
-            if !d.slots.values().any(|s| s.machine.busy()) || Instant::now() >= at {
-                break;
-            }
+        if let Some(at) = stop_at
+            && (!d.slots.values().any(|s| s.machine.busy()) || Instant::now() >= at)
+        {
+            break;
         }
         let next = d
             .next_deadline()

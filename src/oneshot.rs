@@ -274,15 +274,15 @@ pub fn plan_host(
     config_changed: bool,
 ) -> Plan {
     let hs = pstate.and_then(|p| p.hosts.get(host));
-    if let Some(stop) = pstate.and_then(|p| p.stop.clone()) {
-        if !config_changed {
-            return Plan::Skip(Skip::PolicyStopped(stop));
-        }
+    if let Some(stop) = pstate.and_then(|p| p.stop.clone())
+        && !config_changed
+    {
+        return Plan::Skip(Skip::PolicyStopped(stop));
     }
-    if let Some(stop) = hs.and_then(|h| h.stop.clone()) {
-        if !config_changed {
-            return Plan::Skip(Skip::HostStopped(stop));
-        }
+    if let Some(stop) = hs.and_then(|h| h.stop.clone())
+        && !config_changed
+    {
+        return Plan::Skip(Skip::HostStopped(stop));
     }
     if let Some(until) = hs.and_then(|h| h.hold_until).filter(|u| *u > now) {
         let code = hs.and_then(|h| h.hold_code.clone()).unwrap_or_default();

@@ -387,29 +387,30 @@ impl Machine {
     }
 
     fn on_timers(&mut self, now: Now) {
-        if let Some((addrs, at)) = self.candidate {
-            if now.mono >= at {
-                self.candidate = None;
-                if addrs != self.current {
-                    self.log(
-                        Level::Info,
-                        None,
-                        None,
-                        format!("address {addrs} is stable"),
-                    );
-                }
-                self.current = addrs;
+        if let Some((addrs, at)) = self.candidate
+            && now.mono >= at
+        {
+            self.candidate = None;
+            if addrs != self.current {
+                self.log(
+                    Level::Info,
+                    None,
+                    None,
+                    format!("address {addrs} is stable"),
+                );
             }
+            self.current = addrs;
         }
         if self.net_backoff_until.is_some_and(|t| now.mono >= t) {
             self.net_backoff_until = None;
         }
-        if let Some(t) = self.web_next {
-            if now.mono >= t && !self.web_in_flight {
-                self.web_next = None;
-                self.web_in_flight = true;
-                self.actions.push(Action::CheckWeb);
-            }
+        if let Some(t) = self.web_next
+            && now.mono >= t
+            && !self.web_in_flight
+        {
+            self.web_next = None;
+            self.web_in_flight = true;
+            self.actions.push(Action::CheckWeb);
         }
     }
 

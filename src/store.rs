@@ -163,10 +163,10 @@ pub enum Error {
 /// The state directory: `$STATE_DIRECTORY` (systemd; the first of a colon list) wins, then
 /// the config's `state_dir`, then the default.
 pub fn state_dir(configured: Option<&Path>, env_state_directory: Option<String>) -> PathBuf {
-    if let Some(s) = env_state_directory.filter(|s| !s.is_empty()) {
-        if let Some(first) = s.split(':').next() {
-            return PathBuf::from(first);
-        }
+    if let Some(s) = env_state_directory.filter(|s| !s.is_empty())
+        && let Some(first) = s.split(':').next()
+    {
+        return PathBuf::from(first);
     }
     configured
         .map(Path::to_path_buf)
