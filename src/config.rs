@@ -125,6 +125,12 @@ pub struct Policy {
     pub max_interval: Duration,
     /// How often a web source is re-checked (daemon).
     pub check_interval: Duration,
+    /// Command run after a successful change (program and arguments, no shell).
+    pub on_change: Vec<String>,
+    /// Command run when a host or the policy becomes invalid or backs off.
+    pub on_error: Vec<String>,
+    /// How long a hook may run before it is killed.
+    pub hook_timeout: Duration,
 }
 
 /// One problem in the config file, with its place.
@@ -222,43 +228,52 @@ pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error>
     }
     let doc = doc.into_inner();
     let mut state_dir = None;
-    let mut policies = Vec::new();
+    let mut globals = Globals::default();
     for (k, v) in doc.iter() {
-        let key = k.get_ref().as_ref();
-        match key {
+        match k.get_ref().as_ref() {
             "state_dir" => {
                 if let Some(s) = w.string(v, "state_dir") {
                     state_dir = Some(PathBuf::from(s));
                 }
             }
-            "policy" => match v.get_ref() {
-                DeValue::Array(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        let at = format!("policy[{i}]");
-                        match item.get_ref() {
-                            DeValue::Table(t) => {
-                                if let Some(p) = w.policy(t, item.span().start, &at, env) {
-                                    policies.push(p);
-                                }
-                            }
-                            _ => w.problem_at(
-                                item.span().start,
-                                &at,
-                                "must be a table; write [[policy]] sections".into(),
-                            ),
-                        }
-                    }
-                }
-                _ => w.problem_at(
-                    v.span().start,
-                    "policy",
-                    "must be an array of tables; write each policy as a [[policy]] section".into(),
-                ),
-            },
+            "on_change" => globals.on_change = w.command(v, "on_change").unwrap_or_default(),
+            "on_error" => globals.on_error = w.command(v, "on_error").unwrap_or_default(),
+            "hook_timeout" => globals.hook_timeout = w.duration(v, "hook_timeout"),
+            "policy" => {}
             other => w.problem_at(
                 k.span().start,
                 other,
-                "unknown key; top-level keys are state_dir and [[policy]]".into(),
+                format!(
+                    "unknown key; top-level keys are {} and [[policy]]",
+                    TOP_KEYS.join(", ")
+                ),
+            ),
+        }
+    }
+    let mut policies = Vec::new();
+    if let Some(v) = doc.get("policy") {
+        match v.get_ref() {
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("policy[{i}]");
+                    match item.get_ref() {
+                        DeValue::Table(t) => {
+                            if let Some(p) = w.policy(t, item.span().start, &at, env, &globals) {
+                                policies.push(p);
+                            }
+                        }
+                        _ => w.problem_at(
+                            item.span().start,
+                            &at,
+                            "must be a table; write [[policy]] sections".into(),
+                        ),
+                    }
+                }
+            }
+            _ => w.problem_at(
+                v.span().start,
+                "policy",
+                "must be an array of tables; write each policy as a [[policy]] section".into(),
             ),
         }
     }
@@ -358,7 +373,20 @@ const POLICY_KEYS: &[&str] = &[
     "min_interval",
     "max_interval",
     "check_interval",
+    "on_change",
+    "on_error",
 ];
+
+/// Top-level keys besides `[[policy]]`.
+const TOP_KEYS: &[&str] = &["state_dir", "on_change", "on_error", "hook_timeout"];
+
+/// Hooks and their timeout as set at the top level: defaults for every policy.
+#[derive(Debug, Clone, Default)]
+struct Globals {
+    on_change: Vec<String>,
+    on_error: Vec<String>,
+    hook_timeout: Option<Duration>,
+}
 
 impl Walker<'_> {
     fn problem_at(&mut self, offset: usize, key: &str, message: String) {
@@ -426,12 +454,49 @@ impl Walker<'_> {
         }
     }
 
+    /// A command: a non-empty list of strings whose first is an absolute path (no shell, no
+    /// PATH lookup: what runs is exactly what the file says).
+    fn command(&mut self, v: &Item<'_>, key: &str) -> Option<Vec<String>> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.problem_at(
+                v.span().start,
+                key,
+                "must be a list like [\"/usr/local/bin/notify\", \"arg\"] (no shell)".into(),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            out.push(self.string(it, &format!("{key}[{i}]"))?);
+        }
+        match out.first() {
+            None => {
+                self.problem_at(
+                    v.span().start,
+                    key,
+                    "is empty; name the program to run".into(),
+                );
+                None
+            }
+            Some(p) if !p.starts_with('/') => {
+                self.problem_at(
+                    v.span().start,
+                    key,
+                    format!("\"{p}\" must be an absolute path (hooks run without a shell or PATH lookup)"),
+                );
+                None
+            }
+            Some(_) => Some(out),
+        }
+    }
+
     fn policy(
         &mut self,
         t: &DeTable<'_>,
         table_at: usize,
         at: &str,
         env: &Env<'_>,
+        globals: &Globals,
     ) -> Option<Policy> {
         let before = self.problems.len();
         let key = |k: &str| format!("{at}.{k}");
@@ -788,6 +853,15 @@ impl Walker<'_> {
         let ipv4_prefix = prefix(self, "ipv4_prefix", false);
         let ipv6_prefix = prefix(self, "ipv6_prefix", true);
 
+        let on_change = match get("on_change") {
+            Some(v) => self.command(v, &key("on_change")).unwrap_or_default(),
+            None => globals.on_change.clone(),
+        };
+        let on_error = match get("on_error") {
+            Some(v) => self.command(v, &key("on_error")).unwrap_or_default(),
+            None => globals.on_error.clone(),
+        };
+
         if self.problems.len() != before {
             return None;
         }
@@ -816,6 +890,9 @@ impl Walker<'_> {
             min_interval,
             max_interval,
             check_interval,
+            on_change,
+            on_error,
+            hook_timeout: globals.hook_timeout.unwrap_or(Duration::from_secs(30)),
         })
     }
 

@@ -20,11 +20,13 @@ use tokio::time::Instant;
 
 use crate::addr::{self, Candidate, SkipReason};
 use crate::config::{self, Config, Env, Policy, Source};
+use crate::hook;
 use crate::http::{self, NetError};
 use crate::oneshot::{detect_from_candidates, http_options, unix_now};
-use crate::policy::{Action, Input, Level, Machine, Now, PolicyStatus};
+use crate::policy::{Action, HookKind, Input, Level, Machine, Now, PolicyStatus};
 use crate::protocol::dyndns2::AddrSet;
 use crate::store;
+use crate::systemd::{self, Notifier};
 use crate::watch::events::Watcher;
 use crate::watch::iface::Snapshot;
 use crate::watch::web;
@@ -92,6 +94,7 @@ struct Daemon {
     done_tx: mpsc::UnboundedSender<Done>,
     snapshot: Snapshot,
     last_save_error: Option<String>,
+    notifier: Notifier,
 }
 
 /// Runs the daemon until `shutdown` resolves (SIGTERM/SIGINT in the binary).
@@ -132,6 +135,7 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         done_tx,
         snapshot: Snapshot::default(),
         last_save_error: None,
+        notifier: Notifier::default(),
     };
     let policies: Vec<Policy> = d.cfg.policies.clone();
     for p in policies {
@@ -146,6 +150,8 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         }
     };
     d.rescan();
+    d.notifier.ready();
+    d.report_status();
     tracing::info!(
         policies = d.slots.len(),
         state = %d.opts.state_dir.join(store::FILE_NAME).display(),
@@ -157,8 +163,14 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
     let mut rescan_at = Instant::now() + RESCAN;
     let mut stop_at: Option<Instant> = None;
+    let watchdog = systemd::watchdog_interval();
+    let mut watchdog_at = watchdog.map(|w| Instant::now() + w);
+    if watchdog.is_some() {
+        d.notifier.watchdog();
+    }
     tokio::pin!(shutdown);
     loop {
+        d.report_status();
         if let Some(at) = stop_at
             && (!d.slots.values().any(|s| s.machine.busy()) || Instant::now() >= at)
         {
@@ -170,12 +182,19 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
             .unwrap_or(rescan_at)
             .min(rescan_at);
         let next = stop_at.map_or(next, |s| next.min(s));
+        let next = watchdog_at.map_or(next, |w| next.min(w));
         tokio::select! {
             _ = &mut shutdown, if stop_at.is_none() => {
+                d.notifier.stopping();
                 tracing::info!("stopping: letting requests in flight finish for up to {}s", GRACE.as_secs());
                 stop_at = Some(Instant::now() + GRACE);
             }
             _ = tokio::time::sleep_until(next) => {
+                if let (Some(at), Some(every)) = (watchdog_at, watchdog)
+                    && Instant::now() >= at {
+                        d.notifier.watchdog();
+                        watchdog_at = Some(Instant::now() + every);
+                    }
                 if Instant::now() >= rescan_at {
                     rescan_at = Instant::now() + RESCAN;
                     d.rescan();
@@ -495,6 +514,18 @@ impl Daemon {
                     });
                 }
                 Action::Persist => self.persist(),
+                Action::Hook(event) => {
+                    let argv = match event.kind {
+                        HookKind::Change => policy.on_change.clone(),
+                        HookKind::Error => policy.on_error.clone(),
+                    };
+                    if !argv.is_empty() {
+                        let timeout = policy.hook_timeout;
+                        tokio::spawn(async move {
+                            hook::run(&pname, &argv, &event, timeout).await;
+                        });
+                    }
+                }
                 Action::StateChanged { state, reason } => {
                     tracing::info!(policy = %name, state, "{state}: {reason}");
                 }
@@ -608,6 +639,12 @@ impl Daemon {
     /// SIGHUP: re-read the config. A broken file is logged and the running config stays;
     /// unchanged policies keep their state and timers.
     fn reload(&mut self) {
+        self.notifier.reloading();
+        self.reload_config();
+        self.notifier.ready();
+    }
+
+    fn reload_config(&mut self) {
         tracing::info!(config = %self.opts.config_path.display(), "reloading the config");
         let cfg = match config::load(&self.opts.config_path, &Env::process()) {
             Ok(c) => c,
@@ -646,6 +683,23 @@ impl Daemon {
         tracing::info!(unchanged = kept, changed, "config reloaded");
         self.rescan();
         self.persist();
+    }
+
+    /// Keeps the service manager's one-line status current.
+    fn report_status(&mut self) {
+        let states: Vec<(String, &'static str, Option<String>)> = self
+            .slots
+            .iter()
+            .map(|(n, s)| {
+                (
+                    n.clone(),
+                    s.machine.state().name(),
+                    s.machine.invalid_code(),
+                )
+            })
+            .collect();
+        let line = systemd::summary(&states);
+        self.notifier.status(&line);
     }
 
     fn control(&mut self, c: Control) {

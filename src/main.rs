@@ -72,7 +72,8 @@ enum Command {
     },
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, daemon: bool) {
+    use tracing_subscriber::prelude::*;
     let from_env = std::env::var("DYNWARD_LOG")
         .ok()
         .and_then(|v| v.parse::<LevelFilter>().ok());
@@ -82,6 +83,20 @@ fn init_logging(verbose: u8) {
         2 => LevelFilter::DEBUG,
         _ => LevelFilter::TRACE,
     });
+    // Under systemd the daemon writes to the journal natively, with priorities and the fields
+    // POLICY, HOST, STATE, CODE (`journalctl -u dynward POLICY=home`).
+    if daemon
+        && dynward::systemd::stderr_is_journal()
+        && let Ok(layer) = tracing_journald::layer()
+    {
+        let layer = layer
+            .with_field_prefix(None)
+            .with_syslog_identifier("dynward".into());
+        tracing_subscriber::registry()
+            .with(layer.with_filter(level))
+            .init();
+        return;
+    }
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
@@ -95,7 +110,10 @@ fn main() -> ExitCode {
     // The daemon's log is its record of what it did: info by default. One-shot commands
     // print their results on stdout and keep stderr for problems.
     let base = u8::from(matches!(cli.command, Command::Run));
-    init_logging(cli.verbose.saturating_add(base));
+    init_logging(
+        cli.verbose.saturating_add(base),
+        matches!(cli.command, Command::Run),
+    );
     let path = cli
         .config
         .or_else(|| std::env::var_os("DYNWARD_CONFIG").map(PathBuf::from))

@@ -176,6 +176,8 @@ pub enum Action {
         /// Why.
         reason: String,
     },
+    /// Run the policy's `on_change` or `on_error` hook (if configured).
+    Hook(HookEvent),
     /// Log a result or notice.
     Log {
         /// Level.
@@ -187,6 +189,32 @@ pub enum Action {
         /// Message.
         message: String,
     },
+}
+
+/// Which hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookKind {
+    /// After a successful change (`good`).
+    Change,
+    /// A host or the policy became invalid, or backs off.
+    Error,
+}
+
+/// What a hook is told (as DYNWARD_* environment variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookEvent {
+    /// Which hook.
+    pub kind: HookKind,
+    /// The hosts concerned.
+    pub hosts: Vec<String>,
+    /// The addresses sent.
+    pub address: String,
+    /// The policy's state after the event.
+    pub state: &'static str,
+    /// The code (or network error kind).
+    pub code: String,
+    /// The explanation.
+    pub message: String,
 }
 
 /// The state machine of one policy.
@@ -621,7 +649,17 @@ impl Machine {
         for n in applied.notes {
             self.log(Level::Warn, None, None, n);
         }
+        let mut changed = Vec::new();
+        let mut errors: Vec<(Vec<String>, String, String)> = Vec::new();
         for (host, code, decision) in &applied.results {
+            match decision {
+                Decision::Continue if *code == dyndns2::Code::Good => changed.push(host.clone()),
+                Decision::Continue => {}
+                _ => match errors.iter_mut().find(|(_, c, _)| *c == code.name()) {
+                    Some(e) => e.0.push(host.clone()),
+                    None => errors.push((vec![host.clone()], code.name(), code.explanation())),
+                },
+            }
             let (level, message) = match decision {
                 Decision::Continue if *code == dyndns2::Code::Good => (
                     Level::Info,
@@ -656,6 +694,27 @@ impl Machine {
             self.queue.clear();
         }
         self.send_next(now);
+        let state = self.state.name();
+        if !changed.is_empty() {
+            self.actions.push(Action::Hook(HookEvent {
+                kind: HookKind::Change,
+                hosts: changed,
+                address: req.sent.to_string(),
+                state,
+                code: "good".into(),
+                message: dyndns2::Code::Good.explanation(),
+            }));
+        }
+        for (hosts, code, message) in errors {
+            self.actions.push(Action::Hook(HookEvent {
+                kind: HookKind::Error,
+                hosts,
+                address: req.sent.to_string(),
+                state,
+                code,
+                message,
+            }));
+        }
     }
 
     fn on_net_error(&mut self, now: Now, req: Option<Request>, e: NetError) {
@@ -695,6 +754,16 @@ impl Machine {
             until: self.net_backoff_until,
             reason: format!("retrying after a network failure: {e}"),
         });
+        self.actions.push(Action::Hook(HookEvent {
+            kind: HookKind::Error,
+            hosts: req
+                .map(|r| r.hosts)
+                .unwrap_or_else(|| self.policy.hosts.clone()),
+            address: self.current.to_string(),
+            state: self.state.name(),
+            code: e.kind().into(),
+            message: e.to_string(),
+        }));
     }
 
     /// 30 s doubling to 30 min, with ±20 % jitter so a fleet does not retry in step.
@@ -836,6 +905,26 @@ impl Machine {
             next,
             hosts,
         }
+    }
+
+    /// The code behind an `invalid` state, for the one-line service status.
+    pub fn invalid_code(&self) -> Option<String> {
+        if !matches!(self.state, State::Invalid { .. }) {
+            return None;
+        }
+        self.pstate
+            .stop
+            .as_ref()
+            .map(|s| s.code.clone())
+            .or_else(|| {
+                self.policy.hosts.iter().find_map(|h| {
+                    self.pstate
+                        .hosts
+                        .get(h)
+                        .and_then(|x| x.stop.as_ref())
+                        .map(|s| s.code.clone())
+                })
+            })
     }
 
     /// Flags the next round as forced (the user asked for it).
