@@ -14,6 +14,7 @@
 //! - [`secret`], [`duration`]: small shared types.
 
 pub mod addr;
+pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod duration;
