@@ -20,11 +20,13 @@ for want in \
   "-rwxr-xr-x .* ./usr/bin/dynward$" \
   "-rw------- .* ./etc/dynward/dynward.toml$" \
   "-rw-r--r-- .* ./usr/share/man/man1/dynward.1.gz$" \
+  "-rw-r--r-- .* ./usr/lib/sysusers.d/dynward.conf$" \
   "-rw-r--r-- .* ./usr/lib/systemd/system/dynward.service$|-rw-r--r-- .* ./lib/systemd/system/dynward.service$"; do
   grep -Eq -- "$want" <<<"$contents" || fail "no entry matching '$want' in:
 $contents"
 done
 conffiles=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep -q "systemd-sysusers" || fail "postinst does not create the dynward user"
 grep -qx "/etc/dynward/dynward.toml" <<<"$conffiles" || fail "the config is not a conffile: $conffiles"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 dpkg-deb -x "$deb" "$tmp"

@@ -56,6 +56,8 @@ pub enum Command {
     },
     /// Run the daemon: watch addresses, update on change (SIGHUP reloads, SIGTERM stops)
     Run,
+    /// Ask the running daemon to re-read its config and wait for the result (systemctl reload)
+    Reload,
     /// Show each policy's state, addresses, last results and next action
     Status {
         /// Machine-readable output

@@ -68,6 +68,7 @@ enum Done {
 
 enum Control {
     Status(oneshot::Sender<String>),
+    Reload(oneshot::Sender<String>),
     Reset {
         policy: String,
         host: Option<String>,
@@ -168,9 +169,19 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
     if watchdog.is_some() {
         d.notifier.watchdog();
     }
+    let mut watching_routes = d.needs_routes();
     tokio::pin!(shutdown);
     loop {
         d.report_status();
+        // A reload may have added an `interface = "auto"` policy: follow routes from now on.
+        if d.needs_routes()
+            && !watching_routes
+            && watcher.is_some()
+            && let Ok(w) = Watcher::new(true)
+        {
+            watcher = Some(w);
+            watching_routes = true;
+        }
         if let Some(at) = stop_at
             && (!d.slots.values().any(|s| s.machine.busy()) || Instant::now() >= at)
         {
@@ -224,10 +235,7 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
             }
             Some(done) = done_rx.recv() => d.finished(done),
             _ = hup.recv() => {
-                d.reload();
-                if d.needs_routes() && watcher.is_some() {
-                    watcher = Watcher::new(true).ok().or(watcher);
-                }
+                let _ = d.reload();
             }
             conn = listener.accept() => {
                 if let Ok((stream, _)) = conn {
@@ -276,6 +284,7 @@ async fn serve_control(stream: UnixStream, tx: mpsc::UnboundedSender<Control>) {
     let (reply_tx, reply_rx) = oneshot::channel();
     let msg = match (words.next(), words.next(), words.next()) {
         (Some("status"), None, None) => Control::Status(reply_tx),
+        (Some("reload"), None, None) => Control::Reload(reply_tx),
         (Some("reset"), Some(p), host) => Control::Reset {
             policy: p.to_string(),
             host: host.map(String::from),
@@ -638,19 +647,21 @@ impl Daemon {
 
     /// SIGHUP: re-read the config. A broken file is logged and the running config stays;
     /// unchanged policies keep their state and timers.
-    fn reload(&mut self) {
+    /// Returns the problems when the new config was refused.
+    fn reload(&mut self) -> Result<(), String> {
         self.notifier.reloading();
-        self.reload_config();
+        let r = self.reload_config();
         self.notifier.ready();
+        r
     }
 
-    fn reload_config(&mut self) {
+    fn reload_config(&mut self) -> Result<(), String> {
         tracing::info!(config = %self.opts.config_path.display(), "reloading the config");
         let cfg = match config::load(&self.opts.config_path, &Env::process()) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("{e}\nthe running config stays in force");
-                return;
+                return Err(e.to_string());
             }
         };
         for w in &cfg.warnings {
@@ -683,6 +694,7 @@ impl Daemon {
         tracing::info!(unchanged = kept, changed, "config reloaded");
         self.rescan();
         self.persist();
+        Ok(())
     }
 
     /// Keeps the service manager's one-line status current.
@@ -710,6 +722,13 @@ impl Daemon {
                     self.slots.values().map(|s| s.machine.status(now)).collect();
                 let json = serde_json::to_string(&all).unwrap_or_else(|_| "[]".into());
                 let _ = reply.send(json);
+            }
+            Control::Reload(reply) => {
+                let answer = match self.reload() {
+                    Ok(()) => "reloaded\n".to_string(),
+                    Err(e) => format!("error: {e}\nthe running config stays in force\n"),
+                };
+                let _ = reply.send(answer);
             }
             Control::Reset {
                 policy,

@@ -9,11 +9,16 @@
 use std::error::Error as _;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::Once;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use reqwest::{Url, redirect};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::secret::{Secret, redact};
 
@@ -133,6 +138,120 @@ fn install_crypto() {
     });
 }
 
+/// Used when the system has no CA certificates and no `ca_file` is set: plain-HTTP requests
+/// still work (reqwest's own set-up would refuse to build a client at all), and HTTPS fails
+/// with a message that says what to install.
+#[derive(Debug)]
+struct NoTrustedRoots(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoTrustedRoots {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Err(rustls::Error::General(
+            "no trusted CA certificates on this system: install ca-certificates, or set ca_file"
+                .into(),
+        ))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+type TlsKey = (Option<PathBuf>, Option<std::time::SystemTime>);
+
+/// The TLS settings for a `ca_file` (or none): the system's roots plus the file's, built once
+/// and reused, so a request does not re-read the whole CA store. A changed file is re-read.
+fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, NetError> {
+    static CACHE: Mutex<Vec<(TlsKey, rustls::ClientConfig)>> = Mutex::new(Vec::new());
+    let ca_err = |path: &Path, detail: String| NetError::CaFile {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mtime = match ca_file {
+        Some(p) => Some(
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .map_err(|e| ca_err(p, e.to_string()))?,
+        ),
+        None => None,
+    };
+    let key = (ca_file.map(Path::to_path_buf), mtime);
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, cfg)) = cache.iter().find(|(k, _)| *k == key) {
+        return Ok(cfg.clone());
+    }
+    let mut extra = Vec::new();
+    if let Some(p) = ca_file {
+        let pem = std::fs::read(p).map_err(|e| ca_err(p, e.to_string()))?;
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            extra.push(cert.map_err(|e| ca_err(p, format!("not PEM certificates: {e:?}")))?);
+        }
+        if extra.is_empty() {
+            return Err(ca_err(p, "holds no PEM certificate".into()));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier: Arc<dyn ServerCertVerifier> =
+        match rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone()) {
+            Ok(v) => Arc::new(v),
+            Err(_) => {
+                tracing::warn!(
+                    "no CA certificates found on this system: HTTPS requests will fail until ca-certificates is installed or ca_file is set"
+                );
+                Arc::new(NoTrustedRoots(provider.clone()))
+            }
+        };
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| NetError::Tls {
+            host: String::new(),
+            detail: e.to_string(),
+        })?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // Keep the latest per path: an edited ca_file replaces its old entry.
+    cache.retain(|(k, _)| k.0 != key.0);
+    cache.push((key, cfg.clone()));
+    Ok(cfg)
+}
+
 /// Resolves the host of `url` to the address to connect to, preferring a family we can bind.
 pub async fn resolve(url: &Url, bind: &[IpAddr]) -> Result<SocketAddr, NetError> {
     let host = url
@@ -223,20 +342,10 @@ pub async fn get_via(
     if let Some(l) = local {
         builder = builder.local_address(l);
     }
-    if let Some(path) = &opts.ca_file {
-        let pem = std::fs::read(path).map_err(|e| NetError::CaFile {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| NetError::CaFile {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-        builder = builder.tls_certs_merge(certs);
-    }
+    builder = builder.tls_backend_preconfigured(tls_config(opts.ca_file.as_deref())?);
     let client = builder.build().map_err(|e| NetError::Tls {
         host: host.clone(),
-        detail: scrub(e.to_string()),
+        detail: scrub(error_chain(&e)),
     })?;
     let mut req = client.get(parsed);
     if let Some((user, pass)) = auth {
@@ -269,6 +378,18 @@ pub async fn get_via(
         body: scrub(String::from_utf8_lossy(&body).into_owned()),
         truncated,
     })
+}
+
+/// An error with its causes, for errors that are not classified further.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 /// Finds the cause that tells the user what is wrong in reqwest's error chain.

@@ -59,7 +59,12 @@ fn main() -> ExitCode {
     let cfg = match config::load(&path, &env) {
         Ok(c) => c,
         // A running daemon keeps its last good config: status and reset still reach it.
-        Err(e) if matches!(cli.command, Command::Status { .. } | Command::Reset { .. }) => {
+        Err(e)
+            if matches!(
+                cli.command,
+                Command::Status { .. } | Command::Reset { .. } | Command::Reload
+            ) =>
+        {
             eprintln!("warning: {e}");
             let dir = store::state_dir(
                 config::state_dir_hint(&path).as_deref(),
@@ -160,6 +165,23 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Reload => match daemon::ask(&state_dir, "reload") {
+            Some(answer) => {
+                print!("{answer}");
+                if answer.starts_with("error") {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            None => {
+                eprintln!(
+                    "error: no dynward daemon answers on {}",
+                    state_dir.join(daemon::SOCKET).display()
+                );
+                ExitCode::from(1)
+            }
+        },
         Command::Status { json } => {
             let (all, running) = match daemon::ask(&state_dir, "status")
                 .and_then(|s| serde_json::from_str::<Vec<dynward::policy::PolicyStatus>>(&s).ok())
@@ -221,6 +243,7 @@ fn talk_to_daemon_only(command: &Command, state_dir: &std::path::Path) -> ExitCo
             host: Some(h),
         } => format!("reset {policy} {h}"),
         Command::Reset { policy, host: None } => format!("reset {policy}"),
+        Command::Reload => "reload".to_string(),
         _ => return ExitCode::from(1),
     };
     match daemon::ask(state_dir, &cmd) {

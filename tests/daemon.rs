@@ -182,6 +182,15 @@ fn reload_keeps_old_on_error_and_applies_changes() {
     );
     assert!(d.log().contains("colour: unknown key"), "{}", d.log());
     assert_eq!(policy_state(&s, "a"), "sleeping");
+    // `dynward reload` (systemctl reload) waits for the answer and fails on a broken file.
+    let r = s.run(&["reload"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("colour: unknown key")
+            && r.stdout.contains("the running config stays in force"),
+        "{}",
+        r.all()
+    );
 
     // Change policy b's hosts only.
     s.write_config(&good_cfg.replace("b.example.org", "b2.example.org"));
