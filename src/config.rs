@@ -1137,6 +1137,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Parses one policy from config text, for tests of other modules.
+#[cfg(test)]
+pub(crate) fn test_policy(text: &str) -> Policy {
+    from_str(text, Path::new("test.toml"), &Env { var: &|_| None })
+        .expect("test config is valid")
+        .policies
+        .remove(0)
+}
+
 impl Endpoint {
     /// A URL with the endpoint's scheme, host and port, for resolving the server.
     pub fn server_url(&self) -> Option<Url> {

@@ -18,11 +18,11 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::addr::{self, Candidate, SkipReason};
+use crate::addr::{Candidate, SkipReason};
 use crate::config::{self, Config, Env, Policy, Source};
 use crate::hook;
 use crate::http::{self, NetError};
-use crate::oneshot::{detect_from_candidates, http_options, unix_now};
+use crate::oneshot::{detect_from_candidates, http_options, unix_now, web_addresses};
 use crate::policy::{Action, HookKind, Input, Level, Machine, Now, PolicyStatus};
 use crate::protocol::dyndns2::AddrSet;
 use crate::store;
@@ -591,31 +591,11 @@ impl Daemon {
                     return;
                 };
                 let p = slot.machine.policy().clone();
-                let input = match result {
+                let input = match result.and_then(|ip| web_addresses(&p, ip)) {
                     Err(e) => Input::WebFailed(e),
-                    Ok(ip) => match addr::skip_reason(&Candidate::plain(ip), p.allow_private) {
-                        Some(why) => {
-                            Input::WebFailed(format!("check-IP service reported {ip}: {why}"))
-                        }
-                        None => match ip {
-                            IpAddr::V4(a) if p.ipv4 => Input::Addresses {
-                                addrs: AddrSet {
-                                    v4: Some(a),
-                                    v6: None,
-                                },
-                                reason: None,
-                            },
-                            IpAddr::V6(a) if p.ipv6 => Input::Addresses {
-                                addrs: AddrSet {
-                                    v4: None,
-                                    v6: Some(a),
-                                },
-                                reason: None,
-                            },
-                            _ => Input::WebFailed(format!(
-                                "check-IP service reported {ip}, a family this policy does not publish"
-                            )),
-                        },
+                    Ok(addrs) => Input::Addresses {
+                        addrs,
+                        reason: None,
                     },
                 };
                 self.feed(&policy, input);

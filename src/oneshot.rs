@@ -181,28 +181,42 @@ pub async fn detect(policy: &Policy) -> Detected {
                 }
                 Ok(r) => match web::parse_page(&r.body) {
                     None => d.error = Some("check-IP page holds no IP address".into()),
-                    Some(ip) => {
-                        let c = Candidate::plain(ip);
-                        match addr::skip_reason(&c, policy.allow_private) {
-                            Some(reason) => {
+                    Some(ip) => match web_addresses(policy, ip) {
+                        Ok(a) => d.addrs = a,
+                        Err(e) => {
+                            if let Some(reason) =
+                                addr::skip_reason(&Candidate::plain(ip), policy.allow_private)
+                            {
                                 d.skipped.push((ip, reason));
-                                d.error = Some(format!("check-IP service reported {ip}: {reason}"));
                             }
-                            None => match ip {
-                                IpAddr::V4(a) if policy.ipv4 => d.addrs.v4 = Some(a),
-                                IpAddr::V6(a) if policy.ipv6 => d.addrs.v6 = Some(a),
-                                _ => {
-                                    d.error = Some(format!(
-                                        "check-IP service reported {ip}, a family this policy does not publish"
-                                    ))
-                                }
-                            },
+                            d.error = Some(e);
                         }
-                    }
+                    },
                 },
             }
             d
         }
+    }
+}
+
+/// What a check-IP answer lets the policy publish: the address, if it is publishable and of a
+/// family the policy publishes; otherwise why not.
+pub fn web_addresses(policy: &Policy, ip: IpAddr) -> Result<AddrSet, String> {
+    if let Some(reason) = addr::skip_reason(&Candidate::plain(ip), policy.allow_private) {
+        return Err(format!("check-IP service reported {ip}: {reason}"));
+    }
+    match ip {
+        IpAddr::V4(a) if policy.ipv4 => Ok(AddrSet {
+            v4: Some(a),
+            v6: None,
+        }),
+        IpAddr::V6(a) if policy.ipv6 => Ok(AddrSet {
+            v4: None,
+            v6: Some(a),
+        }),
+        _ => Err(format!(
+            "check-IP service reported {ip}, a family this policy does not publish"
+        )),
     }
 }
 
@@ -829,7 +843,6 @@ pub fn reset(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Env, from_str};
     use crate::provider::FamilyMode;
     use std::time::Duration;
 
@@ -839,14 +852,7 @@ mod tests {
         let text = format!(
             "[[policy]]\nname = \"p\"\nserver = \"https://u.example/nic/update\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\nipv6 = true\n{extra}"
         );
-        from_str(
-            &text,
-            std::path::Path::new("t.toml"),
-            &Env { var: &|_| None },
-        )
-        .expect("valid")
-        .policies
-        .remove(0)
+        crate::config::test_policy(&text)
     }
 
     fn set(v4: Option<&str>, v6: Option<&str>) -> AddrSet {

@@ -987,7 +987,6 @@ pub struct PolicyStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Env, from_str};
     use crate::store::{Accepted, HostState};
 
     const WALL0: u64 = 1_750_000_000;
@@ -1015,16 +1014,7 @@ mod tests {
                 "\nstable_for = \"2s\"\n"
             }
         );
-        Arc::new(
-            from_str(
-                &text,
-                std::path::Path::new("t.toml"),
-                &Env { var: &|_| None },
-            )
-            .expect("valid")
-            .policies
-            .remove(0),
-        )
+        Arc::new(crate::config::test_policy(&text))
     }
 
     fn v4(s: &str) -> AddrSet {
@@ -1483,12 +1473,7 @@ mod tests {
     #[test]
     fn web_rechecks() {
         let text = "[[policy]]\nname = \"w\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"a.example.org\"]\nweb = \"https://checkip.example/\"\nstable_for = \"0s\"\n";
-        let wp = Arc::new(
-            from_str(text, std::path::Path::new("t"), &Env { var: &|_| None })
-                .expect("valid")
-                .policies
-                .remove(0),
-        );
+        let wp = Arc::new(crate::config::test_policy(text));
         let mut m = Machine::new(wp, PolicyState::default(), false, t(0));
         assert!(m.drain().contains(&Action::CheckWeb));
         assert!(m.busy());
