@@ -6,18 +6,17 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::IpAddr;
 
-use netlink_packet_core::{
-    NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
-};
-use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
-use netlink_packet_route::link::{LinkAttribute, LinkMessage};
-use netlink_packet_route::route::{RouteAttribute, RouteMessage};
-use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 
+use super::rtnl::{self, Msg};
 use crate::addr::{AddrFlags, Candidate};
+
+const IFA_F_SECONDARY: u32 = 0x01; // IFA_F_TEMPORARY on IPv6
+const IFA_F_OPTIMISTIC: u32 = 0x04;
+const IFA_F_DADFAILED: u32 = 0x08;
+const IFA_F_DEPRECATED: u32 = 0x20;
+const IFA_F_TENTATIVE: u32 = 0x40;
 
 /// An address on a named interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,77 +47,63 @@ pub enum Error {
 ///
 /// IPv4 point-to-point links (PPP) put the peer in IFA_ADDRESS and our own address in
 /// IFA_LOCAL, so IFA_LOCAL wins when present. Flags above 0xff exist only in IFA_FLAGS.
-pub fn candidate_of(msg: &AddressMessage) -> Option<(u32, Candidate)> {
-    let mut address = None;
-    let mut local = None;
-    let mut flags = u32::from(msg.header.flags.bits());
-    for a in &msg.attributes {
-        match a {
-            AddressAttribute::Address(ip) => address = Some(*ip),
-            AddressAttribute::Local(ip) => local = Some(*ip),
-            AddressAttribute::Flags(f) => flags = f.bits(),
-            _ => {}
-        }
-    }
-    let addr: IpAddr = local.or(address)?;
-    let f = AddressFlags::from_bits_retain(flags);
+pub fn candidate_of(msg: &rtnl::Addr) -> Option<(u32, Candidate)> {
+    let addr = msg.local.or(msg.address)?;
+    let f = msg.flags;
     let v6 = addr.is_ipv6();
     Some((
-        msg.header.index,
+        msg.index,
         Candidate {
             addr,
-            prefix_len: msg.header.prefix_len,
+            prefix_len: msg.prefix_len,
             flags: AddrFlags {
                 // IFA_F_TEMPORARY and IFA_F_SECONDARY share bit 0x01: temporary on IPv6,
                 // secondary on IPv4.
-                temporary: v6 && f.contains(AddressFlags::Secondary),
-                secondary: !v6 && f.contains(AddressFlags::Secondary),
-                tentative: f.contains(AddressFlags::Tentative)
-                    && !f.contains(AddressFlags::Optimistic),
-                deprecated: f.contains(AddressFlags::Deprecated),
-                dad_failed: f.contains(AddressFlags::Dadfailed),
+                temporary: v6 && f & IFA_F_SECONDARY != 0,
+                secondary: !v6 && f & IFA_F_SECONDARY != 0,
+                // Optimistic DAD: usable while still tentative.
+                tentative: f & IFA_F_TENTATIVE != 0 && f & IFA_F_OPTIMISTIC == 0,
+                deprecated: f & IFA_F_DEPRECATED != 0,
+                dad_failed: f & IFA_F_DADFAILED != 0,
             },
         },
     ))
 }
 
-fn dump(request: RouteNetlinkMessage) -> Result<Vec<RouteNetlinkMessage>, Error> {
+/// The raw datagrams of one dump, as the kernel sent them.
+pub fn dump_raw(kind: u16) -> Result<Vec<Vec<u8>>, Error> {
     let mut socket = Socket::new(NETLINK_ROUTE).map_err(Error::Netlink)?;
     socket.bind_auto().map_err(Error::Netlink)?;
     socket
         .connect(&SocketAddr::new(0, 0))
         .map_err(Error::Netlink)?;
-    let mut header = NetlinkHeader::default();
-    header.flags = NLM_F_REQUEST | NLM_F_DUMP;
-    let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(request));
-    packet.finalize();
-    let mut buf = vec![0u8; packet.buffer_len()];
-    packet.serialize(&mut buf);
-    socket.send(&buf, 0).map_err(Error::Netlink)?;
-
+    socket
+        .send(&rtnl::dump_request(kind, 1), 0)
+        .map_err(Error::Netlink)?;
     let mut out = Vec::new();
-    let mut rx = vec![0u8; 64 * 1024];
     loop {
-        let size = socket.recv(&mut &mut rx[..], 0).map_err(Error::Netlink)?;
-        let mut offset = 0;
-        while offset < size {
-            let msg = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rx[offset..size])
-                .map_err(|e| Error::Decode(e.to_string()))?;
-            let len = msg.header.length as usize;
-            match msg.payload {
-                NetlinkPayload::Done(_) => return Ok(out),
-                NetlinkPayload::Error(e) => {
-                    return Err(Error::Netlink(io::Error::other(format!("{e:?}"))));
+        let mut rx = Vec::with_capacity(64 * 1024);
+        socket.recv(&mut rx, 0).map_err(Error::Netlink)?;
+        let msgs = rtnl::parse(&rx).map_err(Error::Decode)?;
+        out.push(rx);
+        for m in msgs {
+            match m {
+                Msg::Done => return Ok(out),
+                Msg::Error(e) => {
+                    return Err(Error::Netlink(io::Error::from_raw_os_error(-e)));
                 }
-                NetlinkPayload::InnerMessage(m) => out.push(m),
                 _ => {}
             }
-            if len == 0 {
-                return Err(Error::Decode("zero-length netlink message".into()));
-            }
-            offset += len;
         }
     }
+}
+
+fn dump(kind: u16) -> Result<Vec<Msg>, Error> {
+    let mut all = Vec::new();
+    for d in dump_raw(kind)? {
+        all.extend(rtnl::parse(&d).map_err(Error::Decode)?);
+    }
+    Ok(all)
 }
 
 fn link_names() -> Result<HashMap<u32, String>, Error> {
@@ -127,16 +112,12 @@ fn link_names() -> Result<HashMap<u32, String>, Error> {
 
 /// Every link: index to (name, whether it is up with carrier).
 fn links() -> Result<HashMap<u32, (String, bool)>, Error> {
-    use netlink_packet_route::link::LinkFlags;
     let mut out = HashMap::new();
-    for m in dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))? {
-        if let RouteNetlinkMessage::NewLink(l) = m {
-            let up = l.header.flags.contains(LinkFlags::Up)
-                && l.header.flags.contains(LinkFlags::LowerUp);
-            for a in &l.attributes {
-                if let LinkAttribute::IfName(n) = a {
-                    out.insert(l.header.index, (n.clone(), up));
-                }
+    for m in dump(rtnl::RTM_GETLINK)? {
+        if let Msg::Link(l) = m {
+            let up = l.flags & rtnl::IFF_UP != 0 && l.flags & rtnl::IFF_LOWER_UP != 0;
+            if let Some(n) = l.name {
+                out.insert(l.index, (n, up));
             }
         }
     }
@@ -198,18 +179,18 @@ fn list_netlink() -> Result<Vec<IfAddr>, Error> {
 
 fn list_with(names: &HashMap<u32, String>) -> Result<Vec<IfAddr>, Error> {
     let mut out = Vec::new();
-    for m in dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()))? {
-        if let RouteNetlinkMessage::NewAddress(a) = m
-            && let Some((index, candidate)) = candidate_of(&a)
-        {
-            out.push(IfAddr {
-                index,
-                name: names
-                    .get(&index)
-                    .cloned()
-                    .unwrap_or_else(|| format!("if{index}")),
-                candidate,
-            });
+    for m in dump(rtnl::RTM_GETADDR)? {
+        if let Msg::Addr(a) = m {
+            if let Some((index, candidate)) = candidate_of(&a) {
+                out.push(IfAddr {
+                    index,
+                    name: names
+                        .get(&index)
+                        .cloned()
+                        .unwrap_or_else(|| format!("if{index}")),
+                    candidate,
+                });
+            }
         }
     }
     Ok(out)
@@ -235,30 +216,14 @@ pub fn default_route_interface() -> Result<Option<String>, Error> {
 
 fn default_route_with(names: &HashMap<u32, String>) -> Result<Option<String>, Error> {
     let mut best: Option<(u8, u32, u32)> = None; // (family rank, metric, oif)
-    for m in dump(RouteNetlinkMessage::GetRoute(RouteMessage::default()))? {
-        let RouteNetlinkMessage::NewRoute(r) = m else {
+    for m in dump(rtnl::RTM_GETROUTE)? {
+        let Msg::Route(r) = m else { continue };
+        // Only a default route of the main table (254) decides where ordinary traffic goes.
+        let (0, 254, Some(oif)) = (r.dst_len, r.table, r.oif) else {
             continue;
         };
-        if r.header.destination_prefix_length != 0 {
-            continue;
-        }
-        let mut oif = None;
-        let mut metric = 0;
-        let mut table = u32::from(r.header.table);
-        for a in &r.attributes {
-            match a {
-                RouteAttribute::Oif(i) => oif = Some(*i),
-                RouteAttribute::Priority(p) => metric = *p,
-                RouteAttribute::Table(t) => table = *t,
-                _ => {}
-            }
-        }
-        // Only the main table (254) decides where ordinary traffic goes.
-        let (Some(oif), 254) = (oif, table) else {
-            continue;
-        };
-        let rank = u8::from(r.header.address_family != AddressFamily::Inet);
-        let key = (rank, metric, oif);
+        let rank = u8::from(r.family != 2);
+        let key = (rank, r.priority, oif);
         if best.is_none_or(|b| key < b) {
             best = Some(key);
         }
@@ -269,59 +234,43 @@ fn default_route_with(names: &HashMap<u32, String>) -> Result<Option<String>, Er
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netlink_packet_route::address::AddressHeaderFlags;
 
-    fn msg(
-        addr: &str,
-        header_flags: u8,
-        flags: Option<u32>,
-        local: Option<&str>,
-    ) -> AddressMessage {
-        let mut m = AddressMessage::default();
-        m.header.index = 7;
-        m.header.prefix_len = 64;
-        m.header.flags = AddressHeaderFlags::from_bits_retain(header_flags);
-        m.attributes
-            .push(AddressAttribute::Address(addr.parse().expect("ip")));
-        if let Some(l) = local {
-            m.attributes
-                .push(AddressAttribute::Local(l.parse().expect("ip")));
+    fn msg(addr: &str, flags: u32, local: Option<&str>) -> rtnl::Addr {
+        rtnl::Addr {
+            index: 7,
+            prefix_len: 64,
+            flags,
+            address: Some(addr.parse().expect("ip")),
+            local: local.map(|l| l.parse().expect("ip")),
         }
-        if let Some(f) = flags {
-            m.attributes
-                .push(AddressAttribute::Flags(AddressFlags::from_bits_retain(f)));
-        }
-        m
     }
 
-    /// Flag bits map to the right meaning per family; IFA_FLAGS wins over the header byte.
+    /// Flag bits map to the right meaning per family.
     #[test]
     fn flags_decode() {
-        let (_, c) = candidate_of(&msg("2001:db8::1", 0x01, None, None)).expect("some");
+        let (_, c) = candidate_of(&msg("2001:db8::1", 0x01, None)).expect("some");
         assert!(c.flags.temporary && !c.flags.secondary);
-        let (_, c) = candidate_of(&msg("192.0.2.1", 0x01, None, None)).expect("some");
+        let (_, c) = candidate_of(&msg("192.0.2.1", 0x01, None)).expect("some");
         assert!(c.flags.secondary && !c.flags.temporary);
-        let (_, c) = candidate_of(&msg("2001:db8::1", 0, Some(0x40), None)).expect("some");
+        let (_, c) = candidate_of(&msg("2001:db8::1", 0x40, None)).expect("some");
         assert!(c.flags.tentative);
-        // Optimistic DAD: usable while tentative.
-        let (_, c) = candidate_of(&msg("2001:db8::1", 0, Some(0x44), None)).expect("some");
-        assert!(!c.flags.tentative);
-        let (_, c) = candidate_of(&msg("2001:db8::1", 0x40, Some(0x20), None)).expect("some");
-        assert!(
-            c.flags.deprecated && !c.flags.tentative,
-            "IFA_FLAGS replaces the header flags"
-        );
-        let (_, c) = candidate_of(&msg("2001:db8::1", 0, Some(0x08), None)).expect("some");
+        let (_, c) = candidate_of(&msg("2001:db8::1", 0x44, None)).expect("some");
+        assert!(!c.flags.tentative, "optimistic DAD is usable");
+        let (_, c) = candidate_of(&msg("2001:db8::1", 0x20, None)).expect("some");
+        assert!(c.flags.deprecated && !c.flags.tentative);
+        let (_, c) = candidate_of(&msg("2001:db8::1", 0x08, None)).expect("some");
         assert!(c.flags.dad_failed);
     }
 
     /// On a point-to-point link our address is IFA_LOCAL, not IFA_ADDRESS (the peer).
     #[test]
     fn ppp_local_wins() {
-        let (idx, c) =
-            candidate_of(&msg("198.51.100.1", 0, None, Some("203.0.113.9"))).expect("some");
+        let (idx, c) = candidate_of(&msg("198.51.100.1", 0, Some("203.0.113.9"))).expect("some");
         assert_eq!(idx, 7);
-        assert_eq!(c.addr, "203.0.113.9".parse::<IpAddr>().expect("ip"));
+        assert_eq!(
+            c.addr,
+            "203.0.113.9".parse::<std::net::IpAddr>().expect("ip")
+        );
     }
 
     /// The real kernel dump works and includes loopback.
@@ -333,5 +282,94 @@ mod tests {
                 .any(|a| a.name == "lo" && a.candidate.addr.is_loopback()),
             "{all:?}"
         );
+    }
+
+    /// Differential test: the hand-written parser reads the kernel's real dumps exactly as
+    /// netlink-packet-route does (links, addresses with flags, routes).
+    #[test]
+    fn agrees_with_netlink_packet_route() {
+        use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
+        use netlink_packet_route::RouteNetlinkMessage;
+        use netlink_packet_route::address::AddressAttribute;
+        use netlink_packet_route::link::LinkAttribute;
+        use netlink_packet_route::route::RouteAttribute;
+
+        let mut compared = 0;
+        for kind in [rtnl::RTM_GETLINK, rtnl::RTM_GETADDR, rtnl::RTM_GETROUTE] {
+            for d in dump_raw(kind).expect("dump") {
+                let ours: Vec<Msg> = rtnl::parse(&d)
+                    .expect("ours parses")
+                    .into_iter()
+                    .filter(|m| !matches!(m, Msg::Done))
+                    .collect();
+                let mut theirs = Vec::new();
+                let mut at = 0;
+                while at < d.len() {
+                    let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&d[at..])
+                        .expect("crate parses");
+                    at += (m.header.length as usize + 3) & !3;
+                    theirs.push(m.payload);
+                }
+                let theirs: Vec<_> = theirs
+                    .into_iter()
+                    .filter(|p| !matches!(p, NetlinkPayload::Done(_)))
+                    .collect();
+                assert_eq!(ours.len(), theirs.len());
+                for (o, t) in ours.iter().zip(&theirs) {
+                    compared += 1;
+                    match (o, t) {
+                        (
+                            Msg::Link(l),
+                            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(m)),
+                        ) => {
+                            assert_eq!(l.index, m.header.index);
+                            assert_eq!(l.flags, m.header.flags.bits());
+                            let name = m.attributes.iter().find_map(|a| match a {
+                                LinkAttribute::IfName(n) => Some(n.clone()),
+                                _ => None,
+                            });
+                            assert_eq!(l.name, name);
+                        }
+                        (
+                            Msg::Addr(a),
+                            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewAddress(m)),
+                        ) => {
+                            assert_eq!(a.index, m.header.index);
+                            assert_eq!(a.prefix_len, m.header.prefix_len);
+                            let mut flags = u32::from(m.header.flags.bits());
+                            let (mut addr, mut local) = (None, None);
+                            for at in &m.attributes {
+                                match at {
+                                    AddressAttribute::Address(x) => addr = Some(*x),
+                                    AddressAttribute::Local(x) => local = Some(*x),
+                                    AddressAttribute::Flags(f) => flags = f.bits(),
+                                    _ => {}
+                                }
+                            }
+                            assert_eq!((a.address, a.local, a.flags), (addr, local, flags));
+                        }
+                        (
+                            Msg::Route(r),
+                            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewRoute(m)),
+                        ) => {
+                            assert_eq!(r.dst_len, m.header.destination_prefix_length);
+                            let mut table = u32::from(m.header.table);
+                            let (mut oif, mut prio) = (None, 0);
+                            for at in &m.attributes {
+                                match at {
+                                    RouteAttribute::Oif(i) => oif = Some(*i),
+                                    RouteAttribute::Priority(p) => prio = *p,
+                                    RouteAttribute::Table(t) => table = *t,
+                                    _ => {}
+                                }
+                            }
+                            assert_eq!((r.table, r.oif, r.priority), (table, oif, prio));
+                        }
+                        other => panic!("messages differ: {other:?}"),
+                    }
+                }
+            }
+        }
+        assert!(compared >= 3, "the dumps held links, addresses and routes");
     }
 }

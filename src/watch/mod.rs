@@ -2,4 +2,5 @@
 
 pub mod events;
 pub mod iface;
+pub mod rtnl;
 pub mod web;
