@@ -180,17 +180,17 @@ fn list_netlink() -> Result<Vec<IfAddr>, Error> {
 fn list_with(names: &HashMap<u32, String>) -> Result<Vec<IfAddr>, Error> {
     let mut out = Vec::new();
     for m in dump(rtnl::RTM_GETADDR)? {
-        if let Msg::Addr(a) = m {
-            if let Some((index, candidate)) = candidate_of(&a) {
-                out.push(IfAddr {
-                    index,
-                    name: names
-                        .get(&index)
-                        .cloned()
-                        .unwrap_or_else(|| format!("if{index}")),
-                    candidate,
-                });
-            }
+        if let Msg::Addr(a) = m
+            && let Some((index, candidate)) = candidate_of(&a)
+        {
+            out.push(IfAddr {
+                index,
+                name: names
+                    .get(&index)
+                    .cloned()
+                    .unwrap_or_else(|| format!("if{index}")),
+                candidate,
+            });
         }
     }
     Ok(out)
