@@ -35,6 +35,13 @@ use crate::watch::web;
 pub const RESCAN: Duration = Duration::from_secs(300);
 /// How long in-flight requests may finish after a stop was asked.
 pub const GRACE: Duration = Duration::from_secs(3);
+/// At most this many requests (updates, lookups, web checks) run at once, whatever the
+/// number of policies: a thousand policies must not open a thousand sockets.
+pub const MAX_IN_FLIGHT: usize = 16;
+/// Saves of the state file are at least this far apart under load; a lone result is saved
+/// at once.
+pub const SAVE_GAP: Duration = Duration::from_millis(200);
+
 /// The control socket's name in the state directory.
 pub const SOCKET: &str = "control.sock";
 
@@ -96,6 +103,9 @@ struct Daemon {
     snapshot: Snapshot,
     last_save_error: Option<String>,
     notifier: Notifier,
+    permits: Arc<tokio::sync::Semaphore>,
+    dirty: bool,
+    last_save: Option<Instant>,
 }
 
 /// Runs the daemon until `shutdown` resolves (SIGTERM/SIGINT in the binary).
@@ -137,6 +147,9 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         snapshot: Snapshot::default(),
         last_save_error: None,
         notifier: Notifier::default(),
+        permits: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+        dirty: false,
+        last_save: None,
     };
     let policies: Vec<Policy> = d.cfg.policies.clone();
     for p in policies {
@@ -172,6 +185,7 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
     let mut watching_routes = d.needs_routes();
     tokio::pin!(shutdown);
     loop {
+        let save_at = d.save_if_due();
         d.report_status();
         // A reload may have added an `interface = "auto"` policy: follow routes from now on.
         if d.needs_routes()
@@ -194,6 +208,7 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
             .min(rescan_at);
         let next = stop_at.map_or(next, |s| next.min(s));
         let next = watchdog_at.map_or(next, |w| next.min(w));
+        let next = save_at.map_or(next, |w| next.min(w));
         tokio::select! {
             _ = &mut shutdown, if stop_at.is_none() => {
                 d.notifier.stopping();
@@ -469,7 +484,9 @@ impl Daemon {
                 Action::Resolve => {
                     let bind = slot.bind.clone();
                     let url = policy.endpoint.server_url();
+                    let permits = self.permits.clone();
                     tokio::spawn(async move {
+                        let _permit = permits.acquire_owned().await;
                         let result = match url {
                             Some(u) => http::resolve(&u, &bind).await,
                             None => Err(NetError::Url("the update URL has no host".into())),
@@ -485,7 +502,9 @@ impl Daemon {
                     let opts = http_options(&policy, slot.bind.clone());
                     let target = slot.target;
                     tracing::debug!(policy = %name, hosts = %request.hosts.join(","), address = %request.sent, "sending update");
+                    let permits = self.permits.clone();
                     tokio::spawn(async move {
+                        let _permit = permits.acquire_owned().await;
                         let result = http::get_via(
                             &request.url,
                             Some((&policy.username, &policy.password)),
@@ -506,7 +525,9 @@ impl Daemon {
                         continue;
                     };
                     let opts = http_options(&policy, Vec::new());
+                    let permits = self.permits.clone();
                     tokio::spawn(async move {
+                        let _permit = permits.acquire_owned().await;
                         let result = match http::get(url.as_str(), None, &opts).await {
                             Err(e) => Err(e.to_string()),
                             Ok(r) if !(200..300).contains(&r.status) => {
@@ -522,7 +543,7 @@ impl Daemon {
                         });
                     });
                 }
-                Action::Persist => self.persist(),
+                Action::Persist => self.dirty = true,
                 Action::Hook(event) => {
                     let argv = match event.kind {
                         HookKind::Change => policy.on_change.clone(),
@@ -603,7 +624,24 @@ impl Daemon {
         }
     }
 
+    /// Saves now if something changed and the last save is at least [`SAVE_GAP`] old;
+    /// otherwise returns when the deferred save is due.
+    fn save_if_due(&mut self) -> Option<Instant> {
+        if !self.dirty {
+            return None;
+        }
+        match self.last_save {
+            Some(t) if t.elapsed() < SAVE_GAP => Some(t + SAVE_GAP),
+            _ => {
+                self.persist();
+                None
+            }
+        }
+    }
+
     fn persist(&mut self) {
+        self.dirty = false;
+        self.last_save = Some(Instant::now());
         for (name, slot) in &self.slots {
             self.state
                 .policies
