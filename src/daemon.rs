@@ -38,8 +38,8 @@ pub const GRACE: Duration = Duration::from_secs(3);
 /// At most this many requests (updates, lookups, web checks) run at once, whatever the
 /// number of policies: a thousand policies must not open a thousand sockets.
 pub const MAX_IN_FLIGHT: usize = 16;
-/// Saves of the state file are at least this far apart under load; a lone result is saved
-/// at once.
+/// Saves of the state file are at least this far apart: a burst of results (many policies)
+/// costs a few writes, and no result waits longer than this to be on disk.
 pub const SAVE_GAP: Duration = Duration::from_millis(200);
 
 /// The control socket's name in the state directory.

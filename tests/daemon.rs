@@ -141,6 +141,12 @@ fn outage_hold_survives_restart() {
         .unwrap_or("")
         .to_string();
     assert!(!held.is_empty(), "{p}");
+    // Saves are at most 200 ms behind.
+    assert!(
+        wait_for(2, || s.state().contains("hold_until")),
+        "{}",
+        s.state()
+    );
     let state: serde_json::Value = serde_json::from_str(&s.state()).expect("state");
     let h = &state["policies"]["home"]["hosts"]["home.example.org"];
     let until = h["hold_until"].as_u64().expect("hold_until");
