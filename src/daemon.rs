@@ -37,7 +37,7 @@ pub const RESCAN: Duration = Duration::from_secs(300);
 pub const GRACE: Duration = Duration::from_secs(3);
 /// At most this many requests (updates, lookups, web checks) run at once, whatever the
 /// number of policies: a thousand policies must not open a thousand sockets.
-pub const MAX_IN_FLIGHT: usize = 16;
+pub const MAX_IN_FLIGHT: usize = 8;
 /// Saves of the state file are at least this far apart: a burst of results (many policies)
 /// costs a few writes, and no result waits longer than this to be on disk.
 pub const SAVE_GAP: Duration = Duration::from_millis(200);
@@ -93,7 +93,6 @@ struct Slot {
 
 struct Daemon {
     opts: Options,
-    cfg: Config,
     state: store::State,
     slots: BTreeMap<String, Slot>,
     start: Instant,
@@ -137,7 +136,6 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
     let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Control>();
     let mut d = Daemon {
         opts,
-        cfg,
         state,
         slots: BTreeMap::new(),
         start: Instant::now(),
@@ -151,8 +149,8 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         dirty: false,
         last_save: None,
     };
-    let policies: Vec<Policy> = d.cfg.policies.clone();
-    for p in policies {
+    // The machines own the policies: no second copy is kept.
+    for p in cfg.policies {
         d.add_policy(p);
     }
     d.persist();
@@ -339,10 +337,9 @@ impl Daemon {
     }
 
     fn needs_routes(&self) -> bool {
-        self.cfg
-            .policies
-            .iter()
-            .any(|p| p.source == Source::DefaultRoute)
+        self.slots
+            .values()
+            .any(|s| s.machine.policy().source == Source::DefaultRoute)
     }
 
     fn add_policy(&mut self, p: Policy) {
@@ -353,7 +350,10 @@ impl Daemon {
             .get(&p.name)
             .map(|x| x.fingerprint.clone());
         let changed = recorded.is_some_and(|r| !r.is_empty() && r != fp);
-        let pstate = self.state.policy_mut(&p.name, &fp).clone();
+        self.state.policy_mut(&p.name, &fp);
+        // The machine owns its policy's state from now on; `self.state` keeps only the
+        // policies no machine runs (removed from the config), so nothing is held twice.
+        let pstate = self.state.policies.remove(&p.name).unwrap_or_default();
         let name = p.name.clone();
         self.generation += 1;
         let now = self.now();
@@ -639,15 +639,37 @@ impl Daemon {
         }
     }
 
-    fn persist(&mut self) {
-        self.dirty = false;
-        self.last_save = Some(Instant::now());
-        for (name, slot) in &self.slots {
+    /// Stops a policy's machine, keeping what it recorded.
+    fn retire(&mut self, name: &str) {
+        if let Some(slot) = self.slots.remove(name) {
             self.state
                 .policies
-                .insert(name.clone(), slot.machine.persisted().clone());
+                .insert(name.to_string(), slot.machine.persisted().clone());
         }
-        match store::save(&self.opts.state_dir, &self.state) {
+    }
+
+    fn persist(&mut self) {
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            version: u32,
+            policies: BTreeMap<&'a str, &'a store::PolicyState>,
+        }
+        self.dirty = false;
+        self.last_save = Some(Instant::now());
+        let mut policies: BTreeMap<&str, &store::PolicyState> = self
+            .state
+            .policies
+            .iter()
+            .map(|(n, p)| (n.as_str(), p))
+            .collect();
+        for (name, slot) in &self.slots {
+            policies.insert(name.as_str(), slot.machine.persisted());
+        }
+        let view = View {
+            version: store::VERSION,
+            policies,
+        };
+        match store::save(&self.opts.state_dir, &view) {
             Ok(()) => {
                 if self.last_save_error.take().is_some() {
                     tracing::info!("state file writable again");
@@ -695,20 +717,19 @@ impl Daemon {
             .collect();
         for n in removed {
             tracing::info!(policy = %n, "policy removed from the config");
-            self.slots.remove(&n);
+            self.retire(&n);
         }
         let (mut kept, mut changed) = (0, 0);
-        for p in cfg.policies.clone() {
+        for p in cfg.policies {
             match self.slots.get(&p.name) {
                 Some(s) if s.machine.same_config(&p) => kept += 1,
                 _ => {
                     changed += 1;
-                    self.slots.remove(&p.name);
+                    self.retire(&p.name);
                     self.add_policy(p);
                 }
             }
         }
-        self.cfg = cfg;
         tracing::info!(unchanged = kept, changed, "config reloaded");
         self.rescan();
         self.persist();

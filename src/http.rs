@@ -192,6 +192,22 @@ impl ServerCertVerifier for NoTrustedRoots {
     }
 }
 
+/// TLS settings for a client that only speaks plain HTTP (redirects to another scheme are not
+/// followed): no CA store is read for it.
+fn plain_http_config() -> Result<rustls::ClientConfig, NetError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(NoTrustedRoots(provider.clone()));
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| NetError::Tls {
+            host: String::new(),
+            detail: e.to_string(),
+        })?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth())
+}
+
 type TlsKey = (Option<PathBuf>, Option<std::time::SystemTime>);
 
 /// The TLS settings for a `ca_file` (or none): the system's roots plus the file's, built once
@@ -342,7 +358,13 @@ pub async fn get_via(
     if let Some(l) = local {
         builder = builder.local_address(l);
     }
-    builder = builder.tls_backend_preconfigured(tls_config(opts.ca_file.as_deref())?);
+    // Plain HTTP never verifies a certificate: the CA store is loaded only when HTTPS is used.
+    let tls = if parsed.scheme() == "https" {
+        tls_config(opts.ca_file.as_deref())?
+    } else {
+        plain_http_config()?
+    };
+    builder = builder.tls_backend_preconfigured(tls);
     let client = builder.build().map_err(|e| NetError::Tls {
         host: host.clone(),
         detail: scrub(error_chain(&e)),

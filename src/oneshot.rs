@@ -864,7 +864,7 @@ mod tests {
 
     fn pstate(hs: HostState) -> PolicyState {
         let mut p = PolicyState::default();
-        p.hosts.insert("a.example.org".into(), hs);
+        p.hosts.insert("a.example.org".into(), Box::new(hs));
         p
     }
 

@@ -1053,14 +1053,14 @@ mod tests {
         for h in ["a.example.org", "b.example.org"] {
             p.hosts.insert(
                 h.into(),
-                HostState {
+                Box::new(HostState {
                     v4: Some(Accepted {
                         addr: addr.parse().expect("v4"),
                         at,
                     }),
                     last_sent_at: Some(at),
                     ..HostState::default()
-                },
+                }),
             );
         }
         p

@@ -39,9 +39,10 @@ pub struct PolicyState {
     /// A stop of the whole account or client (badauth, badagent, ...), until the user acts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<Stop>,
-    /// Per host.
+    /// Per host. Boxed: a B-tree leaf has room for eleven entries, and most policies have one
+    /// or two hosts, so unboxed entries would cost a thousand policies megabytes.
     #[serde(default)]
-    pub hosts: BTreeMap<String, HostState>,
+    pub hosts: BTreeMap<String, Box<HostState>>,
     /// Failures before any reply (resolve, connect, TLS, timeout) in a row.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub net_failures: u32,
@@ -225,7 +226,7 @@ pub fn load(dir: &Path, now: u64) -> Result<State, Error> {
 
 /// Writes the state atomically: a temporary file in the same directory, fsync, rename over the
 /// old file, fsync of the directory. Mode 0600: the file names the user's hosts.
-pub fn save(dir: &Path, state: &State) -> Result<(), Error> {
+pub fn save(dir: &Path, state: &impl Serialize) -> Result<(), Error> {
     use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join(FILE_NAME);
     let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
@@ -302,7 +303,7 @@ impl State {
                 p.net_failures = 0;
                 p.retry_at = None;
                 p.retry_reason = None;
-                p.hosts.values_mut().for_each(clear);
+                p.hosts.values_mut().for_each(|h| clear(h));
                 true
             }
         }
@@ -321,7 +322,7 @@ mod tests {
         let p = s.policy_mut("home", "f1");
         p.hosts.insert(
             "home.example.org".into(),
-            HostState {
+            Box::new(HostState {
                 v4: Some(Accepted {
                     addr: "203.0.113.5".parse().expect("ip"),
                     at: 100,
@@ -333,7 +334,7 @@ mod tests {
                 }),
                 hold_until: Some(1900),
                 ..HostState::default()
-            },
+            }),
         );
         s
     }
