@@ -575,6 +575,12 @@ fn main() {
     );
 
     if flag("--compare") {
+        let ctx = Ctx {
+            net: &net,
+            srv: &srv,
+            dir: &dir,
+            idle_secs,
+        };
         if which("ddclient") {
             let conf = dir.join("ddclient.conf");
             std::fs::write(
@@ -588,6 +594,7 @@ fn main() {
             .expect("write");
             sh(&["chmod", "600", &conf.display().to_string()]);
             bench_other(
+                &ctx,
                 "ddclient",
                 &[
                     "ddclient",
@@ -597,10 +604,6 @@ fn main() {
                     "-cache",
                     &dir.join("ddclient.cache").display().to_string(),
                 ],
-                &net,
-                &srv,
-                &dir,
-                idle_secs,
                 Duration::from_secs(90),
                 &mut rows,
             );
@@ -618,6 +621,7 @@ fn main() {
             )
             .expect("write");
             bench_other(
+                &ctx,
                 "inadyn",
                 &[
                     "inadyn",
@@ -630,10 +634,6 @@ fn main() {
                     "-l",
                     "warning",
                 ],
-                &net,
-                &srv,
-                &dir,
-                idle_secs,
                 Duration::from_secs(60),
                 &mut rows,
             );
