@@ -132,6 +132,14 @@ fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
+            // Two writers of one state file would lose results: leave it to the daemon.
+            if !dry_run && daemon::ask(&state_dir, "status").is_some() {
+                eprintln!(
+                    "error: a dynward daemon is running on {}; it sends the updates itself (see `dynward status`). Use --dry-run, or stop it first.",
+                    state_dir.display()
+                );
+                return ExitCode::from(2);
+            }
             let opts = oneshot::Options {
                 dry_run,
                 force,
