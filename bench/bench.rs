@@ -418,6 +418,8 @@ fn bench_dynward(
     println!("== dynward");
     let mut ip = IpBatch::new(&net.ns);
     let mut cur = 10;
+    ip.run("addr flush dev vw0\n");
+    std::thread::sleep(Duration::from_millis(100));
     change(&mut ip, None, cur);
     std::thread::sleep(Duration::from_millis(200));
     let size = std::fs::metadata(bin).map(|m| m.len()).unwrap_or(0);
@@ -512,6 +514,9 @@ fn bench_other(
     println!("== {name}");
     let mut ip = IpBatch::new(&net.ns);
     let mut cur = 100;
+    // Start from an interface holding only this scenario's address.
+    ip.run("addr flush dev vw0\n");
+    std::thread::sleep(Duration::from_millis(100));
     change(&mut ip, None, cur);
     let p = spawn_in(&net.ns, args, &[], &dir.join(format!("{name}.log")), name);
     match srv.wait_for(&format!("203.0.113.{cur}"), 1, timeout) {
@@ -562,17 +567,19 @@ fn main() {
     let net = Net::new();
     let srv = Server::start();
     let mut rows = Vec::new();
-    bench_dynward(
-        &std::fs::canonicalize(&bin)
-            .expect("dynward binary")
-            .display()
-            .to_string(),
-        &net,
-        &srv,
-        &dir,
-        idle_secs,
-        &mut rows,
-    );
+    if !flag("--others-only") {
+        bench_dynward(
+            &std::fs::canonicalize(&bin)
+                .expect("dynward binary")
+                .display()
+                .to_string(),
+            &net,
+            &srv,
+            &dir,
+            idle_secs,
+            &mut rows,
+        );
+    }
 
     if flag("--compare") {
         let ctx = Ctx {

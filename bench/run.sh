@@ -4,6 +4,7 @@
 #   bench/run.sh --compare             also ddclient and inadyn, when installed
 #   bench/run.sh --compare --install   installs ddclient and inadyn first (Debian packages)
 #   --idle SECS                        length of the idle measurement (default 60)
+#   --others-only                      only ddclient and inadyn (with --compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh needs root (network namespaces)" >&2; exit 1; }
