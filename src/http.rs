@@ -196,8 +196,15 @@ impl ServerCertVerifier for NoTrustedRoots {
 /// followed): no CA store is read for it.
 fn plain_http_config() -> Result<rustls::ClientConfig, NetError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(NoTrustedRoots(provider.clone()));
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    client_config(provider.clone(), Arc::new(NoTrustedRoots(provider)))
+}
+
+/// A client configuration with this verifier, TLS 1.2 and 1.3, HTTP/1.1 only.
+fn client_config(
+    provider: Arc<CryptoProvider>,
+    verifier: Arc<dyn ServerCertVerifier>,
+) -> Result<rustls::ClientConfig, NetError> {
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| NetError::Tls {
             host: String::new(),
@@ -205,7 +212,9 @@ fn plain_http_config() -> Result<rustls::ClientConfig, NetError> {
         })?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth())
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(cfg)
 }
 
 type TlsKey = (Option<PathBuf>, Option<std::time::SystemTime>);
@@ -252,16 +261,7 @@ fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, NetError> 
                 Arc::new(NoTrustedRoots(provider.clone()))
             }
         };
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| NetError::Tls {
-            host: String::new(),
-            detail: e.to_string(),
-        })?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let cfg = client_config(provider, verifier)?;
     // Keep the latest per path: an edited ca_file replaces its old entry.
     cache.retain(|(k, _)| k.0 != key.0);
     cache.push((key, cfg.clone()));
