@@ -390,16 +390,21 @@ pub struct Reply {
 const EXCERPT: usize = 120;
 
 /// Removes HTML tags and decodes the few entities a code could contain.
+///
+/// Matching is done on bytes: the body may hold any UTF-8, and a byte offset inside a
+/// multi-byte character must never be used to slice the text.
 fn strip_html(body: &str) -> String {
-    let mut out = String::with_capacity(body.len());
-    let mut in_tag = false;
-    let mut skip_until: Option<&str> = None;
-    let lower = body.to_ascii_lowercase();
-    let mut i = 0;
     let bytes = body.as_bytes();
+    let starts = |i: usize, pat: &[u8]| {
+        bytes.len() >= i + pat.len() && bytes[i..i + pat.len()].eq_ignore_ascii_case(pat)
+    };
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut in_tag = false;
+    let mut skip_until: Option<&[u8]> = None;
+    let mut i = 0;
     while i < bytes.len() {
         if let Some(end) = skip_until {
-            if lower[i..].starts_with(end) {
+            if starts(i, end) {
                 i += end.len();
                 skip_until = None;
                 in_tag = false;
@@ -411,37 +416,27 @@ fn strip_html(body: &str) -> String {
         let c = bytes[i];
         if !in_tag && c == b'<' {
             // Script and style contents are not text.
-            if lower[i..].starts_with("<script") {
-                skip_until = Some("</script>");
-            } else if lower[i..].starts_with("<style") {
-                skip_until = Some("</style>");
-            } else if lower[i..].starts_with("<br") || lower[i..].starts_with("</p") {
-                out.push('\n');
+            if starts(i, b"<script") {
+                skip_until = Some(b"</script>");
+            } else if starts(i, b"<style") {
+                skip_until = Some(b"</style>");
+            } else if starts(i, b"<br") || starts(i, b"</p") {
+                out.push(b'\n');
             }
             in_tag = true;
         } else if in_tag && c == b'>' {
             in_tag = false;
         } else if !in_tag {
-            let ch_len = utf8_len(c);
-            out.push_str(&body[i..(i + ch_len).min(body.len())]);
-            i += ch_len;
-            continue;
+            out.push(c);
         }
         i += 1;
     }
-    out.replace("&nbsp;", " ")
+    // Only ASCII bytes ('<', '>') were removed, so what is left is still UTF-8.
+    String::from_utf8_lossy(&out)
+        .replace("&nbsp;", " ")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0xf0..=0xff => 4,
-        0xe0..=0xef => 3,
-        0xc0..=0xdf => 2,
-        _ => 1,
-    }
 }
 
 fn excerpt(s: &str) -> String {
@@ -1272,6 +1267,24 @@ mod tests {
             &Dialect::default(),
         );
         assert_eq!(r.results[1].code, Code::NoHost);
+    }
+
+    /// Regression (found by fuzzing): non-ASCII text inside a skipped <script> block used to
+    /// slice the body inside a character and panic.
+    #[test]
+    fn html_with_multibyte_inside_script() {
+        let body =
+            "<html><head><script>x</scr\u{fffd}\u{0}d><body><p>good 203.0.113.5</p></body></html>";
+        assert!(matches!(one(200, body), Code::Unknown(_) | Code::Good));
+        assert_eq!(
+            one(200, "<p>é</p><script>ü</script><p>good 203.0.113.5</p>"),
+            Code::Unknown("é".into()),
+            "the first line answers the only host"
+        );
+        assert_eq!(
+            one(200, "<P>GOOD 203.0.113.5</P><SCRIPT>ß</SCRIPT>"),
+            Code::Good
+        );
     }
 
     /// Empty and junk bodies are unknown, never success; long junk is cut short.
