@@ -1,0 +1,196 @@
+//! Faults dynward must survive: killed mid-write, slow or odd servers, an unwritable state
+//! file. Real processes against fake servers on 127.0.0.1.
+
+mod util;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use util::{DaemonProc, FakeServer, Script, Setup, wait_for, web_policy};
+
+/// SIGKILL at random moments while `once` sends a run of updates and saves after each: the
+/// state file is always complete and parseable afterwards (atomic rename), 60 times over.
+#[test]
+fn sigkill_never_leaves_a_broken_state_file() {
+    let srv = FakeServer::http();
+    let hosts: Vec<String> = (0..60).map(|i| format!("h{i}.example.org")).collect();
+    let refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    // 60 hosts: three requests of 20, a save after each.
+    let cfg = format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "many", &refs, "pw", "")
+    );
+    let s = Setup::new(&cfg);
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut killed_mid_run = 0;
+    for round in 0..60 {
+        let mut child = std::process::Command::new(util::bin())
+            .arg("--config")
+            .arg(s.config())
+            .args(["once", "--force"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_micros(seed % 40_000));
+        if matches!(child.try_wait(), Ok(None)) {
+            killed_mid_run += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let text = s.state();
+        if text.is_empty() {
+            continue; // killed before the first save
+        }
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("round {round}: broken state file ({e}):\n{text}"));
+        assert_eq!(v["version"], 1, "round {round}");
+        let leftovers: Vec<_> = std::fs::read_dir(s.state_dir())
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.contains("bad-"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "round {round}: state was judged corrupt: {leftovers:?}"
+        );
+    }
+    assert!(
+        killed_mid_run >= 10,
+        "too few kills landed mid-run ({killed_mid_run}) to mean anything"
+    );
+}
+
+/// A server that sends one byte per second is cut off by the timeout, with its own message.
+#[test]
+fn one_byte_per_second_server_times_out() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut c in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let _ = c.read(&mut buf);
+                for b in b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\ngood\n" {
+                    if c.write_all(&[*b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            });
+        }
+    });
+    let ip = FakeServer::http();
+    let cfg = web_policy(&ip, "home", &["home.example.org"], "pw", "")
+        .replace(&ip.url(), &format!("http://127.0.0.1:{port}/nic/update"));
+    let s = Setup::new(&format!("state_dir = \"{{state}}\"\n{cfg}"));
+    let t0 = Instant::now();
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("no reply from 127.0.0.1 within the timeout"),
+        "{}",
+        r.all()
+    );
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+}
+
+/// 502 and 503, with and without a body, are provider outages (held 30 min); a body in
+/// another encoding is read without failing.
+#[test]
+fn odd_statuses_and_encodings() {
+    for (status, body) in [
+        (502u16, ""),
+        (502, "<h1>Bad Gateway</h1>"),
+        (503, ""),
+        (503, "Service Unavailable"),
+    ] {
+        let srv = FakeServer::http();
+        srv.script([Script::Reply(status, body.into())]);
+        let s = Setup::new(&format!(
+            "state_dir = \"{{state}}\"\n{}",
+            web_policy(&srv, "home", &["home.example.org"], "pw", "")
+        ));
+        let r = s.run(&["once"]);
+        assert_eq!(r.code, 1, "{}", r.all());
+        assert!(
+            r.stdout.contains("outage or maintenance (911)") && r.stdout.contains("holding 30m"),
+            "{status} {body:?}\n{}",
+            r.all()
+        );
+    }
+    // ISO-8859-1 bytes after the address: decoded lossily, the code still read.
+    let srv = FakeServer::http();
+    let latin1 = String::from_utf8_lossy(b"nohost \xe9t\xe9").into_owned();
+    srv.script([Script::Reply(200, latin1)]);
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], "pw", "")
+    ));
+    let r = s.run(&["once"]);
+    assert!(
+        r.stdout.contains("does not exist in this account (nohost)"),
+        "{}",
+        r.all()
+    );
+}
+
+/// The state file cannot be written: the error is logged (once), and the daemon keeps
+/// updating; when it can write again, it says so.
+#[test]
+fn unwritable_state_keeps_the_daemon_updating() {
+    let a = FakeServer::http();
+    let b = FakeServer::http();
+    b.script([Script::Reply(401, "badauth".into())]);
+    let mut cfg = "state_dir = \"{state}\"\n".to_string();
+    cfg.push_str(&web_policy(
+        &a,
+        "a",
+        &["a.example.org"],
+        "pw",
+        "stable_for = \"0s\"",
+    ));
+    cfg.push_str(&web_policy(
+        &b,
+        "b",
+        &["b.example.org"],
+        "pw",
+        "stable_for = \"0s\"",
+    ));
+    let s = Setup::new(&cfg);
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(10, || a.requests().len() == 1 && b.requests().len() == 1),
+        "{}",
+        d.log()
+    );
+    // Block the temporary file's path: every save now fails, for root too.
+    let blocker = s.state_dir().join(".state.json.tmp");
+    std::fs::create_dir_all(&blocker).expect("mkdir");
+    let r = s.run(&["reset", "b"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        wait_for(5, || b.requests().len() == 2),
+        "updates go on:\n{}",
+        d.log()
+    );
+    assert!(
+        wait_for(3, || d.log().contains("cannot write the state file")),
+        "{}",
+        d.log()
+    );
+    assert!(d.log().contains("updates go on"), "{}", d.log());
+    std::fs::remove_dir(&blocker).expect("rmdir");
+    let r = s.run(&["reset", "b"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        wait_for(5, || d.log().contains("state file writable again")),
+        "{}",
+        d.log()
+    );
+}
