@@ -194,3 +194,88 @@ fn unwritable_state_keeps_the_daemon_updating() {
         d.log()
     );
 }
+
+/// A full daemon session at the most verbose level (trace), with hooks, status, JSON status,
+/// reload, reset, a fatal answer and a provider echoing the password: the password is in no
+/// output, log line, hook environment, state file or status.
+#[test]
+fn no_secret_anywhere_in_a_daemon_session() {
+    const PW: &str = "Zx9-very-secret-Qw";
+    let a = FakeServer::http();
+    let b = FakeServer::http();
+    b.script([Script::Reply(401, format!("badauth {PW}"))]);
+    let s = Setup::new("");
+    let hook_out = s.dir.path().join("hook.env");
+    let hook = s.dir.path().join("hook.sh");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\nenv >> {}\necho \"$@\"\n", hook_out.display()),
+    )
+    .expect("write");
+    util::sh(&["chmod", "755", &hook.display().to_string()]);
+    let mut cfg = format!(
+        "state_dir = \"{{state}}\"\non_change = [\"{h}\"]\non_error = [\"{h}\"]\n",
+        h = hook.display()
+    );
+    cfg.push_str(&web_policy(
+        &a,
+        "a",
+        &["a.example.org"],
+        PW,
+        "stable_for = \"0s\"",
+    ));
+    let tpl = format!(
+        "http://{}/nic/update?hostname=<h>&myip=<a>&pw=<password>",
+        b.addr
+    );
+    cfg.push_str(
+        &web_policy(&b, "b", &["b.example.org"], PW, "stable_for = \"0s\"").replace(
+            &format!("server = \"{}\"", b.url()),
+            &format!("url = \"{tpl}\""),
+        ),
+    );
+    s.write_config(&cfg);
+    let mut everything = String::new();
+    {
+        let mut c = std::process::Command::new(util::bin());
+        c.arg("--config").arg(s.config()).arg("-vvv").arg("run");
+        let log = s.dir.path().join("daemon.log");
+        c.env("DYNWARD_LOG", "trace")
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .stdout(std::process::Stdio::null());
+        let mut child = c.spawn().expect("start");
+        assert!(wait_for(10, || a.requests().len() == 1 && b.requests().len() == 1));
+        assert!(wait_for(5, || std::fs::read_to_string(&hook_out)
+            .map(|t| t.contains("DYNWARD_CODE=badauth"))
+            .unwrap_or(false)));
+        for args in [
+            vec!["status"],
+            vec!["status", "--json"],
+            vec!["reload"],
+            vec!["reset", "b"],
+            vec!["once", "--dry-run"],
+            vec!["-vvv", "check"],
+        ] {
+            everything.push_str(&s.run(&args).all());
+        }
+        assert!(wait_for(5, || b.requests().len() == 2), "reset resent");
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .output();
+        let _ = child.wait();
+        everything.push_str(&std::fs::read_to_string(&log).unwrap_or_default());
+    }
+    everything.push_str(&std::fs::read_to_string(&hook_out).unwrap_or_default());
+    everything.push_str(&s.state());
+    assert!(everything.contains("TRACE"), "trace logging was on");
+    assert!(everything.contains("DYNWARD_POLICY=b"), "the hooks ran");
+    assert_eq!(
+        b.requests()[0].param("pw").as_deref(),
+        Some(PW),
+        "the password did go on the wire"
+    );
+    assert!(
+        !everything.contains(PW),
+        "the password leaked:\n{everything}"
+    );
+}
