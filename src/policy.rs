@@ -818,9 +818,15 @@ impl Machine {
         d.into_iter().min()
     }
 
-    /// Whether this machine runs the same policy (same config, timers included).
+    /// Whether this machine runs the same policy: every setting, the fingerprinted ones, the
+    /// timers, the HTTP settings and the hooks. A reload replaces a machine when any differ.
     pub fn same_config(&self, other: &Policy) -> bool {
         self.fingerprint == other.fingerprint()
+            && self.policy.password_origin == other.password_origin
+            && self.policy.allow_insecure_http == other.allow_insecure_http
+            && self.policy.on_change == other.on_change
+            && self.policy.on_error == other.on_error
+            && self.policy.hook_timeout == other.hook_timeout
             && self.policy.stable_for == other.stable_for
             && self.policy.min_interval == other.min_interval
             && self.policy.max_interval == other.max_interval
@@ -1496,6 +1502,22 @@ mod tests {
             "a failed check keeps the address"
         );
         assert_eq!(m.next_deadline(), Some(Duration::from_secs(1202)));
+    }
+
+    /// A reload sees every setting: timers and hooks included, not only the fingerprint.
+    #[test]
+    fn same_config_sees_every_setting() {
+        let m = Machine::new(policy(""), PolicyState::default(), false, t(0));
+        assert!(m.same_config(&policy("")));
+        for extra in [
+            "min_interval = \"2m\"",
+            "timeout = \"5s\"",
+            "on_change = [\"/bin/true\"]",
+            "on_error = [\"/bin/true\"]",
+            "check_interval = \"20m\"",
+        ] {
+            assert!(!m.same_config(&policy(extra)), "{extra}");
+        }
     }
 
     /// A reply for a request that is not in flight is ignored.
