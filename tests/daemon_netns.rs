@@ -218,3 +218,99 @@ fn tentative_ipv6_published_only_when_usable() {
         Some("2001:db8:5::2")
     );
 }
+
+/// The interface disappears (waiting, with why) and comes back: the same address sends
+/// nothing, a new one is published. An IPv6 address deprecated while in use is withdrawn
+/// from the choice and the stable one published instead.
+#[test]
+fn interface_gone_and_back_and_ipv6_deprecated() {
+    if skip_without_root("interface_gone_and_back_and_ipv6_deprecated") {
+        return;
+    }
+    let ns = Netns::new("g");
+    sh(&[
+        "ip",
+        "route",
+        "add",
+        "203.0.113.0/24",
+        "via",
+        "198.51.100.2",
+        "dev",
+        &ns.outer,
+    ]);
+    let wan = |cmd: &str| {
+        let mut v = vec!["ip", "netns", "exec", &ns.name];
+        v.extend(cmd.split(' '));
+        sh(&v);
+    };
+    wan("ip link add vw0 type veth peer name vw1");
+    wan("ip link set vw0 up");
+    wan("ip link set vw1 up");
+    wan("ip addr add 203.0.113.20/32 dev vw0");
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    let s = Setup::new(&cfg(&srv, "vw0", "stable_for = \"0s\""));
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+
+    wan("ip link del vw0");
+    assert!(
+        wait_for(5, || state_of(&s)["policies"][0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("vw0 does not exist")),
+        "{}",
+        d.log()
+    );
+    assert_eq!(state_of(&s)["policies"][0]["state"], "waiting");
+    wan("ip link add vw0 type veth peer name vw1");
+    wan("ip link set vw0 up");
+    wan("ip link set vw1 up");
+    wan("ip addr add 203.0.113.20/32 dev vw0");
+    assert!(
+        wait_for(5, || state_of(&s)["policies"][0]["state"] == "sleeping"),
+        "{}",
+        d.log()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        srv.requests().len(),
+        1,
+        "same address after the interface came back: nothing sent"
+    );
+    wan("ip addr add 203.0.113.21/32 dev vw0");
+    wan("ip addr del 203.0.113.20/32 dev vw0");
+    assert!(wait_for(5, || srv.requests().len() == 2), "{}", d.log());
+    assert_eq!(
+        srv.requests()[1].param("myip").as_deref(),
+        Some("203.0.113.21")
+    );
+    drop(d);
+
+    // IPv6: two stable addresses; the preferred one is deprecated while in use.
+    wan("ip addr add 2001:db8:7::1/64 dev vw0 nodad");
+    let s6 = Setup::new(&cfg(
+        &srv,
+        "vw0",
+        "stable_for = \"0s\"\nipv4 = false\nipv6 = true\nipv6_prefix = \"2001:db8:7::/64\"",
+    ));
+    let d6 = DaemonProc::start(&s6.config(), Some(&ns.name));
+    wan("ip addr add 2001:db8:8::1/64 dev vw0 nodad");
+    assert!(
+        wait_for(10, || srv
+            .requests()
+            .iter()
+            .any(|r| r.param("myip").as_deref() == Some("2001:db8:7::1"))),
+        "{}",
+        d6.log()
+    );
+    wan("ip addr change 2001:db8:7::1/64 dev vw0 preferred_lft 0");
+    assert!(
+        wait_for(10, || srv
+            .requests()
+            .iter()
+            .any(|r| r.param("myip").as_deref() == Some("2001:db8:8::1"))),
+        "deprecated address not replaced:\n{}",
+        d6.log()
+    );
+    assert!(d6.log().contains("deprecated IPv6 address"), "{}", d6.log());
+}
