@@ -314,3 +314,62 @@ fn interface_gone_and_back_and_ipv6_deprecated() {
     );
     assert!(d6.log().contains("deprecated IPv6 address"), "{}", d6.log());
 }
+
+/// 1000 address flaps in a few seconds yield one update, with the final address.
+#[test]
+fn thousand_flaps_one_update() {
+    if skip_without_root("thousand_flaps_one_update") {
+        return;
+    }
+    let ns = Netns::new("h");
+    sh(&[
+        "ip",
+        "route",
+        "add",
+        "203.0.113.0/24",
+        "via",
+        "198.51.100.2",
+        "dev",
+        &ns.outer,
+    ]);
+    ns.exec(&[
+        "ip", "link", "add", "vw0", "type", "veth", "peer", "name", "vw1",
+    ]);
+    ns.exec(&["ip", "link", "set", "vw0", "up"]);
+    ns.exec(&["ip", "link", "set", "vw1", "up"]);
+    ns.exec(&["ip", "addr", "add", "203.0.113.1/32", "dev", "vw0"]);
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    let s = Setup::new(&cfg(&srv, "vw0", "stable_for = \"3s\""));
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    // 500 adds and 500 deletes: the address moves through 203.0.113.2..=251 ten times.
+    let mut batch = String::new();
+    let mut prev = "203.0.113.1".to_string();
+    for i in 0..500 {
+        let next = format!("203.0.113.{}", 2 + i % 250);
+        batch.push_str(&format!(
+            "addr add {next}/32 dev vw0\naddr del {prev}/32 dev vw0\n"
+        ));
+        prev = next;
+    }
+    let file = s.dir.path().join("flaps.batch");
+    std::fs::File::create(&file)
+        .and_then(|mut f| f.write_all(batch.as_bytes()))
+        .expect("batch");
+    let t0 = Instant::now();
+    sh(&["ip", "-n", &ns.name, "-batch", &file.display().to_string()]);
+    let took = t0.elapsed();
+    assert!(took < Duration::from_secs(3), "1000 flaps took {took:?}");
+    assert!(wait_for(10, || srv.requests().len() >= 2), "{}", d.log());
+    std::thread::sleep(Duration::from_millis(1500));
+    let reqs = srv.requests();
+    assert_eq!(
+        reqs.len(),
+        2,
+        "one update for 1000 flaps: {:?}",
+        reqs.iter().map(|r| r.param("myip")).collect::<Vec<_>>()
+    );
+    assert_eq!(reqs[1].param("myip").as_deref(), Some(prev.as_str()));
+    let mut d = d;
+    assert!(d.running(), "the daemon survived the burst");
+}
