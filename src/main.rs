@@ -174,14 +174,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Reload => match daemon::ask(&state_dir, "reload") {
-            Some(answer) => {
-                print!("{answer}");
-                if answer.starts_with("error") {
-                    ExitCode::from(1)
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
+            Some(answer) => print_answer(&answer),
             None => {
                 eprintln!(
                     "error: no dynward daemon answers on {}",
@@ -203,30 +196,16 @@ fn main() -> ExitCode {
                     }
                 },
             };
-            if json {
-                let doc = serde_json::json!({ "running": running, "policies": all });
-                println!("{doc}");
-            } else {
-                print!("{}", daemon::format_status(&all, running));
-            }
-            ExitCode::SUCCESS
+            print_status(&all, running, json)
         }
         Command::Reset { policy, host } => {
             if !cfg.policies.iter().any(|p| p.name == policy) {
                 eprintln!("error: no policy named \"{policy}\" in {}", path.display());
                 return ExitCode::from(2);
             }
-            let cmd = match &host {
-                Some(h) => format!("reset {policy} {h}"),
-                None => format!("reset {policy}"),
-            };
-            if let Some(answer) = daemon::ask(&state_dir, &cmd) {
-                print!("{answer}");
-                return if answer.starts_with("error") {
-                    ExitCode::from(1)
-                } else {
-                    ExitCode::SUCCESS
-                };
+            if let Some(answer) = daemon::ask(&state_dir, &reset_command(&policy, host.as_deref()))
+            {
+                return print_answer(&answer);
             }
             match oneshot::reset(&state_dir, &policy, host.as_deref()) {
                 Ok(msg) => {
@@ -242,48 +221,58 @@ fn main() -> ExitCode {
     }
 }
 
-/// `status` or `reset` when the config file cannot be loaded: only a running daemon can answer.
+/// The control-socket line for `reset`.
+fn reset_command(policy: &str, host: Option<&str>) -> String {
+    match host {
+        Some(h) => format!("reset {policy} {h}"),
+        None => format!("reset {policy}"),
+    }
+}
+
+/// Prints a daemon's answer to `reset` or `reload`; an answer starting "error" fails.
+fn print_answer(answer: &str) -> ExitCode {
+    print!("{answer}");
+    if answer.starts_with("error") {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Prints `status` for people or as JSON.
+fn print_status(all: &[dynward::policy::PolicyStatus], running: bool, json: bool) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "running": running, "policies": all })
+        );
+    } else {
+        print!("{}", daemon::format_status(all, running));
+    }
+    ExitCode::SUCCESS
+}
+
+/// `status`, `reset` or `reload` when the config file cannot be loaded: only a running
+/// daemon can answer.
 fn talk_to_daemon_only(command: &Command, state_dir: &std::path::Path) -> ExitCode {
     let cmd = match command {
         Command::Status { .. } => "status".to_string(),
-        Command::Reset {
-            policy,
-            host: Some(h),
-        } => format!("reset {policy} {h}"),
-        Command::Reset { policy, host: None } => format!("reset {policy}"),
+        Command::Reset { policy, host } => reset_command(policy, host.as_deref()),
         Command::Reload => "reload".to_string(),
         _ => return ExitCode::from(1),
     };
-    match daemon::ask(state_dir, &cmd) {
-        None => {
-            eprintln!("error: the config is invalid and no daemon answers");
-            ExitCode::from(1)
+    let Some(answer) = daemon::ask(state_dir, &cmd) else {
+        eprintln!("error: the config is invalid and no daemon answers");
+        return ExitCode::from(1);
+    };
+    match command {
+        Command::Status { json } => {
+            match serde_json::from_str::<Vec<dynward::policy::PolicyStatus>>(&answer) {
+                Ok(all) => print_status(&all, true, *json),
+                Err(_) => print_answer(&answer),
+            }
         }
-        Some(answer) => match command {
-            Command::Status { json: false } => {
-                match serde_json::from_str::<Vec<dynward::policy::PolicyStatus>>(&answer) {
-                    Ok(all) => print!("{}", daemon::format_status(&all, true)),
-                    Err(_) => print!("{answer}"),
-                }
-                ExitCode::SUCCESS
-            }
-            Command::Status { json: true } => {
-                let all: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
-                println!(
-                    "{}",
-                    serde_json::json!({ "running": true, "policies": all })
-                );
-                ExitCode::SUCCESS
-            }
-            _ => {
-                print!("{answer}");
-                if answer.starts_with("error") {
-                    ExitCode::from(1)
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
-        },
+        _ => print_answer(&answer),
     }
 }
 

@@ -228,7 +228,6 @@ pub struct Machine {
     no_addr_reason: String,
     candidate: Option<(AddrSet, Duration)>,
     config_changed: bool,
-    force: bool,
     queue: VecDeque<Request>,
     expected: BTreeMap<String, bool>,
     in_flight: Option<u64>,
@@ -261,7 +260,6 @@ impl Machine {
             no_addr_reason: "no address yet".into(),
             candidate: None,
             config_changed,
-            force: false,
             queue: VecDeque::new(),
             expected: BTreeMap::new(),
             in_flight: None,
@@ -344,7 +342,7 @@ impl Machine {
                 }
             }
             Input::Reset { host } => {
-                let found = self.pstate_reset(host.as_deref());
+                let found = self.pstate.reset(host.as_deref());
                 if found {
                     self.net_failures = 0;
                     self.net_backoff_until = None;
@@ -369,15 +367,6 @@ impl Machine {
             self.evaluate(now);
         }
         self.drain()
-    }
-
-    fn pstate_reset(&mut self, host: Option<&str>) -> bool {
-        let mut st = crate::store::State::default();
-        st.policies
-            .insert(self.policy.name.clone(), std::mem::take(&mut self.pstate));
-        let found = st.reset(&self.policy.name, host);
-        self.pstate = st.policies.remove(&self.policy.name).unwrap_or_default();
-        found
     }
 
     fn on_addresses(&mut self, now: Now, addrs: AddrSet, reason: Option<String>) {
@@ -511,7 +500,7 @@ impl Machine {
                 host,
                 self.current,
                 now.wall,
-                self.force,
+                false,
                 self.config_changed,
             ) {
                 Plan::Send { .. } => due = true,
@@ -571,7 +560,7 @@ impl Machine {
                 host,
                 self.current,
                 now.wall,
-                self.force,
+                false,
                 self.config_changed,
             ) {
                 self.actions.push(Action::Log {
@@ -613,9 +602,8 @@ impl Machine {
                 self.actions.push(Action::Send { id, request });
             }
             None => {
-                // Round over: the change (or force) it was for has been dealt with.
+                // Round over: the config change it may have been for has been dealt with.
                 self.config_changed = false;
-                self.force = false;
                 self.evaluate(now);
             }
         }
@@ -931,11 +919,6 @@ impl Machine {
                         .map(|s| s.code.clone())
                 })
             })
-    }
-
-    /// Flags the next round as forced (the user asked for it).
-    pub fn force_next(&mut self) {
-        self.force = true;
     }
 }
 

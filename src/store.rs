@@ -279,9 +279,14 @@ impl State {
     /// Clears the stops and holds of a policy (or of one host): `dynward reset`.
     /// Returns false when there is no such policy or host on record.
     pub fn reset(&mut self, policy: &str, host: Option<&str>) -> bool {
-        let Some(p) = self.policies.get_mut(policy) else {
-            return false;
-        };
+        self.policies.get_mut(policy).is_some_and(|p| p.reset(host))
+    }
+}
+
+impl PolicyState {
+    /// Clears the stops and holds of this policy (or of one host). Returns false when the
+    /// host has no record.
+    pub fn reset(&mut self, host: Option<&str>) -> bool {
         let clear = |h: &mut HostState| {
             h.stop = None;
             h.hold_until = None;
@@ -291,7 +296,7 @@ impl State {
             h.outage_streak = 0;
         };
         match host {
-            Some(name) => match p.hosts.get_mut(name) {
+            Some(name) => match self.hosts.get_mut(name) {
                 Some(h) => {
                     clear(h);
                     true
@@ -299,11 +304,11 @@ impl State {
                 None => false,
             },
             None => {
-                p.stop = None;
-                p.net_failures = 0;
-                p.retry_at = None;
-                p.retry_reason = None;
-                p.hosts.values_mut().for_each(|h| clear(h));
+                self.stop = None;
+                self.net_failures = 0;
+                self.retry_at = None;
+                self.retry_reason = None;
+                self.hosts.values_mut().for_each(|h| clear(h));
                 true
             }
         }
