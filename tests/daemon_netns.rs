@@ -3,10 +3,9 @@
 
 mod util;
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
-use util::{DaemonProc, FakeServer, Netns, Setup, sh, skip_without_root, wait_for};
+use util::{DaemonProc, FakeServer, Netns, Setup, skip_without_root, wait_for};
 
 fn cfg(srv: &FakeServer, iface: &str, extra: &str) -> String {
     format!(
@@ -28,16 +27,7 @@ fn change_published_after_stable_for_and_flaps_coalesce() {
         return;
     }
     let ns = Netns::new("d");
-    sh(&[
-        "ip",
-        "route",
-        "add",
-        "203.0.113.0/24",
-        "via",
-        "198.51.100.2",
-        "dev",
-        &ns.outer,
-    ]);
+    ns.route_back();
     let srv = FakeServer::http_on("198.51.100.1:0");
     let s = Setup::new(&cfg(
         &srv,
@@ -80,13 +70,7 @@ fn change_published_after_stable_for_and_flaps_coalesce() {
         ));
         prev = next;
     }
-    let file = s.dir.path().join("flaps.batch");
-    std::fs::File::create(&file)
-        .and_then(|mut f| f.write_all(batch.as_bytes()))
-        .expect("batch");
-    let t1 = Instant::now();
-    sh(&["ip", "-n", &ns.name, "-batch", &file.display().to_string()]);
-    let flap_time = t1.elapsed();
+    let flap_time = ns.batch(&batch);
     assert!(
         flap_time < Duration::from_secs(1),
         "flaps took {flap_time:?}"
@@ -228,31 +212,15 @@ fn interface_gone_and_back_and_ipv6_deprecated() {
         return;
     }
     let ns = Netns::new("g");
-    sh(&[
-        "ip",
-        "route",
-        "add",
-        "203.0.113.0/24",
-        "via",
-        "198.51.100.2",
-        "dev",
-        &ns.outer,
-    ]);
-    let wan = |cmd: &str| {
-        let mut v = vec!["ip", "netns", "exec", &ns.name];
-        v.extend(cmd.split(' '));
-        sh(&v);
-    };
-    wan("ip link add vw0 type veth peer name vw1");
-    wan("ip link set vw0 up");
-    wan("ip link set vw1 up");
-    wan("ip addr add 203.0.113.20/32 dev vw0");
+    ns.route_back();
+    ns.add_wan();
+    ns.run("ip addr add 203.0.113.20/32 dev vw0");
     let srv = FakeServer::http_on("198.51.100.1:0");
     let s = Setup::new(&cfg(&srv, "vw0", "stable_for = \"0s\""));
     let d = DaemonProc::start(&s.config(), Some(&ns.name));
     assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
 
-    wan("ip link del vw0");
+    ns.run("ip link del vw0");
     assert!(
         wait_for(5, || state_of(&s)["policies"][0]["reason"]
             .as_str()
@@ -262,10 +230,8 @@ fn interface_gone_and_back_and_ipv6_deprecated() {
         d.log()
     );
     assert_eq!(state_of(&s)["policies"][0]["state"], "waiting");
-    wan("ip link add vw0 type veth peer name vw1");
-    wan("ip link set vw0 up");
-    wan("ip link set vw1 up");
-    wan("ip addr add 203.0.113.20/32 dev vw0");
+    ns.add_wan();
+    ns.run("ip addr add 203.0.113.20/32 dev vw0");
     assert!(
         wait_for(5, || state_of(&s)["policies"][0]["state"] == "sleeping"),
         "{}",
@@ -277,8 +243,8 @@ fn interface_gone_and_back_and_ipv6_deprecated() {
         1,
         "same address after the interface came back: nothing sent"
     );
-    wan("ip addr add 203.0.113.21/32 dev vw0");
-    wan("ip addr del 203.0.113.20/32 dev vw0");
+    ns.run("ip addr add 203.0.113.21/32 dev vw0");
+    ns.run("ip addr del 203.0.113.20/32 dev vw0");
     assert!(wait_for(5, || srv.requests().len() == 2), "{}", d.log());
     assert_eq!(
         srv.requests()[1].param("myip").as_deref(),
@@ -287,14 +253,14 @@ fn interface_gone_and_back_and_ipv6_deprecated() {
     drop(d);
 
     // IPv6: two stable addresses; the preferred one is deprecated while in use.
-    wan("ip addr add 2001:db8:7::1/64 dev vw0 nodad");
+    ns.run("ip addr add 2001:db8:7::1/64 dev vw0 nodad");
     let s6 = Setup::new(&cfg(
         &srv,
         "vw0",
         "stable_for = \"0s\"\nipv4 = false\nipv6 = true\nipv6_prefix = \"2001:db8:7::/64\"",
     ));
     let d6 = DaemonProc::start(&s6.config(), Some(&ns.name));
-    wan("ip addr add 2001:db8:8::1/64 dev vw0 nodad");
+    ns.run("ip addr add 2001:db8:8::1/64 dev vw0 nodad");
     assert!(
         wait_for(10, || srv
             .requests()
@@ -303,7 +269,7 @@ fn interface_gone_and_back_and_ipv6_deprecated() {
         "{}",
         d6.log()
     );
-    wan("ip addr change 2001:db8:7::1/64 dev vw0 preferred_lft 0");
+    ns.run("ip addr change 2001:db8:7::1/64 dev vw0 preferred_lft 0");
     assert!(
         wait_for(10, || srv
             .requests()
@@ -322,22 +288,9 @@ fn thousand_flaps_one_update() {
         return;
     }
     let ns = Netns::new("h");
-    sh(&[
-        "ip",
-        "route",
-        "add",
-        "203.0.113.0/24",
-        "via",
-        "198.51.100.2",
-        "dev",
-        &ns.outer,
-    ]);
-    ns.exec(&[
-        "ip", "link", "add", "vw0", "type", "veth", "peer", "name", "vw1",
-    ]);
-    ns.exec(&["ip", "link", "set", "vw0", "up"]);
-    ns.exec(&["ip", "link", "set", "vw1", "up"]);
-    ns.exec(&["ip", "addr", "add", "203.0.113.1/32", "dev", "vw0"]);
+    ns.route_back();
+    ns.add_wan();
+    ns.run("ip addr add 203.0.113.1/32 dev vw0");
     let srv = FakeServer::http_on("198.51.100.1:0");
     let s = Setup::new(&cfg(&srv, "vw0", "stable_for = \"3s\""));
     let d = DaemonProc::start(&s.config(), Some(&ns.name));
@@ -352,13 +305,7 @@ fn thousand_flaps_one_update() {
         ));
         prev = next;
     }
-    let file = s.dir.path().join("flaps.batch");
-    std::fs::File::create(&file)
-        .and_then(|mut f| f.write_all(batch.as_bytes()))
-        .expect("batch");
-    let t0 = Instant::now();
-    sh(&["ip", "-n", &ns.name, "-batch", &file.display().to_string()]);
-    let took = t0.elapsed();
+    let took = ns.batch(&batch);
     assert!(took < Duration::from_secs(3), "1000 flaps took {took:?}");
     assert!(wait_for(10, || srv.requests().len() >= 2), "{}", d.log());
     std::thread::sleep(Duration::from_millis(1500));

@@ -31,16 +31,7 @@ fn interface_address_published_and_bound() {
 
     // A second address; the prefix picks it, and the request leaves from it.
     ns.exec(&["ip", "addr", "add", "203.0.113.5/24", "dev", &ns.inner]);
-    util::sh(&[
-        "ip",
-        "route",
-        "add",
-        "203.0.113.0/24",
-        "via",
-        "198.51.100.2",
-        "dev",
-        &ns.outer,
-    ]);
+    ns.route_back();
     s.write_config(&iface_policy(
         &srv,
         &ns.inner,

@@ -462,6 +462,52 @@ impl Netns {
         Run::from(c.output().expect("run dynward in netns"))
     }
 
+    /// Runs a space-separated command line inside the namespace.
+    pub fn run(&self, cmd: &str) -> String {
+        let args: Vec<&str> = cmd.split(' ').collect();
+        self.exec(&args)
+    }
+
+    /// Routes replies to 203.0.113.0/24 (the published test addresses) back into the
+    /// namespace, so requests may leave from those addresses.
+    pub fn route_back(&self) {
+        sh(&[
+            "ip",
+            "route",
+            "add",
+            "203.0.113.0/24",
+            "via",
+            "198.51.100.2",
+            "dev",
+            &self.outer,
+        ]);
+    }
+
+    /// A second veth pair inside the namespace, `vw0`/`vw1`, up: a "WAN" interface whose
+    /// addresses a test can change without cutting the path to the server.
+    pub fn add_wan(&self) {
+        self.run("ip link add vw0 type veth peer name vw1");
+        self.run("ip link set vw0 up");
+        self.run("ip link set vw1 up");
+    }
+
+    /// Runs `ip -batch` lines inside the namespace in one process; returns how long it took.
+    pub fn batch(&self, lines: &str) -> Duration {
+        let file = std::env::temp_dir().join(format!("{}.batch", self.name));
+        std::fs::write(&file, lines).expect("batch file");
+        let t0 = std::time::Instant::now();
+        sh(&[
+            "ip",
+            "-n",
+            &self.name,
+            "-batch",
+            &file.display().to_string(),
+        ]);
+        let took = t0.elapsed();
+        let _ = std::fs::remove_file(&file);
+        took
+    }
+
     /// A resolv.conf for this namespace only (ip netns exec mounts /etc/netns/NAME/*).
     pub fn set_resolv_conf(&self, text: &str) {
         let dir = PathBuf::from("/etc/netns").join(&self.name);
