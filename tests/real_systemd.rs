@@ -265,16 +265,7 @@ fn under_real_systemd() {
     );
 
     // Netlink watching works under the hardening: a new address is published, from itself.
-    sh(&[
-        "ip",
-        "route",
-        "add",
-        "203.0.113.0/24",
-        "via",
-        "198.51.100.2",
-        "dev",
-        &veth,
-    ]);
+    util::route_back_via(&veth);
     g.ok(&["ip", "addr", "add", "203.0.113.5/24", "dev", "host0"]);
     assert!(
         wait_for(10, || srv.requests().len() == 2),

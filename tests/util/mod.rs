@@ -471,16 +471,7 @@ impl Netns {
     /// Routes replies to 203.0.113.0/24 (the published test addresses) back into the
     /// namespace, so requests may leave from those addresses.
     pub fn route_back(&self) {
-        sh(&[
-            "ip",
-            "route",
-            "add",
-            "203.0.113.0/24",
-            "via",
-            "198.51.100.2",
-            "dev",
-            &self.outer,
-        ]);
+        route_back_via(&self.outer);
     }
 
     /// A second veth pair inside the namespace, `vw0`/`vw1`, up: a "WAN" interface whose
@@ -527,6 +518,21 @@ impl Drop for Netns {
             .output();
         let _ = std::fs::remove_dir_all(PathBuf::from("/etc/netns").join(&self.name));
     }
+}
+
+/// Routes 203.0.113.0/24 to 198.51.100.2 over `dev` (the host side of a veth), so replies
+/// reach requests sent from the published test addresses.
+pub fn route_back_via(dev: &str) {
+    sh(&[
+        "ip",
+        "route",
+        "add",
+        "203.0.113.0/24",
+        "via",
+        "198.51.100.2",
+        "dev",
+        dev,
+    ]);
 }
 
 /// Skips (returns true) with a clear message when not root or without `ip`.
