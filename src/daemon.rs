@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::addr::{Candidate, SkipReason};
+use crate::clock::{WallClock, wall_now};
 use crate::config::{self, Config, Env, Policy, Source};
 use crate::hook;
 use crate::http::{self, NetError};
@@ -96,7 +97,7 @@ struct Daemon {
     state: store::State,
     slots: BTreeMap<String, Slot>,
     start: Instant,
-    wall_start: u64,
+    clock: WallClock,
     generation: u64,
     done_tx: mpsc::UnboundedSender<Done>,
     snapshot: Snapshot,
@@ -139,7 +140,7 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         state,
         slots: BTreeMap::new(),
         start: Instant::now(),
-        wall_start: unix_now(),
+        clock: WallClock::new(wall_now(), Duration::ZERO),
         generation: 0,
         done_tx,
         snapshot: Snapshot::default(),
@@ -328,12 +329,33 @@ pub fn ask(state_dir: &Path, command: &str) -> Option<String> {
 }
 
 impl Daemon {
-    fn now(&self) -> Now {
+    /// The time for the machines. A step of the wall clock since the last reading is
+    /// applied to every record first, so no decision is taken with times from two clocks.
+    fn now(&mut self) -> Now {
         let mono = self.start.elapsed();
-        // The wall clock as the monotonic clock sees it, so a wall-clock jump cannot shorten
-        // or skip a running hold; it is re-based on the real clock for what gets recorded.
-        let wall = unix_now().max(self.wall_start);
-        Now { mono, wall }
+        let wall = wall_now();
+        let now = Now {
+            mono,
+            wall: wall.as_secs(),
+        };
+        if let Some(step) = self.clock.observe(wall, mono) {
+            let d = crate::duration::format(Duration::from_secs(step.delta.unsigned_abs()));
+            tracing::warn!(
+                "the wall clock was set {} {d}; times recorded since the start moved with it",
+                if step.delta < 0 { "back" } else { "forward" }
+            );
+            for p in self.state.policies.values_mut() {
+                p.shift_times(step.run_start, step.delta);
+            }
+            let names: Vec<String> = self.slots.keys().cloned().collect();
+            for name in names {
+                if let Some(slot) = self.slots.get_mut(&name) {
+                    let actions = slot.machine.clock_stepped(now, step);
+                    self.act(&name, actions);
+                }
+            }
+        }
+        now
     }
 
     fn needs_routes(&self) -> bool {

@@ -11,10 +11,12 @@
 //! - [`oneshot`]: the `once` command: plan, send, record.
 //! - [`policy`]: the per-policy state machine (pure).
 //! - [`daemon`]: `dynward run`: the loop that drives the machines.
+//! - [`clock`]: wall-clock steps seen against the monotonic clock (pure).
 //! - [`secret`], [`duration`]: small shared types.
 
 pub mod addr;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod duration;

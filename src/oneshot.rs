@@ -611,6 +611,18 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
             ));
         }
     };
+    for (name, p) in &mut state.policies {
+        let moved = p.rebase_times(unix_now());
+        if moved != 0 {
+            let d = crate::duration::format(std::time::Duration::from_secs(moved.unsigned_abs()));
+            tracing::warn!(policy = %name, "recorded times were made with another clock; moved {d} {}", if moved < 0 { "back" } else { "forward" });
+            let _ = writeln!(
+                out,
+                "note: policy {name}: recorded times were made with another clock setting; moved {d} {}, holds keep their length",
+                if moved < 0 { "back" } else { "forward" }
+            );
+        }
+    }
     if !opts.dry_run {
         // Refuse to send what could not be remembered: that would mean nochg abuse later.
         store::save(&opts.state_dir, &state).map_err(|e| {

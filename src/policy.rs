@@ -274,6 +274,10 @@ impl Machine {
         if matches!(m.policy.source, Source::Web(_)) {
             m.web_next = Some(now.mono);
         }
+        let moved = m.pstate.rebase_times(now.wall);
+        if moved != 0 {
+            m.note_rebase(moved);
+        }
         // A network back-off survives a restart, like the provider's holds.
         m.net_failures = m.pstate.net_failures;
         if let Some(at) = m.pstate.retry_at.filter(|at| *at > now.wall) {
@@ -282,6 +286,38 @@ impl Machine {
         m.on_timers(now);
         m.evaluate(now);
         m
+    }
+
+    /// The wall clock was stepped by `step.delta` seconds while this run held the record:
+    /// what the run recorded moves with the clock, so holds and refreshes keep their
+    /// distance to the present (a step forward neither ends a hold nor makes every refresh
+    /// due; a step back does not stretch a hold). Timers already run on the monotonic clock.
+    pub fn clock_stepped(&mut self, now: Now, step: crate::clock::Step) -> Vec<Action> {
+        self.pstate.shift_times(step.run_start, step.delta);
+        let moved = self.pstate.rebase_times(now.wall);
+        if moved != 0 {
+            self.note_rebase(moved);
+        }
+        self.actions.push(Action::Persist);
+        if !self.state.busy() {
+            self.evaluate(now);
+        }
+        self.drain()
+    }
+
+    fn note_rebase(&mut self, moved: i64) {
+        let d = crate::duration::format(Duration::from_secs(moved.unsigned_abs()));
+        let message = if moved < 0 {
+            format!(
+                "recorded times lay ahead of the clock; moved back {d}, holds keep their length"
+            )
+        } else {
+            format!(
+                "recorded times predate the clock being set; moved forward {d}, holds keep their length"
+            )
+        };
+        self.log(Level::Warn, None, None, message);
+        self.actions.push(Action::Persist);
     }
 
     /// The policy.
@@ -623,6 +659,7 @@ impl Machine {
             );
         }
         self.pstate.net_failures = 0;
+        self.pstate.failed_at = None;
         self.pstate.retry_at = None;
         self.pstate.retry_reason = None;
         let applied = apply_reply(
@@ -729,6 +766,7 @@ impl Machine {
         let d = self.net_backoff(self.net_failures);
         self.net_backoff_until = Some(now.mono + d);
         self.pstate.net_failures = self.net_failures;
+        self.pstate.failed_at = Some(now.wall);
         self.pstate.retry_at = Some(now.wall + d.as_secs());
         self.pstate.retry_reason = Some(e.to_string());
         self.actions.push(Action::Persist);
@@ -1103,6 +1141,189 @@ mod tests {
             m.persisted().hosts["a.example.org"].v4.map(|a| a.at),
             Some(WALL0 + 2)
         );
+    }
+
+    /// A machine driven the way the daemon drives it: each reading of the clocks goes
+    /// through [`crate::clock::WallClock`], and a step is applied before the input.
+    struct Clocked {
+        m: Machine,
+        clock: crate::clock::WallClock,
+        /// Wall minus monotonic seconds: changed by a test to step the clock.
+        offset: u64,
+    }
+
+    impl Clocked {
+        fn new(p: Arc<Policy>, pstate: PolicyState, offset: u64) -> Self {
+            let now = Now {
+                mono: Duration::ZERO,
+                wall: offset,
+            };
+            Clocked {
+                m: Machine::new(p, pstate, false, now),
+                clock: crate::clock::WallClock::new(Duration::from_secs(offset), Duration::ZERO),
+                offset,
+            }
+        }
+
+        fn feed(&mut self, mono: u64, input: Input) -> Vec<Action> {
+            let now = Now {
+                mono: Duration::from_secs(mono),
+                wall: self.offset + mono,
+            };
+            let mut out = Vec::new();
+            if let Some(step) = self.clock.observe(Duration::from_secs(now.wall), now.mono) {
+                out = self.m.clock_stepped(now, step);
+            }
+            out.extend(self.m.handle(now, input));
+            out
+        }
+
+        /// One update round at `mono` answered with `body`.
+        fn round(&mut self, mono: u64, body: &str) {
+            let a = self.feed(mono, Input::Resolved(Ok(())));
+            let s = sends(&a);
+            assert_eq!(
+                s.len(),
+                1,
+                "at {mono}, offset {}: {a:?} {:?}",
+                self.offset,
+                self.m.state()
+            );
+            self.feed(
+                mono,
+                Input::Reply {
+                    id: s[0].0,
+                    result: ok(body),
+                },
+            );
+        }
+    }
+
+    const REAL: u64 = crate::store::CLOCK_FLOOR + 330 * 86_400;
+
+    /// Steps of every size, either way, at any moment of a 30-minute provider hold: the hold
+    /// ends exactly when it would have without the step, nothing is sent inside it, and no
+    /// refresh falls due. Then an update goes out and the next one waits for the refresh.
+    #[test]
+    fn clock_steps_keep_holds_and_refreshes() {
+        let year = 365 * 86_400u64;
+        // (clock before, clock after): 1970 boot set by NTP, an admin's corrections both
+        // ways, steps just over the threshold, and a clock set back below the floor.
+        let cases = [
+            (100, REAL),
+            (REAL, REAL + 2 * 3600),
+            (REAL, REAL - 2 * 3600),
+            (REAL, REAL + 6),
+            (REAL, REAL - 6),
+            (REAL, REAL + 10 * year),
+            (REAL, 100),
+        ];
+        for (before, after) in cases {
+            for step_at in [130, 900, 1899] {
+                let what = format!("{before} -> {after} at {step_at}");
+                let mut c = Clocked::new(
+                    policy("stable_for = \"0s\"\nmax_interval = \"1d\""),
+                    PolicyState::default(),
+                    before,
+                );
+                c.feed(0, addrs("203.0.113.5"));
+                c.round(0, "good\ngood");
+                c.feed(100, addrs("203.0.113.6"));
+                c.round(100, "911");
+                assert_eq!(
+                    c.m.next_deadline(),
+                    Some(Duration::from_secs(1900)),
+                    "{what}"
+                );
+                // The clock is stepped (seen at the next input), then the address flaps.
+                c.offset = after;
+                let a = c.feed(step_at, addrs("203.0.113.7"));
+                assert!(!a.contains(&Action::Resolve), "{what}: {a:?}");
+                assert_eq!(c.m.state().name(), "sleeping", "{what}");
+                assert_eq!(
+                    c.m.next_deadline(),
+                    Some(Duration::from_secs(1900)),
+                    "{what}"
+                );
+                let held = c.m.persisted().hosts["a.example.org"].hold_until;
+                assert_eq!(
+                    held,
+                    Some(after + 1900),
+                    "{what}: the hold in the new clock"
+                );
+                let a = c.feed(1899, Input::Tick);
+                assert!(!a.contains(&Action::Resolve), "{what}: {a:?}");
+                let a = c.feed(1900, Input::Tick);
+                assert!(a.contains(&Action::Resolve), "{what}: {a:?}");
+                c.round(1900, "good\ngood");
+                assert_eq!(
+                    c.m.next_deadline(),
+                    Some(Duration::from_secs(1900 + 86_400)),
+                    "{what}: the next refresh"
+                );
+            }
+        }
+    }
+
+    /// A restart once the clock is set, over records made in 1970 (before NTP answered):
+    /// no refresh burst, the hold is kept with its length, the address on record stands.
+    #[test]
+    fn restart_over_records_from_an_unset_clock() {
+        let mut p = recorded("203.0.113.5", 500);
+        for h in p.hosts.values_mut() {
+            h.hold_until = Some(500 + 1800);
+            h.hold_code = Some("911".into());
+        }
+        let mut c = Clocked::new(
+            policy("stable_for = \"0s\"\nmax_interval = \"1d\""),
+            p,
+            REAL,
+        );
+        let a = c.feed(0, addrs("203.0.113.6"));
+        assert!(!a.contains(&Action::Resolve), "{a:?}");
+        assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(1800)));
+        assert_eq!(
+            c.m.persisted().hosts["a.example.org"].hold_until,
+            Some(REAL + 1800)
+        );
+        // Same address, no hold: the refresh is a full max_interval away, not overdue.
+        let mut c = Clocked::new(
+            policy("stable_for = \"0s\"\nmax_interval = \"1d\""),
+            recorded("203.0.113.5", 500),
+            REAL,
+        );
+        let a = c.feed(0, addrs("203.0.113.5"));
+        assert!(!a.contains(&Action::Resolve), "{a:?}");
+        assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(86_400)));
+    }
+
+    /// A restart with the clock behind the records (booted in 1970, not set yet): a hold
+    /// lasts its length, not decades; a new address goes out once the hold is over.
+    #[test]
+    fn restart_with_the_clock_behind_the_records() {
+        let mut p = recorded("203.0.113.5", REAL);
+        for h in p.hosts.values_mut() {
+            h.hold_until = Some(REAL + 1800);
+            h.hold_code = Some("911".into());
+        }
+        p.failed_at = Some(REAL - 60);
+        p.retry_at = Some(REAL + 60);
+        p.net_failures = 3;
+        let mut c = Clocked::new(policy("stable_for = \"0s\""), p, 300);
+        let a = c.feed(0, addrs("203.0.113.6"));
+        assert!(!a.contains(&Action::Resolve), "{a:?}");
+        assert!(
+            a.iter().any(|x| matches!(x, Action::Log { message, .. } if message.contains("ahead of the clock"))),
+            "{a:?}"
+        );
+        assert_eq!(
+            c.m.next_deadline(),
+            Some(Duration::from_secs(60)),
+            "network back-off first"
+        );
+        c.feed(60, Input::Tick);
+        assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(1800)));
+        assert!(c.feed(1800, Input::Tick).contains(&Action::Resolve));
     }
 
     /// A restart with the address on record sends nothing.

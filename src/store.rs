@@ -17,6 +17,11 @@ use serde::{Deserialize, Serialize};
 pub const VERSION: u32 = 1;
 /// The state file's name inside the state directory.
 pub const FILE_NAME: &str = "state.json";
+/// The earliest wall-clock time (Unix seconds) taken as a set clock: 2026-01-01 UTC, before
+/// this program existed. A router without a battery-backed clock boots in 1970 (or at its
+/// firmware's date) and is stepped forward when NTP answers; times below this were read
+/// from such a clock.
+pub const CLOCK_FLOOR: u64 = 1_767_225_600;
 
 /// Everything remembered, per policy name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +51,10 @@ pub struct PolicyState {
     /// Failures before any reply (resolve, connect, TLS, timeout) in a row.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub net_failures: u32,
+    /// When the last of those failures happened (Unix seconds): the event `retry_at` counts
+    /// from, which lets a clock correction move both together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<u64>,
     /// No attempt before this time (Unix seconds) after such failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<u64>,
@@ -306,11 +315,110 @@ impl PolicyState {
             None => {
                 self.stop = None;
                 self.net_failures = 0;
+                self.failed_at = None;
                 self.retry_at = None;
                 self.retry_reason = None;
                 self.hosts.values_mut().for_each(|h| clear(h));
                 true
             }
+        }
+    }
+}
+
+/// Whether a recorded time is an event (it happened then) or a deadline (nothing before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stamp {
+    Event,
+    Deadline,
+}
+
+impl PolicyState {
+    fn for_each_stamp(&mut self, mut f: impl FnMut(&mut u64, Stamp)) {
+        if let Some(s) = &mut self.stop {
+            f(&mut s.since, Stamp::Event);
+        }
+        if let Some(t) = &mut self.failed_at {
+            f(t, Stamp::Event);
+        }
+        if let Some(t) = &mut self.retry_at {
+            f(t, Stamp::Deadline);
+        }
+        for h in self.hosts.values_mut() {
+            if let Some(a) = &mut h.v4 {
+                f(&mut a.at, Stamp::Event);
+            }
+            if let Some(a) = &mut h.v6 {
+                f(&mut a.at, Stamp::Event);
+            }
+            if let Some(t) = &mut h.last_sent_at {
+                f(t, Stamp::Event);
+            }
+            if let Some(l) = &mut h.last {
+                f(&mut l.at, Stamp::Event);
+            }
+            if let Some(s) = &mut h.stop {
+                f(&mut s.since, Stamp::Event);
+            }
+            if let Some(t) = &mut h.hold_until {
+                f(t, Stamp::Deadline);
+            }
+        }
+    }
+
+    /// Moves every recorded time at or after `from` by `delta` seconds: the wall clock was
+    /// stepped while this process ran, and what it recorded since `from` (its start, in the
+    /// old clock) must keep its distance to the present. Holds then end when they would
+    /// have, and refreshes do not fall due all at once.
+    pub fn shift_times(&mut self, from: u64, delta: i64) {
+        self.for_each_stamp(|t, _| {
+            if *t >= from {
+                *t = t.saturating_add_signed(delta);
+            }
+        });
+    }
+
+    /// Brings records made by a clock other than the present one into its frame; returns
+    /// the largest move in seconds (0 when nothing moved).
+    ///
+    /// Two cases, each judged separately for times below and above [`CLOCK_FLOOR`]:
+    /// - events later than `now`: the clock went back (or is not set yet, and the record
+    ///   was made with a set clock);
+    /// - events below the floor while `now` is above it: the record was made before the
+    ///   clock was set, so their age is unknown.
+    ///
+    /// Either way the group is moved as one, so that its latest event is `now`: every hold
+    /// keeps its length counted from the event that set it, a refresh comes `max_interval`
+    /// from now at the earliest, and nothing becomes due that was not due before. Erring
+    /// late is the safe side: early would mean an update burst or a skipped back-off.
+    pub fn rebase_times(&mut self, now: u64) -> i64 {
+        // Clock rounding between two reads of the same second is not a clock change.
+        const SLACK: u64 = 2;
+        let mut latest = [None::<u64>; 2];
+        self.for_each_stamp(|t, kind| {
+            if kind == Stamp::Event {
+                let class = usize::from(*t >= CLOCK_FLOOR);
+                latest[class] = latest[class].max(Some(*t));
+            }
+        });
+        let mut moves = [0i64; 2];
+        for (class, l) in latest.iter().enumerate() {
+            let Some(l) = *l else { continue };
+            let unset_clock_record = class == 0 && now >= CLOCK_FLOOR;
+            if l > now.saturating_add(SLACK) || unset_clock_record {
+                moves[class] = i64::try_from(i128::from(now) - i128::from(l)).unwrap_or(0);
+            }
+        }
+        if moves == [0, 0] {
+            return 0;
+        }
+        self.for_each_stamp(|t, _| {
+            let d = moves[usize::from(*t >= CLOCK_FLOOR)];
+            *t = t.saturating_add_signed(d);
+        });
+        if moves[0].abs() >= moves[1].abs() {
+            moves[0]
+        } else {
+            moves[1]
         }
     }
 }
@@ -451,5 +559,109 @@ mod tests {
         let err = save(dir.path(), &State::default()).expect_err("temp path blocked");
         assert!(err.to_string().contains("cannot write"), "{err}");
         assert_eq!(load(dir.path(), 0).expect("load"), sample());
+    }
+
+    /// A host record with every stamp: accepted at `at`, sent and answered at `at`, held
+    /// until `at + hold`.
+    fn timed(at: u64, hold: u64) -> PolicyState {
+        let mut p = PolicyState::default();
+        p.hosts.insert(
+            "h".into(),
+            Box::new(HostState {
+                v4: Some(Accepted {
+                    addr: "203.0.113.5".parse().expect("ip"),
+                    at,
+                }),
+                last_sent_at: Some(at),
+                last: Some(LastResult {
+                    at,
+                    code: "911".into(),
+                    message: "m".into(),
+                    sent: "203.0.113.5".into(),
+                }),
+                hold_until: Some(at + hold),
+                hold_code: Some("911".into()),
+                ..HostState::default()
+            }),
+        );
+        p.failed_at = Some(at);
+        p.retry_at = Some(at + 60);
+        p
+    }
+
+    fn stamps(p: &mut PolicyState) -> Vec<u64> {
+        let mut v = Vec::new();
+        p.for_each_stamp(|t, _| v.push(*t));
+        v
+    }
+
+    /// A step moves what lies at or after `from`, by exactly the step, both ways.
+    #[test]
+    fn shift_moves_this_runs_records_only() {
+        let t = CLOCK_FLOOR + 10_000;
+        let mut p = timed(t, 1800);
+        p.shift_times(t, 3600);
+        assert_eq!(
+            stamps(&mut p),
+            [t + 3600, t + 3660, t + 3600, t + 3600, t + 3600, t + 5400]
+        );
+        p.shift_times(t + 3600, -7200);
+        assert_eq!(
+            stamps(&mut p),
+            [t - 3600, t - 3540, t - 3600, t - 3600, t - 3600, t - 1800]
+        );
+        // Events from before the run stay; its deadlines still ahead keep their distance.
+        let mut old = timed(t, 1800);
+        old.shift_times(t + 1, 3600);
+        assert_eq!(stamps(&mut old), [t, t + 3660, t, t, t, t + 5400]);
+    }
+
+    /// Records from the future (the clock went back, or is not set yet) move so the latest
+    /// event is now; holds keep their length; records from an unset clock move up once the
+    /// clock is set; a record in the present frame does not move.
+    #[test]
+    fn rebase_cases() {
+        let real = CLOCK_FLOOR + 100 * 86_400;
+        // Clock an hour behind the record.
+        let mut p = timed(real, 1800);
+        assert_eq!(p.rebase_times(real - 3600), -3600);
+        assert_eq!(p.hosts["h"].hold_until, Some(real - 3600 + 1800));
+        assert_eq!(p.hosts["h"].v4.expect("v4").at, real - 3600);
+        assert_eq!(p.retry_at, Some(real - 3600 + 60));
+        // Booted in 1970 with a record from a set clock.
+        let boot = 300;
+        let mut p = timed(real, 1800);
+        assert_eq!(p.rebase_times(boot), boot as i64 - real as i64);
+        assert_eq!(p.hosts["h"].hold_until, Some(boot + 1800));
+        // Recorded in 1970, clock now set: moved up to now, the hold counts from now.
+        let mut p = timed(boot, 1800);
+        assert_eq!(p.rebase_times(real), real as i64 - boot as i64);
+        assert_eq!(p.hosts["h"].hold_until, Some(real + 1800));
+        assert_eq!(p.hosts["h"].last_sent_at, Some(real));
+        // In frame (past, or within the slack): nothing moves; twice is the same as once.
+        for (at, now) in [(real, real + 10), (real + 2, real), (boot, boot + 5)] {
+            let mut p = timed(at, 1800);
+            let before = stamps(&mut p);
+            assert_eq!(p.rebase_times(now), 0, "{at} at {now}");
+            assert_eq!(stamps(&mut p), before);
+        }
+        let mut p = timed(real, 1800);
+        p.rebase_times(boot);
+        assert_eq!(p.rebase_times(boot), 0);
+    }
+
+    /// A record holding both frames: each part moves on its own rule.
+    #[test]
+    fn rebase_mixed_frames() {
+        let real = CLOCK_FLOOR + 100 * 86_400;
+        let mut p = timed(real - 86_400, 1800);
+        // A second host last answered while the clock was unset.
+        let mut h = timed(500, 1800).hosts.remove("h").expect("h");
+        h.hold_until = Some(500 + 3600);
+        p.hosts.insert("h2".into(), h);
+        assert_eq!(p.rebase_times(real), real as i64 - 500);
+        assert_eq!(p.hosts["h"].v4.expect("v4").at, real - 86_400);
+        assert_eq!(p.hosts["h2"].v4.expect("v4").at, real);
+        assert_eq!(p.hosts["h2"].hold_until, Some(real + 3600));
     }
 }
