@@ -559,6 +559,11 @@ pub struct DaemonProc {
 impl DaemonProc {
     /// Starts `dynward --config CONFIG run`, inside `netns` when given.
     pub fn start(config: &Path, netns: Option<&str>) -> Self {
+        Self::start_env(config, netns, &[])
+    }
+
+    /// Like [`DaemonProc::start`], with extra environment variables.
+    pub fn start_env(config: &Path, netns: Option<&str>, env: &[(&str, &str)]) -> Self {
         let log = config.with_extension(format!(
             "log.{}",
             std::time::SystemTime::now()
@@ -578,7 +583,8 @@ impl DaemonProc {
         c.arg("--config").arg(config).arg("-v").arg("run");
         c.env_remove("STATE_DIRECTORY")
             .env_remove("CREDENTIALS_DIRECTORY")
-            .env("DYNWARD_LOG", "debug");
+            .env("DYNWARD_LOG", "debug")
+            .envs(env.iter().copied());
         c.stderr(f).stdout(std::process::Stdio::null());
         let child = c.spawn().expect("start daemon");
         DaemonProc { child, log }

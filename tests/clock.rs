@@ -1,0 +1,188 @@
+//! Wall-clock steps on the real daemon (root: a network namespace gives real netlink events
+//! that make every policy re-decide). The daemon's clock is set through libfaketime, which
+//! moves `CLOCK_REALTIME` only: the monotonic clock, and so every timer, runs on.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use util::{DaemonProc, FakeServer, Netns, Script, Setup, skip_without_root, wait_for};
+
+fn faketime_lib() -> Option<PathBuf> {
+    let dir = Path::new("/usr/lib");
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+        let p = e.path().join("faketime/libfaketime.so.1");
+        p.exists().then_some(p)
+    })
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The daemon's clock, as an offset from the real one in libfaketime's syntax.
+struct FakeClock {
+    file: PathBuf,
+    lib: PathBuf,
+}
+
+impl FakeClock {
+    /// Sets the daemon's clock to `secs` seconds from the real one (read at its next call).
+    fn set_offset(&self, secs: i64) {
+        std::fs::write(&self.file, format!("{secs:+}\n")).expect("faketime file");
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("LD_PRELOAD", self.lib.display().to_string()),
+            ("FAKETIME_TIMESTAMP_FILE", self.file.display().to_string()),
+            ("FAKETIME_NO_CACHE", "1".into()),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1".into()),
+        ]
+    }
+}
+
+fn hold_until(s: &Setup, policy: &str, host: &str) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_str(&s.state()).ok()?;
+    v["policies"][policy]["hosts"][host]["hold_until"].as_u64()
+}
+
+fn accepted_at(s: &Setup, policy: &str, host: &str) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_str(&s.state()).ok()?;
+    v["policies"][policy]["hosts"][host]["v4"]["at"].as_u64()
+}
+
+/// A router boots with its clock in 1970: one policy is accepted, the other gets `911` (a
+/// 30-minute hold), both recorded in 1970. Then:
+/// 1. a restart once NTP has set the clock: no refresh burst, no retry inside the hold;
+/// 2. the clock stepped forward 3 hours while running: still nothing, the hold moves along;
+/// 3. stepped back 5 hours: still nothing, and the hold does not grow by 5 hours.
+///
+/// After each step an address appears on another interface, so every policy re-decides.
+#[test]
+fn clock_steps_cause_no_burst_and_skip_no_hold() {
+    if skip_without_root("clock_steps_cause_no_burst_and_skip_no_hold") {
+        return;
+    }
+    let Some(lib) = faketime_lib() else {
+        panic!("libfaketime is missing: apt-get install libfaketime (.ci/run does)");
+    };
+    let ns = Netns::new("k");
+    let ok = FakeServer::http_on("198.51.100.1:0");
+    let held = FakeServer::http_on("198.51.100.1:0");
+    held.script((0..10).map(|_| Script::Reply(200, "911".into())));
+    let policy = |name: &str, srv: &FakeServer| {
+        format!(
+            "[[policy]]\nname = \"{name}\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"{name}.example.org\"]\ninterface = \"{}\"\nstable_for = \"0s\"\nmin_interval = \"0s\"\nmax_interval = \"1d\"\ntimeout = \"3s\"\n",
+            srv.url(),
+            ns.inner
+        )
+    };
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}{}",
+        policy("ok", &ok),
+        policy("held", &held)
+    ));
+    let clock = FakeClock {
+        file: s.state_dir().with_extension("faketime"),
+        lib,
+    };
+    let env = clock.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let boot = 600i64;
+    let real = unix_now() as i64;
+    clock.set_offset(boot - real);
+
+    // In 1970.
+    let mut d = DaemonProc::start_env(&s.config(), Some(&ns.name), &env);
+    assert!(
+        wait_for(10, || ok.requests().len() == 1
+            && held.requests().len() == 1),
+        "{}",
+        d.log()
+    );
+    assert!(
+        wait_for(5, || hold_until(&s, "held", "held.example.org").is_some()
+            && accepted_at(&s, "ok", "ok.example.org").is_some()),
+        "{}",
+        s.state()
+    );
+    let hold_1970 = hold_until(&s, "held", "held.example.org").expect("hold");
+    assert!(
+        (1800..4000).contains(&hold_1970),
+        "recorded in 1970: {hold_1970}"
+    );
+    d.stop();
+
+    let nudge = |n: u8| {
+        ns.exec(&["ip", "addr", "add", &format!("192.0.2.{n}/32"), "dev", "lo"]);
+    };
+    let quiet = |d: &DaemonProc, what: &str| {
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(ok.requests().len(), 1, "{what}: refresh burst\n{}", d.log());
+        assert_eq!(
+            held.requests().len(),
+            1,
+            "{what}: hold skipped\n{}",
+            d.log()
+        );
+    };
+
+    // 1. NTP has set the clock; the daemon starts again.
+    clock.set_offset(0);
+    let t0 = unix_now();
+    let d = DaemonProc::start_env(&s.config(), Some(&ns.name), &env);
+    assert!(
+        wait_for(10, || d.log().contains("predate the clock being set")),
+        "{}",
+        d.log()
+    );
+    nudge(1);
+    quiet(&d, "restart after the clock was set");
+    let hold = hold_until(&s, "held", "held.example.org").expect("hold");
+    let accepted = accepted_at(&s, "ok", "ok.example.org").expect("accepted");
+    assert!(
+        hold >= t0 + 1700 && hold <= unix_now() + 1800,
+        "hold {hold}, now {t0}: kept with its length"
+    );
+    assert!(accepted >= t0, "accepted {accepted} counts from now {t0}");
+
+    // 2. Three hours forward while running.
+    clock.set_offset(3 * 3600);
+    nudge(2);
+    assert!(
+        wait_for(5, || d.log().contains("wall clock was set forward 3h")),
+        "{}",
+        d.log()
+    );
+    quiet(&d, "step forward");
+    assert!(
+        wait_for(5, || hold_until(&s, "held", "held.example.org")
+            .is_some_and(|h| h.abs_diff(hold + 3 * 3600) <= 2)),
+        "hold {:?}, expected {}",
+        hold_until(&s, "held", "held.example.org"),
+        hold + 3 * 3600
+    );
+
+    // 3. Five hours back.
+    clock.set_offset(-2 * 3600);
+    nudge(3);
+    assert!(
+        wait_for(5, || d.log().contains("wall clock was set back 5h")),
+        "{}",
+        d.log()
+    );
+    quiet(&d, "step back");
+    assert!(
+        wait_for(5, || hold_until(&s, "held", "held.example.org")
+            .is_some_and(|h| h.abs_diff(hold - 2 * 3600) <= 2)),
+        "hold {:?}, expected {}",
+        hold_until(&s, "held", "held.example.org"),
+        hold - 2 * 3600
+    );
+    let _ = std::fs::remove_file(&clock.file);
+}
