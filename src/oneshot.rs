@@ -298,7 +298,13 @@ pub fn plan_host(
     {
         return Plan::Skip(Skip::HostStopped(stop));
     }
-    if let Some(until) = hs.and_then(|h| h.hold_until).filter(|u| *u > now) {
+    // Recorded times are whole seconds, rounded down, so an event recorded at `t` happened
+    // before `t + 1`: waits end one second after their recorded end, never early.
+    if let Some(until) = hs
+        .and_then(|h| h.hold_until)
+        .map(|u| u.saturating_add(1))
+        .filter(|u| *u > now)
+    {
         let code = hs.and_then(|h| h.hold_code.clone()).unwrap_or_default();
         return Plan::Skip(Skip::Held { until, code });
     }
@@ -330,7 +336,9 @@ pub fn plan_host(
         return Plan::Skip(Skip::UpToDate);
     };
     if let Some(last) = hs.and_then(|h| h.last_sent_at) {
-        let until = last.saturating_add(policy.min_interval.as_secs());
+        let until = last
+            .saturating_add(policy.min_interval.as_secs())
+            .saturating_add(u64::from(!policy.min_interval.is_zero()));
         if now < until {
             return Plan::Skip(Skip::TooSoon { until });
         }
@@ -925,20 +933,21 @@ mod tests {
         ));
         assert_eq!(
             plan(Some(&same), cur, T0 + 30, true, false),
-            Plan::Skip(Skip::TooSoon { until: T0 + 60 })
+            Plan::Skip(Skip::TooSoon { until: T0 + 61 })
         );
         // Changed: send, nochg not expected; inside the gap: too soon.
         let new = set(Some("203.0.113.6"), None);
+        // Stamps are whole seconds: the gap ends one second after the recorded one.
         assert!(matches!(
-            plan(Some(&same), new, T0 + 60, false, false),
+            plan(Some(&same), new, T0 + 61, false, false),
             Plan::Send {
                 nochg_expected: false,
                 ..
             }
         ));
         assert_eq!(
-            plan(Some(&same), new, T0 + 59, false, false),
-            Plan::Skip(Skip::TooSoon { until: T0 + 60 })
+            plan(Some(&same), new, T0 + 60, false, false),
+            Plan::Skip(Skip::TooSoon { until: T0 + 61 })
         );
         // Refresh after max_interval (25 days).
         let d25 = 25 * 86400;
@@ -1013,7 +1022,7 @@ mod tests {
                     changed
                 ),
                 Plan::Skip(Skip::Held {
-                    until: T0 + 1800,
+                    until: T0 + 1801,
                     code: "911".into()
                 })
             );
@@ -1024,7 +1033,7 @@ mod tests {
                 Some(&ps3),
                 "a.example.org",
                 cur,
-                T0 + 1800,
+                T0 + 1801,
                 false,
                 false
             ),

@@ -1219,7 +1219,7 @@ mod tests {
             (REAL, 100),
         ];
         for (before, after) in cases {
-            for step_at in [130, 900, 1899] {
+            for step_at in [130, 900, 1900] {
                 let what = format!("{before} -> {after} at {step_at}");
                 let mut c = Clocked::new(
                     policy("stable_for = \"0s\"\nmax_interval = \"1d\""),
@@ -1232,7 +1232,7 @@ mod tests {
                 c.round(100, "911");
                 assert_eq!(
                     c.m.next_deadline(),
-                    Some(Duration::from_secs(1900)),
+                    Some(Duration::from_secs(1901)),
                     "{what}"
                 );
                 // The clock is stepped (seen at the next input), then the address flaps.
@@ -1242,7 +1242,7 @@ mod tests {
                 assert_eq!(c.m.state().name(), "sleeping", "{what}");
                 assert_eq!(
                     c.m.next_deadline(),
-                    Some(Duration::from_secs(1900)),
+                    Some(Duration::from_secs(1901)),
                     "{what}"
                 );
                 let held = c.m.persisted().hosts["a.example.org"].hold_until;
@@ -1251,14 +1251,14 @@ mod tests {
                     Some(after + 1900),
                     "{what}: the hold in the new clock"
                 );
-                let a = c.feed(1899, Input::Tick);
-                assert!(!a.contains(&Action::Resolve), "{what}: {a:?}");
                 let a = c.feed(1900, Input::Tick);
+                assert!(!a.contains(&Action::Resolve), "{what}: {a:?}");
+                let a = c.feed(1901, Input::Tick);
                 assert!(a.contains(&Action::Resolve), "{what}: {a:?}");
-                c.round(1900, "good\ngood");
+                c.round(1901, "good\ngood");
                 assert_eq!(
                     c.m.next_deadline(),
-                    Some(Duration::from_secs(1900 + 86_400)),
+                    Some(Duration::from_secs(1901 + 86_400)),
                     "{what}: the next refresh"
                 );
             }
@@ -1281,7 +1281,7 @@ mod tests {
         );
         let a = c.feed(0, addrs("203.0.113.6"));
         assert!(!a.contains(&Action::Resolve), "{a:?}");
-        assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(1800)));
+        assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(1801)));
         assert_eq!(
             c.m.persisted().hosts["a.example.org"].hold_until,
             Some(REAL + 1800)
@@ -1322,8 +1322,9 @@ mod tests {
             "network back-off first"
         );
         c.feed(60, Input::Tick);
-        assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(1800)));
-        assert!(c.feed(1800, Input::Tick).contains(&Action::Resolve));
+        assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(1801)));
+        assert!(!c.feed(1800, Input::Tick).contains(&Action::Resolve));
+        assert!(c.feed(1801, Input::Tick).contains(&Action::Resolve));
     }
 
     /// A restart with the address on record sends nothing.
@@ -1403,12 +1404,12 @@ mod tests {
         assert_eq!(m.state().name(), "sleeping");
         assert_eq!(
             m.next_deadline(),
-            Some(Duration::from_secs(62)),
-            "min_interval from the last update, done at 2"
+            Some(Duration::from_secs(63)),
+            "min_interval from the last update, done at 2 (whole seconds: one more)"
         );
-        assert!(!m.handle(t(61), Input::Tick).contains(&Action::Resolve));
-        assert!(m.handle(t(62), Input::Tick).contains(&Action::Resolve));
-        let req = round(&mut m, t(62), "good\ngood");
+        assert!(!m.handle(t(62), Input::Tick).contains(&Action::Resolve));
+        assert!(m.handle(t(63), Input::Tick).contains(&Action::Resolve));
+        let req = round(&mut m, t(63), "good\ngood");
         assert!(req.url.ends_with("myip=203.0.113.7"), "{}", req.url);
     }
 
@@ -1485,15 +1486,17 @@ mod tests {
         );
         m.handle(t(0), addrs("203.0.113.5"));
         round(&mut m, t(0), "911");
-        assert_eq!(m.next_deadline(), Some(Duration::from_secs(1800)));
+        // Whole-second stamps: a hold ends one second after its recorded end, never early.
+        assert_eq!(m.next_deadline(), Some(Duration::from_secs(1801)));
         assert!(
-            !m.handle(t(1799), addrs("203.0.113.6"))
+            !m.handle(t(1800), addrs("203.0.113.6"))
                 .contains(&Action::Resolve)
         );
-        assert!(m.handle(t(1800), Input::Tick).contains(&Action::Resolve));
-        round(&mut m, t(1800), "dnserr");
-        assert_eq!(m.next_deadline(), Some(Duration::from_secs(1800 + 3600)));
-        assert!(m.handle(t(5400), Input::Tick).contains(&Action::Resolve));
+        assert!(m.handle(t(1801), Input::Tick).contains(&Action::Resolve));
+        round(&mut m, t(1801), "dnserr");
+        assert_eq!(m.next_deadline(), Some(Duration::from_secs(1801 + 3601)));
+        assert!(!m.handle(t(5401), Input::Tick).contains(&Action::Resolve));
+        assert!(m.handle(t(5402), Input::Tick).contains(&Action::Resolve));
     }
 
     /// Failures before any reply back off from ~30 s, doubling to a 30-minute cap, with jitter.
@@ -1609,10 +1612,10 @@ mod tests {
         );
         let gap = m.next_deadline().expect("deadline");
         assert!(
-            gap >= Duration::from_secs(61) && gap < Duration::from_secs(62),
+            gap >= Duration::from_secs(62) && gap < Duration::from_secs(63),
             "{gap:?}"
         );
-        assert!(m.handle(t(62), Input::Tick).contains(&Action::Resolve));
+        assert!(m.handle(t(63), Input::Tick).contains(&Action::Resolve));
     }
 
     /// The address going away moves the policy to waiting; it comes back to sleeping.
