@@ -33,6 +33,21 @@ pub struct Recorded {
     pub user_agent: Option<String>,
     /// The client's address as the server saw it.
     pub peer: SocketAddr,
+    /// When it arrived.
+    pub at: std::time::Instant,
+}
+
+/// How the server answered one recorded request.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    /// Index into [`FakeServer::requests`].
+    pub index: usize,
+    /// HTTP status; 0 when the client closed the connection before the answer.
+    pub status: u16,
+    /// Body.
+    pub body: String,
+    /// When the handler finished (for a slow answer: after its delay).
+    pub end: std::time::Instant,
 }
 
 impl Recorded {
@@ -54,12 +69,19 @@ pub enum Script {
     Hang,
     /// Answer 302 to this location.
     Redirect(String),
+    /// Answer with this status and body after a delay.
+    Slow(Duration, u16, String),
 }
+
+/// Chooses the answer for a request when no script is queued.
+pub type Responder = Box<dyn FnMut(&Recorded) -> Script + Send>;
 
 #[derive(Default)]
 struct Shared {
     requests: Vec<Recorded>,
+    answers: Vec<Answered>,
     script: VecDeque<Script>,
+    responder: Option<Responder>,
     checkip: String,
 }
 
@@ -204,6 +226,37 @@ impl FakeServer {
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().expect("lock").requests.clone()
     }
+
+    /// Every answer given so far (in the order the handlers finished).
+    pub fn answers(&self) -> Vec<Answered> {
+        self.shared.lock().expect("lock").answers.clone()
+    }
+
+    /// Answers every request the script does not cover with what `f` chooses.
+    pub fn respond_with(&self, f: impl FnMut(&Recorded) -> Script + Send + 'static) {
+        self.shared.lock().expect("lock").responder = Some(Box::new(f));
+    }
+}
+
+struct Unanswered {
+    sh: Arc<Mutex<Shared>>,
+    index: usize,
+    armed: bool,
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if self.armed
+            && let Ok(mut s) = self.sh.lock()
+        {
+            s.answers.push(Answered {
+                index: self.index,
+                status: 0,
+                body: String::new(),
+                end: std::time::Instant::now(),
+            });
+        }
+    }
 }
 
 async fn handle(
@@ -233,14 +286,32 @@ async fn handle(
         auth: header("authorization"),
         user_agent: header("user-agent"),
         peer,
+        at: std::time::Instant::now(),
     };
-    let next = {
+    let (index, next) = {
         let mut s = sh.lock().expect("lock");
         s.requests.push(rec.clone());
-        s.script.pop_front()
+        let index = s.requests.len() - 1;
+        let next = s.script.pop_front();
+        let next = match (next, s.responder.as_mut()) {
+            (None, Some(f)) => Some(f(&rec)),
+            (n, _) => n,
+        };
+        (index, next)
+    };
+    // The client may give up first (its timeout); hyper then drops this future, and the
+    // guard records when, with status 0.
+    let mut guard = Unanswered {
+        sh: sh.clone(),
+        index,
+        armed: true,
     };
     let (status, body) = match next {
         Some(Script::Reply(s, b)) => (s, b),
+        Some(Script::Slow(d, s, b)) => {
+            tokio::time::sleep(d).await;
+            (s, b)
+        }
         Some(Script::Hang) => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             (200, String::new())
@@ -250,6 +321,7 @@ async fn handle(
             *r.status_mut() = hyper::StatusCode::FOUND;
             r.headers_mut()
                 .insert("location", loc.parse().expect("location"));
+            guard.armed = false;
             return Ok(r);
         }
         None => {
@@ -259,6 +331,13 @@ async fn handle(
             (200, lines.join("\n"))
         }
     };
+    guard.armed = false;
+    sh.lock().expect("lock").answers.push(Answered {
+        index,
+        status,
+        body: body.clone(),
+        end: std::time::Instant::now(),
+    });
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = hyper::StatusCode::from_u16(status).expect("status");
     Ok(r)

@@ -1,0 +1,466 @@
+//! Soak (root: a network namespace): the real daemon runs six policies for a few minutes
+//! (`DYNWARD_SOAK_SECS`, default 180) while their interfaces change address at random and a
+//! provider answers a random mix of codes, slow replies and HTTP errors; the test resets
+//! policies now and then, as a user would. Afterwards an independent checker replays the
+//! server's log and lists every broken rule of the protocol discipline:
+//! - no request for a stopped policy or host before a reset;
+//! - never two requests in flight for one policy;
+//! - no request inside a provider hold or a network back-off;
+//! - no update with the address the provider already accepted (no config change and no
+//!   forced refresh happen here);
+//! - no two requests for one host within the minimum gap.
+
+mod util;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use util::{Answered, DaemonProc, FakeServer, Netns, Recorded, Script, Setup, skip_without_root};
+
+const POLICIES: usize = 6;
+const MIN_GAP: Duration = Duration::from_secs(5);
+const TIMEOUT: Duration = Duration::from_secs(2);
+/// A slow answer comes after the client's timeout: a network failure for the client.
+const SLOW: Duration = Duration::from_secs(3);
+/// The first network back-off is 30 s minus at most 20 % jitter.
+const NET_BACKOFF_MIN: Duration = Duration::from_secs(24);
+/// 911, dnserr, HTTP 5xx and unreadable answers hold the host at least this long.
+const OUTAGE_HOLD: Duration = Duration::from_secs(30 * 60);
+
+/// Codes that answer for the whole request, not for one host.
+const REQUEST_WIDE: [&str; 8] = [
+    "badauth",
+    "!donator",
+    "badagent",
+    "badsys",
+    "dnserr",
+    "911",
+    "servererror",
+    "badrequest",
+];
+
+/// xorshift64*: the soak's randomness, seeded and printed so a run can be repeated.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One update request with its answer, as the checker reads it.
+#[derive(Debug, Clone)]
+struct Req {
+    policy: usize,
+    hosts: Vec<String>,
+    ip: String,
+    at: Instant,
+    /// None: never answered.
+    end: Option<Instant>,
+    status: u16,
+    body: String,
+}
+
+#[derive(Default)]
+struct HostModel {
+    stopped: bool,
+    hold_until: Option<Instant>,
+    accepted: Option<String>,
+    last_at: Option<Instant>,
+}
+
+#[derive(Default)]
+struct PolicyModel {
+    stopped: bool,
+    backoff_until: Option<Instant>,
+    busy_until: Option<Option<Instant>>,
+    hosts: HashMap<String, HostModel>,
+}
+
+/// What the replay found.
+#[derive(Default, Debug)]
+struct Report {
+    violations: Vec<String>,
+    codes: BTreeMap<String, usize>,
+    requests: usize,
+}
+
+/// Replays the server's log against the rules; `resets` are (policy, when the test asked).
+fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
+    enum Ev<'a> {
+        Req(&'a Req),
+        Reset(usize),
+    }
+    let mut events: Vec<(Instant, Ev)> = reqs.iter().map(|r| (r.at, Ev::Req(r))).collect();
+    events.extend(resets.iter().map(|(p, at)| (*at, Ev::Reset(*p))));
+    events.sort_by_key(|(at, _)| *at);
+    let mut models: HashMap<usize, PolicyModel> = HashMap::new();
+    let mut report = Report::default();
+    let secs = |at: Instant| format!("{:.1}s", at.duration_since(t0).as_secs_f64());
+    for (at, ev) in events {
+        match ev {
+            Ev::Reset(p) => {
+                let m = models.entry(p).or_default();
+                m.stopped = false;
+                m.backoff_until = None;
+                for h in m.hosts.values_mut() {
+                    h.stopped = false;
+                    h.hold_until = None;
+                }
+            }
+            Ev::Req(r) => {
+                report.requests += 1;
+                let m = models.entry(r.policy).or_default();
+                let mut bad = |what: String| {
+                    report
+                        .violations
+                        .push(format!("p{} at {}: {what}", r.policy, secs(at)))
+                };
+                if m.stopped {
+                    bad("request for a stopped policy".into());
+                }
+                if m.backoff_until.is_some_and(|t| at < t) {
+                    bad("request inside the network back-off".into());
+                }
+                match m.busy_until {
+                    Some(None) => bad("request while an earlier one was never answered".into()),
+                    Some(Some(t)) if at < t => bad("two requests in flight for one policy".into()),
+                    _ => {}
+                }
+                for h in &r.hosts {
+                    let hm = m.hosts.entry(h.clone()).or_default();
+                    if hm.stopped {
+                        bad(format!("{h}: request for a stopped host"));
+                    }
+                    if hm.hold_until.is_some_and(|t| at < t) {
+                        bad(format!("{h}: request inside the provider's hold"));
+                    }
+                    if hm.accepted.as_deref() == Some(r.ip.as_str()) {
+                        bad(format!("{h}: unchanged address {} sent again", r.ip));
+                    }
+                    if hm.last_at.is_some_and(|t| at < t + MIN_GAP) {
+                        bad(format!("{h}: two requests within the minimum gap"));
+                    }
+                    hm.last_at = Some(at);
+                }
+                m.busy_until = Some(r.end);
+                let Some(end) = r.end else { continue };
+                let mut code = |c: &str| *report.codes.entry(c.to_string()).or_default() += 1;
+                if r.status == 0 || end.duration_since(at) >= TIMEOUT {
+                    code("(timeout)");
+                    m.backoff_until = Some(at + NET_BACKOFF_MIN);
+                    continue;
+                }
+                if r.status == 401 {
+                    code("HTTP 401");
+                    m.stopped = true;
+                    continue;
+                }
+                if r.status >= 500 {
+                    code("HTTP 5xx");
+                    for h in &r.hosts {
+                        m.hosts.entry(h.clone()).or_default().hold_until = Some(end + OUTAGE_HOLD);
+                    }
+                    continue;
+                }
+                let mut lines: Vec<&str> = r.body.lines().collect();
+                // A request-wide code anywhere applies to every host (reference section 3).
+                if let Some(w) = lines.iter().find(|l| {
+                    let w = l.split_whitespace().next().unwrap_or("");
+                    REQUEST_WIDE.contains(&w)
+                }) {
+                    lines = vec![*w];
+                }
+                for (i, h) in r.hosts.iter().enumerate() {
+                    let line = lines.get(i).or(lines.last()).copied().unwrap_or("");
+                    let word = line.split_whitespace().next().unwrap_or("");
+                    code(if word.starts_with('w') { "wNs" } else { word });
+                    let hm = m.hosts.entry(h.clone()).or_default();
+                    match word {
+                        "good" | "nochg" => {
+                            hm.accepted = line.split_whitespace().nth(1).map(String::from)
+                        }
+                        "badauth" => m.stopped = true,
+                        "nohost" | "abuse" => hm.stopped = true,
+                        w if w.len() > 2 && w.starts_with('w') && w.ends_with('s') => {
+                            let n: u64 = w[1..w.len() - 1].parse().unwrap_or(0);
+                            hm.hold_until = Some(end + Duration::from_secs(n));
+                        }
+                        _ => hm.hold_until = Some(end + OUTAGE_HOLD),
+                    }
+                }
+            }
+        }
+    }
+    report
+}
+
+/// The provider: answers from a seeded mix, and `nochg` when the address is already its
+/// record (a real provider's answer to a needless update).
+fn provider(seed: u64) -> impl FnMut(&Recorded) -> Script + Send + 'static {
+    let mut rng = Rng(seed);
+    let mut record: HashMap<String, String> = HashMap::new();
+    move |rec| {
+        let hosts = rec.param("hostname").unwrap_or_default();
+        let ip = rec.param("myip").unwrap_or_default();
+        match rng.below(1000) {
+            0..20 => return Script::Slow(SLOW, 200, String::new()),
+            20..35 => return Script::Reply(500, "<html>Internal Server Error</html>".into()),
+            35..40 => return Script::Reply(401, String::new()),
+            40..50 => return Script::Reply(200, "badauth".into()),
+            // Request-wide codes come once for the whole request (reference section 3).
+            50..70 => return Script::Reply(200, "911".into()),
+            70..80 => return Script::Reply(200, "dnserr".into()),
+            _ => {}
+        }
+        let lines: Vec<String> = hosts
+            .split(',')
+            .map(|h| match rng.below(1000) {
+                0..80 => format!("w{}s", 3 + rng.below(8)),
+                80..95 => "nohost".into(),
+                125..135 => "abuse".into(),
+                135..150 => "hello there".into(),
+                _ => {
+                    if record.get(h) == Some(&ip) {
+                        format!("nochg {ip}")
+                    } else {
+                        record.insert(h.to_string(), ip.clone());
+                        format!("good {ip}")
+                    }
+                }
+            })
+            .collect();
+        Script::Reply(200, lines.join("\n"))
+    }
+}
+
+fn addr(policy: usize, n: u64) -> String {
+    format!("203.0.113.{}/32", policy as u64 * 40 + 1 + n)
+}
+
+#[test]
+fn soak_keeps_the_protocol_discipline() {
+    if skip_without_root("soak_keeps_the_protocol_discipline") {
+        return;
+    }
+    let secs: u64 = std::env::var("DYNWARD_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(180);
+    let seed = std::env::var("DYNWARD_SOAK_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+                | 1
+        });
+    eprintln!("soak: {secs} s, seed {seed} (DYNWARD_SOAK_SEED repeats the provider's answers)");
+    let ns = Netns::new("s");
+    ns.route_back();
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    srv.respond_with(provider(seed));
+    let mut rng = Rng(seed.rotate_left(17) | 1);
+
+    let mut batch = String::new();
+    let mut current: Vec<Option<String>> = Vec::new();
+    let mut config = "state_dir = \"{state}\"\n".to_string();
+    for p in 0..POLICIES {
+        let a = addr(p, 0);
+        batch.push_str(&format!(
+            "link add sw{p}a type veth peer name sw{p}b\nlink set sw{p}a up\nlink set sw{p}b up\naddr add {a} dev sw{p}a\n"
+        ));
+        current.push(Some(a));
+        config.push_str(&format!(
+            "[[policy]]\nname = \"p{p}\"\nserver = \"http://{}/p{p}/nic/update\"\nallow_insecure_http = true\nusername = \"u{p}\"\npassword = \"pw\"\nhosts = [\"p{p}a.example.org\", \"p{p}b.example.org\"]\ninterface = \"sw{p}a\"\nipv4_prefix = \"203.0.113.0/24\"\nstable_for = \"1s\"\nmin_interval = \"{}s\"\nmax_interval = \"1d\"\ntimeout = \"{}s\"\nconnect_timeout = \"{}s\"\n",
+            srv.addr,
+            MIN_GAP.as_secs(),
+            TIMEOUT.as_secs(),
+            TIMEOUT.as_secs()
+        ));
+    }
+    ns.batch(&batch);
+    let s = Setup::new(&config);
+    let t0 = Instant::now();
+    let mut d = DaemonProc::start(&s.config(), Some(&ns.name));
+    let mut resets: Vec<(usize, Instant)> = Vec::new();
+    let mut changes = 0usize;
+    let end = t0 + Duration::from_secs(secs);
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100 + rng.below(900)));
+        let p = rng.below(POLICIES as u64) as usize;
+        match rng.below(100) {
+            0..15 => {
+                resets.push((p, Instant::now()));
+                let r = s.run(&["reset", &format!("p{p}")]);
+                assert_eq!(r.code, 0, "reset p{p}: {}", r.all());
+            }
+            15..22 => {
+                if let Some(a) = current[p].take() {
+                    ns.batch(&format!("addr del {a} dev sw{p}a\n"));
+                    changes += 1;
+                }
+            }
+            _ => {
+                let a = addr(p, 1 + rng.below(30));
+                if current[p].as_ref() != Some(&a) {
+                    let mut b = format!("addr add {a} dev sw{p}a\n");
+                    if let Some(old) = current[p].replace(a) {
+                        b.push_str(&format!("addr del {old} dev sw{p}a\n"));
+                    }
+                    ns.batch(&b);
+                    changes += 1;
+                }
+            }
+        }
+        assert!(d.running(), "the daemon died:\n{}", d.log());
+    }
+    let (_, code) = d.stop();
+    assert_eq!(code, Some(0), "{}", d.log());
+    // A slow answer still being written finishes on the server's side.
+    std::thread::sleep(SLOW);
+
+    let requests = srv.requests();
+    let answers: HashMap<usize, Answered> =
+        srv.answers().into_iter().map(|a| (a.index, a)).collect();
+    let reqs: Vec<Req> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Req {
+            policy: r
+                .path
+                .trim_start_matches("/p")
+                .split('/')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("policy in the path"),
+            hosts: r
+                .param("hostname")
+                .unwrap_or_default()
+                .split(',')
+                .map(String::from)
+                .collect(),
+            ip: r.param("myip").unwrap_or_default(),
+            at: r.at,
+            end: answers.get(&i).map(|a| a.end),
+            status: answers.get(&i).map_or(0, |a| a.status),
+            body: answers.get(&i).map(|a| a.body.clone()).unwrap_or_default(),
+        })
+        .collect();
+    let report = check(&reqs, &resets, t0);
+    eprintln!(
+        "soak: {} s, {} address changes, {} resets, {} requests, answers {:?}",
+        secs,
+        changes,
+        resets.len(),
+        report.requests,
+        report.codes
+    );
+    eprintln!("soak: {} violations", report.violations.len());
+    for v in &report.violations {
+        eprintln!("  {v}");
+    }
+    assert!(report.violations.is_empty(), "{}", d.log());
+    assert!(
+        report.requests as u64 >= secs / 6,
+        "too little traffic for a soak: {} requests",
+        report.requests
+    );
+}
+
+/// The checker itself: each rule, broken once in a synthetic log, is reported; the same log
+/// without the offending request is clean.
+#[test]
+fn checker_finds_each_broken_rule() {
+    let t0 = Instant::now();
+    let s = |x: f64| t0 + Duration::from_secs_f64(x);
+    let req = |at: f64, ip: &str, body: &str, status: u16, took: f64| Req {
+        policy: 0,
+        hosts: vec!["a".into()],
+        ip: ip.into(),
+        at: s(at),
+        end: Some(s(at + took)),
+        status,
+        body: body.into(),
+    };
+    let good = req(0.0, "203.0.113.1", "good 203.0.113.1", 200, 0.1);
+    let cases: Vec<(&str, Vec<Req>)> = vec![
+        (
+            "stopped policy",
+            vec![
+                req(0.0, "203.0.113.1", "badauth", 200, 0.1),
+                req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
+            ],
+        ),
+        (
+            "stopped host",
+            vec![
+                req(0.0, "203.0.113.1", "nohost", 200, 0.1),
+                req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
+            ],
+        ),
+        (
+            "in flight",
+            vec![
+                req(0.0, "203.0.113.1", "good 203.0.113.1", 200, 1.5),
+                Req {
+                    hosts: vec!["b".into()],
+                    ..req(1.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1)
+                },
+            ],
+        ),
+        (
+            "network back-off",
+            vec![
+                req(0.0, "203.0.113.1", "", 200, 3.0),
+                req(20.0, "203.0.113.1", "good 203.0.113.1", 200, 0.1),
+            ],
+        ),
+        (
+            "provider's hold",
+            vec![
+                req(0.0, "203.0.113.1", "w9s", 200, 0.1),
+                req(6.0, "203.0.113.1", "good 203.0.113.1", 200, 0.1),
+            ],
+        ),
+        (
+            "unchanged address",
+            vec![
+                good.clone(),
+                req(10.0, "203.0.113.1", "nochg 203.0.113.1", 200, 0.1),
+            ],
+        ),
+        (
+            "minimum gap",
+            vec![
+                good.clone(),
+                req(3.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
+            ],
+        ),
+    ];
+    for (rule, reqs) in cases {
+        let r = check(&reqs, &[], t0);
+        assert_eq!(r.violations.len(), 1, "{rule}: {:?}", r.violations);
+        assert!(check(&reqs[..1], &[], t0).violations.is_empty(), "{rule}");
+    }
+    // A reset between a stop and the next request makes it legitimate.
+    let reqs = vec![
+        req(0.0, "203.0.113.1", "badauth", 200, 0.1),
+        req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
+    ];
+    assert!(check(&reqs, &[(0, s(5.0))], t0).violations.is_empty());
+    assert_eq!(
+        check(&reqs, &[(1, s(5.0))], t0).violations.len(),
+        1,
+        "another policy's reset"
+    );
+}
