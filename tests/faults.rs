@@ -140,6 +140,248 @@ fn odd_statuses_and_encodings() {
     );
 }
 
+/// One update-server fault and what the daemon must make of it.
+struct Fault {
+    name: &'static str,
+    srv: FakeServer,
+    answer: Option<Script>,
+    /// The policy's state afterwards.
+    state: &'static str,
+    /// Words of its log line.
+    words: String,
+    /// Requests the server must have seen.
+    requests: usize,
+}
+
+impl Fault {
+    fn new(
+        name: &'static str,
+        srv: FakeServer,
+        answer: Option<Script>,
+        state: &'static str,
+        words: String,
+        requests: usize,
+    ) -> Self {
+        Fault {
+            name,
+            srv,
+            answer,
+            state,
+            words,
+            requests,
+        }
+    }
+}
+
+/// Every update-server fault at once against one running daemon: each policy ends in the
+/// state its fault calls for, with its own log message, after one attempt (no retry storm),
+/// while a healthy policy beside them is updated and the daemon keeps running.
+#[test]
+fn server_faults_against_a_running_daemon() {
+    let free_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let latin1 = String::from_utf8_lossy(b"nohost \xe9t\xe9").into_owned();
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let outage = "outage or maintenance";
+    let mut cases = vec![
+        Fault::new(
+            "healthy",
+            FakeServer::http(),
+            None,
+            "sleeping",
+            "updated to 203.0.113.7".into(),
+            1,
+        ),
+        Fault::new(
+            "refused",
+            FakeServer::http(),
+            None,
+            "sleeping",
+            format!("connection refused by 127.0.0.1:{free_port}"),
+            0,
+        ),
+        Fault::new(
+            "hang",
+            FakeServer::http(),
+            Some(Script::Hang),
+            "sleeping",
+            "no reply from 127.0.0.1 within the timeout".into(),
+            1,
+        ),
+        Fault::new(
+            "e500",
+            FakeServer::http(),
+            Some(Script::Reply(500, String::new())),
+            "sleeping",
+            outage.into(),
+            1,
+        ),
+        Fault::new(
+            "e500html",
+            FakeServer::http(),
+            Some(Script::Reply(
+                500,
+                "<html><body><h1>Internal Server Error</h1></body></html>".into(),
+            )),
+            "sleeping",
+            outage.into(),
+            1,
+        ),
+        Fault::new(
+            "e502",
+            FakeServer::http(),
+            Some(Script::Reply(502, String::new())),
+            "sleeping",
+            outage.into(),
+            1,
+        ),
+        Fault::new(
+            "e503",
+            FakeServer::http(),
+            Some(Script::Reply(503, "Service Unavailable".into())),
+            "sleeping",
+            outage.into(),
+            1,
+        ),
+        Fault::new(
+            "unauth",
+            FakeServer::http(),
+            Some(Script::Reply(401, String::new())),
+            "invalid",
+            "rejected the user name or password".into(),
+            1,
+        ),
+        Fault::new(
+            "html",
+            FakeServer::http(),
+            Some(Script::Reply(
+                200,
+                "<html><body>Welcome</body></html>".into(),
+            )),
+            "sleeping",
+            "not a dyndns2 code".into(),
+            1,
+        ),
+        Fault::new(
+            "latin1",
+            FakeServer::http(),
+            Some(Script::Reply(200, latin1)),
+            "invalid",
+            "does not exist in this account".into(),
+            1,
+        ),
+        Fault::new(
+            "huge",
+            FakeServer::http(),
+            Some(Script::Reply(200, huge)),
+            "sleeping",
+            "reply longer than 64 KiB".into(),
+            1,
+        ),
+        Fault::new(
+            "untrusted",
+            FakeServer::https(),
+            None,
+            "sleeping",
+            "TLS failure with 127.0.0.1".into(),
+            0,
+        ),
+        Fault::new(
+            "wrongname",
+            FakeServer::https_named(&["update.example.net"]),
+            None,
+            "sleeping",
+            "TLS failure with 127.0.0.1".into(),
+            0,
+        ),
+    ];
+    let checkip = FakeServer::http();
+    let mut cfg = "state_dir = \"{state}\"\n".to_string();
+    for Fault {
+        name, srv, answer, ..
+    } in &mut cases
+    {
+        if let Some(sc) = answer.take() {
+            srv.script([sc]);
+        }
+        let mut p = web_policy(
+            srv,
+            name,
+            &[&format!("{name}.example.org")],
+            "pw",
+            "stable_for = \"0s\"",
+        )
+        .replace(&srv.checkip_url(), &checkip.checkip_url());
+        if *name == "refused" {
+            p = p.replace(
+                &srv.url(),
+                &format!("http://127.0.0.1:{free_port}/nic/update"),
+            );
+        }
+        if *name == "untrusted"
+            && let Some(ca) = &srv.ca_file
+        {
+            p = p.replace(&format!("ca_file = \"{}\"\n", ca.display()), "");
+        }
+        cfg.push_str(&p);
+    }
+    let s = Setup::new(&cfg);
+    let mut d = DaemonProc::start(&s.config(), None);
+    let states = |s: &Setup| -> Vec<(String, String)> {
+        let r = s.run(&["status", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+        v["policies"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        (
+                            p["name"].as_str().unwrap_or("").to_string(),
+                            p["state"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let settled = |s: &Setup, d: &DaemonProc| {
+        let st = states(s);
+        let log = d.log();
+        cases.iter().all(
+            |Fault {
+                 name, state, words, ..
+             }| {
+                st.iter().any(|(n, x)| n == name && x == state)
+                    && log.lines().any(|l| {
+                        l.contains(&format!("policy={name}")) && l.contains(words.as_str())
+                    })
+            },
+        )
+    };
+    assert!(
+        wait_for(15, || settled(&s, &d)),
+        "{:?}\n{}",
+        states(&s),
+        d.log()
+    );
+    // Nothing more within the next two seconds: holds and back-offs are kept.
+    std::thread::sleep(Duration::from_secs(2));
+    for Fault {
+        name,
+        srv,
+        requests,
+        ..
+    } in &cases
+    {
+        assert_eq!(srv.requests().len(), *requests, "{name}\n{}", d.log());
+    }
+    assert!(d.running(), "{}", d.log());
+    assert!(!d.log().contains("update failed"), "{}", d.log());
+}
+
 /// The state file cannot be written: the error is logged (once), and the daemon keeps
 /// updating; when it can write again, it says so.
 #[test]

@@ -109,10 +109,14 @@ impl FakeServer {
 
     /// An HTTPS server with a fresh self-signed certificate for 127.0.0.1 and localhost.
     pub fn https() -> Self {
-        let ck = rcgen::generate_simple_self_signed(vec![
-            "127.0.0.1".to_string(),
-            "localhost".to_string(),
-        ])
+        Self::https_named(&["127.0.0.1", "localhost"])
+    }
+
+    /// An HTTPS server on 127.0.0.1 whose self-signed certificate names only `names`.
+    pub fn https_named(names: &[&str]) -> Self {
+        let ck = rcgen::generate_simple_self_signed(
+            names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+        )
         .expect("certificate");
         let dir = tempfile::tempdir().expect("tempdir");
         let ca = dir.path().join("ca.pem");
