@@ -43,6 +43,10 @@ pub const MAX_IN_FLIGHT: usize = 8;
 /// costs a few writes, and no result waits longer than this to be on disk.
 pub const SAVE_GAP: Duration = Duration::from_millis(200);
 
+/// After a failed save (disk full, read-only), the next try comes this much later: what was
+/// recorded reaches the disk soon after space is freed, without hammering a full disk.
+pub const SAVE_RETRY: Duration = Duration::from_secs(5);
+
 /// The control socket's name in the state directory.
 pub const SOCKET: &str = "control.sock";
 
@@ -652,8 +656,13 @@ impl Daemon {
         if !self.dirty {
             return None;
         }
+        let gap = if self.last_save_error.is_some() {
+            SAVE_RETRY
+        } else {
+            SAVE_GAP
+        };
         match self.last_save {
-            Some(t) if t.elapsed() < SAVE_GAP => Some(t + SAVE_GAP),
+            Some(t) if t.elapsed() < gap => Some(t + gap),
             _ => {
                 self.persist();
                 None
@@ -700,9 +709,14 @@ impl Daemon {
             Err(e) => {
                 let msg = e.to_string();
                 if self.last_save_error.as_deref() != Some(&msg) {
-                    tracing::error!("{msg}; updates go on, but a restart may re-send them");
+                    tracing::error!(
+                        "{msg}; updates go on, and the save is retried every {}s (a restart before it succeeds may re-send them)",
+                        SAVE_RETRY.as_secs()
+                    );
                 }
                 self.last_save_error = Some(msg);
+                // Still unsaved: keep it due, so it is written once the disk takes it.
+                self.dirty = true;
             }
         }
     }

@@ -427,14 +427,115 @@ fn unwritable_state_keeps_the_daemon_updating() {
         d.log()
     );
     assert!(d.log().contains("updates go on"), "{}", d.log());
+    // What was recorded meanwhile reaches the disk by itself once it can.
     std::fs::remove_dir(&blocker).expect("rmdir");
-    let r = s.run(&["reset", "b"]);
-    assert_eq!(r.code, 0);
     assert!(
-        wait_for(5, || d.log().contains("state file writable again")),
+        wait_for(8, || d.log().contains("state file writable again")),
         "{}",
         d.log()
     );
+    let state: serde_json::Value = serde_json::from_str(&s.state()).expect("state");
+    assert_eq!(
+        state["policies"]["b"]["hosts"]["b.example.org"]["v4"]["addr"], "203.0.113.7",
+        "the update made while unwritable is on disk: {state}"
+    );
+}
+
+/// The state directory's file system is full: the old state file stays whole, the daemon
+/// keeps updating and says so once, and what it recorded is saved once space is freed.
+/// Root: a 256 KiB tmpfs is mounted over the state directory (and unmounted at the end).
+#[test]
+fn full_state_dir_keeps_the_daemon_updating() {
+    if util::skip_without_root("full_state_dir_keeps_the_daemon_updating") {
+        return;
+    }
+    struct Mount(std::path::PathBuf);
+    impl Drop for Mount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let a = FakeServer::http();
+    let b = FakeServer::http();
+    let policy = |srv: &FakeServer, name: &str| {
+        web_policy(
+            srv,
+            name,
+            &[&format!("{name}.example.org")],
+            "pw",
+            "stable_for = \"0s\"",
+        )
+    };
+    let s = Setup::new(&format!("state_dir = \"{{state}}\"\n{}", policy(&a, "a")));
+    std::fs::create_dir_all(s.state_dir()).expect("mkdir");
+    util::sh(&[
+        "mount",
+        "-t",
+        "tmpfs",
+        "-o",
+        "size=256k,mode=0700",
+        "tmpfs",
+        &s.state_dir().display().to_string(),
+    ]);
+    let _mount = Mount(s.state_dir());
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(wait_for(10, || a.requests().len() == 1), "{}", d.log());
+    assert!(
+        wait_for(5, || s.state().contains("a.example.org")),
+        "{}",
+        d.log()
+    );
+    let before = s.state();
+
+    // Fill the file system to the last byte.
+    let filler = s.state_dir().join("filler");
+    let mut f = std::fs::File::create(&filler).expect("filler");
+    let chunk = vec![0u8; 4096];
+    while f.write_all(&chunk).is_ok() {}
+    while f.write_all(&[0]).is_ok() {}
+    drop(f);
+
+    // A policy added by reload is updated though nothing can be saved.
+    s.write_config(&format!(
+        "state_dir = \"{{state}}\"\n{}{}",
+        policy(&a, "a"),
+        policy(&b, "b")
+    ));
+    let r = s.run(&["reload"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        wait_for(10, || b.requests().len() == 1),
+        "updates go on:\n{}",
+        d.log()
+    );
+    assert!(
+        wait_for(5, || d.log().contains("No space left on device")),
+        "{}",
+        d.log()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        s.state(),
+        before,
+        "the old state file is untouched while the disk is full"
+    );
+    assert_eq!(
+        d.log().matches("No space left on device").count(),
+        1,
+        "said once, not on every retry:\n{}",
+        d.log()
+    );
+
+    std::fs::remove_file(&filler).expect("free space");
+    assert!(
+        wait_for(8, || d.log().contains("state file writable again")),
+        "{}",
+        d.log()
+    );
+    assert!(s.state().contains("b.example.org"), "{}", s.state());
+    let r = s.run(&["status"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    drop(d);
 }
 
 /// A full daemon session at the most verbose level (trace), with hooks, status, JSON status,
