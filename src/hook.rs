@@ -18,8 +18,10 @@ pub const MAX_OUTPUT: usize = 4096;
 /// How a hook ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// It exited with this code (None: killed by a signal).
-    Exited(Option<i32>),
+    /// It exited with this code.
+    Exited(i32),
+    /// It was ended by this signal (it crashed, or something killed it).
+    Signaled(i32),
     /// It ran past the timeout and was killed.
     TimedOut,
     /// It could not be started.
@@ -88,7 +90,14 @@ pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration
     let out = child.stdout.take().map(|s| tokio::spawn(read_capped(s)));
     let err = child.stderr.take().map(|s| tokio::spawn(read_capped(s)));
     let outcome = match tokio::time::timeout(timeout, child.wait()).await {
-        Ok(Ok(status)) => Outcome::Exited(status.code()),
+        Ok(Ok(status)) => {
+            use std::os::unix::process::ExitStatusExt;
+            match (status.code(), status.signal()) {
+                (Some(c), _) => Outcome::Exited(c),
+                (None, Some(sig)) => Outcome::Signaled(sig),
+                (None, None) => Outcome::NotStarted(format!("ended with {status}")),
+            }
+        }
         Ok(Err(e)) => Outcome::NotStarted(e.to_string()),
         Err(_) => {
             let _ = child.kill().await;
@@ -105,9 +114,12 @@ pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration
         }
     }
     match &outcome {
-        Outcome::Exited(Some(0)) => tracing::info!(policy, hook = %prog, "hook finished"),
+        Outcome::Exited(0) => tracing::info!(policy, hook = %prog, "hook finished"),
         Outcome::Exited(code) => {
-            tracing::warn!(policy, hook = %prog, "hook failed with exit status {code:?}")
+            tracing::warn!(policy, hook = %prog, "hook failed with exit status {code}")
+        }
+        Outcome::Signaled(sig) => {
+            tracing::warn!(policy, hook = %prog, "hook was ended by signal {sig}")
         }
         Outcome::TimedOut => tracing::warn!(
             policy,

@@ -622,3 +622,92 @@ fn no_secret_anywhere_in_a_daemon_session() {
         "the password leaked:\n{everything}"
     );
 }
+
+/// Hooks that hang, crash or cannot start never hold up an update: a policy whose on_error
+/// hook still hangs is updated at once after a reset; a hook killed by a signal and one that
+/// does not exist are each logged with their own message; a hook still running when the
+/// daemon stops is ended with it.
+#[test]
+fn hooks_that_hang_or_crash_do_not_delay_updates() {
+    let p = FakeServer::http();
+    let q = FakeServer::http();
+    p.script([Script::Reply(200, "badauth".into())]);
+    let s = Setup::new("");
+    let pidfile = s.dir.path().join("hang.pid");
+    let hang = s.dir.path().join("hang.sh");
+    let crash = s.dir.path().join("crash.sh");
+    std::fs::write(
+        &hang,
+        format!(
+            "#!/bin/sh\necho $$ > {}\nexec sleep 60\n",
+            pidfile.display()
+        ),
+    )
+    .expect("write");
+    std::fs::write(&crash, "#!/bin/sh\nkill -SEGV $$\n").expect("write");
+    for f in [&hang, &crash] {
+        util::sh(&["chmod", "755", &f.display().to_string()]);
+    }
+    let mut cfg = "state_dir = \"{state}\"\nhook_timeout = \"30s\"\n".to_string();
+    cfg.push_str(&web_policy(
+        &p,
+        "p",
+        &["p.example.org"],
+        "pw",
+        &format!(
+            "stable_for = \"0s\"\non_error = [\"{}\"]\non_change = [\"{}\"]",
+            hang.display(),
+            crash.display()
+        ),
+    ));
+    cfg.push_str(&web_policy(
+        &q,
+        "q",
+        &["q.example.org"],
+        "pw",
+        "stable_for = \"0s\"\non_change = [\"/nonexistent/dynward-hook\"]",
+    ));
+    s.write_config(&cfg);
+    let mut d = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(10, || p.requests().len() == 1 && pidfile.exists()),
+        "{}",
+        d.log()
+    );
+    let pid = wait_for(2, || {
+        std::fs::read_to_string(&pidfile).is_ok_and(|t| t.trim().parse::<u32>().is_ok())
+    })
+    .then(|| std::fs::read_to_string(&pidfile).expect("pid"))
+    .expect("hook pid");
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{}", pid.trim()));
+
+    let t0 = Instant::now();
+    let r = s.run(&["reset", "p"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(wait_for(5, || p.requests().len() == 2), "{}", d.log());
+    let took = t0.elapsed();
+    assert!(proc_dir.exists(), "the on_error hook is still hanging");
+    assert!(
+        took < Duration::from_secs(2),
+        "update after reset took {took:?}"
+    );
+    assert!(
+        wait_for(5, || d.log().contains("hook was ended by signal 11")),
+        "{}",
+        d.log()
+    );
+    assert!(
+        wait_for(5, || d.log().contains("hook could not be started")),
+        "{}",
+        d.log()
+    );
+    assert_eq!(q.requests().len(), 1, "{}", d.log());
+    assert!(d.running(), "{}", d.log());
+
+    let (_, code) = d.stop();
+    assert_eq!(code, Some(0), "{}", d.log());
+    assert!(
+        wait_for(3, || !proc_dir.exists()),
+        "the hanging hook outlived the daemon"
+    );
+}
