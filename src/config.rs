@@ -535,9 +535,9 @@ impl Walker<'_> {
         };
 
         // Endpoint: exactly one of server / url / provider.
-        let chosen: Vec<&str> = ["server", "url", "provider"]
+        let chosen: Vec<(&str, &Item<'_>)> = ["server", "url", "provider"]
             .into_iter()
-            .filter(|k| t.contains_key(*k))
+            .filter_map(|k| t.get(k).map(|v| (k, v)))
             .collect();
         let mut provider = None;
         let mut dialect = Dialect::default();
@@ -548,8 +548,7 @@ impl Walker<'_> {
                 &key("server"),
                 "missing update endpoint; set one of server, url or provider".into(),
             ),
-            [one] => {
-                let v = t.get(*one).expect("key was found above");
+            [(one, v)] => {
                 if let Some(s) = self.string(v, &key(one)) {
                     match *one {
                         "provider" => match s.parse::<Provider>() {
@@ -572,15 +571,16 @@ impl Walker<'_> {
                 }
             }
             many => {
-                let (later, v) = last_in_file(t, many);
-                self.problem_at(
-                    v.span().start,
-                    &key(later),
-                    format!(
-                        "set only one of server, url and provider (found {})",
-                        many.join(" and ")
-                    ),
-                );
+                if let Some((later, v)) = last_in_file(many) {
+                    self.problem_at(
+                        v.span().start,
+                        &key(later),
+                        format!(
+                            "set only one of server, url and provider (found {})",
+                            names(many)
+                        ),
+                    );
+                }
             }
         }
 
@@ -756,7 +756,7 @@ impl Walker<'_> {
                 };
                 self.problem_at(
                     v.span().start,
-                    &key(chosen.first().copied().unwrap_or("server")),
+                    &key(chosen.first().map_or("server", |(k, _)| *k)),
                     format!("{why} would send the password unencrypted; use https://, or set allow_insecure_http = true to accept that"),
                 );
             }
@@ -908,46 +908,43 @@ impl Walker<'_> {
         env: &Env<'_>,
     ) -> Option<(Secret, String)> {
         let key = |k: &str| format!("{at}.{k}");
-        let set: Vec<&str> = ["password", "password_file", "password_env"]
+        let set: Vec<(&str, &Item<'_>)> = ["password", "password_file", "password_env"]
             .into_iter()
-            .filter(|k| t.contains_key(*k))
+            .filter_map(|k| t.get(k).map(|v| (k, v)))
             .collect();
-        if set.len() > 1 {
-            let (later, v) = last_in_file(t, &set);
+        if set.len() > 1
+            && let Some((later, v)) = last_in_file(&set)
+        {
             self.problem_at(
                 v.span().start,
                 &key(later),
                 format!(
                     "set only one of password, password_file and password_env (found {})",
-                    set.join(" and ")
+                    names(&set)
                 ),
             );
             return None;
         }
         match set.first().copied() {
-            Some("password") => {
-                let v = t.get("password").expect("key was found above");
-                match v.get_ref() {
-                    DeValue::String(s) if !s.is_empty() => Some((
-                        Secret::new(s.to_string()),
-                        "password (in the config file)".into(),
-                    )),
-                    DeValue::String(_) => {
-                        self.problem_at(v.span().start, &key("password"), "is empty".into());
-                        None
-                    }
-                    other => {
-                        self.problem_at(
-                            v.span().start,
-                            &key("password"),
-                            format!("must be a string, found {}", other.type_str()),
-                        );
-                        None
-                    }
+            Some(("password", v)) => match v.get_ref() {
+                DeValue::String(s) if !s.is_empty() => Some((
+                    Secret::new(s.to_string()),
+                    "password (in the config file)".into(),
+                )),
+                DeValue::String(_) => {
+                    self.problem_at(v.span().start, &key("password"), "is empty".into());
+                    None
                 }
-            }
-            Some("password_file") => {
-                let v = t.get("password_file").expect("key was found above");
+                other => {
+                    self.problem_at(
+                        v.span().start,
+                        &key("password"),
+                        format!("must be a string, found {}", other.type_str()),
+                    );
+                    None
+                }
+            },
+            Some(("password_file", v)) => {
                 let s = self.string(v, &key("password_file"))?;
                 let p = self.base.join(&s);
                 match read_secret_file(&p) {
@@ -968,8 +965,7 @@ impl Walker<'_> {
                     }
                 }
             }
-            Some(_) => {
-                let v = t.get("password_env").expect("key was found above");
+            Some((_, v)) => {
                 let var = self.string(v, &key("password_env"))?;
                 match (env.var)(&var) {
                     Some(s) if !s.is_empty() => {
@@ -1014,11 +1010,16 @@ impl Walker<'_> {
 }
 
 /// Of several conflicting keys, the one written last: the problem is reported there.
-fn last_in_file<'t, 'i>(t: &'t DeTable<'i>, keys: &[&'t str]) -> (&'t str, &'t Item<'i>) {
+fn last_in_file<'t, 'i>(keys: &[(&'t str, &'t Item<'i>)]) -> Option<(&'t str, &'t Item<'i>)> {
+    keys.iter().copied().max_by_key(|(_, v)| v.span().start)
+}
+
+/// The keys' names, for a message.
+fn names(keys: &[(&str, &Item<'_>)]) -> String {
     keys.iter()
-        .filter_map(|k| t.get(*k).map(|v| (*k, v)))
-        .max_by_key(|(_, v)| v.span().start)
-        .expect("called with keys present in the table")
+        .map(|(k, _)| *k)
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// Reads a secret file: the first line, trailing newline removed. Returns whether the file is

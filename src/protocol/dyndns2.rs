@@ -520,15 +520,19 @@ fn mismatch(returned: &[IpAddr], sent: &AddrSet) -> bool {
 fn is_wait(w: &str) -> bool {
     w.len() >= 3
         && w.starts_with('w')
-        && matches!(w.as_bytes()[w.len() - 1], b's' | b'm' | b'h')
-        && w[1..w.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && matches!(w.as_bytes().last(), Some(b's' | b'm' | b'h'))
+        && w.get(1..w.len() - 1)
+            .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn wait_duration(w: &str) -> Duration {
-    let n: u64 = w[1..w.len() - 1].parse().unwrap_or(0);
-    let unit = match w.as_bytes()[w.len() - 1] {
-        b'h' => 3600,
-        b'm' => 60,
+    let n: u64 = w
+        .get(1..w.len().saturating_sub(1))
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0);
+    let unit = match w.as_bytes().last() {
+        Some(b'h') => 3600,
+        Some(b'm') => 60,
         _ => 1,
     };
     Duration::from_secs(n.saturating_mul(unit))
