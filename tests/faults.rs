@@ -711,3 +711,82 @@ fn hooks_that_hang_or_crash_do_not_delay_updates() {
         "the hanging hook outlived the daemon"
     );
 }
+
+/// The daemon starts over a truncated, empty, garbage or future-version state file: the error
+/// names the file, the kind of damage and where the file was kept; the bad file is kept
+/// byte for byte; the daemon runs from an empty state, updates, and writes a good file.
+#[test]
+fn damaged_state_file_gives_a_safe_start() {
+    let srv = FakeServer::http();
+    let cfg = format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(
+            &srv,
+            "home",
+            &["home.example.org"],
+            "pw",
+            "stable_for = \"0s\""
+        )
+    );
+    // A real state file to truncate.
+    let s = Setup::new(&cfg);
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let good = s.state();
+    let half = good[..good.len() / 2].to_string();
+    for (kind, bytes, words) in [
+        ("truncated", half.as_str(), "EOF while parsing"),
+        ("empty", "", "the file is empty"),
+        ("garbage", "\u{1}\u{2}garbage\u{ff}", "expected value"),
+        (
+            "future",
+            "{\"version\": 99, \"policies\": {}}",
+            "written by a newer dynward (format 99",
+        ),
+    ] {
+        let s = Setup::new(&cfg);
+        std::fs::create_dir_all(s.state_dir()).expect("mkdir");
+        let path = s.state_dir().join("state.json");
+        std::fs::write(&path, bytes).expect("write");
+        let before = srv.requests().len();
+        let d = DaemonProc::start(&s.config(), None);
+        assert!(
+            wait_for(10, || srv.requests().len() == before + 1),
+            "{kind}: {}",
+            d.log()
+        );
+        assert!(
+            wait_for(5, || s.state().contains("203.0.113.7")),
+            "{kind}: {}",
+            d.log()
+        );
+        let log = d.log();
+        let line = log
+            .lines()
+            .find(|l| l.contains("unreadable state file"))
+            .unwrap_or_else(|| panic!("{kind}: no error line\n{log}"));
+        assert!(line.contains(&path.display().to_string()), "{kind}: {line}");
+        assert!(line.contains(words), "{kind}: {line}");
+        let kept: Vec<_> = std::fs::read_dir(s.state_dir())
+            .expect("dir")
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("state.json.bad-")
+            })
+            .collect();
+        assert_eq!(kept.len(), 1, "{kind}");
+        assert!(
+            line.contains(&kept[0].path().display().to_string()),
+            "{kind}: {line}"
+        );
+        assert_eq!(
+            std::fs::read(kept[0].path()).expect("kept"),
+            bytes.as_bytes(),
+            "{kind}"
+        );
+        let r = s.run(&["status"]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.all());
+    }
+}
