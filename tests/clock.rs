@@ -136,11 +136,7 @@ fn clock_steps_cause_no_burst_and_skip_no_hold() {
     clock.set_offset(0);
     let t0 = unix_now();
     let d = DaemonProc::start_env(&s.config(), Some(&ns.name), &env);
-    assert!(
-        wait_for(10, || d.log().contains("predate the clock being set")),
-        "{}",
-        d.log()
-    );
+    d.expect_log(10, "predate the clock being set");
     nudge(1);
     quiet(&d, "restart after the clock was set");
     let hold = hold_until(&s, "held", "held.example.org").expect("hold");
@@ -154,11 +150,7 @@ fn clock_steps_cause_no_burst_and_skip_no_hold() {
     // 2. Three hours forward while running.
     clock.set_offset(3 * 3600);
     nudge(2);
-    assert!(
-        wait_for(5, || d.log().contains("wall clock was set forward 3h")),
-        "{}",
-        d.log()
-    );
+    d.expect_log(5, "wall clock was set forward 3h");
     quiet(&d, "step forward");
     assert!(
         wait_for(5, || hold_until(&s, "held", "held.example.org")
@@ -171,11 +163,7 @@ fn clock_steps_cause_no_burst_and_skip_no_hold() {
     // 3. Five hours back.
     clock.set_offset(-2 * 3600);
     nudge(3);
-    assert!(
-        wait_for(5, || d.log().contains("wall clock was set back 5h")),
-        "{}",
-        d.log()
-    );
+    d.expect_log(5, "wall clock was set back 5h");
     quiet(&d, "step back");
     assert!(
         wait_for(5, || hold_until(&s, "held", "held.example.org")

@@ -421,19 +421,11 @@ fn unwritable_state_keeps_the_daemon_updating() {
         "updates go on:\n{}",
         d.log()
     );
-    assert!(
-        wait_for(3, || d.log().contains("cannot write the state file")),
-        "{}",
-        d.log()
-    );
+    d.expect_log(3, "cannot write the state file");
     assert!(d.log().contains("updates go on"), "{}", d.log());
     // What was recorded meanwhile reaches the disk by itself once it can.
     std::fs::remove_dir(&blocker).expect("rmdir");
-    assert!(
-        wait_for(8, || d.log().contains("state file writable again")),
-        "{}",
-        d.log()
-    );
+    d.expect_log(8, "state file writable again");
     let state: serde_json::Value = serde_json::from_str(&s.state()).expect("state");
     assert_eq!(
         state["policies"]["b"]["hosts"]["b.example.org"]["v4"]["addr"], "203.0.113.7",
@@ -508,11 +500,7 @@ fn full_state_dir_keeps_the_daemon_updating() {
         "updates go on:\n{}",
         d.log()
     );
-    assert!(
-        wait_for(5, || d.log().contains("No space left on device")),
-        "{}",
-        d.log()
-    );
+    d.expect_log(5, "No space left on device");
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
         s.state(),
@@ -527,11 +515,7 @@ fn full_state_dir_keeps_the_daemon_updating() {
     );
 
     std::fs::remove_file(&filler).expect("free space");
-    assert!(
-        wait_for(8, || d.log().contains("state file writable again")),
-        "{}",
-        d.log()
-    );
+    d.expect_log(8, "state file writable again");
     assert!(s.state().contains("b.example.org"), "{}", s.state());
     let r = s.run(&["status"]);
     assert_eq!(r.code, 0, "{}", r.all());
@@ -691,16 +675,8 @@ fn hooks_that_hang_or_crash_do_not_delay_updates() {
         took < Duration::from_secs(2),
         "update after reset took {took:?}"
     );
-    assert!(
-        wait_for(5, || d.log().contains("hook was ended by signal 11")),
-        "{}",
-        d.log()
-    );
-    assert!(
-        wait_for(5, || d.log().contains("hook could not be started")),
-        "{}",
-        d.log()
-    );
+    d.expect_log(5, "hook was ended by signal 11");
+    d.expect_log(5, "hook could not be started");
     assert_eq!(q.requests().len(), 1, "{}", d.log());
     assert!(d.running(), "{}", d.log());
 

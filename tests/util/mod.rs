@@ -678,6 +678,16 @@ impl DaemonProc {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Waits up to `secs` for `text` in the log; fails the test with the log if it never
+    /// comes.
+    pub fn expect_log(&self, secs: u64, text: &str) {
+        assert!(
+            wait_for(secs, || self.log().contains(text)),
+            "{text:?} never logged:\n{}",
+            self.log()
+        );
+    }
+
     /// Sends a signal by PID.
     pub fn signal(&self, sig: &str) {
         sh(&["kill", &format!("-{sig}"), &self.child.id().to_string()]);
