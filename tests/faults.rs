@@ -766,3 +766,48 @@ fn damaged_state_file_gives_a_safe_start() {
         assert_eq!(r.code, 0, "{kind}: {}", r.all());
     }
 }
+
+/// A 10 MB reply costs no memory beyond the 64 KiB kept: the daemon that got one peaks
+/// within 4 MB of one that got a normal reply (a buffered body would add over 10 MB).
+#[test]
+fn huge_reply_does_not_grow_memory() {
+    let peak = |d: &DaemonProc| -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", d.child.id())).expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("VmHWM")
+    };
+    let mut peaks = Vec::new();
+    for body in ["good 203.0.113.7".to_string(), "x".repeat(10 * 1024 * 1024)] {
+        let srv = FakeServer::http();
+        srv.script([Script::Reply(200, body)]);
+        let s = Setup::new(&format!(
+            "state_dir = \"{{state}}\"\n{}",
+            web_policy(
+                &srv,
+                "home",
+                &["home.example.org"],
+                "pw",
+                "stable_for = \"0s\""
+            )
+        ));
+        let d = DaemonProc::start(&s.config(), None);
+        assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+        d.expect_log(5, "policy=home state=\"sleeping\"");
+        peaks.push(peak(&d));
+    }
+    eprintln!(
+        "peak RSS: normal reply {} kB, 10 MB reply {} kB",
+        peaks[0], peaks[1]
+    );
+    assert!(
+        peaks[1] < peaks[0] + 4096,
+        "10 MB reply: {} kB against {} kB",
+        peaks[1],
+        peaks[0]
+    );
+}
