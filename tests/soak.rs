@@ -357,18 +357,22 @@ fn soak_keeps_the_protocol_discipline() {
         })
         .collect();
     let report = check(&reqs, &resets, t0);
-    eprintln!(
-        "soak: {} s, {} address changes, {} resets, {} requests, answers {:?}",
-        secs,
-        changes,
+    let mut text = format!(
+        "soak: {secs} s, seed {seed}, {POLICIES} policies, {changes} address changes, {} resets, {} requests, answers {:?}\nsoak: {} violations\n",
         resets.len(),
         report.requests,
-        report.codes
+        report.codes,
+        report.violations.len()
     );
-    eprintln!("soak: {} violations", report.violations.len());
     for v in &report.violations {
-        eprintln!("  {v}");
+        text.push_str(&format!("  {v}\n"));
     }
+    eprint!("{text}");
+    // cargo test shows a passing test's output only with --nocapture: CI prints this file.
+    let _ = std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("soak-report.txt"),
+        &text,
+    );
     assert!(report.violations.is_empty(), "{}", d.log());
     assert!(
         report.requests as u64 >= secs / 6,
