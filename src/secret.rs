@@ -58,13 +58,17 @@ pub fn redact(text: &str, secrets: &[&Secret]) -> String {
                 .to_string();
         // The mask next to the text around it can spell the secret again (text "ab" and the
         // mask, for the secret "ab********"), so mask until none is left. Every round turns
-        // at least one character other than '*' into the mask, so it ends; a secret of '*'
-        // alone is masked by what it is.
-        if clear.bytes().all(|b| b == b'*') {
-            continue;
+        // at least one character other than '*' into the mask, so it ends. A pattern of '*'
+        // alone is masked once, first: any mask spells it.
+        let mut pats = vec![clear, encoded.as_str()];
+        pats.dedup();
+        let (stars, pats): (Vec<&str>, Vec<&str>) =
+            pats.into_iter().partition(|p| p.bytes().all(|b| b == b'*'));
+        for p in stars {
+            out = out.replace(p, MASK);
         }
-        while out.contains(clear) || out.contains(&encoded) {
-            out = out.replace(clear, MASK).replace(&encoded, MASK);
+        while let Some(p) = pats.iter().find(|p| out.contains(**p)) {
+            out = out.replace(p, MASK);
         }
     }
     out
@@ -88,7 +92,12 @@ mod tests {
             let shown = redact(text, &[&s]);
             assert!(!shown.contains(secret), "{text} -> {shown}");
         }
-        assert_eq!(redact("a ** b", &[&Secret::new("**")]), "a ** b");
+        // Only '*': masked once; its encoded form is masked like any other.
+        assert_eq!(redact("p=**", &[&Secret::new("**")]), "p=********");
+        assert_eq!(
+            redact("p=%2A%2A&x=**", &[&Secret::new("**")]),
+            "p=********&x=********"
+        );
     }
 
     /// Neither formatting path shows the clear text.

@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let reqs = build_requests(&Endpoint::Template(tpl), &Dialect::default(), "user", &password, &hosts, addrs);
     for r in reqs {
         let shown = r.display_url(&password);
-        if pw.len() >= 4 && !"********".contains(pw.as_str()) {
+        // A password of '*' alone cannot be told from the mask or from '*' in the template.
+        if pw.len() >= 4 && !pw.chars().all(|c| c == '*') {
             assert!(!shown.contains(pw.as_str()), "password visible in {shown}");
         }
     }
