@@ -343,10 +343,9 @@ impl Daemon {
             wall: wall.as_secs(),
         };
         if let Some(step) = self.clock.observe(wall, mono) {
-            let d = crate::duration::format(Duration::from_secs(step.delta.unsigned_abs()));
             tracing::warn!(
-                "the wall clock was set {} {d}; times recorded since the start moved with it",
-                if step.delta < 0 { "back" } else { "forward" }
+                "the wall clock was set {}; times recorded since the start moved with it",
+                store::describe_move(step.delta)
             );
             for p in self.state.policies.values_mut() {
                 p.shift_times(step.run_start, step.delta);

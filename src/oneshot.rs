@@ -619,16 +619,13 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
             ));
         }
     };
+    let now = unix_now();
     for (name, p) in &mut state.policies {
-        let moved = p.rebase_times(unix_now());
+        let moved = p.rebase_times(now);
         if moved != 0 {
-            let d = crate::duration::format(std::time::Duration::from_secs(moved.unsigned_abs()));
-            tracing::warn!(policy = %name, "recorded times were made with another clock; moved {d} {}", if moved < 0 { "back" } else { "forward" });
-            let _ = writeln!(
-                out,
-                "note: policy {name}: recorded times were made with another clock setting; moved {d} {}, holds keep their length",
-                if moved < 0 { "back" } else { "forward" }
-            );
+            let note = store::rebase_note(moved);
+            tracing::warn!(policy = %name, "{note}");
+            let _ = writeln!(out, "note: policy {name}: {note}");
         }
     }
     if !opts.dry_run {

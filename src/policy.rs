@@ -296,7 +296,7 @@ impl Machine {
         self.pstate.shift_times(step.run_start, step.delta);
         let moved = self.pstate.rebase_times(now.wall);
         if moved != 0 {
-            self.note_rebase(moved);
+            self.log(Level::Warn, None, None, crate::store::rebase_note(moved));
         }
         self.actions.push(Action::Persist);
         if !self.state.busy() {
@@ -306,17 +306,7 @@ impl Machine {
     }
 
     fn note_rebase(&mut self, moved: i64) {
-        let d = crate::duration::format(Duration::from_secs(moved.unsigned_abs()));
-        let message = if moved < 0 {
-            format!(
-                "recorded times lay ahead of the clock; moved back {d}, holds keep their length"
-            )
-        } else {
-            format!(
-                "recorded times predate the clock being set; moved forward {d}, holds keep their length"
-            )
-        };
-        self.log(Level::Warn, None, None, message);
+        self.log(Level::Warn, None, None, crate::store::rebase_note(moved));
         self.actions.push(Action::Persist);
     }
 
@@ -1093,6 +1083,16 @@ mod tests {
         p
     }
 
+    /// A machine for a policy that reacts at once (stable_for 0), with nothing on record.
+    fn fresh() -> Machine {
+        Machine::new(
+            policy("stable_for = \"0s\""),
+            PolicyState::default(),
+            false,
+            t(0),
+        )
+    }
+
     /// Runs an update round to its end with one reply body; returns the request sent.
     fn round(m: &mut Machine, now: Now, body: &str) -> Request {
         let a = m.handle(now, Input::Resolved(Ok(())));
@@ -1345,12 +1345,7 @@ mod tests {
     /// stable_for = 0 reacts at once.
     #[test]
     fn zero_stable_for() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         assert!(
             m.handle(t(0), addrs("203.0.113.5"))
                 .contains(&Action::Resolve)
@@ -1379,12 +1374,7 @@ mod tests {
     /// minimum gap, with the newest address only.
     #[test]
     fn change_during_update_follows_after_min_gap() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         m.handle(t(0), addrs("203.0.113.5"));
         let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
         let a = m.handle(t(1), addrs("203.0.113.6"));
@@ -1416,12 +1406,7 @@ mod tests {
     /// badauth makes the policy invalid: no request on any change until reset.
     #[test]
     fn fatal_until_reset() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         m.handle(t(0), addrs("203.0.113.5"));
         let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
         let a = m.handle(
@@ -1458,12 +1443,7 @@ mod tests {
     /// every host is stopped.
     #[test]
     fn host_stop_is_per_host() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         m.handle(t(0), addrs("203.0.113.5"));
         round(&mut m, t(0), "good 203.0.113.5\nnohost");
         assert_eq!(m.state().name(), "sleeping");
@@ -1478,12 +1458,7 @@ mod tests {
     /// 911 holds 30 minutes, 60 on repeat; nothing is sent inside the hold.
     #[test]
     fn outage_holds() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         m.handle(t(0), addrs("203.0.113.5"));
         round(&mut m, t(0), "911");
         // Whole-second stamps: a hold ends one second after its recorded end, never early.
@@ -1502,12 +1477,7 @@ mod tests {
     /// Failures before any reply back off from ~30 s, doubling to a 30-minute cap, with jitter.
     #[test]
     fn network_backoff_growth() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         m.handle(t(0), addrs("203.0.113.5"));
         let mut now = 0u64;
         let mut seen = Vec::new();
@@ -1535,12 +1505,7 @@ mod tests {
     /// A network back-off is in the state file and holds after a restart.
     #[test]
     fn network_backoff_survives_restart() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         m.handle(t(0), addrs("203.0.113.5"));
         let a = m.handle(
             t(0),
@@ -1581,12 +1546,7 @@ mod tests {
     /// A failed request keeps the address unaccepted, so the retry sends it again.
     #[test]
     fn failed_send_is_retried() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         m.handle(t(0), addrs("203.0.113.5"));
         let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
         m.handle(
@@ -1730,12 +1690,7 @@ mod tests {
     /// A reply for a request that is not in flight is ignored.
     #[test]
     fn stale_reply_ignored() {
-        let mut m = Machine::new(
-            policy("stable_for = \"0s\""),
-            PolicyState::default(),
-            false,
-            t(0),
-        );
+        let mut m = fresh();
         m.handle(t(0), addrs("203.0.113.5"));
         let a = m.handle(
             t(1),

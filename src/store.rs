@@ -325,6 +325,25 @@ impl PolicyState {
     }
 }
 
+/// A signed move of the clock or of recorded times, in words: "forward 3h", "back 5h".
+pub fn describe_move(secs: i64) -> String {
+    let d = crate::duration::format(std::time::Duration::from_secs(secs.unsigned_abs()));
+    format!("{} {d}", if secs < 0 { "back" } else { "forward" })
+}
+
+/// What [`PolicyState::rebase_times`] did, for the log and for `once`.
+pub fn rebase_note(moved: i64) -> String {
+    let why = if moved < 0 {
+        "recorded times lay ahead of the clock"
+    } else {
+        "recorded times predate the clock being set"
+    };
+    format!(
+        "{why}; moved {}, holds keep their length",
+        describe_move(moved)
+    )
+}
+
 /// Whether a recorded time is an event (it happened then) or a deadline (nothing before it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stamp {

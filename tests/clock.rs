@@ -7,6 +7,7 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use dynward::oneshot::unix_now;
 use util::{DaemonProc, FakeServer, Netns, Script, Setup, skip_without_root, wait_for};
 
 fn faketime_lib() -> Option<PathBuf> {
@@ -15,13 +16,6 @@ fn faketime_lib() -> Option<PathBuf> {
         let p = e.path().join("faketime/libfaketime.so.1");
         p.exists().then_some(p)
     })
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// The daemon's clock, as an offset from the real one in libfaketime's syntax.
