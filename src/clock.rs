@@ -1,4 +1,8 @@
-//! Steps of the wall clock, seen against the monotonic clock (pure).
+//! The clocks: the one place the drivers read them, and steps of the wall clock seen against
+//! the monotonic clock (pure).
+//!
+//! `clippy.toml` forbids `Instant::now` and `SystemTime::now` everywhere else, so the machine
+//! and the decision core cannot read a clock: time reaches them as an argument.
 //!
 //! Timers run on the monotonic clock, but what the state file records (when an address was
 //! accepted, until when the provider holds a host) is wall-clock time, because it must mean
@@ -8,6 +12,8 @@
 //! change of their difference, and the daemon moves what it recorded by the same amount.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 /// A change of the wall-minus-monotonic difference larger than this is a step. Below it is
 /// rounding and scheduling noise; every recorded time is in whole seconds anyway.
@@ -58,10 +64,23 @@ impl WallClock {
 }
 
 /// The wall clock as a duration since the Unix epoch (zero for a clock set before it).
+#[allow(clippy::disallowed_methods)] // the one reading of the wall clock
 pub fn wall_now() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
+}
+
+/// The wall clock in whole Unix seconds, as the state file records it.
+pub fn unix_now() -> u64 {
+    wall_now().as_secs()
+}
+
+/// The monotonic clock, for the drivers' timers. Tokio's, so that tests with a paused runtime
+/// clock see it too.
+#[allow(clippy::disallowed_methods)] // the one reading of the monotonic clock
+pub fn mono_now() -> Instant {
+    Instant::now()
 }
 
 #[cfg(test)]

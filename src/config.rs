@@ -11,11 +11,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reqwest::Url;
 use toml::de::{DeTable, DeValue};
+use url::Url;
 
 use crate::addr::Prefix;
 use crate::duration;
+use crate::protocol::dyndns2::Endpoint;
 use crate::provider::{Dialect, FamilyMode, Provider};
 use crate::secret::Secret;
 
@@ -65,15 +66,6 @@ impl fmt::Display for Source {
             Source::Web(u) => write!(f, "web {u}"),
         }
     }
-}
-
-/// Where updates are sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// A dyndns2 update URL (`server` or a `provider` preset); the query is built by dynward.
-    Server(Url),
-    /// A Comware-style URL template with `<h>`, `<a>`, `<username>`, `<password>`.
-    Template(String),
 }
 
 /// One account at one provider, its hosts and its address source.
@@ -1147,45 +1139,89 @@ pub(crate) fn test_policy(text: &str) -> Policy {
         .remove(0)
 }
 
-impl Endpoint {
-    /// A URL with the endpoint's scheme, host and port, for resolving the server.
-    pub fn server_url(&self) -> Option<Url> {
-        match self {
-            Endpoint::Server(u) => Some(u.clone()),
-            Endpoint::Template(t) => Url::parse(
-                &t.replace("<h>", "h")
-                    .replace("<a>", "a")
-                    .replace("<username>", "u")
-                    .replace("<password>", "p"),
-            )
-            .ok(),
+/// What a reload must do about a policy whose settings differ, in rising order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    /// Nothing differs: the policy keeps running with its state and timers.
+    None,
+    /// Only how dynward does its work differs (timers, hooks, timeouts, TLS trust, where the
+    /// password is read from): a new machine over the same record, no request because of it.
+    Runtime,
+    /// What the provider is sent differs (endpoint, account, password, hosts, source,
+    /// families, user agent): the fingerprint changes, the stops are cleared, and one round
+    /// validates the change.
+    Identity,
+}
+
+impl Change {
+    /// Compares two versions of a policy (same name).
+    pub fn between(old: &Policy, new: &Policy) -> Change {
+        let (old_id, old_rt) = old.settings();
+        let (new_id, new_rt) = new.settings();
+        if old_id != new_id {
+            Change::Identity
+        } else if old_rt != new_rt {
+            Change::Runtime
+        } else {
+            Change::None
         }
     }
 }
 
 impl Policy {
-    /// A stable fingerprint of everything that defines this policy, password included (as a
-    /// hash, never stored in clear). A changed fingerprint clears a fatal stop: the user acted.
-    pub fn fingerprint(&self) -> String {
-        let ep = match &self.endpoint {
+    /// The settings, as two canonical texts: what the provider sees (identity) and how
+    /// dynward works (runtime). Every field is named here, so a new field does not compile
+    /// until someone decides which kind of change it is.
+    fn settings(&self) -> (String, String) {
+        let Policy {
+            // The key: a renamed policy is another policy.
+            name: _,
+            provider,
+            endpoint,
+            dialect,
+            username,
+            password,
+            password_origin,
+            hosts,
+            source,
+            ipv4,
+            ipv6,
+            allow_private,
+            allow_insecure_http,
+            user_agent,
+            ca_file,
+            timeout,
+            connect_timeout,
+            ipv4_prefix,
+            ipv6_prefix,
+            stable_for,
+            min_interval,
+            max_interval,
+            check_interval,
+            on_change,
+            on_error,
+            hook_timeout,
+        } = self;
+        let ep = match endpoint {
             Endpoint::Server(u) => u.to_string(),
             Endpoint::Template(t) => t.clone(),
         };
-        let canonical = format!(
-            "{ep}\n{:?}\n{}\n{}\n{:?}\n{}\n{}{}{}\n{}\n{:?}\n{:?}",
-            self.dialect,
-            self.username,
-            self.password.expose(),
-            self.hosts,
-            self.source,
-            self.ipv4,
-            self.ipv6,
-            self.allow_private,
-            self.user_agent,
-            self.ipv4_prefix,
-            self.ipv6_prefix,
+        // The layout of this text is what state files of earlier versions were fingerprinted
+        // with: changing it would make every policy look changed after an upgrade.
+        let identity = format!(
+            "{ep}\n{dialect:?}\n{username}\n{}\n{hosts:?}\n{source}\n{ipv4}{ipv6}{allow_private}\n{user_agent}\n{ipv4_prefix:?}\n{ipv6_prefix:?}",
+            password.expose(),
         );
-        format!("{:016x}", fnv1a(canonical.as_bytes()))
+        let runtime = format!(
+            "{provider:?}\n{password_origin}\n{allow_insecure_http}\n{ca_file:?}\n{timeout:?} {connect_timeout:?}\n{stable_for:?} {min_interval:?} {max_interval:?} {check_interval:?}\n{on_change:?} {on_error:?} {hook_timeout:?}"
+        );
+        (identity, runtime)
+    }
+
+    /// A stable fingerprint of what the provider sees of this policy, password included (as a
+    /// hash, never stored in clear). A changed fingerprint clears a fatal stop: the user acted.
+    pub fn fingerprint(&self) -> String {
+        format!("{:016x}", fnv1a(self.settings().0.as_bytes()))
     }
 }
 

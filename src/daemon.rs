@@ -18,19 +18,19 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::addr::{Candidate, SkipReason};
-use crate::clock::{WallClock, wall_now};
+use crate::addr::SkipReason;
+use crate::clock::{WallClock, mono_now, unix_now, wall_now};
 use crate::config::{self, Config, Env, Policy, Source};
 use crate::hook;
 use crate::http::{self, NetError};
-use crate::oneshot::{detect_from_candidates, http_options, unix_now, web_addresses};
-use crate::policy::{Action, HookKind, Input, Level, Machine, Now, PolicyStatus};
-use crate::protocol::dyndns2::AddrSet;
+use crate::policy::{Action, HookKind, Input, Machine, Now, Readings};
+use crate::record::{PolicyRecord, describe_move};
+use crate::status::PolicyStatus;
 use crate::store;
 use crate::systemd::{self, Notifier};
+use crate::watch::detect;
 use crate::watch::events::Watcher;
 use crate::watch::iface::Snapshot;
-use crate::watch::web;
 
 /// The safety-net re-read of the interfaces, in case a notification was missed.
 pub const RESCAN: Duration = Duration::from_secs(300);
@@ -98,13 +98,13 @@ struct Slot {
 
 struct Daemon {
     opts: Options,
-    state: store::State,
+    /// Records of policies no machine runs (removed from the config): kept, not dropped.
+    retired: BTreeMap<String, PolicyRecord>,
     slots: BTreeMap<String, Slot>,
     start: Instant,
     clock: WallClock,
     generation: u64,
     done_tx: mpsc::UnboundedSender<Done>,
-    snapshot: Snapshot,
     last_save_error: Option<String>,
     notifier: Notifier,
     permits: Arc<tokio::sync::Semaphore>,
@@ -112,145 +112,130 @@ struct Daemon {
     last_save: Option<Instant>,
 }
 
-/// Runs the daemon until `shutdown` resolves (SIGTERM/SIGINT in the binary).
-pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<(), String> {
-    let env = Env::process();
-    let cfg = config::load(&opts.config_path, &env).map_err(|e| e.to_string())?;
-    for w in &cfg.warnings {
-        tracing::warn!("{}: {w}", opts.config_path.display());
+/// The loop's own timers: the safety-net re-read, the watchdog, the end of the grace period.
+struct Timers {
+    rescan_at: Instant,
+    watchdog: Option<Duration>,
+    watchdog_at: Option<Instant>,
+    stop_at: Option<Instant>,
+}
+
+impl Timers {
+    fn new() -> Timers {
+        let now = mono_now();
+        let watchdog = systemd::watchdog_interval();
+        Timers {
+            rescan_at: now + RESCAN,
+            watchdog,
+            watchdog_at: watchdog.map(|w| now + w),
+            stop_at: None,
+        }
     }
-    std::fs::create_dir_all(&opts.state_dir).map_err(|e| {
-        format!(
-            "{}: cannot create the state directory: {e}",
-            opts.state_dir.display()
-        )
-    })?;
-    let state = match store::load(&opts.state_dir, unix_now()) {
-        Ok(s) => s,
-        Err(e @ store::Error::Corrupt { .. }) => {
-            tracing::error!("{e}");
-            store::State {
-                version: store::VERSION,
-                ..store::State::default()
+
+    /// The earliest of these, the machines' next deadline and a deferred save.
+    fn next_wake(&self, machines: Option<Instant>, save: Option<Instant>) -> Instant {
+        [machines, self.stop_at, self.watchdog_at, save]
+            .into_iter()
+            .flatten()
+            .fold(self.rescan_at, Instant::min)
+    }
+}
+
+/// Netlink notifications, when the kernel lets us subscribe; periodic re-reads otherwise.
+struct Watch {
+    watcher: Option<Watcher>,
+    routes: bool,
+}
+
+impl Watch {
+    fn subscribe(routes: bool) -> Watch {
+        match Watcher::new(routes) {
+            Ok(w) => Watch {
+                watcher: Some(w),
+                routes,
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot subscribe to netlink; re-reading interfaces every {}s instead", RESCAN.as_secs());
+                Watch {
+                    watcher: None,
+                    routes,
+                }
             }
         }
-        Err(e) => return Err(e.to_string()),
-    };
+    }
+
+    /// A reload may have added an `interface = "auto"` policy: follow routes from then on.
+    fn follow_routes(&mut self, needed: bool) {
+        if needed
+            && !self.routes
+            && self.watcher.is_some()
+            && let Ok(w) = Watcher::new(true)
+        {
+            self.watcher = Some(w);
+            self.routes = true;
+        }
+    }
+
+    /// Waits for the next change; `Ok(true)` when notifications were lost.
+    async fn changed(&mut self) -> std::io::Result<bool> {
+        match self.watcher.as_mut() {
+            Some(w) => w.changed().await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// Runs the daemon over `cfg` (loaded by the caller, which has shown its warnings) until
+/// `shutdown` resolves (SIGTERM/SIGINT in the binary).
+pub async fn run(
+    cfg: Config,
+    opts: Options,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), String> {
+    let records = open_state(&opts.state_dir)?;
     let listener = bind_control(&opts.state_dir)?;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Control>();
-    let mut d = Daemon {
-        opts,
-        state,
-        slots: BTreeMap::new(),
-        start: Instant::now(),
-        clock: WallClock::new(wall_now(), Duration::ZERO),
-        generation: 0,
-        done_tx,
-        snapshot: Snapshot::default(),
-        last_save_error: None,
-        notifier: Notifier::default(),
-        permits: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
-        dirty: false,
-        last_save: None,
-    };
-    // The machines own the policies: no second copy is kept.
-    for p in cfg.policies {
-        d.add_policy(p);
-    }
-    d.persist();
-    let mut watcher = match Watcher::new(d.needs_routes()) {
-        Ok(w) => Some(w),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot subscribe to netlink; re-reading interfaces every {}s instead", RESCAN.as_secs());
-            None
-        }
-    };
-    d.rescan();
-    d.notifier.ready();
-    d.report_status();
-    tracing::info!(
-        policies = d.slots.len(),
-        state = %d.opts.state_dir.join(store::FILE_NAME).display(),
-        "dynward {} running",
-        env!("CARGO_PKG_VERSION")
-    );
-
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
-    let mut rescan_at = Instant::now() + RESCAN;
-    let mut stop_at: Option<Instant> = None;
-    let watchdog = systemd::watchdog_interval();
-    let mut watchdog_at = watchdog.map(|w| Instant::now() + w);
-    if watchdog.is_some() {
+    let mut d = Daemon::start(opts, records, cfg.policies, done_tx);
+    let mut watch = Watch::subscribe(d.needs_routes());
+    d.rescan();
+    d.announce();
+    let mut timers = Timers::new();
+    if timers.watchdog.is_some() {
         d.notifier.watchdog();
     }
-    let mut watching_routes = d.needs_routes();
     tokio::pin!(shutdown);
     loop {
         let save_at = d.save_if_due();
         d.report_status();
-        // A reload may have added an `interface = "auto"` policy: follow routes from now on.
-        if d.needs_routes()
-            && !watching_routes
-            && watcher.is_some()
-            && let Ok(w) = Watcher::new(true)
-        {
-            watcher = Some(w);
-            watching_routes = true;
-        }
-        if let Some(at) = stop_at
-            && (!d.slots.values().any(|s| s.machine.busy()) || Instant::now() >= at)
+        watch.follow_routes(d.needs_routes());
+        if let Some(at) = timers.stop_at
+            && (!d.slots.values().any(|s| s.machine.busy()) || mono_now() >= at)
         {
             break;
         }
-        let next = d
-            .next_deadline()
-            .map(|t| d.start + t)
-            .unwrap_or(rescan_at)
-            .min(rescan_at);
-        let next = stop_at.map_or(next, |s| next.min(s));
-        let next = watchdog_at.map_or(next, |w| next.min(w));
-        let next = save_at.map_or(next, |w| next.min(w));
+        let machines = d.next_deadline().map(|t| d.start + t);
         tokio::select! {
-            _ = &mut shutdown, if stop_at.is_none() => {
+            _ = &mut shutdown, if timers.stop_at.is_none() => {
                 d.notifier.stopping();
                 tracing::info!("stopping: letting requests in flight finish for up to {}s", GRACE.as_secs());
-                stop_at = Some(Instant::now() + GRACE);
+                timers.stop_at = Some(mono_now() + GRACE);
             }
-            _ = tokio::time::sleep_until(next) => {
-                if let (Some(at), Some(every)) = (watchdog_at, watchdog)
-                    && Instant::now() >= at {
-                        d.notifier.watchdog();
-                        watchdog_at = Some(Instant::now() + every);
+            _ = tokio::time::sleep_until(timers.next_wake(machines, save_at)) => d.timers_due(&mut timers),
+            changed = watch.changed() => match changed {
+                Ok(lost) => {
+                    if lost {
+                        tracing::debug!("netlink notifications lost; re-reading everything");
                     }
-                if Instant::now() >= rescan_at {
-                    rescan_at = Instant::now() + RESCAN;
                     d.rescan();
                 }
-                if stop_at.is_none() {
-                    d.tick();
+                Err(e) => {
+                    tracing::warn!(error = %e, "netlink watch failed; falling back to periodic re-reads");
+                    watch.watcher = None;
                 }
-            }
-            changed = async {
-                match watcher.as_mut() {
-                    Some(w) => w.changed().await,
-                    None => std::future::pending().await,
-                }
-            } => {
-                match changed {
-                    Ok(lost) => {
-                        if lost {
-                            tracing::debug!("netlink notifications lost; re-reading everything");
-                        }
-                        d.rescan();
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "netlink watch failed; falling back to periodic re-reads");
-                        watcher = None;
-                    }
-                }
-            }
+            },
             Some(done) = done_rx.recv() => d.finished(done),
             _ = hup.recv() => {
                 let _ = d.reload();
@@ -267,6 +252,18 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
     let _ = std::fs::remove_file(d.opts.state_dir.join(SOCKET));
     tracing::info!("stopped; state saved");
     Ok(())
+}
+
+/// Creates the state directory and loads the records; a corrupt file is kept aside, logged,
+/// and the daemon starts from an empty state.
+fn open_state(dir: &Path) -> Result<BTreeMap<String, PolicyRecord>, String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("{}: cannot create the state directory: {e}", dir.display()))?;
+    let (state, corrupt) = store::load_or_empty(dir, unix_now()).map_err(|e| e.to_string())?;
+    if let Some(e) = corrupt {
+        tracing::error!("{e}");
+    }
+    Ok(state.policies)
 }
 
 /// Binds the control socket, refusing to start next to a running daemon.
@@ -333,6 +330,47 @@ pub fn ask(state_dir: &Path, command: &str) -> Option<String> {
 }
 
 impl Daemon {
+    /// A daemon with one machine per policy, the records of the others kept aside.
+    fn start(
+        opts: Options,
+        records: BTreeMap<String, PolicyRecord>,
+        policies: Vec<Policy>,
+        done_tx: mpsc::UnboundedSender<Done>,
+    ) -> Daemon {
+        let mut d = Daemon {
+            opts,
+            retired: records,
+            slots: BTreeMap::new(),
+            start: mono_now(),
+            clock: WallClock::new(wall_now(), Duration::ZERO),
+            generation: 0,
+            done_tx,
+            last_save_error: None,
+            notifier: Notifier::default(),
+            permits: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            dirty: false,
+            last_save: None,
+        };
+        // The machines own the policies: no second copy is kept.
+        for p in policies {
+            d.add_policy(p);
+        }
+        d.persist();
+        d
+    }
+
+    /// READY for the service manager, and the start in the log.
+    fn announce(&mut self) {
+        self.notifier.ready();
+        self.report_status();
+        tracing::info!(
+            policies = self.slots.len(),
+            state = %self.opts.state_dir.join(store::FILE_NAME).display(),
+            "dynward {} running",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+
     /// The time for the machines. A step of the wall clock since the last reading is
     /// applied to every record first, so no decision is taken with times from two clocks.
     fn now(&mut self) -> Now {
@@ -345,9 +383,9 @@ impl Daemon {
         if let Some(step) = self.clock.observe(wall, mono) {
             tracing::warn!(
                 "the wall clock was set {}; times recorded since the start moved with it",
-                store::describe_move(step.delta)
+                describe_move(step.delta)
             );
-            for p in self.state.policies.values_mut() {
+            for p in self.retired.values_mut() {
                 p.shift_times(step.run_start, step.delta);
             }
             let names: Vec<String> = self.slots.keys().cloned().collect();
@@ -368,21 +406,12 @@ impl Daemon {
     }
 
     fn add_policy(&mut self, p: Policy) {
-        let fp = p.fingerprint();
-        let recorded = self
-            .state
-            .policies
-            .get(&p.name)
-            .map(|x| x.fingerprint.clone());
-        let changed = recorded.is_some_and(|r| !r.is_empty() && r != fp);
-        self.state.policy_mut(&p.name, &fp);
-        // The machine owns its policy's state from now on; `self.state` keeps only the
-        // policies no machine runs (removed from the config), so nothing is held twice.
-        let pstate = self.state.policies.remove(&p.name).unwrap_or_default();
+        // The machine owns its policy's record from now on: nothing is held twice.
+        let record = self.retired.remove(&p.name).unwrap_or_default();
         let name = p.name.clone();
         self.generation += 1;
         let now = self.now();
-        let mut machine = Machine::new(Arc::new(p), pstate, changed, now);
+        let mut machine = Machine::new(Arc::new(p), record, now, Readings::Stream);
         let actions = machine.drain();
         self.slots.insert(
             name.clone(),
@@ -394,9 +423,6 @@ impl Daemon {
                 last_skips: Vec::new(),
             },
         );
-        if changed {
-            tracing::info!(policy = %name, "the policy's config changed: stops cleared, one update will validate it");
-        }
         self.act(&name, actions);
     }
 
@@ -405,6 +431,24 @@ impl Daemon {
             .values()
             .filter_map(|s| s.machine.next_deadline())
             .min()
+    }
+
+    /// The loop's timers and the machines' deadlines that have come.
+    fn timers_due(&mut self, timers: &mut Timers) {
+        let now = mono_now();
+        if let (Some(at), Some(every)) = (timers.watchdog_at, timers.watchdog)
+            && now >= at
+        {
+            self.notifier.watchdog();
+            timers.watchdog_at = Some(now + every);
+        }
+        if now >= timers.rescan_at {
+            timers.rescan_at = now + RESCAN;
+            self.rescan();
+        }
+        if timers.stop_at.is_none() {
+            self.tick();
+        }
     }
 
     fn tick(&mut self) {
@@ -431,68 +475,33 @@ impl Daemon {
 
     /// Re-reads the interfaces and tells every interface policy what it can publish now.
     fn rescan(&mut self) {
-        match Snapshot::read(self.needs_routes()) {
-            Ok(s) => self.snapshot = s,
+        let snapshot = match Snapshot::read(self.needs_routes()) {
+            Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the interfaces");
                 return;
             }
-        }
+        };
         let names: Vec<String> = self.slots.keys().cloned().collect();
         for name in names {
-            let Some(slot) = self.slots.get(&name) else {
+            let Some(slot) = self.slots.get_mut(&name) else {
                 continue;
             };
-            let policy = slot.machine.policy().clone();
-            let ifname = match &policy.source {
-                Source::Web(_) => continue,
-                Source::Interface(n) => n.clone(),
-                Source::DefaultRoute => match &self.snapshot.default_route {
-                    Some(n) => n.clone(),
-                    None => {
-                        self.feed(
-                            &name,
-                            Input::Addresses {
-                                addrs: AddrSet::default(),
-                                reason: Some(
-                                    "no default route: cannot tell which interface is the WAN"
-                                        .into(),
-                                ),
-                            },
-                        );
-                        continue;
-                    }
-                },
+            let Some(det) = detect::from_snapshot(slot.machine.policy(), &snapshot) else {
+                continue;
             };
-            let reason = match self.snapshot.up.get(&ifname) {
-                None if !self.snapshot.up.is_empty() => {
-                    Some(format!("interface {ifname} does not exist"))
+            slot.bind = det.bind;
+            if slot.last_skips != det.skipped {
+                for (ip, why) in &det.skipped {
+                    tracing::info!(policy = %name, address = %ip, "address skipped: {why}");
                 }
-                Some(false) => Some(format!("interface {ifname} is down")),
-                _ => None,
-            };
-            let cands: Vec<Candidate> = self
-                .snapshot
-                .addrs
-                .iter()
-                .filter(|a| a.name == ifname)
-                .map(|a| a.candidate.clone())
-                .collect();
-            let det = detect_from_candidates(&policy, &ifname, &cands);
-            if let Some(slot) = self.slots.get_mut(&name) {
-                slot.bind = det.bind.clone();
-                if slot.last_skips != det.skipped {
-                    for (ip, why) in &det.skipped {
-                        tracing::info!(policy = %name, address = %ip, "address skipped: {why}");
-                    }
-                    slot.last_skips = det.skipped.clone();
-                }
+                slot.last_skips = det.skipped;
             }
-            let (addrs, reason) = match reason {
-                Some(r) => (AddrSet::default(), Some(r)),
-                None => (det.addrs, det.error),
+            let input = Input::Addresses {
+                addrs: det.addrs,
+                reason: det.error,
             };
-            self.feed(&name, Input::Addresses { addrs, reason });
+            self.feed(&name, input);
         }
     }
 
@@ -505,17 +514,13 @@ impl Daemon {
             let generation = slot.generation;
             let tx = self.done_tx.clone();
             let pname = name.to_string();
+            let permits = self.permits.clone();
             match a {
                 Action::Resolve => {
                     let bind = slot.bind.clone();
-                    let url = policy.endpoint.server_url();
-                    let permits = self.permits.clone();
                     tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
-                        let result = match url {
-                            Some(u) => http::resolve(&u, &bind).await,
-                            None => Err(NetError::Url("the update URL has no host".into())),
-                        };
+                        let result = http::resolve_server(&policy.endpoint, &bind).await;
                         let _ = tx.send(Done::Resolved {
                             policy: pname,
                             generation,
@@ -524,19 +529,11 @@ impl Daemon {
                     });
                 }
                 Action::Send { id, request } => {
-                    let opts = http_options(&policy, slot.bind.clone());
-                    let target = slot.target;
+                    let (bind, target) = (slot.bind.clone(), slot.target);
                     tracing::debug!(policy = %name, hosts = %request.hosts.join(","), address = %request.sent, "sending update");
-                    let permits = self.permits.clone();
                     tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
-                        let result = http::get_via(
-                            &request.url,
-                            Some((&policy.username, &policy.password)),
-                            &opts,
-                            target,
-                        )
-                        .await;
+                        let result = http::update(&policy, &request, &bind, target).await;
                         let _ = tx.send(Done::Reply {
                             policy: pname,
                             generation,
@@ -546,21 +543,9 @@ impl Daemon {
                     });
                 }
                 Action::CheckWeb => {
-                    let Source::Web(url) = policy.source.clone() else {
-                        continue;
-                    };
-                    let opts = http_options(&policy, Vec::new());
-                    let permits = self.permits.clone();
                     tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
-                        let result = match http::get(url.as_str(), None, &opts).await {
-                            Err(e) => Err(e.to_string()),
-                            Ok(r) if !(200..300).contains(&r.status) => {
-                                Err(format!("check-IP service answered HTTP {}", r.status))
-                            }
-                            Ok(r) => web::parse_page(&r.body)
-                                .ok_or_else(|| "check-IP page holds no IP address".to_string()),
-                        };
+                        let result = detect::check_web(&policy).await;
                         let _ = tx.send(Done::Web {
                             policy: pname,
                             generation,
@@ -584,20 +569,7 @@ impl Daemon {
                 Action::StateChanged { state, reason } => {
                     tracing::info!(policy = %name, state, "{state}: {reason}");
                 }
-                Action::Log {
-                    level,
-                    host,
-                    code,
-                    message,
-                } => {
-                    let host = host.as_deref();
-                    let code = code.as_deref();
-                    match level {
-                        Level::Info => tracing::info!(policy = %name, host, code, "{message}"),
-                        Level::Warn => tracing::warn!(policy = %name, host, code, "{message}"),
-                        Level::Error => tracing::error!(policy = %name, host, code, "{message}"),
-                    }
-                }
+                Action::Report(r) => r.log(name),
             }
         }
     }
@@ -615,38 +587,31 @@ impl Daemon {
             } => (policy.clone(), *generation),
         };
         // Work started by a machine that a reload replaced is dropped.
-        if self.slots.get(&policy).map(|s| s.generation) != Some(generation) {
+        let Some(slot) = self
+            .slots
+            .get_mut(&policy)
+            .filter(|s| s.generation == generation)
+        else {
             return;
-        }
-        match done {
+        };
+        let input = match done {
             Done::Resolved { result, .. } => {
-                let input = match result {
-                    Ok(addr) => {
-                        if let Some(s) = self.slots.get_mut(&policy) {
-                            s.target = Some(addr);
-                        }
-                        Input::Resolved(Ok(()))
-                    }
-                    Err(e) => Input::Resolved(Err(e)),
-                };
-                self.feed(&policy, input);
+                slot.target = result.as_ref().ok().copied();
+                Input::Resolved(result.map(|_| ()))
             }
-            Done::Reply { id, result, .. } => self.feed(&policy, Input::Reply { id, result }),
+            Done::Reply { id, result, .. } => Input::Reply { id, result },
             Done::Web { result, .. } => {
-                let Some(slot) = self.slots.get(&policy) else {
-                    return;
-                };
-                let p = slot.machine.policy().clone();
-                let input = match result.and_then(|ip| web_addresses(&p, ip)) {
+                let p = slot.machine.policy();
+                match result.and_then(|ip| detect::web_addresses(p, ip)) {
                     Err(e) => Input::WebFailed(e),
                     Ok(addrs) => Input::Addresses {
                         addrs,
                         reason: None,
                     },
-                };
-                self.feed(&policy, input);
+                }
             }
-        }
+        };
+        self.feed(&policy, input);
     }
 
     /// Saves now if something changed and the last save is at least [`SAVE_GAP`] old;
@@ -672,34 +637,20 @@ impl Daemon {
     /// Stops a policy's machine, keeping what it recorded.
     fn retire(&mut self, name: &str) {
         if let Some(slot) = self.slots.remove(name) {
-            self.state
-                .policies
-                .insert(name.to_string(), slot.machine.persisted().clone());
+            self.retired
+                .insert(name.to_string(), slot.machine.into_record());
         }
     }
 
     fn persist(&mut self) {
-        #[derive(serde::Serialize)]
-        struct View<'a> {
-            version: u32,
-            policies: BTreeMap<&'a str, &'a store::PolicyState>,
-        }
         self.dirty = false;
-        self.last_save = Some(Instant::now());
-        let mut policies: BTreeMap<&str, &store::PolicyState> = self
-            .state
-            .policies
-            .iter()
-            .map(|(n, p)| (n.as_str(), p))
-            .collect();
-        for (name, slot) in &self.slots {
-            policies.insert(name.as_str(), slot.machine.persisted());
-        }
-        let view = View {
-            version: store::VERSION,
-            policies,
-        };
-        match store::save(&self.opts.state_dir, &view) {
+        self.last_save = Some(mono_now());
+        let records = self.retired.iter().map(|(n, r)| (n.as_str(), r)).chain(
+            self.slots
+                .iter()
+                .map(|(n, s)| (n.as_str(), s.machine.persisted())),
+        );
+        match store::save_records(&self.opts.state_dir, records) {
             Ok(()) => {
                 if self.last_save_error.take().is_some() {
                     tracing::info!("state file writable again");
@@ -823,70 +774,4 @@ impl Daemon {
             }
         }
     }
-}
-
-/// Formats `status` for people.
-pub fn format_status(all: &[PolicyStatus], running: bool) -> String {
-    let mut out = String::new();
-    if !running {
-        out.push_str("dynward is not running; showing what the state file records\n");
-    }
-    for p in all {
-        out.push_str(&format!("{}: {}", p.name, p.state));
-        if !p.reason.is_empty() {
-            out.push_str(&format!(" ({})", p.reason));
-        }
-        out.push('\n');
-        out.push_str(&format!("  source: {}", p.source));
-        if let Some(a) = &p.addresses {
-            out.push_str(&format!(", address {a}"));
-        }
-        out.push('\n');
-        if let Some(n) = &p.next {
-            out.push_str(&format!("  next: {} at {}\n", n.what, n.at_text));
-        }
-        for h in &p.hosts {
-            out.push_str(&format!("  {}: ", h.host));
-            match (&h.last_code, &h.last_message, &h.last_at) {
-                (Some(c), Some(m), Some(at)) => out.push_str(&format!("{c} at {at}: {m}")),
-                _ => out.push_str("no update yet"),
-            }
-            if !h.accepted.is_empty() {
-                out.push_str(&format!("; provider holds {}", h.accepted.join(",")));
-            }
-            if let Some(s) = &h.last_success {
-                out.push_str(&format!(" (since {s})"));
-            }
-            if let Some(s) = &h.stopped {
-                out.push_str(&format!("; STOPPED {s}"));
-            }
-            if let Some(s) = &h.held_until {
-                out.push_str(&format!("; held until {s}"));
-            }
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// What `status` shows when no daemon runs: the configured policies with what the state file
-/// records for them.
-pub fn offline_status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, String> {
-    let state = store::load(state_dir, unix_now()).map_err(|e| e.to_string())?;
-    let now = Now {
-        mono: Duration::ZERO,
-        wall: unix_now(),
-    };
-    Ok(cfg
-        .policies
-        .iter()
-        .map(|p| {
-            let pstate = state.policies.get(&p.name).cloned().unwrap_or_default();
-            let mut s = Machine::new(Arc::new(p.clone()), pstate, false, now).status(now);
-            s.state = "not running".into();
-            s.reason = String::new();
-            s.next = None;
-            s
-        })
-        .collect())
 }

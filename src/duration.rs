@@ -1,5 +1,5 @@
 //! Durations as users write them in the config: `"0s"`, `"30s"`, `"10m"`, `"2h"`, `"25d"`, or
-//! a sum such as `"1h30m"`.
+//! a sum such as `"1h30m"`; and recorded times (Unix seconds) in words.
 
 use std::time::Duration;
 
@@ -64,6 +64,28 @@ pub fn format(d: Duration) -> String {
     out
 }
 
+/// Formats Unix seconds as UTC `YYYY-MM-DD HH:MM:SS`.
+pub fn format_time(t: u64) -> String {
+    let days = t / 86400;
+    let secs = t % 86400;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +134,13 @@ mod tests {
             assert_eq!(parse(&format(d)), Ok(d));
         }
         assert_eq!(format(Duration::from_secs(5400)), "1h30m");
+    }
+
+    /// UTC formatting of Unix time.
+    #[test]
+    fn time_format() {
+        assert_eq!(format_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(format_time(951_782_400), "2000-02-29 00:00:00 UTC");
     }
 }

@@ -20,10 +20,12 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
+use crate::config::Policy;
+use crate::protocol::dyndns2::{Endpoint, Request};
+pub use crate::protocol::{NetError, Response};
 use crate::secret::{Secret, redact};
 
-/// The most of a reply body that is read; the rest is dropped. A dyndns2 reply is a few lines.
-pub const MAX_BODY: usize = 64 * 1024;
+pub use crate::protocol::transport::MAX_BODY;
 
 /// How one request is made.
 #[derive(Debug, Clone)]
@@ -40,92 +42,15 @@ pub struct Options {
     pub bind: Vec<IpAddr>,
 }
 
-/// A reply, whatever its status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// The body, lossily decoded as UTF-8, at most [`MAX_BODY`] bytes of it.
-    pub body: String,
-    /// Whether the body was longer than [`MAX_BODY`].
-    pub truncated: bool,
-}
-
-/// Why no reply was obtained. Each variant is a different problem for the user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NetError {
-    /// The URL itself is unusable.
-    #[error("invalid URL: {0}")]
-    Url(String),
-    /// The server's name did not resolve.
-    #[error("cannot get the server's address: {host} did not resolve ({detail})")]
-    Resolve {
-        /// The name.
-        host: String,
-        /// The resolver's words.
-        detail: String,
-    },
-    /// The socket could not be bound to the interface address.
-    #[error("cannot bind to source address {addr}: {detail}")]
-    Bind {
-        /// The source address.
-        addr: IpAddr,
-        /// The OS words.
-        detail: String,
-    },
-    /// The server refused the connection.
-    #[error("connection refused by {0}")]
-    Refused(SocketAddr),
-    /// Connecting failed otherwise (unreachable network, reset).
-    #[error("cannot connect to {addr}: {detail}")]
-    Connect {
-        /// The server address.
-        addr: SocketAddr,
-        /// What went wrong.
-        detail: String,
-    },
-    /// The TLS handshake failed (untrusted certificate, wrong name, protocol).
-    #[error("TLS failure with {host}: {detail}")]
-    Tls {
-        /// The server name.
-        host: String,
-        /// The TLS error.
-        detail: String,
-    },
-    /// The configured CA file could not be used.
-    #[error("cannot use ca_file {path}: {detail}")]
-    CaFile {
-        /// The file.
-        path: PathBuf,
-        /// What was wrong.
-        detail: String,
-    },
-    /// No complete reply within the time allowed.
-    #[error("no reply from {0} within the timeout")]
-    Timeout(String),
-    /// The reply broke off or was not HTTP.
-    #[error("broken reply from {host}: {detail}")]
-    Reply {
-        /// The server name.
-        host: String,
-        /// What was wrong.
-        detail: String,
-    },
-}
-
-impl NetError {
-    /// A short stable name for logs and the state file.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            NetError::Url(_) => "url",
-            NetError::Resolve { .. } => "resolve",
-            NetError::Bind { .. } => "bind",
-            NetError::Refused(_) => "refused",
-            NetError::Connect { .. } => "connect",
-            NetError::Tls { .. } => "tls",
-            NetError::CaFile { .. } => "ca_file",
-            NetError::Timeout(_) => "timeout",
-            NetError::Reply { .. } => "reply",
+impl Options {
+    /// The options a policy's settings give, binding to `bind` (one address per family).
+    pub fn for_policy(policy: &Policy, bind: Vec<IpAddr>) -> Options {
+        Options {
+            user_agent: policy.user_agent.clone(),
+            connect_timeout: policy.connect_timeout,
+            timeout: policy.timeout,
+            ca_file: policy.ca_file.clone(),
+            bind,
         }
     }
 }
@@ -400,6 +325,32 @@ pub async fn get_via(
         body: scrub(String::from_utf8_lossy(&body).into_owned()),
         truncated,
     })
+}
+
+/// Resolves the update server of `endpoint`, preferring a family that can be bound.
+pub async fn resolve_server(endpoint: &Endpoint, bind: &[IpAddr]) -> Result<SocketAddr, NetError> {
+    match endpoint.server_url() {
+        Some(u) => resolve(&u, bind).await,
+        None => Err(NetError::Url("the update URL has no host".into())),
+    }
+}
+
+/// Sends one update request of `policy` (Basic auth with its account), from `bind`, to the
+/// server address resolved before (`target`).
+pub async fn update(
+    policy: &Policy,
+    request: &Request,
+    bind: &[IpAddr],
+    target: Option<SocketAddr>,
+) -> Result<Response, NetError> {
+    let opts = Options::for_policy(policy, bind.to_vec());
+    get_via(
+        &request.url,
+        Some((&policy.username, &policy.password)),
+        &opts,
+        target,
+    )
+    .await
 }
 
 /// An error with its causes, for errors that are not classified further.

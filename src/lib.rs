@@ -1,18 +1,31 @@
 //! dynward: an event-driven dynamic-DNS (dyndns2) update client for Linux routers and servers.
 //!
 //! # Layout
+//! Pure code (no socket, file, task or clock):
 //! - [`config`]: the TOML config, read strictly into typed policies, every problem located.
 //! - [`provider`]: provider presets and their quirks.
-//! - [`protocol::dyndns2`]: build requests, parse replies, decide (pure).
-//! - [`addr`]: which addresses are publishable and which one to pick (pure).
-//! - [`watch`]: address sources: interface listing over netlink, web check-IP.
+//! - [`protocol`]: build dyndns2 requests, parse replies, decide per code; the plain values an
+//!   HTTP exchange ends in.
+//! - [`addr`]: which addresses are publishable and which one to pick.
+//! - [`record`]: what each provider accepted, and every stop and hold.
+//! - [`plan`]: the decision core: which host is due, grouping into requests, what a reply
+//!   does to the record, and the words for each result.
+//! - [`policy`]: the per-policy state machine over the core.
+//! - [`status`]: what `status` shows.
+//!
+//! Drivers of the machine:
+//! - [`once`]: `dynward once`, in order, one pass.
+//! - [`daemon`]: `dynward run`, the one select loop.
+//! - [`offline`]: `status` and `reset` from the state file, without a daemon.
+//!
+//! Edges (I/O), called by the drivers:
 //! - [`http`]: the only module that knows reqwest: runs one request.
+//! - [`watch`]: address sources: one interface snapshot over netlink, its events, web check-IP.
 //! - [`store`]: the state file, written atomically.
-//! - [`oneshot`]: the `once` command: plan, send, record.
-//! - [`policy`]: the per-policy state machine (pure).
-//! - [`daemon`]: `dynward run`: the loop that drives the machines.
-//! - [`clock`]: wall-clock steps seen against the monotonic clock (pure).
-//! - [`secret`], [`duration`]: small shared types.
+//! - [`systemd`], [`hook`]: sd_notify and the on_change / on_error commands.
+//!
+//! Small shared pieces: [`clock`] (the one place clocks are read; wall-clock steps),
+//! [`secret`], [`duration`], [`cli`].
 
 pub mod addr;
 pub mod cli;
@@ -22,11 +35,15 @@ pub mod daemon;
 pub mod duration;
 pub mod hook;
 pub mod http;
-pub mod oneshot;
+pub mod offline;
+pub mod once;
+pub mod plan;
 pub mod policy;
 pub mod protocol;
 pub mod provider;
+pub mod record;
 pub mod secret;
+pub mod status;
 pub mod store;
 pub mod systemd;
 pub mod watch;

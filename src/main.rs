@@ -1,13 +1,67 @@
 //! The `dynward` command: parse the command line, set up logging, run, map errors to exit codes.
 
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 use dynward::cli::{Cli, Command};
-use dynward::config::{self, Env};
-use dynward::{daemon, oneshot, store};
+use dynward::config::{self, Config, Env};
+use dynward::protocol::dyndns2::Endpoint;
+use dynward::status::PolicyStatus;
+use dynward::{daemon, offline, once, status, store};
 use tracing_subscriber::filter::LevelFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The daemon's log is its record of what it did: info by default. One-shot commands
+    // print their results on stdout and keep stderr for problems.
+    let is_daemon = matches!(cli.command, Command::Run);
+    init_logging(cli.verbose.saturating_add(u8::from(is_daemon)), is_daemon);
+    let path = cli
+        .config
+        .or_else(|| std::env::var_os("DYNWARD_CONFIG").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
+    let cfg = match config::load(&path, &Env::process()) {
+        Ok(c) => c,
+        // A running daemon keeps its last good config: status and reset still reach it.
+        Err(e) if daemon_command(&cli.command).is_some() => {
+            eprintln!("warning: {e}");
+            return talk_to_daemon_only(&cli.command, &path);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    for w in &cfg.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+    let state_dir = store::state_dir(
+        cfg.state_dir.as_deref(),
+        std::env::var("STATE_DIRECTORY").ok(),
+    );
+    match cli.command {
+        Command::Check => check(&cfg, &path, &state_dir),
+        Command::Once {
+            dry_run,
+            force,
+            policies,
+        } => run_once(
+            &cfg,
+            once::Options {
+                dry_run,
+                force,
+                policies,
+                state_dir,
+            },
+        ),
+        Command::Run => run_daemon(cfg, path, state_dir),
+        Command::Reload => reload(&state_dir),
+        Command::Status { json } => show_status(&cfg, &state_dir, json),
+        Command::Reset { policy, host } => reset(&cfg, &path, &state_dir, &policy, host),
+    }
+}
 
 fn init_logging(verbose: u8, daemon: bool) {
     use tracing_subscriber::prelude::*;
@@ -42,181 +96,145 @@ fn init_logging(verbose: u8, daemon: bool) {
         .init();
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // The daemon's log is its record of what it did: info by default. One-shot commands
-    // print their results on stdout and keep stderr for problems.
-    let base = u8::from(matches!(cli.command, Command::Run));
-    init_logging(
-        cli.verbose.saturating_add(base),
-        matches!(cli.command, Command::Run),
-    );
-    let path = cli
-        .config
-        .or_else(|| std::env::var_os("DYNWARD_CONFIG").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
-    let env = Env::process();
-    let cfg = match config::load(&path, &env) {
-        Ok(c) => c,
-        // A running daemon keeps its last good config: status and reset still reach it.
-        Err(e)
-            if matches!(
-                cli.command,
-                Command::Status { .. } | Command::Reset { .. } | Command::Reload
-            ) =>
-        {
-            eprintln!("warning: {e}");
-            let dir = store::state_dir(
-                config::state_dir_hint(&path).as_deref(),
-                std::env::var("STATE_DIRECTORY").ok(),
-            );
-            return talk_to_daemon_only(&cli.command, &dir);
-        }
+/// Runs `fut` on the one runtime of this process (current-thread: one thread is plenty).
+fn block_on<T>(fut: impl Future<Output = T>) -> Result<T, ExitCode> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Ok(rt.block_on(fut)),
         Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(1);
+            eprintln!("cannot start the runtime: {e}");
+            Err(ExitCode::from(1))
         }
-    };
-    for w in &cfg.warnings {
-        eprintln!("warning: {}: {w}", path.display());
     }
-    let state_dir = store::state_dir(
-        cfg.state_dir.as_deref(),
-        std::env::var("STATE_DIRECTORY").ok(),
+}
+
+/// `dynward check`: the config is valid (it was loaded); say what it holds.
+fn check(cfg: &Config, path: &Path, state_dir: &Path) -> ExitCode {
+    let n = cfg.policies.len();
+    println!(
+        "{}: valid, {n} polic{}",
+        path.display(),
+        if n == 1 { "y" } else { "ies" }
     );
-    match cli.command {
-        Command::Check => {
-            println!(
-                "{}: valid, {} polic{}",
-                path.display(),
-                cfg.policies.len(),
-                if cfg.policies.len() == 1 { "y" } else { "ies" }
+    for p in &cfg.policies {
+        let fam = match (p.ipv4, p.ipv6) {
+            (true, true) => "IPv4+IPv6",
+            (true, false) => "IPv4",
+            _ => "IPv6",
+        };
+        let ep = match (&p.provider, &p.endpoint) {
+            (Some(pr), _) => format!("provider {pr}"),
+            (None, Endpoint::Server(u)) => format!("server {u}"),
+            (None, Endpoint::Template(_)) => "url template".to_string(),
+        };
+        println!(
+            "  {}: {ep}, user {}, password from {}, {} host{} ({}), {}, {fam}",
+            p.name,
+            p.username,
+            p.password_origin,
+            p.hosts.len(),
+            if p.hosts.len() == 1 { "" } else { "s" },
+            p.hosts.join(", "),
+            p.source
+        );
+    }
+    println!("  state: {}", state_dir.join(store::FILE_NAME).display());
+    ExitCode::SUCCESS
+}
+
+/// `dynward once`.
+fn run_once(cfg: &Config, opts: once::Options) -> ExitCode {
+    // Two writers of one state file would lose results: leave it to the daemon.
+    if !opts.dry_run && daemon::ask(&opts.state_dir, "status").is_some() {
+        eprintln!(
+            "error: a dynward daemon is running on {}; it sends the updates itself (see `dynward status`). Use --dry-run, or stop it first.",
+            opts.state_dir.display()
+        );
+        return ExitCode::from(2);
+    }
+    let mut out = std::io::stdout();
+    match block_on(once::run(cfg, &opts, &mut out)) {
+        Ok(Ok(true)) => ExitCode::SUCCESS,
+        Ok(Ok(false)) => ExitCode::from(1),
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(code) => code,
+    }
+}
+
+/// `dynward run`.
+fn run_daemon(cfg: Config, config_path: PathBuf, state_dir: PathBuf) -> ExitCode {
+    let opts = daemon::Options {
+        config_path,
+        state_dir,
+    };
+    match block_on(daemon::run(cfg, opts, stop_signal())) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+        Err(code) => code,
+    }
+}
+
+/// `dynward reload`.
+fn reload(state_dir: &Path) -> ExitCode {
+    match daemon::ask(state_dir, "reload") {
+        Some(answer) => print_answer(&answer),
+        None => {
+            eprintln!(
+                "error: no dynward daemon answers on {}",
+                state_dir.join(daemon::SOCKET).display()
             );
-            for p in &cfg.policies {
-                let fam = match (p.ipv4, p.ipv6) {
-                    (true, true) => "IPv4+IPv6",
-                    (true, false) => "IPv4",
-                    _ => "IPv6",
-                };
-                let ep = match (&p.provider, &p.endpoint) {
-                    (Some(pr), _) => format!("provider {pr}"),
-                    (None, config::Endpoint::Server(u)) => format!("server {u}"),
-                    (None, config::Endpoint::Template(_)) => "url template".to_string(),
-                };
-                println!(
-                    "  {}: {ep}, user {}, password from {}, {} host{} ({}), {}, {fam}",
-                    p.name,
-                    p.username,
-                    p.password_origin,
-                    p.hosts.len(),
-                    if p.hosts.len() == 1 { "" } else { "s" },
-                    p.hosts.join(", "),
-                    p.source
-                );
-            }
-            println!("  state: {}", state_dir.join(store::FILE_NAME).display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `dynward status`: the daemon's view, or the state file's without one.
+fn show_status(cfg: &Config, state_dir: &Path, json: bool) -> ExitCode {
+    if let Some(all) = daemon::ask(state_dir, "status")
+        .and_then(|s| serde_json::from_str::<Vec<PolicyStatus>>(&s).ok())
+    {
+        return print_status(&all, true, json);
+    }
+    match offline::status(cfg, state_dir) {
+        Ok(all) => print_status(&all, false, json),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `dynward reset`: through the daemon when one runs, else in the state file.
+fn reset(
+    cfg: &Config,
+    path: &Path,
+    state_dir: &Path,
+    policy: &str,
+    host: Option<String>,
+) -> ExitCode {
+    if !cfg.policies.iter().any(|p| p.name == policy) {
+        eprintln!("error: no policy named \"{policy}\" in {}", path.display());
+        return ExitCode::from(2);
+    }
+    if let Some(answer) = daemon::ask(state_dir, &reset_command(policy, host.as_deref())) {
+        return print_answer(&answer);
+    }
+    match offline::reset(state_dir, policy, host.as_deref()) {
+        Ok(msg) => {
+            println!("{msg}");
             ExitCode::SUCCESS
         }
-        Command::Once {
-            dry_run,
-            force,
-            policies,
-        } => {
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("cannot start the runtime: {e}");
-                    return ExitCode::from(1);
-                }
-            };
-            // Two writers of one state file would lose results: leave it to the daemon.
-            if !dry_run && daemon::ask(&state_dir, "status").is_some() {
-                eprintln!(
-                    "error: a dynward daemon is running on {}; it sends the updates itself (see `dynward status`). Use --dry-run, or stop it first.",
-                    state_dir.display()
-                );
-                return ExitCode::from(2);
-            }
-            let opts = oneshot::Options {
-                dry_run,
-                force,
-                policies,
-                state_dir,
-            };
-            let mut out = std::io::stdout();
-            match rt.block_on(oneshot::run(&cfg, &opts, &mut out)) {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::from(1),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
-            }
-        }
-        Command::Run => {
-            let rt = match runtime() {
-                Ok(rt) => rt,
-                Err(code) => return code,
-            };
-            let opts = daemon::Options {
-                config_path: path,
-                state_dir,
-            };
-            match rt.block_on(daemon::run(opts, stop_signal())) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(1)
-                }
-            }
-        }
-        Command::Reload => match daemon::ask(&state_dir, "reload") {
-            Some(answer) => print_answer(&answer),
-            None => {
-                eprintln!(
-                    "error: no dynward daemon answers on {}",
-                    state_dir.join(daemon::SOCKET).display()
-                );
-                ExitCode::from(1)
-            }
-        },
-        Command::Status { json } => {
-            let (all, running) = match daemon::ask(&state_dir, "status")
-                .and_then(|s| serde_json::from_str::<Vec<dynward::policy::PolicyStatus>>(&s).ok())
-            {
-                Some(all) => (all, true),
-                None => match daemon::offline_status(&cfg, &state_dir) {
-                    Ok(all) => (all, false),
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::from(1);
-                    }
-                },
-            };
-            print_status(&all, running, json)
-        }
-        Command::Reset { policy, host } => {
-            if !cfg.policies.iter().any(|p| p.name == policy) {
-                eprintln!("error: no policy named \"{policy}\" in {}", path.display());
-                return ExitCode::from(2);
-            }
-            if let Some(answer) = daemon::ask(&state_dir, &reset_command(&policy, host.as_deref()))
-            {
-                return print_answer(&answer);
-            }
-            match oneshot::reset(&state_dir, &policy, host.as_deref()) {
-                Ok(msg) => {
-                    println!("{msg}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(1)
-                }
-            }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
         }
     }
 }
@@ -240,50 +258,46 @@ fn print_answer(answer: &str) -> ExitCode {
 }
 
 /// Prints `status` for people or as JSON.
-fn print_status(all: &[dynward::policy::PolicyStatus], running: bool, json: bool) -> ExitCode {
+fn print_status(all: &[PolicyStatus], running: bool, json: bool) -> ExitCode {
     if json {
         println!(
             "{}",
             serde_json::json!({ "running": running, "policies": all })
         );
     } else {
-        print!("{}", daemon::format_status(all, running));
+        print!("{}", status::format(all, running));
     }
     ExitCode::SUCCESS
 }
 
-/// `status`, `reset` or `reload` when the config file cannot be loaded: only a running
-/// daemon can answer.
-fn talk_to_daemon_only(command: &Command, state_dir: &std::path::Path) -> ExitCode {
-    let cmd = match command {
-        Command::Status { .. } => "status".to_string(),
-        Command::Reset { policy, host } => reset_command(policy, host.as_deref()),
-        Command::Reload => "reload".to_string(),
-        _ => return ExitCode::from(1),
-    };
-    let Some(answer) = daemon::ask(state_dir, &cmd) else {
-        eprintln!("error: the config is invalid and no daemon answers");
-        return ExitCode::from(1);
-    };
+/// The control-socket line of a command only a running daemon can answer without a config.
+fn daemon_command(command: &Command) -> Option<String> {
     match command {
-        Command::Status { json } => {
-            match serde_json::from_str::<Vec<dynward::policy::PolicyStatus>>(&answer) {
-                Ok(all) => print_status(&all, true, *json),
-                Err(_) => print_answer(&answer),
-            }
-        }
-        _ => print_answer(&answer),
+        Command::Status { .. } => Some("status".into()),
+        Command::Reset { policy, host } => Some(reset_command(policy, host.as_deref())),
+        Command::Reload => Some("reload".into()),
+        Command::Check | Command::Once { .. } | Command::Run => None,
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("cannot start the runtime: {e}");
-            ExitCode::from(1)
-        })
+/// `status`, `reset` or `reload` when the config file cannot be loaded: only a running
+/// daemon can answer.
+fn talk_to_daemon_only(command: &Command, config_path: &Path) -> ExitCode {
+    let state_dir = store::state_dir(
+        config::state_dir_hint(config_path).as_deref(),
+        std::env::var("STATE_DIRECTORY").ok(),
+    );
+    let Some(cmd) = daemon_command(command) else {
+        return ExitCode::from(1);
+    };
+    let Some(answer) = daemon::ask(&state_dir, &cmd) else {
+        eprintln!("error: the config is invalid and no daemon answers");
+        return ExitCode::from(1);
+    };
+    match (command, serde_json::from_str::<Vec<PolicyStatus>>(&answer)) {
+        (Command::Status { json }, Ok(all)) => print_status(&all, true, *json),
+        _ => print_answer(&answer),
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT.

@@ -207,7 +207,7 @@ mod tests {
         for (name, p) in ALL {
             assert_eq!(name.parse::<Provider>(), Ok(p));
             assert_eq!(p.name(), name);
-            let u = reqwest::Url::parse(p.server()).expect("preset URL");
+            let u = url::Url::parse(p.server()).expect("preset URL");
             assert!(u.host_str().is_some());
         }
         let e = "dyndns".parse::<Provider>().unwrap_err();

@@ -1,142 +1,42 @@
-//! The state file: what each provider accepted, when, and every stop or hold, across restarts.
+//! The state file: the records of [`crate::record`] on disk, across restarts.
 //!
-//! It is what keeps dynward from re-sending an unchanged address after a restart (`nochg`
-//! abuse) and from retrying after a fatal answer. Writes are atomic (temporary file, fsync,
-//! rename, fsync of the directory), so a power cut leaves either the old or the new file. A
-//! file that cannot be read is never overwritten: it is renamed aside and the error says where.
+//! Only file I/O lives here. Writes are atomic (temporary file, fsync, rename, fsync of the
+//! directory), so a power cut leaves either the old or the new file. A file that cannot be
+//! read is never overwritten: it is renamed aside and the error says where.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
-use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::record::PolicyRecord;
 
 /// The state file format written by this version.
 pub const VERSION: u32 = 1;
 /// The state file's name inside the state directory.
 pub const FILE_NAME: &str = "state.json";
-/// The earliest wall-clock time (Unix seconds) taken as a set clock: 2026-01-01 UTC, before
-/// this program existed. A router without a battery-backed clock boots in 1970 (or at its
-/// firmware's date) and is stepped forward when NTP answers; times below this were read
-/// from such a clock.
-pub const CLOCK_FLOOR: u64 = 1_767_225_600;
 
-/// Everything remembered, per policy name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The file's content: every policy's record, by policy name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
     /// Format version.
     pub version: u32,
     /// Per policy.
     #[serde(default)]
-    pub policies: BTreeMap<String, PolicyState>,
+    pub policies: BTreeMap<String, PolicyRecord>,
 }
 
-/// What is remembered for one policy.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyState {
-    /// Fingerprint of the policy's config when the state was written.
-    #[serde(default)]
-    pub fingerprint: String,
-    /// A stop of the whole account or client (badauth, badagent, ...), until the user acts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop: Option<Stop>,
-    /// Per host. Boxed: a B-tree leaf has room for eleven entries, and most policies have one
-    /// or two hosts, so unboxed entries would cost a thousand policies megabytes.
-    #[serde(default)]
-    pub hosts: BTreeMap<String, Box<HostState>>,
-    /// Failures before any reply (resolve, connect, TLS, timeout) in a row.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub net_failures: u32,
-    /// When the last of those failures happened (Unix seconds): the event `retry_at` counts
-    /// from, which lets a clock correction move both together.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failed_at: Option<u64>,
-    /// No attempt before this time (Unix seconds) after such failures.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_at: Option<u64>,
-    /// Why (the last network error).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_reason: Option<String>,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
-
-/// An address the provider accepted, and when (Unix seconds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Accepted<A> {
-    /// The address.
-    pub addr: A,
-    /// When it was accepted.
-    pub at: u64,
-}
-
-/// Why a host, account or client is stopped (Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Stop {
-    /// The code that stopped it.
-    pub code: String,
-    /// The explanation shown to the user.
-    pub reason: String,
-    /// When.
-    pub since: u64,
-}
-
-/// The outcome of the last attempt for a host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LastResult {
-    /// When (Unix seconds).
-    pub at: u64,
-    /// Code name (`good`, `badauth`, `error` for network failures...).
-    pub code: String,
-    /// What it means.
-    pub message: String,
-    /// The addresses sent.
-    pub sent: String,
-}
-
-/// What is remembered for one host.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HostState {
-    /// Last IPv4 address the provider accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub v4: Option<Accepted<Ipv4Addr>>,
-    /// Last IPv6 address the provider accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub v6: Option<Accepted<Ipv6Addr>>,
-    /// When a request for this host was last sent (for the minimum gap).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_sent_at: Option<u64>,
-    /// The last attempt's outcome.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last: Option<LastResult>,
-    /// A stop of this host, until the user acts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop: Option<Stop>,
-    /// No request before this time (Unix seconds), and why.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold_until: Option<u64>,
-    /// The code behind `hold_until`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold_code: Option<String>,
-    /// Unexpected `nochg` answers in a row.
-    #[serde(default)]
-    pub nochg_streak: u32,
-    /// Unparseable answers in a row.
-    #[serde(default)]
-    pub unknown_streak: u32,
-    /// Provider-error holds in a row.
-    #[serde(default)]
-    pub outage_streak: u32,
+impl Default for State {
+    /// An empty state of this version.
+    fn default() -> Self {
+        State {
+            version: VERSION,
+            policies: BTreeMap::new(),
+        }
+    }
 }
 
 /// Why the state file could not be used.
@@ -204,12 +104,7 @@ pub fn load(dir: &Path, now: u64) -> Result<State, Error> {
     let path = dir.join(FILE_NAME);
     let bytes = match fs::read(&path) {
         Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Ok(State {
-                version: VERSION,
-                ..State::default()
-            });
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
         Err(source) => return Err(Error::Read { path, source }),
     };
     let parsed = serde_json::from_slice::<State>(&bytes)
@@ -231,6 +126,38 @@ pub fn load(dir: &Path, now: u64) -> Result<State, Error> {
             Err(Error::Corrupt { path, why, kept })
         }
     }
+}
+
+/// What both drivers do at start: [`load`], and on a corrupt file (already kept aside) go on
+/// from an empty state, returning the error to report. Other errors (the file cannot be read
+/// at all) are returned as they are: nothing may be sent that could not be remembered.
+pub fn load_or_empty(dir: &Path, now: u64) -> Result<(State, Option<Error>), Error> {
+    match load(dir, now) {
+        Ok(s) => Ok((s, None)),
+        Err(e @ Error::Corrupt { .. }) => Ok((State::default(), Some(e))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes the records given, in name order, as the state file. The drivers keep each
+/// policy's record inside its machine, so the file is written from references rather than
+/// from a second copy.
+pub fn save_records<'a>(
+    dir: &Path,
+    records: impl IntoIterator<Item = (&'a str, &'a PolicyRecord)>,
+) -> Result<(), Error> {
+    #[derive(Serialize)]
+    struct View<'a> {
+        version: u32,
+        policies: BTreeMap<&'a str, &'a PolicyRecord>,
+    }
+    save(
+        dir,
+        &View {
+            version: VERSION,
+            policies: records.into_iter().collect(),
+        },
+    )
 }
 
 /// Writes the state atomically: a temporary file in the same directory, fsync, rename over the
@@ -265,196 +192,18 @@ pub fn save(dir: &Path, state: &impl Serialize) -> Result<(), Error> {
     result.map_err(werr)
 }
 
-impl State {
-    /// The policy's entry, created on first use. A changed config fingerprint clears the stops:
-    /// changing the config is how the user acts on a fatal answer. Holds (911, wait codes)
-    /// stay: they are the provider's, not the config's.
-    pub fn policy_mut(&mut self, name: &str, fingerprint: &str) -> &mut PolicyState {
-        let p = self.policies.entry(name.to_string()).or_default();
-        if p.fingerprint != fingerprint {
-            if !p.fingerprint.is_empty() {
-                p.stop = None;
-                for h in p.hosts.values_mut() {
-                    h.stop = None;
-                    h.nochg_streak = 0;
-                    h.unknown_streak = 0;
-                }
-            }
-            p.fingerprint = fingerprint.to_string();
-        }
-        p
-    }
-
-    /// Clears the stops and holds of a policy (or of one host): `dynward reset`.
-    /// Returns false when there is no such policy or host on record.
-    pub fn reset(&mut self, policy: &str, host: Option<&str>) -> bool {
-        self.policies.get_mut(policy).is_some_and(|p| p.reset(host))
-    }
-}
-
-impl PolicyState {
-    /// Clears the stops and holds of this policy (or of one host). Returns false when the
-    /// host has no record.
-    pub fn reset(&mut self, host: Option<&str>) -> bool {
-        let clear = |h: &mut HostState| {
-            h.stop = None;
-            h.hold_until = None;
-            h.hold_code = None;
-            h.nochg_streak = 0;
-            h.unknown_streak = 0;
-            h.outage_streak = 0;
-        };
-        match host {
-            Some(name) => match self.hosts.get_mut(name) {
-                Some(h) => {
-                    clear(h);
-                    true
-                }
-                None => false,
-            },
-            None => {
-                self.stop = None;
-                self.net_failures = 0;
-                self.failed_at = None;
-                self.retry_at = None;
-                self.retry_reason = None;
-                self.hosts.values_mut().for_each(|h| clear(h));
-                true
-            }
-        }
-    }
-}
-
-/// A signed move of the clock or of recorded times, in words: "forward 3h", "back 5h".
-pub fn describe_move(secs: i64) -> String {
-    let d = crate::duration::format(std::time::Duration::from_secs(secs.unsigned_abs()));
-    format!("{} {d}", if secs < 0 { "back" } else { "forward" })
-}
-
-/// What [`PolicyState::rebase_times`] did, for the log and for `once`.
-pub fn rebase_note(moved: i64) -> String {
-    let why = if moved < 0 {
-        "recorded times lay ahead of the clock"
-    } else {
-        "recorded times predate the clock being set"
-    };
-    format!(
-        "{why}; moved {}, holds keep their length",
-        describe_move(moved)
-    )
-}
-
-/// Whether a recorded time is an event (it happened then) or a deadline (nothing before it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stamp {
-    Event,
-    Deadline,
-}
-
-impl PolicyState {
-    fn for_each_stamp(&mut self, mut f: impl FnMut(&mut u64, Stamp)) {
-        if let Some(s) = &mut self.stop {
-            f(&mut s.since, Stamp::Event);
-        }
-        if let Some(t) = &mut self.failed_at {
-            f(t, Stamp::Event);
-        }
-        if let Some(t) = &mut self.retry_at {
-            f(t, Stamp::Deadline);
-        }
-        for h in self.hosts.values_mut() {
-            if let Some(a) = &mut h.v4 {
-                f(&mut a.at, Stamp::Event);
-            }
-            if let Some(a) = &mut h.v6 {
-                f(&mut a.at, Stamp::Event);
-            }
-            if let Some(t) = &mut h.last_sent_at {
-                f(t, Stamp::Event);
-            }
-            if let Some(l) = &mut h.last {
-                f(&mut l.at, Stamp::Event);
-            }
-            if let Some(s) = &mut h.stop {
-                f(&mut s.since, Stamp::Event);
-            }
-            if let Some(t) = &mut h.hold_until {
-                f(t, Stamp::Deadline);
-            }
-        }
-    }
-
-    /// Moves every recorded time at or after `from` by `delta` seconds: the wall clock was
-    /// stepped while this process ran, and what it recorded since `from` (its start, in the
-    /// old clock) must keep its distance to the present. Holds then end when they would
-    /// have, and refreshes do not fall due all at once.
-    pub fn shift_times(&mut self, from: u64, delta: i64) {
-        self.for_each_stamp(|t, _| {
-            if *t >= from {
-                *t = t.saturating_add_signed(delta);
-            }
-        });
-    }
-
-    /// Brings records made by a clock other than the present one into its frame; returns
-    /// the largest move in seconds (0 when nothing moved).
-    ///
-    /// Two cases, each judged separately for times below and above [`CLOCK_FLOOR`]:
-    /// - events later than `now`: the clock went back (or is not set yet, and the record
-    ///   was made with a set clock);
-    /// - events below the floor while `now` is above it: the record was made before the
-    ///   clock was set, so their age is unknown.
-    ///
-    /// Either way the group is moved as one, so that its latest event is `now`: every hold
-    /// keeps its length counted from the event that set it, a refresh comes `max_interval`
-    /// from now at the earliest, and nothing becomes due that was not due before. Erring
-    /// late is the safe side: early would mean an update burst or a skipped back-off.
-    pub fn rebase_times(&mut self, now: u64) -> i64 {
-        // Clock rounding between two reads of the same second is not a clock change.
-        const SLACK: u64 = 2;
-        let mut latest = [None::<u64>; 2];
-        self.for_each_stamp(|t, kind| {
-            if kind == Stamp::Event {
-                let class = usize::from(*t >= CLOCK_FLOOR);
-                latest[class] = latest[class].max(Some(*t));
-            }
-        });
-        let mut moves = [0i64; 2];
-        for (class, l) in latest.iter().enumerate() {
-            let Some(l) = *l else { continue };
-            let unset_clock_record = class == 0 && now >= CLOCK_FLOOR;
-            if l > now.saturating_add(SLACK) || unset_clock_record {
-                moves[class] = i64::try_from(i128::from(now) - i128::from(l)).unwrap_or(0);
-            }
-        }
-        if moves == [0, 0] {
-            return 0;
-        }
-        self.for_each_stamp(|t, _| {
-            let d = moves[usize::from(*t >= CLOCK_FLOOR)];
-            *t = t.saturating_add_signed(d);
-        });
-        if moves[0].abs() >= moves[1].abs() {
-            moves[0]
-        } else {
-            moves[1]
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{Accepted, HostRecord, Stop};
 
     fn sample() -> State {
-        let mut s = State {
-            version: VERSION,
-            ..State::default()
-        };
-        let p = s.policy_mut("home", "f1");
+        let mut s = State::default();
+        let p = s.policies.entry("home".into()).or_default();
+        p.adopt("f1");
         p.hosts.insert(
             "home.example.org".into(),
-            Box::new(HostState {
+            Box::new(HostRecord {
                 v4: Some(Accepted {
                     addr: "203.0.113.5".parse().expect("ip"),
                     at: 100,
@@ -465,7 +214,7 @@ mod tests {
                     since: 5,
                 }),
                 hold_until: Some(1900),
-                ..HostState::default()
+                ..HostRecord::default()
             }),
         );
         s
@@ -527,29 +276,6 @@ mod tests {
         }
     }
 
-    /// A changed fingerprint clears stops but keeps provider holds; an unchanged one keeps both.
-    #[test]
-    fn fingerprint_clears_stops_only() {
-        let mut s = sample();
-        let h = &s.policy_mut("home", "f1").hosts["home.example.org"];
-        assert!(h.stop.is_some());
-        let h = &s.policy_mut("home", "f2").hosts["home.example.org"];
-        assert!(h.stop.is_none());
-        assert_eq!(h.hold_until, Some(1900));
-        assert!(h.v4.is_some(), "accepted addresses survive a config change");
-    }
-
-    /// reset clears stops and holds of a policy or of one host, and says when nothing matched.
-    #[test]
-    fn reset_clears() {
-        let mut s = sample();
-        assert!(!s.reset("nope", None));
-        assert!(!s.reset("home", Some("other.example.org")));
-        assert!(s.reset("home", Some("home.example.org")));
-        let h = &s.policies["home"].hosts["home.example.org"];
-        assert!(h.stop.is_none() && h.hold_until.is_none());
-    }
-
     /// $STATE_DIRECTORY wins, then the config, then the default.
     #[test]
     fn dir_precedence() {
@@ -578,109 +304,5 @@ mod tests {
         let err = save(dir.path(), &State::default()).expect_err("temp path blocked");
         assert!(err.to_string().contains("cannot write"), "{err}");
         assert_eq!(load(dir.path(), 0).expect("load"), sample());
-    }
-
-    /// A host record with every stamp: accepted at `at`, sent and answered at `at`, held
-    /// until `at + hold`.
-    fn timed(at: u64, hold: u64) -> PolicyState {
-        let mut p = PolicyState::default();
-        p.hosts.insert(
-            "h".into(),
-            Box::new(HostState {
-                v4: Some(Accepted {
-                    addr: "203.0.113.5".parse().expect("ip"),
-                    at,
-                }),
-                last_sent_at: Some(at),
-                last: Some(LastResult {
-                    at,
-                    code: "911".into(),
-                    message: "m".into(),
-                    sent: "203.0.113.5".into(),
-                }),
-                hold_until: Some(at + hold),
-                hold_code: Some("911".into()),
-                ..HostState::default()
-            }),
-        );
-        p.failed_at = Some(at);
-        p.retry_at = Some(at + 60);
-        p
-    }
-
-    fn stamps(p: &mut PolicyState) -> Vec<u64> {
-        let mut v = Vec::new();
-        p.for_each_stamp(|t, _| v.push(*t));
-        v
-    }
-
-    /// A step moves what lies at or after `from`, by exactly the step, both ways.
-    #[test]
-    fn shift_moves_this_runs_records_only() {
-        let t = CLOCK_FLOOR + 10_000;
-        let mut p = timed(t, 1800);
-        p.shift_times(t, 3600);
-        assert_eq!(
-            stamps(&mut p),
-            [t + 3600, t + 3660, t + 3600, t + 3600, t + 3600, t + 5400]
-        );
-        p.shift_times(t + 3600, -7200);
-        assert_eq!(
-            stamps(&mut p),
-            [t - 3600, t - 3540, t - 3600, t - 3600, t - 3600, t - 1800]
-        );
-        // Events from before the run stay; its deadlines still ahead keep their distance.
-        let mut old = timed(t, 1800);
-        old.shift_times(t + 1, 3600);
-        assert_eq!(stamps(&mut old), [t, t + 3660, t, t, t, t + 5400]);
-    }
-
-    /// Records from the future (the clock went back, or is not set yet) move so the latest
-    /// event is now; holds keep their length; records from an unset clock move up once the
-    /// clock is set; a record in the present frame does not move.
-    #[test]
-    fn rebase_cases() {
-        let real = CLOCK_FLOOR + 100 * 86_400;
-        // Clock an hour behind the record.
-        let mut p = timed(real, 1800);
-        assert_eq!(p.rebase_times(real - 3600), -3600);
-        assert_eq!(p.hosts["h"].hold_until, Some(real - 3600 + 1800));
-        assert_eq!(p.hosts["h"].v4.expect("v4").at, real - 3600);
-        assert_eq!(p.retry_at, Some(real - 3600 + 60));
-        // Booted in 1970 with a record from a set clock.
-        let boot = 300;
-        let mut p = timed(real, 1800);
-        assert_eq!(p.rebase_times(boot), boot as i64 - real as i64);
-        assert_eq!(p.hosts["h"].hold_until, Some(boot + 1800));
-        // Recorded in 1970, clock now set: moved up to now, the hold counts from now.
-        let mut p = timed(boot, 1800);
-        assert_eq!(p.rebase_times(real), real as i64 - boot as i64);
-        assert_eq!(p.hosts["h"].hold_until, Some(real + 1800));
-        assert_eq!(p.hosts["h"].last_sent_at, Some(real));
-        // In frame (past, or within the slack): nothing moves; twice is the same as once.
-        for (at, now) in [(real, real + 10), (real + 2, real), (boot, boot + 5)] {
-            let mut p = timed(at, 1800);
-            let before = stamps(&mut p);
-            assert_eq!(p.rebase_times(now), 0, "{at} at {now}");
-            assert_eq!(stamps(&mut p), before);
-        }
-        let mut p = timed(real, 1800);
-        p.rebase_times(boot);
-        assert_eq!(p.rebase_times(boot), 0);
-    }
-
-    /// A record holding both frames: each part moves on its own rule.
-    #[test]
-    fn rebase_mixed_frames() {
-        let real = CLOCK_FLOOR + 100 * 86_400;
-        let mut p = timed(real - 86_400, 1800);
-        // A second host last answered while the clock was unset.
-        let mut h = timed(500, 1800).hosts.remove("h").expect("h");
-        h.hold_until = Some(500 + 3600);
-        p.hosts.insert("h2".into(), h);
-        assert_eq!(p.rebase_times(real), real as i64 - 500);
-        assert_eq!(p.hosts["h"].v4.expect("v4").at, real - 86_400);
-        assert_eq!(p.hosts["h2"].v4.expect("v4").at, real);
-        assert_eq!(p.hosts["h2"].hold_until, Some(real + 3600));
     }
 }

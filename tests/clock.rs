@@ -7,7 +7,7 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use dynward::oneshot::unix_now;
+use dynward::clock::unix_now;
 use util::{DaemonProc, FakeServer, Netns, Script, Setup, skip_without_root, wait_for};
 
 fn faketime_lib() -> Option<PathBuf> {

@@ -1,7 +1,7 @@
 //! Any template, hosts and password: building requests never panics, and the masked URL never
 //! holds the password.
 #![no_main]
-use dynward::config::Endpoint;
+use dynward::protocol::dyndns2::Endpoint;
 use dynward::protocol::dyndns2::{AddrSet, build_requests};
 use dynward::provider::Dialect;
 use dynward::secret::Secret;

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::config::Endpoint;
+use url::Url;
+
 use crate::provider::{Dialect, FamilyMode};
 use crate::secret::Secret;
 
@@ -34,6 +35,31 @@ pub const MAX_HOSTS: usize = 20;
 pub const OUTAGE_HOLD: Duration = Duration::from_secs(30 * 60);
 /// The repeated provider-side error hold.
 pub const OUTAGE_HOLD_REPEAT: Duration = Duration::from_secs(60 * 60);
+
+/// Where updates are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A dyndns2 update URL (`server` or a `provider` preset); the query is built by dynward.
+    Server(Url),
+    /// A Comware-style URL template with `<h>`, `<a>`, `<username>`, `<password>`.
+    Template(String),
+}
+
+impl Endpoint {
+    /// A URL with the endpoint's scheme, host and port, for resolving the server.
+    pub fn server_url(&self) -> Option<Url> {
+        match self {
+            Endpoint::Server(u) => Some(u.clone()),
+            Endpoint::Template(t) => Url::parse(
+                &t.replace("<h>", "h")
+                    .replace("<a>", "a")
+                    .replace("<username>", "u")
+                    .replace("<password>", "p"),
+            )
+            .ok(),
+        }
+    }
+}
 
 /// The addresses a request publishes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -750,7 +776,6 @@ pub fn is_outage(code: &Code) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::Url;
 
     fn hosts(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("h{i}.example.org")).collect()

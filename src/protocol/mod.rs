@@ -1,3 +1,10 @@
-//! Update protocols. Only dyndns2 for now.
+//! Update protocols (pure: strings in, values out; no socket, no clock, no config file).
+//!
+//! [`dyndns2`] builds requests and reads replies; [`transport`] holds the plain values an HTTP
+//! exchange ends in (a reply, or why there was none), so that the decision code can consume
+//! them without knowing the HTTP client.
 
 pub mod dyndns2;
+pub mod transport;
+
+pub use transport::{NetError, Response};

@@ -3,6 +3,8 @@
 //! A netlink dump gives what `getifaddrs` cannot: the IPv6 flags (tentative, deprecated,
 //! temporary, DAD-failed) that decide whether an address may be published. When netlink is
 //! unavailable (a sandbox without AF_NETLINK), `if-addrs` lists addresses without flags.
+//! [`Snapshot::read`] is the one reading both commands take: links, addresses and the
+//! default route together.
 
 use std::collections::HashMap;
 use std::io;
@@ -106,10 +108,6 @@ fn dump(kind: u16) -> Result<Vec<Msg>, Error> {
     Ok(all)
 }
 
-fn link_names() -> Result<HashMap<u32, String>, Error> {
-    Ok(links()?.into_iter().map(|(i, (n, _))| (i, n)).collect())
-}
-
 /// Every link: index to (name, whether it is up with carrier).
 fn links() -> Result<HashMap<u32, (String, bool)>, Error> {
     let mut out = HashMap::new();
@@ -162,21 +160,6 @@ impl Snapshot {
     }
 }
 
-/// Every address of every interface, in kernel order (a primary IPv4 before its secondaries).
-pub fn list() -> Result<Vec<IfAddr>, Error> {
-    match list_netlink() {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            tracing::debug!(error = %e, "netlink listing failed; falling back to getifaddrs (no IPv6 flags)");
-            list_getifaddrs()
-        }
-    }
-}
-
-fn list_netlink() -> Result<Vec<IfAddr>, Error> {
-    list_with(&link_names()?)
-}
-
 fn list_with(names: &HashMap<u32, String>) -> Result<Vec<IfAddr>, Error> {
     let mut out = Vec::new();
     for m in dump(rtnl::RTM_GETADDR)? {
@@ -210,10 +193,6 @@ fn list_getifaddrs() -> Result<Vec<IfAddr>, Error> {
 
 /// The name of the interface that carries the default route (IPv4 first, then IPv6), the one
 /// with the lowest metric when there are several. `None` when there is no default route.
-pub fn default_route_interface() -> Result<Option<String>, Error> {
-    default_route_with(&link_names()?)
-}
-
 fn default_route_with(names: &HashMap<u32, String>) -> Result<Option<String>, Error> {
     let mut best: Option<(u8, u32, u32)> = None; // (family rank, metric, oif)
     for m in dump(rtnl::RTM_GETROUTE)? {
@@ -273,15 +252,17 @@ mod tests {
         );
     }
 
-    /// The real kernel dump works and includes loopback.
+    /// The real kernel dump works: it includes loopback, up, with its address.
     #[test]
-    fn kernel_listing_has_loopback() {
-        let all = list().expect("listing works on Linux");
+    fn kernel_snapshot_has_loopback() {
+        let s = Snapshot::read(true).expect("reading works on Linux");
         assert!(
-            all.iter()
+            s.addrs
+                .iter()
                 .any(|a| a.name == "lo" && a.candidate.addr.is_loopback()),
-            "{all:?}"
+            "{s:?}"
         );
+        assert_eq!(s.up.get("lo"), Some(&true), "{s:?}");
     }
 
     /// Differential test: the hand-written parser reads the kernel's real dumps exactly as

@@ -1,6 +1,8 @@
 //! Shared test helpers: a fake dyndns2 server that records requests and answers what the test
 //! scripts, and a runner for the real `dynward` binary.
 #![allow(dead_code)]
+// The clock rule (crate::clock only) is the library's: tests time the real binary from outside.
+#![allow(clippy::disallowed_methods)]
 
 use std::collections::VecDeque;
 use std::convert::Infallible;

@@ -1,0 +1,501 @@
+//! `dynward once`: one pass over the selected policies, then exit.
+//!
+//! A small in-order driver of the same machine the daemon drives ([`crate::policy::Machine`]):
+//! it feeds the addresses of one interface snapshot (or runs the machine's web check), carries
+//! out each action the machine asks for, feeds the result back, and stops when nothing more is
+//! due now. Every decision is the machine's; this module only does the I/O and prints.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::clock;
+use crate::config::{Config, Policy, Source};
+use crate::hook;
+use crate::http;
+use crate::plan::{Level, Outcome, Plan, Report, Skip, skip_text};
+use crate::policy::{Action, HookEvent, HookKind, Input, Machine, Now, Readings};
+use crate::protocol::dyndns2::{self, AddrSet, Request};
+use crate::secret::MASK;
+use crate::store::{self, State};
+use crate::watch::detect::{self, Detected};
+use crate::watch::iface::Snapshot;
+
+/// What `once` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Print the requests instead of sending them; write no state.
+    pub dry_run: bool,
+    /// Update even when the address is unchanged (never past a stop, hold or minimum gap).
+    pub force: bool,
+    /// Only these policies (all when empty).
+    pub policies: Vec<String>,
+    /// The state directory.
+    pub state_dir: PathBuf,
+}
+
+/// Runs `once`. Returns whether every host ended good, nochg or up-to-date.
+pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result<bool, String> {
+    let selected = select(config, &opts.policies)?;
+    let (mut state, state_ok) = open_state(opts, out)?;
+    let snapshot = read_snapshot(&selected);
+    let mut pass = Pass {
+        opts,
+        out,
+        start: clock::mono_now(),
+        hooks: JoinSet::new(),
+        all_ok: state_ok,
+    };
+    for policy in selected {
+        pass.policy(policy, &mut state, &snapshot).await;
+    }
+    // Hooks ran beside the updates; each ends by itself or by its timeout.
+    while pass.hooks.join_next().await.is_some() {}
+    Ok(pass.all_ok)
+}
+
+/// The policies named on the command line, or all of them.
+fn select<'c>(config: &'c Config, names: &[String]) -> Result<Vec<&'c Policy>, String> {
+    if names.is_empty() {
+        return Ok(config.policies.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            config
+                .policies
+                .iter()
+                .find(|p| &p.name == name)
+                .ok_or_else(|| {
+                    let known: Vec<&str> =
+                        config.policies.iter().map(|p| p.name.as_str()).collect();
+                    format!(
+                        "no policy named \"{name}\" in {}; policies: {}",
+                        config.path.display(),
+                        known.join(", ")
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Loads the state (a corrupt file is kept aside and reported, and the pass goes on from an
+/// empty state, failing its exit status) and, unless this is a dry run, proves it can be
+/// written: an update whose result cannot be remembered would be re-sent later as abuse.
+fn open_state(opts: &Options, out: &mut dyn Write) -> Result<(State, bool), String> {
+    let (state, ok) = match store::load_or_empty(&opts.state_dir, clock::unix_now()) {
+        Ok((s, None)) => (s, true),
+        Ok((s, Some(e))) => {
+            tracing::error!(error = %e, "state file unreadable");
+            let _ = writeln!(out, "error: {e}");
+            (s, false)
+        }
+        Err(e) if opts.dry_run => {
+            let _ = writeln!(out, "warning: {e}; the dry run assumes an empty state");
+            (State::default(), true)
+        }
+        Err(e) => {
+            return Err(format!(
+                "{e}; no update sent, because its result could not be recorded"
+            ));
+        }
+    };
+    if !opts.dry_run {
+        store::save(&opts.state_dir, &state).map_err(|e| {
+            format!("{e}; no update sent, because its result could not be recorded (set state_dir or fix the permissions)")
+        })?;
+    }
+    Ok((state, ok))
+}
+
+/// One reading of the interfaces for every interface policy of the pass.
+fn read_snapshot(selected: &[&Policy]) -> Option<Result<Snapshot, String>> {
+    let interface = |p: &&&Policy| !matches!(p.source, Source::Web(_));
+    if !selected.iter().any(|p| interface(&p)) {
+        return None;
+    }
+    let routes = selected.iter().any(|p| p.source == Source::DefaultRoute);
+    Some(Snapshot::read(routes).map_err(|e| e.to_string()))
+}
+
+/// The pass over all policies: where it prints, its hooks, its verdict.
+struct Pass<'a> {
+    opts: &'a Options,
+    out: &'a mut dyn Write,
+    start: Instant,
+    hooks: JoinSet<()>,
+    all_ok: bool,
+}
+
+/// What one policy's part of the pass saw, for its exit status.
+#[derive(Default)]
+struct Tally {
+    /// The hosts' plans when the addresses were known.
+    plans: Vec<(String, Plan)>,
+    accepted: BTreeSet<String>,
+    failed: BTreeSet<String>,
+    /// A failure of the whole policy (no host named).
+    policy_failed: bool,
+}
+
+impl Tally {
+    /// Every host ended accepted or up-to-date (a dry run: or due), and nothing failed.
+    fn ok(&self, dry_run: bool) -> bool {
+        !self.policy_failed
+            && self.plans.iter().all(|(h, p)| {
+                !self.failed.contains(h)
+                    && (self.accepted.contains(h)
+                        || matches!(p, Plan::Skip(Skip::UpToDate))
+                        || (dry_run && matches!(p, Plan::Send { .. })))
+            })
+    }
+}
+
+/// Where the requests of a policy go out from, once known.
+#[derive(Default)]
+struct Route {
+    bind: Vec<IpAddr>,
+    target: Option<SocketAddr>,
+    /// Rounds started: one per pass, whatever the machine would do next.
+    rounds: u32,
+}
+
+impl Pass<'_> {
+    fn now(&self) -> Now {
+        Now {
+            mono: self.start.elapsed(),
+            wall: clock::unix_now(),
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    /// Drives one policy's machine until nothing more is due now.
+    async fn policy(
+        &mut self,
+        policy: &Policy,
+        state: &mut State,
+        snapshot: &Option<Result<Snapshot, String>>,
+    ) {
+        let detected = match (&policy.source, snapshot) {
+            (Source::Web(_), _) | (_, None) => None,
+            (_, Some(Ok(snap))) => detect::from_snapshot(policy, snap),
+            (_, Some(Err(e))) => Some(Detected {
+                origin: policy.source.to_string(),
+                error: Some(format!("cannot read the interfaces: {e}")),
+                ..Detected::default()
+            }),
+        };
+        let origin = match (&policy.source, &detected) {
+            (Source::Web(url), _) => format!("web {url}"),
+            (_, Some(d)) => d.origin.clone(),
+            (source, None) => source.to_string(),
+        };
+        self.line(&format!(
+            "policy {}: {} via {origin}",
+            policy.name,
+            match policy.provider {
+                Some(p) => format!("provider {p}"),
+                None => "server".to_string(),
+            },
+        ));
+        let record = state.policies.remove(&policy.name).unwrap_or_default();
+        let mut m = Machine::new(
+            Arc::new(policy.clone()),
+            record,
+            self.now(),
+            Readings::Single,
+        );
+        let mut pending: VecDeque<Action> = m.drain().into();
+        if self.opts.force {
+            pending.extend(m.handle(self.now(), Input::Force));
+        }
+        let mut tally = Tally::default();
+        let mut route = Route::default();
+        if let Some(d) = detected {
+            let input = self.detected(policy, d, &mut route);
+            pending.extend(m.handle(self.now(), input));
+            tally.plans = self.print_plans(&m);
+        }
+        let mut dirty = false;
+        while let Some(action) = pending.pop_front() {
+            match action {
+                Action::Resolve if self.opts.dry_run => self.print_round(&m, &route),
+                Action::Resolve if route.rounds > 0 => {
+                    tracing::debug!(policy = %policy.name, "more is due; left for the next pass");
+                }
+                Action::Resolve => {
+                    route.rounds += 1;
+                    let result = http::resolve_server(&policy.endpoint, &route.bind).await;
+                    route.target = result.as_ref().ok().copied();
+                    pending.extend(m.handle(self.now(), Input::Resolved(result.map(|_| ()))));
+                }
+                Action::Send { id, request } => {
+                    let result = http::update(policy, &request, &route.bind, route.target).await;
+                    pending.extend(m.handle(self.now(), Input::Reply { id, result }));
+                }
+                Action::CheckWeb => {
+                    let input = match detect::check_web(policy).await {
+                        Ok(ip) => {
+                            let d = match detect::web_addresses(policy, ip) {
+                                Ok(addrs) => Detected {
+                                    addrs,
+                                    ..Detected::default()
+                                },
+                                Err(e) => Detected {
+                                    skipped: crate::addr::skip_reason(
+                                        &crate::addr::Candidate::plain(ip),
+                                        policy.allow_private,
+                                    )
+                                    .map(|r| (ip, r))
+                                    .into_iter()
+                                    .collect(),
+                                    error: Some(e),
+                                    ..Detected::default()
+                                },
+                            };
+                            self.detected(policy, d, &mut route)
+                        }
+                        Err(e) => {
+                            self.line(&format!("  {e}"));
+                            Input::WebFailed(e)
+                        }
+                    };
+                    pending.extend(m.handle(self.now(), input));
+                    tally.plans = self.print_plans(&m);
+                }
+                Action::Persist => dirty = true,
+                Action::Hook(event) if !self.opts.dry_run => self.spawn_hook(policy, event),
+                Action::Hook(_) => {}
+                Action::StateChanged { state, reason } => {
+                    tracing::info!(policy = %policy.name, state, "{state}: {reason}");
+                }
+                Action::Report(r) => self.report(policy, &r, &mut tally),
+            }
+            if dirty && !self.opts.dry_run {
+                dirty = false;
+                let records = state
+                    .policies
+                    .iter()
+                    .map(|(n, r)| (n.as_str(), r))
+                    .chain([(policy.name.as_str(), m.persisted())]);
+                if let Err(e) = store::save_records(&self.opts.state_dir, records) {
+                    tracing::error!(error = %e, "state not saved");
+                    self.line(&format!("error: {e}"));
+                    self.all_ok = false;
+                }
+            }
+        }
+        self.all_ok &= tally.ok(self.opts.dry_run);
+        state.policies.insert(policy.name.clone(), m.into_record());
+    }
+
+    /// Prints what detection found and turns it into the machine's input.
+    fn detected(&mut self, policy: &Policy, d: Detected, route: &mut Route) -> Input {
+        for (ip, why) in &d.skipped {
+            tracing::info!(policy = %policy.name, address = %ip, reason = %why, "address skipped");
+            self.line(&format!("  skipped {ip}: {why}"));
+        }
+        if !d.addrs.is_empty() {
+            self.line(&format!("  address: {}", d.addrs));
+        }
+        if let Some(e) = &d.error {
+            tracing::warn!(policy = %policy.name, error = %e, "no address to publish");
+            self.line(&format!("  {e}"));
+        }
+        route.bind = d.bind;
+        Input::Addresses {
+            addrs: d.addrs,
+            reason: d.error,
+        }
+    }
+
+    /// One line per host: due and why, or why not. Returns the plans.
+    fn print_plans(&mut self, m: &Machine) -> Vec<(String, Plan)> {
+        let plans = m.plans(self.now());
+        let policy = m.policy().clone();
+        for (host, plan) in &plans {
+            match plan {
+                Plan::Send { why, .. } => self.line(&format!("  {host}: due ({why})")),
+                Plan::Skip(s) => {
+                    self.line(&format!("  {host}: {}", skip_text(s, m.current())));
+                    if *s == Skip::NoAddress && self.opts.dry_run {
+                        self.print_example(&policy, host);
+                    }
+                }
+            }
+        }
+        plans
+    }
+
+    /// With no address yet, the request a dry run would send once one is found.
+    fn print_example(&mut self, policy: &Policy, host: &str) {
+        let placeholder = AddrSet {
+            v4: Some(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+            v6: None,
+        };
+        let example = dyndns2::build_requests(
+            &policy.endpoint,
+            &policy.dialect,
+            &policy.username,
+            &policy.password,
+            &[host.to_string()],
+            placeholder,
+        );
+        if let Some(r) = example.first() {
+            let shown = r
+                .display_url(&policy.password)
+                .replace("192.0.2.1", "<address>");
+            self.line(&format!(
+                "  once an address is found it would send: GET {shown}"
+            ));
+        }
+    }
+
+    /// The requests of the round the machine would send now, secrets masked (dry run).
+    fn print_round(&mut self, m: &Machine, route: &Route) {
+        let policy = m.policy().clone();
+        for req in m.preview(self.now()).requests {
+            self.print_request(&policy, &req, &route.bind);
+        }
+    }
+
+    fn print_request(&mut self, policy: &Policy, req: &Request, bind: &[IpAddr]) {
+        self.line(&format!(
+            "  would send: GET {}",
+            req.display_url(&policy.password)
+        ));
+        self.line(&format!(
+            "    Authorization: Basic {MASK} (user {})",
+            policy.username
+        ));
+        self.line(&format!("    User-Agent: {}", policy.user_agent));
+        if !bind.is_empty() {
+            let b: Vec<String> = bind.iter().map(|a| a.to_string()).collect();
+            self.line(&format!("    source address: {}", b.join(" or ")));
+        }
+    }
+
+    /// Logs a report, prints what the user should see of it, and counts its outcome.
+    fn report(&mut self, policy: &Policy, r: &Report, tally: &mut Tally) {
+        r.log(&policy.name);
+        match (&r.host, r.outcome) {
+            (Some(h), Outcome::Accepted) => {
+                tally.accepted.insert(h.clone());
+            }
+            (Some(h), Outcome::Failed) => {
+                tally.failed.insert(h.clone());
+            }
+            (None, Outcome::Failed) => tally.policy_failed = true,
+            (None, Outcome::Accepted) | (_, Outcome::Notice) => {}
+        }
+        // Routine notices (an update is due, an address is stable) are the log's; the
+        // per-host lines already said what is due.
+        if r.outcome == Outcome::Notice && r.level == Level::Info {
+            return;
+        }
+        match &r.host {
+            Some(h) => self.line(&format!("  {h}: {}", r.message)),
+            None => self.line(&format!("  {}", r.message)),
+        }
+    }
+
+    /// Runs a hook beside the pass; [`run`] waits for it before exiting.
+    fn spawn_hook(&mut self, policy: &Policy, event: HookEvent) {
+        let argv = match event.kind {
+            HookKind::Change => policy.on_change.clone(),
+            HookKind::Error => policy.on_error.clone(),
+        };
+        if argv.is_empty() {
+            return;
+        }
+        let name = policy.name.clone();
+        let timeout = policy.hook_timeout;
+        self.hooks.spawn(async move {
+            hook::run(&name, &argv, &event, timeout).await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally_of(plans: &[(&str, Plan)], accepted: &[&str], failed: &[&str]) -> Tally {
+        Tally {
+            plans: plans
+                .iter()
+                .map(|(h, p)| (h.to_string(), p.clone()))
+                .collect(),
+            accepted: accepted.iter().map(|h| h.to_string()).collect(),
+            failed: failed.iter().map(|h| h.to_string()).collect(),
+            policy_failed: false,
+        }
+    }
+
+    fn due() -> Plan {
+        Plan::Send {
+            addrs: AddrSet::default(),
+            nochg_expected: false,
+            why: "address changed",
+        }
+    }
+
+    /// The exit status: 0 only when every host ended accepted or up-to-date; a host due but
+    /// not answered, any failure, or a skip other than up-to-date makes it 1. A dry run counts
+    /// due hosts as fine.
+    #[test]
+    fn exit_status_tally() {
+        let up = Plan::Skip(Skip::UpToDate);
+        let held = Plan::Skip(Skip::TooSoon { until: 5 });
+        let cases: &[(Tally, bool, bool)] = &[
+            (tally_of(&[("a", up.clone())], &[], &[]), false, true),
+            (tally_of(&[("a", due())], &["a"], &[]), false, true),
+            (tally_of(&[("a", due())], &[], &[]), false, false),
+            (tally_of(&[("a", due())], &[], &[]), true, true),
+            (tally_of(&[("a", due())], &["a"], &["a"]), false, false),
+            (tally_of(&[("a", held)], &[], &[]), false, false),
+            (
+                tally_of(&[("a", up.clone()), ("b", due())], &["b"], &[]),
+                false,
+                true,
+            ),
+        ];
+        for (i, (t, dry, want)) in cases.iter().enumerate() {
+            assert_eq!(t.ok(*dry), *want, "case {i}");
+        }
+        let mut t = tally_of(&[("a", up)], &[], &[]);
+        t.policy_failed = true;
+        assert!(!t.ok(false), "a failure of the whole policy");
+    }
+
+    /// Only the named policies run, in the order named; an unknown name lists the known.
+    #[test]
+    fn policy_selection() {
+        let text = "[[policy]]\nname = \"a\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\n[[policy]]\nname = \"b\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"b.example.org\"]\ninterface = \"eth0\"\n";
+        let cfg = crate::config::from_str(
+            text,
+            std::path::Path::new("t.toml"),
+            &crate::config::Env { var: &|_| None },
+        )
+        .expect("valid");
+        let names = |v: Vec<&Policy>| v.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(select(&cfg, &[]).expect("all")), ["a", "b"]);
+        assert_eq!(
+            names(select(&cfg, &["b".into(), "a".into()]).expect("named")),
+            ["b", "a"]
+        );
+        let e = select(&cfg, &["c".into()]).expect_err("unknown");
+        assert!(
+            e.contains("no policy named \"c\"") && e.contains("policies: a, b"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,947 @@
+//! The decision core (pure): which host is due, how the due hosts are grouped into requests,
+//! what a reply or a network failure does to the record, and how each result is told to the
+//! user.
+//!
+//! Its one caller is the policy machine ([`crate::policy`]), which `once` and `run` both drive:
+//! a rule written here holds for both commands. Nothing here reads a clock or touches a
+//! socket or file: `now` is an argument, replies and failures arrive as plain values.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use crate::config::Policy;
+use crate::duration::{self, format_time};
+use crate::protocol::dyndns2::{self, AddrSet, Code, Decision, History, Request};
+use crate::protocol::{NetError, Response};
+use crate::provider::FamilyMode;
+use crate::record::{Accepted, HostRecord, LastResult, PolicyRecord, Stop};
+
+/// Why a host is not updated now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// The provider already has the current address.
+    UpToDate,
+    /// The account or client is stopped until the user acts.
+    PolicyStopped(Stop),
+    /// The host is stopped until the user acts.
+    HostStopped(Stop),
+    /// A provider hold is running.
+    Held {
+        /// Until (Unix seconds).
+        until: u64,
+        /// The code that asked for it.
+        code: String,
+    },
+    /// A back-off after failures before any reply (resolve, connect, TLS, timeout) is running.
+    Retrying {
+        /// Until (Unix seconds).
+        until: u64,
+        /// Failures in a row.
+        failures: u32,
+    },
+    /// The minimum gap since the last request has not passed.
+    TooSoon {
+        /// Next allowed (Unix seconds).
+        until: u64,
+    },
+    /// Nothing to publish.
+    NoAddress,
+}
+
+/// What to do for one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Send these addresses; `nochg_expected` when forced, first, refresh or config change.
+    Send {
+        /// The addresses to send.
+        addrs: AddrSet,
+        /// Whether a `nochg` answer is expected.
+        nochg_expected: bool,
+        /// Why it is due, for output.
+        why: &'static str,
+    },
+    /// Do not send.
+    Skip(Skip),
+}
+
+/// Recorded times are whole seconds, rounded down, so an event recorded at `t` happened
+/// before `t + 1`: a wait recorded to end at `t` ends at `t + 1`, never early.
+fn wait_end(t: u64) -> u64 {
+    t.saturating_add(1)
+}
+
+/// Decides whether a host is due (pure). `config_changed` is true when the policy's
+/// fingerprint differs from the recorded one, which is a reason to send once to validate it;
+/// `force` is the user's `once --force`, which passes no stop, hold or minimum gap.
+pub fn plan_host(
+    policy: &Policy,
+    record: Option<&PolicyRecord>,
+    host: &str,
+    current: AddrSet,
+    now: u64,
+    force: bool,
+    config_changed: bool,
+) -> Plan {
+    let hs = record.and_then(|p| p.hosts.get(host));
+    if let Some(stop) = record.and_then(|p| p.stop.clone())
+        && !config_changed
+    {
+        return Plan::Skip(Skip::PolicyStopped(stop));
+    }
+    if let Some(stop) = hs.and_then(|h| h.stop.clone())
+        && !config_changed
+    {
+        return Plan::Skip(Skip::HostStopped(stop));
+    }
+    if let Some(until) = hs
+        .and_then(|h| h.hold_until)
+        .map(wait_end)
+        .filter(|u| *u > now)
+    {
+        let code = hs.and_then(|h| h.hold_code.clone()).unwrap_or_default();
+        return Plan::Skip(Skip::Held { until, code });
+    }
+    // The network back-off is ours, not the provider's verdict: the user may force past it.
+    if let Some(until) = record
+        .and_then(|p| p.retry_at)
+        .map(wait_end)
+        .filter(|u| *u > now && !force)
+    {
+        let failures = record.map_or(0, |p| p.net_failures);
+        return Plan::Skip(Skip::Retrying { until, failures });
+    }
+    if current.is_empty() {
+        return Plan::Skip(Skip::NoAddress);
+    }
+    let first = hs.is_none_or(|h| h.v4.is_none() && h.v6.is_none());
+    let v4_changed = current.v4.is_some() && hs.and_then(|h| h.v4).map(|a| a.addr) != current.v4;
+    let v6_changed = current.v6.is_some() && hs.and_then(|h| h.v6).map(|a| a.addr) != current.v6;
+    let oldest = hs.and_then(|h| {
+        let ats = [
+            current.v4.and(h.v4.map(|a| a.at)),
+            current.v6.and(h.v6.map(|a| a.at)),
+        ];
+        ats.into_iter().flatten().min()
+    });
+    let refresh = oldest.is_some_and(|at| now >= at.saturating_add(policy.max_interval.as_secs()));
+    let (why, nochg_expected) = if first {
+        ("no address on record for this host", true)
+    } else if v4_changed || v6_changed {
+        ("address changed", false)
+    } else if config_changed {
+        ("the policy's config changed", true)
+    } else if force {
+        ("forced", true)
+    } else if refresh {
+        ("periodic refresh (max_interval)", true)
+    } else {
+        return Plan::Skip(Skip::UpToDate);
+    };
+    if let Some(last) = hs.and_then(|h| h.last_sent_at) {
+        let until = last
+            .saturating_add(policy.min_interval.as_secs())
+            .saturating_add(u64::from(!policy.min_interval.is_zero()));
+        if now < until {
+            return Plan::Skip(Skip::TooSoon { until });
+        }
+    }
+    // Per-family requests send only the family that changed, so an unchanged family does
+    // not draw a nochg; combined forms carry the whole set (it replaces the host's records).
+    let mut addrs = current;
+    let separate = policy.dialect.family == FamilyMode::Separate;
+    if separate && !first && (v4_changed || v6_changed) {
+        if !v4_changed {
+            addrs.v4 = None;
+        }
+        if !v6_changed {
+            addrs.v6 = None;
+        }
+    }
+    Plan::Send {
+        addrs,
+        nochg_expected,
+        why,
+    }
+}
+
+/// The plan of every host of the policy, in config order.
+pub fn plan_hosts(
+    policy: &Policy,
+    record: &PolicyRecord,
+    current: AddrSet,
+    now: u64,
+    force: bool,
+    config_changed: bool,
+) -> Vec<(String, Plan)> {
+    policy
+        .hosts
+        .iter()
+        .map(|h| {
+            let plan = plan_host(policy, Some(record), h, current, now, force, config_changed);
+            (h.clone(), plan)
+        })
+        .collect()
+}
+
+/// One update round: the requests that carry every due host, in the order they are sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Round {
+    /// The requests; the first is sent first.
+    pub requests: VecDeque<Request>,
+    /// Per due host: whether a `nochg` answer is expected.
+    pub expected: BTreeMap<String, bool>,
+    /// Per due host, in config order: why it is due.
+    pub due: Vec<(String, &'static str)>,
+}
+
+/// Plans a round (pure): the due hosts grouped by what they send (the same addresses and the
+/// same expectation go in one request), then split into requests as the dialect says.
+pub fn plan_round(
+    policy: &Policy,
+    record: &PolicyRecord,
+    current: AddrSet,
+    now: u64,
+    force: bool,
+    config_changed: bool,
+) -> Round {
+    let mut groups: BTreeMap<(String, bool), (AddrSet, Vec<String>)> = BTreeMap::new();
+    let mut round = Round::default();
+    for (host, plan) in plan_hosts(policy, record, current, now, force, config_changed) {
+        if let Plan::Send {
+            addrs,
+            nochg_expected,
+            why,
+        } = plan
+        {
+            round.due.push((host.clone(), why));
+            round.expected.insert(host.clone(), nochg_expected);
+            groups
+                .entry((addrs.to_string(), nochg_expected))
+                .or_insert((addrs, Vec::new()))
+                .1
+                .push(host);
+        }
+    }
+    for (addrs, hosts) in groups.into_values() {
+        round.requests.extend(dyndns2::build_requests(
+            &policy.endpoint,
+            &policy.dialect,
+            &policy.username,
+            &policy.password,
+            &hosts,
+            addrs,
+        ));
+    }
+    round
+}
+
+/// Applies one host's answer to its record (pure); returns the decision taken.
+pub fn record_answer(
+    hs: &mut HostRecord,
+    code: &Code,
+    sent: AddrSet,
+    nochg_expected: bool,
+    now: u64,
+    dialect: &crate::provider::Dialect,
+) -> Decision {
+    let history = History {
+        nochg_expected,
+        nochg_streak: hs.nochg_streak,
+        unknown_streak: hs.unknown_streak,
+        outage_streak: hs.outage_streak,
+    };
+    let decision = dyndns2::decide(code, &history, dialect);
+    hs.last_sent_at = Some(now);
+    hs.last = Some(LastResult {
+        at: now,
+        code: code.name(),
+        message: code.explanation(),
+        sent: sent.to_string(),
+    });
+    hs.nochg_streak = match code {
+        Code::Nochg if !nochg_expected => hs.nochg_streak + 1,
+        _ => 0,
+    };
+    hs.unknown_streak = if dyndns2::is_unparseable(code) {
+        hs.unknown_streak + 1
+    } else {
+        0
+    };
+    hs.outage_streak = if dyndns2::is_outage(code) {
+        hs.outage_streak + 1
+    } else {
+        0
+    };
+    match decision {
+        Decision::Continue => {
+            if let Some(a) = sent.v4 {
+                hs.v4 = Some(Accepted { addr: a, at: now });
+            }
+            if let Some(a) = sent.v6 {
+                hs.v6 = Some(Accepted { addr: a, at: now });
+            }
+            hs.hold_until = None;
+            hs.hold_code = None;
+        }
+        Decision::BackOff(d) => {
+            hs.hold_until = Some(now.saturating_add(d.as_secs()));
+            hs.hold_code = Some(code.name());
+        }
+        Decision::StopHost => {
+            hs.stop = Some(Stop {
+                code: code.name(),
+                reason: code.explanation(),
+                since: now,
+            });
+        }
+        // Account and client stops are recorded on the policy by the caller.
+        Decision::StopAccount | Decision::StopClient => {}
+    }
+    decision
+}
+
+/// What one reply did to a policy's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Per host: its code and the decision taken.
+    pub results: Vec<(String, Code, Decision)>,
+    /// Oddities of the reply worth a log line.
+    pub notes: Vec<String>,
+    /// No further request of this round may be sent (account stop, client stop, outage).
+    pub stop_round: bool,
+}
+
+/// Applies a reply to the policy's record (pure): per-host results, account and client stops
+/// on the policy, and a provider outage held for every host of the policy, since "no request
+/// to that provider" means none for the other hosts either. A reply also ends a network
+/// back-off: the server was reached.
+pub fn apply_reply(
+    p: &mut PolicyRecord,
+    policy: &Policy,
+    req: &Request,
+    resp: &Response,
+    expected: &BTreeMap<String, bool>,
+    now: u64,
+) -> Applied {
+    p.clear_net_backoff();
+    let parsed = dyndns2::parse_reply(
+        resp.status,
+        &resp.body,
+        &req.hosts,
+        &req.sent,
+        &policy.dialect,
+    );
+    let mut applied = Applied {
+        results: Vec::new(),
+        notes: parsed.notes,
+        stop_round: false,
+    };
+    if resp.truncated {
+        applied.notes.push(format!(
+            "reply longer than {} KiB; the rest was dropped",
+            crate::protocol::transport::MAX_BODY / 1024
+        ));
+    }
+    for r in &parsed.results {
+        let hs = p.hosts.entry(r.host.clone()).or_default();
+        let exp = expected.get(&r.host).copied().unwrap_or(false);
+        let decision = record_answer(hs, &r.code, req.sent, exp, now, &policy.dialect);
+        let hold = (hs.hold_until, hs.hold_code.clone());
+        if matches!(decision, Decision::StopAccount | Decision::StopClient) {
+            p.stop = Some(Stop {
+                code: r.code.name(),
+                reason: r.code.explanation(),
+                since: now,
+            });
+            applied.stop_round = true;
+        }
+        if dyndns2::is_outage(&r.code) {
+            for h in &policy.hosts {
+                let other = p.hosts.entry(h.clone()).or_default();
+                if other.hold_until < hold.0 {
+                    other.hold_until = hold.0;
+                    other.hold_code = hold.1.clone();
+                }
+            }
+            applied.stop_round = true;
+        }
+        applied
+            .results
+            .push((r.host.clone(), r.code.clone(), decision));
+    }
+    applied
+}
+
+/// Records a request that got no reply (pure). The accepted addresses stay as they were, so
+/// the next attempt sends again.
+pub fn apply_net_error(p: &mut PolicyRecord, req: &Request, e: &NetError, now: u64) {
+    for h in &req.hosts {
+        let hs = p.hosts.entry(h.clone()).or_default();
+        hs.last_sent_at = Some(now);
+        hs.last = Some(LastResult {
+            at: now,
+            code: format!("error:{}", e.kind()),
+            message: e.to_string(),
+            sent: req.sent.to_string(),
+        });
+    }
+}
+
+/// How loud a report is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Routine.
+    Info,
+    /// Something the user may want to know.
+    Warn,
+    /// The user must act.
+    Error,
+}
+
+/// What a report says about the hosts it concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A notice: nothing was decided about a host.
+    Notice,
+    /// The provider holds the address sent (`good`, or an accepted `nochg`).
+    Accepted,
+    /// The update did not go through: a verdict, a hold, or no reply. Without a host, every
+    /// host of the policy.
+    Failed,
+}
+
+/// Something to tell the user, with the same words for `once` and `run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// How loud.
+    pub level: Level,
+    /// The host concerned, if one.
+    pub host: Option<String>,
+    /// The code (or network error kind), if any.
+    pub code: Option<String>,
+    /// The words.
+    pub message: String,
+    /// What it means for the host.
+    pub outcome: Outcome,
+}
+
+impl Report {
+    /// A notice about the policy.
+    pub fn notice(level: Level, message: String) -> Report {
+        Report {
+            level,
+            host: None,
+            code: None,
+            message,
+            outcome: Outcome::Notice,
+        }
+    }
+
+    /// One host's answer: the code, what was sent, what it means and, when the user must act
+    /// or wait, what happens next. The level follows the decision.
+    pub fn answer(host: &str, code: &Code, decision: Decision, sent: AddrSet, now: u64) -> Report {
+        let head = format!("{code} {sent}: {}", code.explanation());
+        let (level, message, outcome) = match decision {
+            Decision::Continue if *code == Code::Good => (Level::Info, head, Outcome::Accepted),
+            Decision::Continue => (Level::Warn, head, Outcome::Accepted),
+            Decision::BackOff(d) => (
+                Level::Warn,
+                format!(
+                    "{head}; holding {} (no request before {})",
+                    duration::format(d),
+                    format_time(now.saturating_add(d.as_secs()))
+                ),
+                Outcome::Failed,
+            ),
+            d => (
+                Level::Error,
+                format!("{head}; {d}: {}", code.user_action()),
+                Outcome::Failed,
+            ),
+        };
+        Report {
+            level,
+            host: Some(host.to_string()),
+            code: Some(code.name()),
+            message,
+            outcome,
+        }
+    }
+
+    /// A request that got no reply, for one of its hosts.
+    pub fn not_delivered(host: &str, e: &NetError, retry_in: Duration) -> Report {
+        Report {
+            level: Level::Warn,
+            host: Some(host.to_string()),
+            code: Some(e.kind().into()),
+            message: format!(
+                "not delivered: {e}; whether it applied is unknown, so it is sent again in {}",
+                duration::format(retry_in)
+            ),
+            outcome: Outcome::Failed,
+        }
+    }
+
+    /// A failure before any request could be sent (the server's name did not resolve).
+    pub fn unreachable(e: &NetError, retry_in: Duration) -> Report {
+        Report {
+            level: Level::Warn,
+            host: None,
+            code: Some(e.kind().into()),
+            message: format!("{e}; retrying in {}", duration::format(retry_in)),
+            outcome: Outcome::Failed,
+        }
+    }
+
+    /// A setting that cannot work (a broken URL or CA file): nothing is tried until it changes.
+    pub fn unusable(e: &NetError) -> Report {
+        Report {
+            level: Level::Error,
+            host: None,
+            code: Some(e.kind().into()),
+            message: format!("{e}; fix the config"),
+            outcome: Outcome::Failed,
+        }
+    }
+
+    /// Writes the report to the log, with the policy, host and code as fields.
+    pub fn log(&self, policy: &str) {
+        let host = self.host.as_deref();
+        let code = self.code.as_deref();
+        let message = &self.message;
+        match self.level {
+            Level::Info => tracing::info!(policy, host, code, "{message}"),
+            Level::Warn => tracing::warn!(policy, host, code, "{message}"),
+            Level::Error => tracing::error!(policy, host, code, "{message}"),
+        }
+    }
+}
+
+/// Why a host is not sent now, in words (`once` prints it per host).
+pub fn skip_text(s: &Skip, current: AddrSet) -> String {
+    match s {
+        Skip::UpToDate => format!("up-to-date ({current} is on record with the provider)"),
+        Skip::PolicyStopped(st) | Skip::HostStopped(st) => format!(
+            "stopped since {} by {}: {}; change the config or run `dynward reset` to send again",
+            format_time(st.since),
+            st.code,
+            st.reason
+        ),
+        Skip::Held { until, code } => format!(
+            "holding until {} after {code}, as the provider asked",
+            format_time(*until)
+        ),
+        Skip::Retrying { until, failures } => format!(
+            "not sent: retrying after a network failure ({failures} in a row) at {}; --force tries now",
+            format_time(*until)
+        ),
+        Skip::TooSoon { until } => format!(
+            "not sent: the last update was less than min_interval ago; next allowed at {}",
+            format_time(*until)
+        ),
+        Skip::NoAddress => "not sent: no publishable address".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::FamilyMode;
+    use std::time::Duration;
+
+    const T0: u64 = 1_700_000_000;
+
+    fn policy(extra: &str) -> Policy {
+        let text = format!(
+            "[[policy]]\nname = \"p\"\nserver = \"https://u.example/nic/update\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\nipv6 = true\n{extra}"
+        );
+        crate::config::test_policy(&text)
+    }
+
+    fn set(v4: Option<&str>, v6: Option<&str>) -> AddrSet {
+        AddrSet {
+            v4: v4.map(|s| s.parse().expect("v4")),
+            v6: v6.map(|s| s.parse().expect("v6")),
+        }
+    }
+
+    fn record(hs: HostRecord) -> PolicyRecord {
+        let mut p = PolicyRecord::default();
+        p.hosts.insert("a.example.org".into(), Box::new(hs));
+        p
+    }
+
+    fn accepted(v4: &str, at: u64) -> HostRecord {
+        HostRecord {
+            v4: Some(Accepted {
+                addr: v4.parse().expect("v4"),
+                at,
+            }),
+            last_sent_at: Some(at),
+            ..HostRecord::default()
+        }
+    }
+
+    /// The due/skip table: each rule with explicit times.
+    #[test]
+    fn plan_table() {
+        let p = policy("");
+        let cur = set(Some("203.0.113.5"), None);
+        let plan =
+            |ps: Option<&PolicyRecord>, cur: AddrSet, now: u64, force: bool, changed: bool| {
+                plan_host(&p, ps, "a.example.org", cur, now, force, changed)
+            };
+        // First time: send, nochg expected.
+        assert_eq!(
+            plan(None, cur, T0, false, false),
+            Plan::Send {
+                addrs: cur,
+                nochg_expected: true,
+                why: "no address on record for this host"
+            }
+        );
+        // Same address on record: up-to-date, even a restart later.
+        let same = record(accepted("203.0.113.5", T0));
+        assert_eq!(
+            plan(Some(&same), cur, T0 + 3600, false, false),
+            Plan::Skip(Skip::UpToDate)
+        );
+        // Forced: send, but never inside the minimum gap.
+        assert!(matches!(
+            plan(Some(&same), cur, T0 + 3600, true, false),
+            Plan::Send {
+                nochg_expected: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            plan(Some(&same), cur, T0 + 30, true, false),
+            Plan::Skip(Skip::TooSoon { until: T0 + 61 })
+        );
+        // Changed: send, nochg not expected; inside the gap: too soon.
+        let new = set(Some("203.0.113.6"), None);
+        // Stamps are whole seconds: the gap ends one second after the recorded one.
+        assert!(matches!(
+            plan(Some(&same), new, T0 + 61, false, false),
+            Plan::Send {
+                nochg_expected: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            plan(Some(&same), new, T0 + 60, false, false),
+            Plan::Skip(Skip::TooSoon { until: T0 + 61 })
+        );
+        // Refresh after max_interval (25 days).
+        let d25 = 25 * 86400;
+        assert_eq!(
+            plan(Some(&same), cur, T0 + d25 - 1, false, false),
+            Plan::Skip(Skip::UpToDate)
+        );
+        assert!(matches!(
+            plan(Some(&same), cur, T0 + d25, false, false),
+            Plan::Send {
+                why: "periodic refresh (max_interval)",
+                ..
+            }
+        ));
+        // Config change: once, to validate.
+        assert!(matches!(
+            plan(Some(&same), cur, T0 + 3600, false, true),
+            Plan::Send {
+                why: "the policy's config changed",
+                ..
+            }
+        ));
+        // No address: skip.
+        assert_eq!(
+            plan(Some(&same), AddrSet::default(), T0 + 3600, true, false),
+            Plan::Skip(Skip::NoAddress)
+        );
+    }
+
+    /// Stops hold until the config changes; holds hold even then, and even with --force.
+    #[test]
+    fn plan_stops_and_holds() {
+        let p = policy("");
+        let cur = set(Some("203.0.113.6"), None);
+        let stop = Stop {
+            code: "nohost".into(),
+            reason: "r".into(),
+            since: T0,
+        };
+        let mut hs = accepted("203.0.113.5", T0);
+        hs.stop = Some(stop.clone());
+        let ps = record(hs);
+        assert_eq!(
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, true, false),
+            Plan::Skip(Skip::HostStopped(stop.clone()))
+        );
+        assert!(matches!(
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, false, true),
+            Plan::Send { .. }
+        ));
+
+        let mut ps2 = record(accepted("203.0.113.5", T0));
+        ps2.stop = Some(stop.clone());
+        assert_eq!(
+            plan_host(&p, Some(&ps2), "a.example.org", cur, T0 + 9999, true, false),
+            Plan::Skip(Skip::PolicyStopped(stop))
+        );
+
+        let mut hs = accepted("203.0.113.5", T0);
+        hs.hold_until = Some(T0 + 1800);
+        hs.hold_code = Some("911".into());
+        let ps3 = record(hs);
+        for changed in [false, true] {
+            assert_eq!(
+                plan_host(
+                    &p,
+                    Some(&ps3),
+                    "a.example.org",
+                    cur,
+                    T0 + 1799,
+                    true,
+                    changed
+                ),
+                Plan::Skip(Skip::Held {
+                    until: T0 + 1801,
+                    code: "911".into()
+                })
+            );
+        }
+        assert!(matches!(
+            plan_host(
+                &p,
+                Some(&ps3),
+                "a.example.org",
+                cur,
+                T0 + 1801,
+                false,
+                false
+            ),
+            Plan::Send { .. }
+        ));
+    }
+
+    /// A network back-off holds every host until one second after its recorded end; --force
+    /// passes it (it is not the provider's verdict), a config change does not.
+    #[test]
+    fn plan_network_backoff() {
+        let p = policy("min_interval = \"0s\"");
+        let cur = set(Some("203.0.113.6"), None);
+        let mut ps = record(accepted("203.0.113.5", T0));
+        ps.note_net_failure(3, T0, T0 + 120, "timeout".into());
+        for (now, force, changed, want_skip) in [
+            (T0 + 10, false, false, true),
+            (T0 + 120, false, false, true),
+            (T0 + 10, false, true, true),
+            (T0 + 10, true, false, false),
+            (T0 + 121, false, false, false),
+        ] {
+            let plan = plan_host(&p, Some(&ps), "a.example.org", cur, now, force, changed);
+            if want_skip {
+                assert_eq!(
+                    plan,
+                    Plan::Skip(Skip::Retrying {
+                        until: T0 + 121,
+                        failures: 3
+                    }),
+                    "at +{} force {force} changed {changed}",
+                    now - T0
+                );
+            } else {
+                assert!(
+                    matches!(plan, Plan::Send { .. }),
+                    "at +{}: {plan:?}",
+                    now - T0
+                );
+            }
+        }
+    }
+
+    /// Per-family requests carry only the changed family; combined ones carry both.
+    #[test]
+    fn plan_families() {
+        let mut p = policy("");
+        let mut hs = accepted("203.0.113.5", T0);
+        hs.v6 = Some(Accepted {
+            addr: "2001:db8::1".parse().expect("v6"),
+            at: T0,
+        });
+        let ps = record(hs);
+        let cur = set(Some("203.0.113.5"), Some("2001:db8::2"));
+        let Plan::Send { addrs, .. } =
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false, false)
+        else {
+            panic!("due")
+        };
+        assert_eq!(addrs, set(None, Some("2001:db8::2")));
+        p.dialect.family = FamilyMode::Combined;
+        let Plan::Send { addrs, .. } =
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false, false)
+        else {
+            panic!("due")
+        };
+        assert_eq!(addrs, cur);
+    }
+
+    /// A round groups hosts that send the same addresses with the same expectation into one
+    /// request, keeps the others apart, and splits both families when the dialect says so.
+    #[test]
+    fn round_grouping() {
+        let text = "[[policy]]\nname = \"p\"\nserver = \"https://u.example/nic/update\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\", \"b.example.org\", \"c.example.org\"]\ninterface = \"eth0\"\nipv6 = true\n";
+        let p = crate::config::test_policy(text);
+        let mut rec = PolicyRecord::default();
+        // a: first time (nochg expected); b and c: on record with an old address (changed).
+        for h in ["b.example.org", "c.example.org"] {
+            rec.hosts
+                .insert(h.into(), Box::new(accepted("203.0.113.5", T0)));
+        }
+        let cur = set(Some("203.0.113.6"), Some("2001:db8::6"));
+        let r = plan_round(&p, &rec, cur, T0 + 600, false, false);
+        let shape: Vec<(Vec<String>, String)> = r
+            .requests
+            .iter()
+            .map(|q| (q.hosts.clone(), q.sent.to_string()))
+            .collect();
+        // Groups go in key order (addresses, then unexpected nochg first); each group's
+        // requests per family, IPv4 first.
+        assert_eq!(
+            shape,
+            vec![
+                (
+                    vec!["b.example.org".into(), "c.example.org".into()],
+                    "203.0.113.6".into()
+                ),
+                (
+                    vec!["b.example.org".into(), "c.example.org".into()],
+                    "2001:db8::6".into()
+                ),
+                (vec!["a.example.org".into()], "203.0.113.6".into()),
+                (vec!["a.example.org".into()], "2001:db8::6".into()),
+            ]
+        );
+        assert!(r.expected["a.example.org"]);
+        assert!(!r.expected["b.example.org"]);
+        assert_eq!(
+            r.due.iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>(),
+            ["a.example.org", "b.example.org", "c.example.org"]
+        );
+        // Nothing due: an empty round.
+        assert_eq!(
+            plan_round(&p, &rec, AddrSet::default(), T0, false, false),
+            Round::default()
+        );
+    }
+
+    /// Recording: success stores the address; a repeated unexpected nochg stops the host;
+    /// outages hold 30 then 60 minutes; wait codes hold as asked.
+    #[test]
+    fn record_rules() {
+        let d = crate::provider::Dialect::default();
+        let sent = set(Some("203.0.113.5"), None);
+        let mut hs = HostRecord::default();
+        assert_eq!(
+            record_answer(&mut hs, &Code::Good, sent, false, T0, &d),
+            Decision::Continue
+        );
+        assert_eq!(
+            hs.v4.map(|a| (a.addr.to_string(), a.at)),
+            Some(("203.0.113.5".into(), T0))
+        );
+
+        let mut hs = HostRecord::default();
+        assert_eq!(
+            record_answer(&mut hs, &Code::Nochg, sent, false, T0, &d),
+            Decision::Continue
+        );
+        assert_eq!(hs.nochg_streak, 1);
+        assert_eq!(
+            record_answer(&mut hs, &Code::Nochg, sent, false, T0 + 60, &d),
+            Decision::StopHost
+        );
+        assert_eq!(hs.stop.as_ref().map(|s| s.code.as_str()), Some("nochg"));
+
+        let mut hs = HostRecord::default();
+        record_answer(&mut hs, &Code::Nochg, sent, true, T0, &d);
+        assert_eq!(hs.nochg_streak, 0, "an expected nochg is no strike");
+
+        let mut hs = HostRecord::default();
+        assert_eq!(
+            record_answer(&mut hs, &Code::Outage, sent, false, T0, &d),
+            Decision::BackOff(Duration::from_secs(1800))
+        );
+        assert_eq!(hs.hold_until, Some(T0 + 1800));
+        assert_eq!(
+            record_answer(&mut hs, &Code::DnsErr, sent, false, T0 + 1800, &d),
+            Decision::BackOff(Duration::from_secs(3600))
+        );
+        assert_eq!(hs.hold_until, Some(T0 + 1800 + 3600));
+        assert_eq!(
+            record_answer(&mut hs, &Code::Good, sent, false, T0 + 9000, &d),
+            Decision::Continue
+        );
+        assert_eq!((hs.hold_until, hs.outage_streak), (None, 0));
+
+        let mut hs = HostRecord::default();
+        record_answer(
+            &mut hs,
+            &Code::Wait(Duration::from_secs(300)),
+            sent,
+            false,
+            T0,
+            &d,
+        );
+        assert_eq!(hs.hold_until, Some(T0 + 300));
+
+        let mut hs = HostRecord::default();
+        for i in 0..2 {
+            assert!(matches!(
+                record_answer(&mut hs, &Code::Unknown("x".into()), sent, false, T0 + i, &d),
+                Decision::BackOff(_)
+            ));
+        }
+        assert_eq!(
+            record_answer(&mut hs, &Code::NoLine, sent, false, T0 + 5, &d),
+            Decision::StopHost
+        );
+    }
+
+    /// One level and one wording per (code, decision), for both commands: successes are
+    /// accepted, holds say how long and until when, verdicts say what to do.
+    #[test]
+    fn answer_reports() {
+        let sent = set(Some("203.0.113.5"), None);
+        let r = Report::answer("h", &Code::Good, Decision::Continue, sent, T0);
+        assert_eq!((r.level, r.outcome), (Level::Info, Outcome::Accepted));
+        assert_eq!(
+            r.message,
+            "good 203.0.113.5: the provider updated the record to the address sent"
+        );
+        let r = Report::answer("h", &Code::Nochg, Decision::Continue, sent, T0);
+        assert_eq!((r.level, r.outcome), (Level::Warn, Outcome::Accepted));
+        let r = Report::answer(
+            "h",
+            &Code::Outage,
+            Decision::BackOff(Duration::from_secs(1800)),
+            sent,
+            T0,
+        );
+        assert_eq!((r.level, r.outcome), (Level::Warn, Outcome::Failed));
+        assert!(
+            r.message
+                .ends_with("; holding 30m (no request before 2023-11-14 22:43:20 UTC)"),
+            "{}",
+            r.message
+        );
+        let r = Report::answer("h", &Code::Badauth, Decision::StopAccount, sent, T0);
+        assert_eq!((r.level, r.outcome), (Level::Error, Outcome::Failed));
+        assert!(
+            r.message.contains("; stop account: fix username/password"),
+            "{}",
+            r.message
+        );
+        assert_eq!(r.code.as_deref(), Some("badauth"));
+    }
+}

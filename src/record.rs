@@ -1,0 +1,474 @@
+//! The record of what each provider accepted, and every stop and hold (pure).
+//!
+//! This is what keeps dynward from re-sending an unchanged address after a restart (`nochg`
+//! abuse) and from retrying after a fatal answer. It is plain data with the rules that edit it
+//! as a whole: adopting a changed config, a user's reset, and moving recorded times when the
+//! wall clock was stepped. [`crate::store`] only reads and writes it.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use serde::{Deserialize, Serialize};
+
+/// The earliest wall-clock time (Unix seconds) taken as a set clock: 2026-01-01 UTC, before
+/// this program existed. A router without a battery-backed clock boots in 1970 (or at its
+/// firmware's date) and is stepped forward when NTP answers; times below this were read
+/// from such a clock.
+pub const CLOCK_FLOOR: u64 = 1_767_225_600;
+/// What is remembered for one policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRecord {
+    /// Fingerprint of the policy's config when the state was written.
+    #[serde(default)]
+    pub fingerprint: String,
+    /// A stop of the whole account or client (badauth, badagent, ...), until the user acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stop>,
+    /// Per host. Boxed: a B-tree leaf has room for eleven entries, and most policies have one
+    /// or two hosts, so unboxed entries would cost a thousand policies megabytes.
+    #[serde(default)]
+    pub hosts: BTreeMap<String, Box<HostRecord>>,
+    /// Failures before any reply (resolve, connect, TLS, timeout) in a row.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub net_failures: u32,
+    /// When the last of those failures happened (Unix seconds): the event `retry_at` counts
+    /// from, which lets a clock correction move both together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_at: Option<u64>,
+    /// No attempt before this time (Unix seconds) after such failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<u64>,
+    /// Why (the last network error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_reason: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// An address the provider accepted, and when (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accepted<A> {
+    /// The address.
+    pub addr: A,
+    /// When it was accepted.
+    pub at: u64,
+}
+
+/// Why a host, account or client is stopped (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stop {
+    /// The code that stopped it.
+    pub code: String,
+    /// The explanation shown to the user.
+    pub reason: String,
+    /// When.
+    pub since: u64,
+}
+
+/// The outcome of the last attempt for a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LastResult {
+    /// When (Unix seconds).
+    pub at: u64,
+    /// Code name (`good`, `badauth`, `error` for network failures...).
+    pub code: String,
+    /// What it means.
+    pub message: String,
+    /// The addresses sent.
+    pub sent: String,
+}
+
+/// What is remembered for one host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostRecord {
+    /// Last IPv4 address the provider accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v4: Option<Accepted<Ipv4Addr>>,
+    /// Last IPv6 address the provider accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v6: Option<Accepted<Ipv6Addr>>,
+    /// When a request for this host was last sent (for the minimum gap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sent_at: Option<u64>,
+    /// The last attempt's outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<LastResult>,
+    /// A stop of this host, until the user acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stop>,
+    /// No request before this time (Unix seconds), and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_until: Option<u64>,
+    /// The code behind `hold_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_code: Option<String>,
+    /// Unexpected `nochg` answers in a row.
+    #[serde(default)]
+    pub nochg_streak: u32,
+    /// Unparseable answers in a row.
+    #[serde(default)]
+    pub unknown_streak: u32,
+    /// Provider-error holds in a row.
+    #[serde(default)]
+    pub outage_streak: u32,
+}
+impl PolicyRecord {
+    /// Takes the policy's current config fingerprint; returns whether it differs from the one
+    /// on record (a new record takes it silently). A changed config clears the stops and the
+    /// strike counts: changing the config is how the user acts on a fatal answer. Holds (911,
+    /// wait codes) stay: they are the provider's, not the config's.
+    pub fn adopt(&mut self, fingerprint: &str) -> bool {
+        if self.fingerprint == fingerprint {
+            return false;
+        }
+        let changed = !self.fingerprint.is_empty();
+        if changed {
+            self.stop = None;
+            for h in self.hosts.values_mut() {
+                h.stop = None;
+                h.nochg_streak = 0;
+                h.unknown_streak = 0;
+            }
+        }
+        self.fingerprint = fingerprint.to_string();
+        changed
+    }
+
+    /// Records a failure before any reply: the `failures`-th in a row, at `now`, with no
+    /// attempt before `retry_at` (Unix seconds).
+    pub fn note_net_failure(&mut self, failures: u32, now: u64, retry_at: u64, why: String) {
+        self.net_failures = failures;
+        self.failed_at = Some(now);
+        self.retry_at = Some(retry_at);
+        self.retry_reason = Some(why);
+    }
+
+    /// Forgets the network back-off: a reply came, or the user reset the policy.
+    pub fn clear_net_backoff(&mut self) {
+        self.net_failures = 0;
+        self.failed_at = None;
+        self.retry_at = None;
+        self.retry_reason = None;
+    }
+}
+
+impl PolicyRecord {
+    /// Clears the stops, holds and network back-off of this policy (or of one host and the
+    /// back-off): `dynward reset`. Returns false when the host has no record.
+    pub fn reset(&mut self, host: Option<&str>) -> bool {
+        let clear = |h: &mut HostRecord| {
+            h.stop = None;
+            h.hold_until = None;
+            h.hold_code = None;
+            h.nochg_streak = 0;
+            h.unknown_streak = 0;
+            h.outage_streak = 0;
+        };
+        match host {
+            Some(name) => match self.hosts.get_mut(name) {
+                Some(h) => {
+                    clear(h);
+                    // The user asked for this host to be tried again: a network back-off
+                    // (the policy's, since it reaches one server) must not stand in the way.
+                    self.clear_net_backoff();
+                    true
+                }
+                None => false,
+            },
+            None => {
+                self.stop = None;
+                self.clear_net_backoff();
+                self.hosts.values_mut().for_each(|h| clear(h));
+                true
+            }
+        }
+    }
+}
+/// A signed move of the clock or of recorded times, in words: "forward 3h", "back 5h".
+pub fn describe_move(secs: i64) -> String {
+    let d = crate::duration::format(std::time::Duration::from_secs(secs.unsigned_abs()));
+    format!("{} {d}", if secs < 0 { "back" } else { "forward" })
+}
+
+/// What [`PolicyRecord::rebase_times`] did, for the log and for `once`.
+pub fn rebase_note(moved: i64) -> String {
+    let why = if moved < 0 {
+        "recorded times lay ahead of the clock"
+    } else {
+        "recorded times predate the clock being set"
+    };
+    format!(
+        "{why}; moved {}, holds keep their length",
+        describe_move(moved)
+    )
+}
+
+/// Whether a recorded time is an event (it happened then) or a deadline (nothing before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stamp {
+    Event,
+    Deadline,
+}
+
+impl PolicyRecord {
+    fn for_each_stamp(&mut self, mut f: impl FnMut(&mut u64, Stamp)) {
+        if let Some(s) = &mut self.stop {
+            f(&mut s.since, Stamp::Event);
+        }
+        if let Some(t) = &mut self.failed_at {
+            f(t, Stamp::Event);
+        }
+        if let Some(t) = &mut self.retry_at {
+            f(t, Stamp::Deadline);
+        }
+        for h in self.hosts.values_mut() {
+            if let Some(a) = &mut h.v4 {
+                f(&mut a.at, Stamp::Event);
+            }
+            if let Some(a) = &mut h.v6 {
+                f(&mut a.at, Stamp::Event);
+            }
+            if let Some(t) = &mut h.last_sent_at {
+                f(t, Stamp::Event);
+            }
+            if let Some(l) = &mut h.last {
+                f(&mut l.at, Stamp::Event);
+            }
+            if let Some(s) = &mut h.stop {
+                f(&mut s.since, Stamp::Event);
+            }
+            if let Some(t) = &mut h.hold_until {
+                f(t, Stamp::Deadline);
+            }
+        }
+    }
+
+    /// Moves every recorded time at or after `from` by `delta` seconds: the wall clock was
+    /// stepped while this process ran, and what it recorded since `from` (its start, in the
+    /// old clock) must keep its distance to the present. Holds then end when they would
+    /// have, and refreshes do not fall due all at once.
+    pub fn shift_times(&mut self, from: u64, delta: i64) {
+        self.for_each_stamp(|t, _| {
+            if *t >= from {
+                *t = t.saturating_add_signed(delta);
+            }
+        });
+    }
+
+    /// Brings records made by a clock other than the present one into its frame; returns
+    /// the largest move in seconds (0 when nothing moved).
+    ///
+    /// Two cases, each judged separately for times below and above [`CLOCK_FLOOR`]:
+    /// - events later than `now`: the clock went back (or is not set yet, and the record
+    ///   was made with a set clock);
+    /// - events below the floor while `now` is above it: the record was made before the
+    ///   clock was set, so their age is unknown.
+    ///
+    /// Either way the group is moved as one, so that its latest event is `now`: every hold
+    /// keeps its length counted from the event that set it, a refresh comes `max_interval`
+    /// from now at the earliest, and nothing becomes due that was not due before. Erring
+    /// late is the safe side: early would mean an update burst or a skipped back-off.
+    pub fn rebase_times(&mut self, now: u64) -> i64 {
+        // Clock rounding between two reads of the same second is not a clock change.
+        const SLACK: u64 = 2;
+        let mut latest = [None::<u64>; 2];
+        self.for_each_stamp(|t, kind| {
+            if kind == Stamp::Event {
+                let class = usize::from(*t >= CLOCK_FLOOR);
+                latest[class] = latest[class].max(Some(*t));
+            }
+        });
+        let mut moves = [0i64; 2];
+        for (class, l) in latest.iter().enumerate() {
+            let Some(l) = *l else { continue };
+            let unset_clock_record = class == 0 && now >= CLOCK_FLOOR;
+            if l > now.saturating_add(SLACK) || unset_clock_record {
+                moves[class] = i64::try_from(i128::from(now) - i128::from(l)).unwrap_or(0);
+            }
+        }
+        if moves == [0, 0] {
+            return 0;
+        }
+        self.for_each_stamp(|t, _| {
+            let d = moves[usize::from(*t >= CLOCK_FLOOR)];
+            *t = t.saturating_add_signed(d);
+        });
+        if moves[0].abs() >= moves[1].abs() {
+            moves[0]
+        } else {
+            moves[1]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> PolicyRecord {
+        let mut p = PolicyRecord::default();
+        p.adopt("f1");
+        p.hosts.insert(
+            "home.example.org".into(),
+            Box::new(HostRecord {
+                v4: Some(Accepted {
+                    addr: "203.0.113.5".parse().expect("ip"),
+                    at: 100,
+                }),
+                stop: Some(Stop {
+                    code: "nohost".into(),
+                    reason: "r".into(),
+                    since: 5,
+                }),
+                hold_until: Some(1900),
+                ..HostRecord::default()
+            }),
+        );
+        p
+    }
+
+    /// A changed fingerprint clears stops but keeps provider holds; an unchanged one keeps both.
+    #[test]
+    fn fingerprint_clears_stops_only() {
+        let mut p = sample();
+        assert!(!p.adopt("f1"), "the same config");
+        assert!(p.hosts["home.example.org"].stop.is_some());
+        assert!(p.adopt("f2"), "a changed config");
+        let h = &p.hosts["home.example.org"];
+        assert!(h.stop.is_none());
+        assert_eq!(h.hold_until, Some(1900));
+        assert!(h.v4.is_some(), "accepted addresses survive a config change");
+    }
+
+    /// reset clears stops and holds of a policy or of one host (and the network back-off
+    /// either way), and says when the host is not on record.
+    #[test]
+    fn reset_clears() {
+        let mut p = sample();
+        p.note_net_failure(2, 100, 160, "timeout".into());
+        assert!(!p.reset(Some("other.example.org")));
+        assert_eq!(p.retry_at, Some(160), "nothing matched, nothing cleared");
+        assert!(p.reset(Some("home.example.org")));
+        let h = &p.hosts["home.example.org"];
+        assert!(h.stop.is_none() && h.hold_until.is_none());
+        assert_eq!((p.net_failures, p.retry_at), (0, None));
+        p.stop = Some(Stop {
+            code: "badauth".into(),
+            reason: "r".into(),
+            since: 5,
+        });
+        assert!(p.reset(None));
+        assert!(p.stop.is_none());
+    }
+
+    /// A host record with every stamp: accepted at `at`, sent and answered at `at`, held
+    /// until `at + hold`.
+    fn timed(at: u64, hold: u64) -> PolicyRecord {
+        let mut p = PolicyRecord::default();
+        p.hosts.insert(
+            "h".into(),
+            Box::new(HostRecord {
+                v4: Some(Accepted {
+                    addr: "203.0.113.5".parse().expect("ip"),
+                    at,
+                }),
+                last_sent_at: Some(at),
+                last: Some(LastResult {
+                    at,
+                    code: "911".into(),
+                    message: "m".into(),
+                    sent: "203.0.113.5".into(),
+                }),
+                hold_until: Some(at + hold),
+                hold_code: Some("911".into()),
+                ..HostRecord::default()
+            }),
+        );
+        p.failed_at = Some(at);
+        p.retry_at = Some(at + 60);
+        p
+    }
+
+    fn stamps(p: &mut PolicyRecord) -> Vec<u64> {
+        let mut v = Vec::new();
+        p.for_each_stamp(|t, _| v.push(*t));
+        v
+    }
+
+    /// A step moves what lies at or after `from`, by exactly the step, both ways.
+    #[test]
+    fn shift_moves_this_runs_records_only() {
+        let t = CLOCK_FLOOR + 10_000;
+        let mut p = timed(t, 1800);
+        p.shift_times(t, 3600);
+        assert_eq!(
+            stamps(&mut p),
+            [t + 3600, t + 3660, t + 3600, t + 3600, t + 3600, t + 5400]
+        );
+        p.shift_times(t + 3600, -7200);
+        assert_eq!(
+            stamps(&mut p),
+            [t - 3600, t - 3540, t - 3600, t - 3600, t - 3600, t - 1800]
+        );
+        // Events from before the run stay; its deadlines still ahead keep their distance.
+        let mut old = timed(t, 1800);
+        old.shift_times(t + 1, 3600);
+        assert_eq!(stamps(&mut old), [t, t + 3660, t, t, t, t + 5400]);
+    }
+
+    /// Records from the future (the clock went back, or is not set yet) move so the latest
+    /// event is now; holds keep their length; records from an unset clock move up once the
+    /// clock is set; a record in the present frame does not move.
+    #[test]
+    fn rebase_cases() {
+        let real = CLOCK_FLOOR + 100 * 86_400;
+        // Clock an hour behind the record.
+        let mut p = timed(real, 1800);
+        assert_eq!(p.rebase_times(real - 3600), -3600);
+        assert_eq!(p.hosts["h"].hold_until, Some(real - 3600 + 1800));
+        assert_eq!(p.hosts["h"].v4.expect("v4").at, real - 3600);
+        assert_eq!(p.retry_at, Some(real - 3600 + 60));
+        // Booted in 1970 with a record from a set clock.
+        let boot = 300;
+        let mut p = timed(real, 1800);
+        assert_eq!(p.rebase_times(boot), boot as i64 - real as i64);
+        assert_eq!(p.hosts["h"].hold_until, Some(boot + 1800));
+        // Recorded in 1970, clock now set: moved up to now, the hold counts from now.
+        let mut p = timed(boot, 1800);
+        assert_eq!(p.rebase_times(real), real as i64 - boot as i64);
+        assert_eq!(p.hosts["h"].hold_until, Some(real + 1800));
+        assert_eq!(p.hosts["h"].last_sent_at, Some(real));
+        // In frame (past, or within the slack): nothing moves; twice is the same as once.
+        for (at, now) in [(real, real + 10), (real + 2, real), (boot, boot + 5)] {
+            let mut p = timed(at, 1800);
+            let before = stamps(&mut p);
+            assert_eq!(p.rebase_times(now), 0, "{at} at {now}");
+            assert_eq!(stamps(&mut p), before);
+        }
+        let mut p = timed(real, 1800);
+        p.rebase_times(boot);
+        assert_eq!(p.rebase_times(boot), 0);
+    }
+
+    /// A record holding both frames: each part moves on its own rule.
+    #[test]
+    fn rebase_mixed_frames() {
+        let real = CLOCK_FLOOR + 100 * 86_400;
+        let mut p = timed(real - 86_400, 1800);
+        // A second host last answered while the clock was unset.
+        let mut h = timed(500, 1800).hosts.remove("h").expect("h");
+        h.hold_until = Some(500 + 3600);
+        p.hosts.insert("h2".into(), h);
+        assert_eq!(p.rebase_times(real), real as i64 - 500);
+        assert_eq!(p.hosts["h"].v4.expect("v4").at, real - 86_400);
+        assert_eq!(p.hosts["h2"].v4.expect("v4").at, real);
+        assert_eq!(p.hosts["h2"].hold_until, Some(real + 3600));
+    }
+}

@@ -1,0 +1,289 @@
+//! What a policy may publish, from one interface snapshot or one check-IP answer.
+//!
+//! Both commands read addresses the same way: [`from_snapshot`] over one
+//! [`Snapshot`](super::iface::Snapshot) (links with their state, addresses with their flags,
+//! the default route), and [`check_web`] plus [`web_addresses`] for a check-IP service. The
+//! choosing is pure; only [`check_web`] does I/O.
+
+use std::net::IpAddr;
+
+use super::iface::Snapshot;
+use super::web;
+use crate::addr::{self, Candidate, SkipReason};
+use crate::config::{Policy, Source};
+use crate::http;
+use crate::protocol::dyndns2::AddrSet;
+
+/// The addresses found for a policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detected {
+    /// What to publish.
+    pub addrs: AddrSet,
+    /// Addresses not published, with why.
+    pub skipped: Vec<(IpAddr, SkipReason)>,
+    /// Source addresses for the request sockets.
+    pub bind: Vec<IpAddr>,
+    /// Where the addresses came from, for output.
+    pub origin: String,
+    /// Why there is nothing to publish, if there is not.
+    pub error: Option<String>,
+}
+
+/// Chooses what to publish from an interface's candidates (pure).
+pub fn from_candidates(policy: &Policy, ifname: &str, cands: &[Candidate]) -> Detected {
+    let mut d = Detected {
+        origin: format!("interface {ifname}"),
+        ..Detected::default()
+    };
+    if policy.ipv4 {
+        let c = addr::choose(
+            cands,
+            false,
+            policy.ipv4_prefix.as_ref(),
+            policy.allow_private,
+        );
+        d.addrs.v4 = c.chosen.and_then(|a| match a {
+            IpAddr::V4(v) => Some(v),
+            IpAddr::V6(_) => None,
+        });
+        d.skipped.extend(c.skipped);
+    }
+    if policy.ipv6 {
+        let c = addr::choose(
+            cands,
+            true,
+            policy.ipv6_prefix.as_ref(),
+            policy.allow_private,
+        );
+        d.addrs.v6 = c.chosen.and_then(|a| match a {
+            IpAddr::V6(v) => Some(v),
+            IpAddr::V4(_) => None,
+        });
+        d.skipped.extend(c.skipped);
+    }
+    // Bind to the published address of each family; without one (e.g. a private WAN
+    // address behind NAT), to the interface's first usable address of that family.
+    for v6 in [false, true] {
+        let published = if v6 {
+            d.addrs.v6.map(IpAddr::V6)
+        } else {
+            d.addrs.v4.map(IpAddr::V4)
+        };
+        let fallback = cands
+            .iter()
+            .filter(|c| c.addr.is_ipv6() == v6)
+            .find(|c| {
+                !matches!(
+                    addr::skip_reason(c, true),
+                    Some(SkipReason::Tentative | SkipReason::DadFailed | SkipReason::LinkLocal)
+                ) && !c.addr.is_loopback()
+            })
+            .map(|c| c.addr);
+        if let Some(b) = published.or(fallback) {
+            d.bind.push(b);
+        }
+    }
+    if d.addrs.is_empty() {
+        let fam = match (policy.ipv4, policy.ipv6) {
+            (true, true) => "IPv4 or IPv6",
+            (true, false) => "IPv4",
+            _ => "IPv6",
+        };
+        d.error = Some(if cands.is_empty() {
+            format!("interface {ifname} has no addresses")
+        } else {
+            format!("interface {ifname} has no publishable {fam} address")
+        });
+    }
+    d
+}
+
+/// What an interface policy may publish according to one snapshot (pure); `None` for a web
+/// source. An interface that is missing or down publishes nothing, whatever addresses it
+/// still carries: they are not reachable.
+pub fn from_snapshot(policy: &Policy, snap: &Snapshot) -> Option<Detected> {
+    let ifname = match &policy.source {
+        Source::Web(_) => return None,
+        Source::Interface(n) => n.clone(),
+        Source::DefaultRoute => match &snap.default_route {
+            Some(n) => n.clone(),
+            None => {
+                return Some(Detected {
+                    origin: "interface auto".into(),
+                    error: Some("no default route: cannot tell which interface is the WAN".into()),
+                    ..Detected::default()
+                });
+            }
+        },
+    };
+    let cands: Vec<Candidate> = snap
+        .addrs
+        .iter()
+        .filter(|a| a.name == ifname)
+        .map(|a| a.candidate.clone())
+        .collect();
+    let mut d = from_candidates(policy, &ifname, &cands);
+    if policy.source == Source::DefaultRoute {
+        d.origin = format!("interface {ifname} (the default route's)");
+    }
+    // Without link states (no netlink), the addresses are all there is to go by.
+    let unusable = match snap.up.get(&ifname) {
+        None if !snap.up.is_empty() => Some(format!("interface {ifname} does not exist")),
+        Some(false) => Some(format!("interface {ifname} is down")),
+        _ => None,
+    };
+    if let Some(why) = unusable {
+        d.addrs = AddrSet::default();
+        d.error = Some(why);
+    }
+    Some(d)
+}
+
+/// What a check-IP answer lets the policy publish: the address, if it is publishable and of a
+/// family the policy publishes; otherwise why not.
+pub fn web_addresses(policy: &Policy, ip: IpAddr) -> Result<AddrSet, String> {
+    if let Some(reason) = addr::skip_reason(&Candidate::plain(ip), policy.allow_private) {
+        return Err(format!("check-IP service reported {ip}: {reason}"));
+    }
+    match ip {
+        IpAddr::V4(a) if policy.ipv4 => Ok(AddrSet {
+            v4: Some(a),
+            v6: None,
+        }),
+        IpAddr::V6(a) if policy.ipv6 => Ok(AddrSet {
+            v4: None,
+            v6: Some(a),
+        }),
+        _ => Err(format!(
+            "check-IP service reported {ip}, a family this policy does not publish"
+        )),
+    }
+}
+
+/// Asks the policy's check-IP service for the address it sees (I/O).
+pub async fn check_web(policy: &Policy) -> Result<IpAddr, String> {
+    let Source::Web(url) = &policy.source else {
+        return Err("the policy has no check-IP service".into());
+    };
+    let opts = http::Options::for_policy(policy, Vec::new());
+    match http::get(url.as_str(), None, &opts).await {
+        Err(e) => Err(format!("check-IP service: {e}")),
+        Ok(r) if !(200..300).contains(&r.status) => {
+            Err(format!("check-IP service answered HTTP {}", r.status))
+        }
+        Ok(r) => web::parse_page(&r.body).ok_or_else(|| "check-IP page holds no IP address".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::iface::IfAddr;
+
+    fn policy(source: &str) -> Policy {
+        crate::config::test_policy(&format!(
+            "[[policy]]\nname = \"p\"\nserver = \"https://u.example/nic/update\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\"]\n{source}\nipv6 = true\n"
+        ))
+    }
+
+    fn set(v4: Option<&str>, v6: Option<&str>) -> AddrSet {
+        AddrSet {
+            v4: v4.map(|s| s.parse().expect("v4")),
+            v6: v6.map(|s| s.parse().expect("v6")),
+        }
+    }
+
+    /// Interface detection: documentation addresses publish, private and ULA are skipped with
+    /// reasons, and the socket binds to the published address.
+    #[test]
+    fn detection_from_candidates() {
+        let p = policy("interface = \"eth0\"");
+        let cands: Vec<Candidate> = ["192.168.1.2", "192.0.2.2", "fd00::2", "fe80::1"]
+            .iter()
+            .map(|s| Candidate::plain(s.parse().expect("ip")))
+            .collect();
+        let d = from_candidates(&p, "eth0", &cands);
+        assert_eq!(d.addrs, set(Some("192.0.2.2"), None));
+        assert_eq!(
+            d.bind,
+            vec![
+                "192.0.2.2".parse::<IpAddr>().expect("ip"),
+                "fd00::2".parse().expect("ip")
+            ]
+        );
+        assert_eq!(d.skipped.len(), 3);
+        assert!(d.error.is_none());
+
+        let only_private = [Candidate::plain("10.0.0.5".parse().expect("ip"))];
+        let d = from_candidates(&p, "eth0", &only_private);
+        assert!(d.addrs.is_empty());
+        assert_eq!(d.bind, vec!["10.0.0.5".parse::<IpAddr>().expect("ip")]);
+        assert_eq!(
+            d.error.as_deref(),
+            Some("interface eth0 has no publishable IPv4 or IPv6 address")
+        );
+        assert_eq!(
+            from_candidates(&p, "eth0", &[]).error.as_deref(),
+            Some("interface eth0 has no addresses")
+        );
+    }
+
+    fn snapshot(up: &[(&str, bool)], route: Option<&str>) -> Snapshot {
+        Snapshot {
+            addrs: vec![IfAddr {
+                index: 2,
+                name: "eth0".into(),
+                candidate: Candidate::plain("192.0.2.2".parse().expect("ip")),
+            }],
+            up: up.iter().map(|(n, u)| (n.to_string(), *u)).collect(),
+            default_route: route.map(String::from),
+        }
+    }
+
+    /// One snapshot answers for every source: an up interface publishes, a down or missing
+    /// one does not (and says which), `auto` follows the default route, web sources are not
+    /// the snapshot's.
+    #[test]
+    fn detection_from_a_snapshot() {
+        let eth0 = policy("interface = \"eth0\"");
+        let d = from_snapshot(&eth0, &snapshot(&[("eth0", true)], None)).expect("interface");
+        assert_eq!(d.addrs, set(Some("192.0.2.2"), None));
+        let d = from_snapshot(&eth0, &snapshot(&[("eth0", false)], None)).expect("interface");
+        assert!(d.addrs.is_empty());
+        assert_eq!(d.error.as_deref(), Some("interface eth0 is down"));
+        let d = from_snapshot(&eth0, &snapshot(&[("lo", true)], None)).expect("interface");
+        assert_eq!(d.error.as_deref(), Some("interface eth0 does not exist"));
+        // No link states at all (no netlink): the addresses are used.
+        let d = from_snapshot(&eth0, &snapshot(&[], None)).expect("interface");
+        assert_eq!(d.addrs, set(Some("192.0.2.2"), None));
+
+        let auto = policy("interface = \"auto\"");
+        let d = from_snapshot(&auto, &snapshot(&[("eth0", true)], Some("eth0"))).expect("auto");
+        assert_eq!(d.addrs, set(Some("192.0.2.2"), None));
+        assert_eq!(d.origin, "interface eth0 (the default route's)");
+        let d = from_snapshot(&auto, &snapshot(&[("eth0", true)], None)).expect("auto");
+        assert_eq!(
+            d.error.as_deref(),
+            Some("no default route: cannot tell which interface is the WAN")
+        );
+
+        let web = policy("web = \"https://checkip.example/\"");
+        assert!(from_snapshot(&web, &snapshot(&[("eth0", true)], None)).is_none());
+    }
+
+    /// A check-IP answer is validated like an interface address, and by family.
+    #[test]
+    fn web_answers() {
+        let p = policy("web = \"https://checkip.example/\"");
+        assert_eq!(
+            web_addresses(&p, "203.0.113.7".parse().expect("ip")),
+            Ok(set(Some("203.0.113.7"), None))
+        );
+        assert_eq!(
+            web_addresses(&p, "2001:db8::7".parse().expect("ip")),
+            Ok(set(None, Some("2001:db8::7")))
+        );
+        let e = web_addresses(&p, "10.1.2.3".parse().expect("ip")).expect_err("private");
+        assert!(e.starts_with("check-IP service reported 10.1.2.3:"), "{e}");
+    }
+}
