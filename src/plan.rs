@@ -510,9 +510,9 @@ impl Report {
         let code = self.code.as_deref();
         let message = &self.message;
         match self.level {
-            Level::Info => tracing::info!(policy, host, code, "{message}"),
-            Level::Warn => tracing::warn!(policy, host, code, "{message}"),
-            Level::Error => tracing::error!(policy, host, code, "{message}"),
+            Level::Info => tracing::info!(policy = %policy, host, code, "{message}"),
+            Level::Warn => tracing::warn!(policy = %policy, host, code, "{message}"),
+            Level::Error => tracing::error!(policy = %policy, host, code, "{message}"),
         }
     }
 }

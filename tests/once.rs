@@ -3,7 +3,7 @@
 
 mod util;
 
-use util::{FakeServer, Script, Setup, web_policy};
+use util::{DaemonProc, FakeServer, Script, Setup, wait_for, web_policy};
 
 const PW: &str = "Sup3r-s3cret&pw";
 
@@ -552,4 +552,189 @@ fn unknown_policy_name() {
         "{}",
         r.all()
     );
+}
+
+/// A hook that writes its environment, sorted, to `out`.
+fn env_hook(s: &Setup, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let out = s.dir.path().join(format!("{name}.env"));
+    let script = s.dir.path().join(format!("{name}.sh"));
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nenv | sort > {}.part\nmv {0}.part {0}\n",
+            out.display()
+        ),
+    )
+    .expect("write hook");
+    util::sh(&["chmod", "755", &script.display().to_string()]);
+    (script, out)
+}
+
+/// The DYNWARD_* and PATH lines a hook was given.
+fn hook_env(out: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("DYNWARD_") || l.starts_with("PATH="))
+        .map(String::from)
+        .collect()
+}
+
+/// `once` runs on_change after a `good` and on_error after a stop, with the environment the
+/// daemon gives for the same events (compared with a daemon's hooks over a fresh state), and
+/// nothing of its own environment.
+#[test]
+fn once_runs_hooks_as_the_daemon_does() {
+    let ok = FakeServer::http();
+    let bad = FakeServer::http();
+    bad.respond_with(|_| Script::Reply(401, "badauth".into()));
+    let s = Setup::new("");
+    let (change, change_out) = env_hook(&s, "change");
+    let (error, error_out) = env_hook(&s, "error");
+    let cfg = |state: &str| {
+        format!(
+            "state_dir = \"{state}\"\non_error = [\"{}\"]\n{}{}",
+            error.display(),
+            web_policy(
+                &ok,
+                "home",
+                &["home.example.org"],
+                PW,
+                &format!(
+                    "stable_for = \"0s\"\non_change = [\"{}\", \"arg\"]",
+                    change.display()
+                ),
+            ),
+            web_policy(
+                &bad,
+                "office",
+                &["office.example.org"],
+                PW,
+                "stable_for = \"0s\""
+            ),
+        )
+    };
+    s.write_config(&cfg("{state}"));
+    let r = util::run_with(&s.config(), &["once"], &[("DYNWARD_LOG", "info")]);
+    assert_eq!(r.code, 1, "office was refused\n{}", r.all());
+    let from_once = (hook_env(&change_out), hook_env(&error_out));
+    for want in [
+        "DYNWARD_POLICY=home",
+        "DYNWARD_HOSTS=home.example.org",
+        "DYNWARD_ADDRESS=203.0.113.7",
+        "DYNWARD_CODE=good",
+        "DYNWARD_STATE=sleeping",
+        "DYNWARD_EVENT=change",
+        "DYNWARD_MESSAGE=the provider updated the record to the address sent",
+    ] {
+        assert!(
+            from_once.0.iter().any(|l| l == want),
+            "{want}: {from_once:?}\n{}",
+            r.all()
+        );
+    }
+    for want in [
+        "DYNWARD_POLICY=office",
+        "DYNWARD_CODE=badauth",
+        "DYNWARD_STATE=invalid",
+        "DYNWARD_EVENT=error",
+    ] {
+        assert!(
+            from_once.1.iter().any(|l| l == want),
+            "{want}: {from_once:?}\n{}",
+            r.all()
+        );
+    }
+    let everything = std::fs::read_to_string(&change_out).expect("hook ran");
+    assert!(!everything.contains("DYNWARD_LOG"), "{everything}");
+    assert!(!everything.contains(PW), "{everything}");
+
+    // The daemon, over a fresh state, gives the same environment for the same events.
+    for f in [&change_out, &error_out] {
+        std::fs::remove_file(f).expect("remove");
+    }
+    let fresh = s.dir.path().join("daemon-state");
+    s.write_config(&cfg(&fresh.display().to_string()));
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(10, || change_out.exists() && error_out.exists()),
+        "{}",
+        d.log()
+    );
+    assert_eq!((hook_env(&change_out), hook_env(&error_out)), from_once);
+}
+
+/// A network failure in `once` starts the machine's back-off, in the state file: the next
+/// `once` sends nothing until it ends (unless forced), and a daemon started then sees the
+/// same record and keeps to it.
+#[test]
+fn network_backoff_is_shared_by_once_and_the_daemon() {
+    let srv = FakeServer::http();
+    srv.script([Script::Hang]);
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(
+            &srv,
+            "home",
+            &["home.example.org"],
+            PW,
+            "stable_for = \"0s\""
+        )
+        .replace("\ntimeout = \"2s\"", "\ntimeout = \"1s\"")
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("not delivered: no reply from 127.0.0.1 within the timeout"),
+        "{}",
+        r.all()
+    );
+    let st = state_of(&s);
+    let home = &st["policies"]["home"];
+    assert_eq!(home["net_failures"], 1, "{st}");
+    let retry_at = home["retry_at"].as_u64().expect("retry_at");
+    let failed_at = home["failed_at"].as_u64().expect("failed_at");
+    assert!((24..=36).contains(&(retry_at - failed_at)), "{st}");
+
+    // The server works again, but the back-off stands.
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("not sent: retrying after a network failure (1 in a row)"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(srv.requests().len(), 1, "nothing sent inside the back-off");
+
+    let mut d = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(5, || {
+            let r = s.run(&["status", "--json"]);
+            r.stdout
+                .contains("retrying after a network failure (1 in a row)")
+        }),
+        "{}",
+        d.log()
+    );
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(
+        srv.requests().len(),
+        1,
+        "the daemon keeps the back-off\n{}",
+        d.log()
+    );
+    d.stop();
+    assert_eq!(
+        state_of(&s)["policies"]["home"]["retry_at"],
+        retry_at,
+        "the same record"
+    );
+
+    // --force tries at once: the back-off is ours, not the provider's verdict.
+    let r = s.run(&["once", "--force"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(srv.requests().len(), 2);
+    assert!(state_of(&s)["policies"]["home"].get("retry_at").is_none());
 }

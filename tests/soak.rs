@@ -18,7 +18,7 @@ mod util;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use util::{Answered, DaemonProc, FakeServer, Netns, Recorded, Script, Setup, skip_without_root};
+use util::{Answered, DaemonProc, FakeServer, Netns, Recorded, Script, Setup};
 
 const POLICIES: usize = 6;
 const MIN_GAP: Duration = Duration::from_secs(5);
@@ -249,10 +249,9 @@ fn addr(policy: usize, n: u64) -> String {
 }
 
 #[test]
+#[ignore = "needs root (network namespaces): scripts/test runs it as root"]
 fn soak_keeps_the_protocol_discipline() {
-    if skip_without_root("soak_keeps_the_protocol_discipline") {
-        return;
-    }
+    util::require_root("soak_keeps_the_protocol_discipline");
     let secs: u64 = std::env::var("DYNWARD_SOAK_SECS")
         .ok()
         .and_then(|s| s.parse().ok())

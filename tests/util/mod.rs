@@ -620,17 +620,19 @@ pub fn route_back_via(dev: &str) {
     ]);
 }
 
-/// Skips (returns true) with a clear message when not root or without `ip`.
-pub fn skip_without_root(test: &str) -> bool {
-    if !is_root() {
-        eprintln!("SKIPPED {test}: needs root to create a network namespace (CI runs as root)");
-        return true;
-    }
-    if Command::new("ip").arg("-V").output().is_err() {
-        eprintln!("SKIPPED {test}: the ip command (iproute2) is missing");
-        return true;
-    }
-    false
+/// The root-only tests are `#[ignore]`d with their reason, so that `cargo test` lists them as
+/// ignored; `scripts/test` includes them when it runs as root with what they need. This
+/// fails such a test, saying why, when it is asked to run without root or without `ip`: a
+/// test that cannot run must never look as if it passed.
+pub fn require_root(test: &str) {
+    assert!(
+        is_root(),
+        "{test} needs root to create network namespaces; run it through scripts/test as root"
+    );
+    assert!(
+        Command::new("ip").arg("-V").output().is_ok(),
+        "{test} needs the ip command (iproute2); .ci/run installs it"
+    );
 }
 
 /// A running `dynward run`, stopped with SIGTERM (by its PID) when dropped.
