@@ -380,6 +380,69 @@ struct Globals {
     hook_timeout: Option<Duration>,
 }
 
+/// The defaults and floors of a policy's settings (README "Configuration").
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// See [`DEFAULT_TIMEOUT`].
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The shortest `timeout` and `connect_timeout`.
+pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a new address must stay unchanged before the daemon publishes it.
+pub const DEFAULT_STABLE_FOR: Duration = Duration::from_secs(5);
+/// The least time between two updates of one host.
+pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(60);
+/// How often an unchanged address is re-sent (providers expire idle hosts after 30 days).
+pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(25 * 86_400);
+/// The shortest `max_interval`: more often is counted as `nochg` abuse.
+pub const MIN_MAX_INTERVAL: Duration = Duration::from_secs(86_400);
+/// How often a web source is asked.
+pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(600);
+/// The shortest `check_interval`: check-IP services block clients that ask more often.
+pub const MIN_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+/// How long a hook may run.
+pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The policy table being read, and where it is.
+struct Section<'t, 'i> {
+    t: &'t DeTable<'i>,
+    table_at: usize,
+    at: &'t str,
+}
+
+impl<'t, 'i> Section<'t, 'i> {
+    /// The key's path for messages: `policy[0].hosts`.
+    fn key(&self, k: &str) -> String {
+        format!("{}.{k}", self.at)
+    }
+
+    fn get(&self, k: &str) -> Option<&'t Item<'i>> {
+        self.t.get(k)
+    }
+}
+
+/// What the families section read.
+struct Families {
+    ipv4: bool,
+    ipv6: bool,
+    allow_private: bool,
+    allow_insecure_http: bool,
+}
+
+/// What the HTTP section read.
+struct HttpSettings {
+    user_agent: Option<String>,
+    ca_file: Option<PathBuf>,
+    timeout: Duration,
+    connect_timeout: Duration,
+}
+
+/// What the timers section read.
+struct Timers {
+    stable_for: Duration,
+    min_interval: Duration,
+    max_interval: Duration,
+    check_interval: Duration,
+}
+
 impl Walker<'_> {
     fn problem_at(&mut self, offset: usize, key: &str, message: String) {
         let (line, column) = line_col(self.src, offset);
@@ -491,369 +554,20 @@ impl Walker<'_> {
         globals: &Globals,
     ) -> Option<Policy> {
         let before = self.problems.len();
-        let key = |k: &str| format!("{at}.{k}");
-        let get = |k: &str| t.get(k);
-
-        for (k, _) in t.iter() {
-            let name = k.get_ref().as_ref();
-            if !POLICY_KEYS.contains(&name) {
-                let hint = closest(name, POLICY_KEYS)
-                    .map(|c| format!("; did you mean \"{c}\"?"))
-                    .unwrap_or_default();
-                self.problem_at(k.span().start, &key(name), format!("unknown key{hint}"));
-            }
-        }
-
-        let name = match get("name") {
-            Some(v) => self.string(v, &key("name")).and_then(|n| {
-                let ok = !n.is_empty()
-                    && n.len() <= 64
-                    && n
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-                if !ok {
-                    self.problem_at(
-                        v.span().start,
-                        &key("name"),
-                        "must be 1-64 characters of letters, digits, '-', '_' or '.' (it names a credential file)".into(),
-                    );
-                }
-                ok.then_some(n)
-            }),
-            None => {
-                self.problem_at(table_at, &key("name"), "missing; every policy needs a unique name".into());
-                None
-            }
-        };
-
-        // Endpoint: exactly one of server / url / provider.
-        let chosen: Vec<(&str, &Item<'_>)> = ["server", "url", "provider"]
-            .into_iter()
-            .filter_map(|k| t.get(k).map(|v| (k, v)))
-            .collect();
-        let mut provider = None;
-        let mut dialect = Dialect::default();
-        let mut endpoint = None;
-        match chosen.as_slice() {
-            [] => self.problem_at(
-                table_at,
-                &key("server"),
-                "missing update endpoint; set one of server, url or provider".into(),
-            ),
-            [(one, v)] => {
-                if let Some(s) = self.string(v, &key(one)) {
-                    match *one {
-                        "provider" => match s.parse::<Provider>() {
-                            Ok(p) => {
-                                provider = Some(p);
-                                dialect = p.dialect();
-                                endpoint = Url::parse(p.server()).ok().map(Endpoint::Server);
-                            }
-                            Err(e) => self.problem_at(v.span().start, &key("provider"), e),
-                        },
-                        "server" => match parse_server(&s) {
-                            Ok(u) => endpoint = Some(Endpoint::Server(u)),
-                            Err(e) => self.problem_at(v.span().start, &key("server"), e),
-                        },
-                        _ => match check_template(&s) {
-                            Ok(()) => endpoint = Some(Endpoint::Template(s)),
-                            Err(e) => self.problem_at(v.span().start, &key("url"), e),
-                        },
-                    }
-                }
-            }
-            many => {
-                if let Some((later, v)) = last_in_file(many) {
-                    self.problem_at(
-                        v.span().start,
-                        &key(later),
-                        format!(
-                            "set only one of server, url and provider (found {})",
-                            names(many)
-                        ),
-                    );
-                }
-            }
-        }
-
-        if let Some(v) = get("ipv6_mode")
-            && let Some(s) = self.string(v, &key("ipv6_mode"))
-        {
-            match s.parse::<FamilyMode>() {
-                Ok(FamilyMode::MyipV6) if matches!(endpoint, Some(Endpoint::Template(_))) => self
-                    .problem_at(
-                        v.span().start,
-                        &key("ipv6_mode"),
-                        "\"myipv6\" needs server or provider; a url template has only <a>".into(),
-                    ),
-                Ok(m) => dialect.family = m,
-                Err(e) => self.problem_at(v.span().start, &key("ipv6_mode"), e),
-            }
-        }
-
-        let mut hosts = Vec::new();
-        match get("hosts") {
-            Some(v) => match v.get_ref() {
-                DeValue::Array(items) if !items.is_empty() => {
-                    for (i, h) in items.iter().enumerate() {
-                        let hk = format!("{at}.hosts[{i}]");
-                        if let Some(s) = self.string(h, &hk) {
-                            match check_hostname(&s) {
-                                Ok(()) if hosts.contains(&s) => self.problem_at(
-                                    h.span().start,
-                                    &hk,
-                                    format!("\"{s}\" is listed twice"),
-                                ),
-                                Ok(()) => hosts.push(s),
-                                Err(e) => self.problem_at(h.span().start, &hk, e),
-                            }
-                        }
-                    }
-                }
-                DeValue::Array(_) => self.problem_at(
-                    v.span().start,
-                    &key("hosts"),
-                    "is empty; list at least one host name".into(),
-                ),
-                DeValue::String(_) => self.problem_at(
-                    v.span().start,
-                    &key("hosts"),
-                    "must be a list, e.g. hosts = [\"home.example.org\"]".into(),
-                ),
-                other => self.problem_at(
-                    v.span().start,
-                    &key("hosts"),
-                    format!("must be a list of host names, found {}", other.type_str()),
-                ),
-            },
-            None => self.problem_at(
-                table_at,
-                &key("hosts"),
-                "missing; list the host names to update, e.g. hosts = [\"home.example.org\"]"
-                    .into(),
-            ),
-        }
-        if let Some(Endpoint::Template(tpl)) = &endpoint
-            && !tpl.contains("<h>")
-            && hosts.len() > 1
-        {
-            self.warnings.push(format!(
-                "{at}: the url template has no <h>, so all {} hosts get the same request",
-                hosts.len()
-            ));
-        }
-
-        let username = match get("username") {
-            Some(v) => self.string(v, &key("username")),
-            // Hurricane Electric: the user name is the host name itself.
-            None if provider == Some(Provider::He) => hosts.first().cloned(),
-            None => {
-                self.problem_at(
-                    table_at,
-                    &key("username"),
-                    "missing; set the account's user name".into(),
-                );
-                None
-            }
-        };
-        if provider == Some(Provider::He) && hosts.len() > 1 {
-            self.problem_at(
-                table_at,
-                &key("hosts"),
-                "provider \"he\" has one key per host: write one policy per host".into(),
-            );
-        }
-
+        let s = Section { t, table_at, at };
+        self.unknown_keys(&s);
+        let name = self.name(&s);
+        let (provider, endpoint, dialect) = self.endpoint(&s);
+        let hosts = self.hosts(&s, endpoint.as_ref());
+        let username = self.username(&s, provider, &hosts);
         let password = self.password(t, table_at, at, name.as_deref(), env);
-
-        // Address source: exactly one of interface / web.
-        let source = match (get("interface"), get("web")) {
-            (Some(i), None) => self.string(i, &key("interface")).and_then(|s| {
-                if s == "auto" {
-                    Some(Source::DefaultRoute)
-                } else if s.is_empty()
-                    || s.len() > 15
-                    || s.contains(['/', ' ', '\t'])
-                {
-                    self.problem_at(
-                        i.span().start,
-                        &key("interface"),
-                        format!("\"{s}\" is not an interface name (1-15 characters, no '/' or spaces), nor \"auto\""),
-                    );
-                    None
-                } else {
-                    Some(Source::Interface(s))
-                }
-            }),
-            (None, Some(wv)) => self.string(wv, &key("web")).and_then(|s| match Url::parse(&s) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-                    Some(Source::Web(u))
-                }
-                _ => {
-                    self.problem_at(
-                        wv.span().start,
-                        &key("web"),
-                        format!("\"{s}\" is not an http:// or https:// URL"),
-                    );
-                    None
-                }
-            }),
-            (Some(_), Some(wv)) => {
-                self.problem_at(
-                    wv.span().start,
-                    &key("web"),
-                    "set only one address source: interface or web".into(),
-                );
-                None
-            }
-            (None, None) => {
-                self.problem_at(
-                    table_at,
-                    &key("interface"),
-                    "missing address source; set interface = \"eth0\" (or \"auto\") or web = \"https://...\"".into(),
-                );
-                None
-            }
-        };
-
-        let flag = |w: &mut Self, k: &str, default: bool| {
-            get(k)
-                .and_then(|v| w.boolean(v, &key(k)))
-                .unwrap_or(default)
-        };
-        let ipv4 = flag(self, "ipv4", true);
-        let ipv6 = flag(self, "ipv6", false);
-        let allow_private = flag(self, "allow_private", false);
-        let allow_insecure_http = flag(self, "allow_insecure_http", false);
-        if !ipv4 && !ipv6 {
-            self.problem_at(
-                get("ipv4")
-                    .or(get("ipv6"))
-                    .map(|v| v.span().start)
-                    .unwrap_or(table_at),
-                &key("ipv4"),
-                "ipv4 and ipv6 are both false: the policy would publish nothing".into(),
-            );
-        }
-
-        if let (Some(ep), Some(v)) = (&endpoint, get("server").or(get("url")).or(get("provider"))) {
-            let insecure = match ep {
-                Endpoint::Server(u) => u.scheme() == "http",
-                Endpoint::Template(s) => s.starts_with("http://"),
-            };
-            if insecure && !allow_insecure_http {
-                let why = match provider {
-                    Some(p) => format!("provider \"{p}\" only offers plain HTTP, which"),
-                    None => "plain http://".to_string(),
-                };
-                self.problem_at(
-                    v.span().start,
-                    &key(chosen.first().map_or("server", |(k, _)| *k)),
-                    format!("{why} would send the password unencrypted; use https://, or set allow_insecure_http = true to accept that"),
-                );
-            }
-        }
-
-        let user_agent = match get("user_agent") {
-            Some(v) => self.string(v, &key("user_agent")).and_then(|s| {
-                let ok = s.contains('/') && s.len() >= 5 && s.chars().all(|c| !c.is_control());
-                if !ok {
-                    self.problem_at(
-                        v.span().start,
-                        &key("user_agent"),
-                        "must name product and version like \"Company Product/1.0 contact@example.org\"; providers block generic agents".into(),
-                    );
-                }
-                ok.then_some(s)
-            }),
-            None => Some(default_user_agent()),
-        };
-
-        let ca_file = get("ca_file").and_then(|v| {
-            let s = self.string(v, &key("ca_file"))?;
-            let p = self.base.join(&s);
-            if !p.is_file() {
-                self.problem_at(
-                    v.span().start,
-                    &key("ca_file"),
-                    format!("{} is not a readable file", p.display()),
-                );
-                return None;
-            }
-            Some(p)
-        });
-
-        let dur = |w: &mut Self, k: &str, default: Duration| {
-            get(k)
-                .and_then(|v| w.duration(v, &key(k)))
-                .unwrap_or(default)
-        };
-        let timeout = dur(self, "timeout", Duration::from_secs(30));
-        let connect_timeout = dur(self, "connect_timeout", Duration::from_secs(10));
-        let stable_for = dur(self, "stable_for", Duration::from_secs(5));
-        let min_interval = dur(self, "min_interval", Duration::from_secs(60));
-        let max_interval = dur(self, "max_interval", Duration::from_secs(25 * 86400));
-        let check_interval = dur(self, "check_interval", Duration::from_secs(600));
-        for (k, d, floor) in [
-            ("timeout", timeout, 1),
-            ("connect_timeout", connect_timeout, 1),
-        ] {
-            if d.as_secs() < floor
-                && let Some(v) = get(k)
-            {
-                self.problem_at(v.span().start, &key(k), "must be at least \"1s\"".into());
-            }
-        }
-        if max_interval < Duration::from_secs(86400)
-            && let Some(v) = get("max_interval")
-        {
-            self.problem_at(
-                    v.span().start,
-                    &key("max_interval"),
-                    "must be at least \"1d\": frequent same-address updates are counted as abuse (nochg)".into(),
-                );
-        }
-        if check_interval < Duration::from_secs(60)
-            && let Some(v) = get("check_interval")
-        {
-            self.problem_at(
-                    v.span().start,
-                    &key("check_interval"),
-                    "must be at least \"1m\"; check-IP services block clients that ask more often (Dyn: 10m)".into(),
-                );
-        }
-
-        let prefix = |w: &mut Self, k: &str, v6: bool| {
-            let v = get(k)?;
-            let s = w.string(v, &key(k))?;
-            match s.parse::<Prefix>() {
-                Ok(p) if p.is_ipv4() != v6 => Some(p),
-                Ok(_) => {
-                    w.problem_at(
-                        v.span().start,
-                        &key(k),
-                        format!("is an IPv{} prefix", if v6 { 4 } else { 6 }),
-                    );
-                    None
-                }
-                Err(e) => {
-                    w.problem_at(v.span().start, &key(k), e);
-                    None
-                }
-            }
-        };
-        let ipv4_prefix = prefix(self, "ipv4_prefix", false);
-        let ipv6_prefix = prefix(self, "ipv6_prefix", true);
-
-        let on_change = match get("on_change") {
-            Some(v) => self.command(v, &key("on_change")).unwrap_or_default(),
-            None => globals.on_change.clone(),
-        };
-        let on_error = match get("on_error") {
-            Some(v) => self.command(v, &key("on_error")).unwrap_or_default(),
-            None => globals.on_error.clone(),
-        };
-
+        let source = self.source(&s);
+        let families = self.families(&s, provider, endpoint.as_ref());
+        let http = self.http_settings(&s);
+        let timers = self.timers(&s);
+        let ipv4_prefix = self.prefix(&s, "ipv4_prefix", false);
+        let ipv6_prefix = self.prefix(&s, "ipv6_prefix", true);
+        let (on_change, on_error) = self.hooks(&s, globals);
         if self.problems.len() != before {
             return None;
         }
@@ -868,24 +582,438 @@ impl Walker<'_> {
             password_origin,
             hosts,
             source: source?,
-            ipv4,
-            ipv6,
-            allow_private,
-            allow_insecure_http,
-            user_agent: user_agent?,
+            ipv4: families.ipv4,
+            ipv6: families.ipv6,
+            allow_private: families.allow_private,
+            allow_insecure_http: families.allow_insecure_http,
+            user_agent: http.user_agent?,
+            ca_file: http.ca_file,
+            timeout: http.timeout,
+            connect_timeout: http.connect_timeout,
+            ipv4_prefix,
+            ipv6_prefix,
+            stable_for: timers.stable_for,
+            min_interval: timers.min_interval,
+            max_interval: timers.max_interval,
+            check_interval: timers.check_interval,
+            on_change,
+            on_error,
+            hook_timeout: globals.hook_timeout.unwrap_or(DEFAULT_HOOK_TIMEOUT),
+        })
+    }
+
+    /// Keys a policy may not have, each with the closest known one.
+    fn unknown_keys(&mut self, s: &Section<'_, '_>) {
+        for (k, _) in s.t.iter() {
+            let name = k.get_ref().as_ref();
+            if !POLICY_KEYS.contains(&name) {
+                let hint = closest(name, POLICY_KEYS)
+                    .map(|c| format!("; did you mean \"{c}\"?"))
+                    .unwrap_or_default();
+                self.problem_at(k.span().start, &s.key(name), format!("unknown key{hint}"));
+            }
+        }
+    }
+
+    /// `name`: required; it names the systemd credential, so it must be a file name.
+    fn name(&mut self, s: &Section<'_, '_>) -> Option<String> {
+        let Some(v) = s.get("name") else {
+            self.problem_at(
+                s.table_at,
+                &s.key("name"),
+                "missing; every policy needs a unique name".into(),
+            );
+            return None;
+        };
+        let n = self.string(v, &s.key("name"))?;
+        let ok = !n.is_empty()
+            && n.len() <= 64
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !ok {
+            self.problem_at(
+                v.span().start,
+                &s.key("name"),
+                "must be 1-64 characters of letters, digits, '-', '_' or '.' (it names a credential file)".into(),
+            );
+        }
+        ok.then_some(n)
+    }
+
+    /// Exactly one of `server`, `url` and `provider`, and `ipv6_mode`: where updates go and
+    /// the dialect they are sent in.
+    fn endpoint(&mut self, s: &Section<'_, '_>) -> (Option<Provider>, Option<Endpoint>, Dialect) {
+        let chosen: Vec<(&str, &Item<'_>)> = ["server", "url", "provider"]
+            .into_iter()
+            .filter_map(|k| s.get(k).map(|v| (k, v)))
+            .collect();
+        let mut provider = None;
+        let mut dialect = Dialect::default();
+        let mut endpoint = None;
+        match chosen.as_slice() {
+            [] => self.problem_at(
+                s.table_at,
+                &s.key("server"),
+                "missing update endpoint; set one of server, url or provider".into(),
+            ),
+            [(one, v)] => {
+                if let Some(text) = self.string(v, &s.key(one)) {
+                    match *one {
+                        "provider" => match text.parse::<Provider>() {
+                            Ok(p) => {
+                                provider = Some(p);
+                                dialect = p.dialect();
+                                endpoint = Url::parse(p.server()).ok().map(Endpoint::Server);
+                            }
+                            Err(e) => self.problem_at(v.span().start, &s.key("provider"), e),
+                        },
+                        "server" => match parse_server(&text) {
+                            Ok(u) => endpoint = Some(Endpoint::Server(u)),
+                            Err(e) => self.problem_at(v.span().start, &s.key("server"), e),
+                        },
+                        _ => match check_template(&text) {
+                            Ok(()) => endpoint = Some(Endpoint::Template(text)),
+                            Err(e) => self.problem_at(v.span().start, &s.key("url"), e),
+                        },
+                    }
+                }
+            }
+            many => {
+                if let Some((later, v)) = last_in_file(many) {
+                    self.problem_at(
+                        v.span().start,
+                        &s.key(later),
+                        format!(
+                            "set only one of server, url and provider (found {})",
+                            names(many)
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(v) = s.get("ipv6_mode")
+            && let Some(text) = self.string(v, &s.key("ipv6_mode"))
+        {
+            match text.parse::<FamilyMode>() {
+                Ok(FamilyMode::MyipV6) if matches!(endpoint, Some(Endpoint::Template(_))) => self
+                    .problem_at(
+                        v.span().start,
+                        &s.key("ipv6_mode"),
+                        "\"myipv6\" needs server or provider; a url template has only <a>".into(),
+                    ),
+                Ok(m) => dialect.family = m,
+                Err(e) => self.problem_at(v.span().start, &s.key("ipv6_mode"), e),
+            }
+        }
+        (provider, endpoint, dialect)
+    }
+
+    /// `hosts`: a non-empty list of distinct host names.
+    fn hosts(&mut self, s: &Section<'_, '_>, endpoint: Option<&Endpoint>) -> Vec<String> {
+        let mut hosts = Vec::new();
+        let Some(v) = s.get("hosts") else {
+            self.problem_at(
+                s.table_at,
+                &s.key("hosts"),
+                "missing; list the host names to update, e.g. hosts = [\"home.example.org\"]"
+                    .into(),
+            );
+            return hosts;
+        };
+        match v.get_ref() {
+            DeValue::Array(items) if !items.is_empty() => {
+                for (i, h) in items.iter().enumerate() {
+                    let hk = format!("{}.hosts[{i}]", s.at);
+                    if let Some(name) = self.string(h, &hk) {
+                        match check_hostname(&name) {
+                            Ok(()) if hosts.contains(&name) => self.problem_at(
+                                h.span().start,
+                                &hk,
+                                format!("\"{name}\" is listed twice"),
+                            ),
+                            Ok(()) => hosts.push(name),
+                            Err(e) => self.problem_at(h.span().start, &hk, e),
+                        }
+                    }
+                }
+            }
+            DeValue::Array(_) => self.problem_at(
+                v.span().start,
+                &s.key("hosts"),
+                "is empty; list at least one host name".into(),
+            ),
+            DeValue::String(_) => self.problem_at(
+                v.span().start,
+                &s.key("hosts"),
+                "must be a list, e.g. hosts = [\"home.example.org\"]".into(),
+            ),
+            other => self.problem_at(
+                v.span().start,
+                &s.key("hosts"),
+                format!("must be a list of host names, found {}", other.type_str()),
+            ),
+        }
+        if let Some(Endpoint::Template(tpl)) = endpoint
+            && !tpl.contains("<h>")
+            && hosts.len() > 1
+        {
+            self.warnings.push(format!(
+                "{}: the url template has no <h>, so all {} hosts get the same request",
+                s.at,
+                hosts.len()
+            ));
+        }
+        hosts
+    }
+
+    /// `username`: required, except for Hurricane Electric, where it is the host itself (and
+    /// so one policy has one host).
+    fn username(
+        &mut self,
+        s: &Section<'_, '_>,
+        provider: Option<Provider>,
+        hosts: &[String],
+    ) -> Option<String> {
+        if provider == Some(Provider::He) && hosts.len() > 1 {
+            self.problem_at(
+                s.table_at,
+                &s.key("hosts"),
+                "provider \"he\" has one key per host: write one policy per host".into(),
+            );
+        }
+        match s.get("username") {
+            Some(v) => self.string(v, &s.key("username")),
+            None if provider == Some(Provider::He) => hosts.first().cloned(),
+            None => {
+                self.problem_at(
+                    s.table_at,
+                    &s.key("username"),
+                    "missing; set the account's user name".into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// The address source: exactly one of `interface` and `web`.
+    fn source(&mut self, s: &Section<'_, '_>) -> Option<Source> {
+        match (s.get("interface"), s.get("web")) {
+            (Some(i), None) => self.string(i, &s.key("interface")).and_then(|name| {
+                if name == "auto" {
+                    Some(Source::DefaultRoute)
+                } else if name.is_empty() || name.len() > 15 || name.contains(['/', ' ', '\t']) {
+                    self.problem_at(
+                        i.span().start,
+                        &s.key("interface"),
+                        format!("\"{name}\" is not an interface name (1-15 characters, no '/' or spaces), nor \"auto\""),
+                    );
+                    None
+                } else {
+                    Some(Source::Interface(name))
+                }
+            }),
+            (None, Some(wv)) => {
+                self.string(wv, &s.key("web"))
+                    .and_then(|text| match Url::parse(&text) {
+                        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                            Some(Source::Web(u))
+                        }
+                        _ => {
+                            self.problem_at(
+                                wv.span().start,
+                                &s.key("web"),
+                                format!("\"{text}\" is not an http:// or https:// URL"),
+                            );
+                            None
+                        }
+                    })
+            }
+            (Some(_), Some(wv)) => {
+                self.problem_at(
+                    wv.span().start,
+                    &s.key("web"),
+                    "set only one address source: interface or web".into(),
+                );
+                None
+            }
+            (None, None) => {
+                self.problem_at(
+                    s.table_at,
+                    &s.key("interface"),
+                    "missing address source; set interface = \"eth0\" (or \"auto\") or web = \"https://...\"".into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// The families published and what may be published over what: `ipv4`, `ipv6`,
+    /// `allow_private`, `allow_insecure_http` (a password over plain HTTP needs it).
+    fn families(
+        &mut self,
+        s: &Section<'_, '_>,
+        provider: Option<Provider>,
+        endpoint: Option<&Endpoint>,
+    ) -> Families {
+        let mut flag = |k: &str, default: bool| {
+            s.get(k)
+                .and_then(|v| self.boolean(v, &s.key(k)))
+                .unwrap_or(default)
+        };
+        let f = Families {
+            ipv4: flag("ipv4", true),
+            ipv6: flag("ipv6", false),
+            allow_private: flag("allow_private", false),
+            allow_insecure_http: flag("allow_insecure_http", false),
+        };
+        if !f.ipv4 && !f.ipv6 {
+            self.problem_at(
+                s.get("ipv4")
+                    .or(s.get("ipv6"))
+                    .map(|v| v.span().start)
+                    .unwrap_or(s.table_at),
+                &s.key("ipv4"),
+                "ipv4 and ipv6 are both false: the policy would publish nothing".into(),
+            );
+        }
+        let chosen = ["server", "url", "provider"]
+            .into_iter()
+            .find_map(|k| s.get(k).map(|v| (k, v)));
+        if let (Some(ep), Some((k, v))) = (endpoint, chosen) {
+            let insecure = match ep {
+                Endpoint::Server(u) => u.scheme() == "http",
+                Endpoint::Template(t) => t.starts_with("http://"),
+            };
+            if insecure && !f.allow_insecure_http {
+                let why = match provider {
+                    Some(p) => format!("provider \"{p}\" only offers plain HTTP, which"),
+                    None => "plain http://".to_string(),
+                };
+                self.problem_at(
+                    v.span().start,
+                    &s.key(k),
+                    format!("{why} would send the password unencrypted; use https://, or set allow_insecure_http = true to accept that"),
+                );
+            }
+        }
+        f
+    }
+
+    /// How requests are made: `user_agent`, `ca_file`, `timeout`, `connect_timeout`.
+    fn http_settings(&mut self, s: &Section<'_, '_>) -> HttpSettings {
+        let user_agent = match s.get("user_agent") {
+            Some(v) => self.string(v, &s.key("user_agent")).and_then(|ua| {
+                let ok = ua.contains('/') && ua.len() >= 5 && ua.chars().all(|c| !c.is_control());
+                if !ok {
+                    self.problem_at(
+                        v.span().start,
+                        &s.key("user_agent"),
+                        "must name product and version like \"Company Product/1.0 contact@example.org\"; providers block generic agents".into(),
+                    );
+                }
+                ok.then_some(ua)
+            }),
+            None => Some(default_user_agent()),
+        };
+        let ca_file = s.get("ca_file").and_then(|v| {
+            let text = self.string(v, &s.key("ca_file"))?;
+            let p = self.base.join(&text);
+            if !p.is_file() {
+                self.problem_at(
+                    v.span().start,
+                    &s.key("ca_file"),
+                    format!("{} is not a readable file", p.display()),
+                );
+                return None;
+            }
+            Some(p)
+        });
+        let timeout = self.duration_key(s, "timeout", DEFAULT_TIMEOUT);
+        let connect_timeout = self.duration_key(s, "connect_timeout", DEFAULT_CONNECT_TIMEOUT);
+        for (k, d) in [("timeout", timeout), ("connect_timeout", connect_timeout)] {
+            if d < MIN_TIMEOUT
+                && let Some(v) = s.get(k)
+            {
+                self.problem_at(v.span().start, &s.key(k), "must be at least \"1s\"".into());
+            }
+        }
+        HttpSettings {
+            user_agent,
             ca_file,
             timeout,
             connect_timeout,
-            ipv4_prefix,
-            ipv6_prefix,
-            stable_for,
-            min_interval,
-            max_interval,
-            check_interval,
-            on_change,
-            on_error,
-            hook_timeout: globals.hook_timeout.unwrap_or(Duration::from_secs(30)),
-        })
+        }
+    }
+
+    /// When updates may and must happen: `stable_for`, `min_interval`, `max_interval`,
+    /// `check_interval`, with the floors that keep a provider from counting abuse.
+    fn timers(&mut self, s: &Section<'_, '_>) -> Timers {
+        let t = Timers {
+            stable_for: self.duration_key(s, "stable_for", DEFAULT_STABLE_FOR),
+            min_interval: self.duration_key(s, "min_interval", DEFAULT_MIN_INTERVAL),
+            max_interval: self.duration_key(s, "max_interval", DEFAULT_MAX_INTERVAL),
+            check_interval: self.duration_key(s, "check_interval", DEFAULT_CHECK_INTERVAL),
+        };
+        if t.max_interval < MIN_MAX_INTERVAL
+            && let Some(v) = s.get("max_interval")
+        {
+            self.problem_at(
+                v.span().start,
+                &s.key("max_interval"),
+                "must be at least \"1d\": frequent same-address updates are counted as abuse (nochg)".into(),
+            );
+        }
+        if t.check_interval < MIN_CHECK_INTERVAL
+            && let Some(v) = s.get("check_interval")
+        {
+            self.problem_at(
+                v.span().start,
+                &s.key("check_interval"),
+                "must be at least \"1m\"; check-IP services block clients that ask more often (Dyn: 10m)".into(),
+            );
+        }
+        t
+    }
+
+    /// A duration key of the policy, or its default.
+    fn duration_key(&mut self, s: &Section<'_, '_>, k: &str, default: Duration) -> Duration {
+        s.get(k)
+            .and_then(|v| self.duration(v, &s.key(k)))
+            .unwrap_or(default)
+    }
+
+    /// `ipv4_prefix` / `ipv6_prefix`: a prefix of the right family.
+    fn prefix(&mut self, s: &Section<'_, '_>, k: &str, v6: bool) -> Option<Prefix> {
+        let v = s.get(k)?;
+        let text = self.string(v, &s.key(k))?;
+        match text.parse::<Prefix>() {
+            Ok(p) if p.is_ipv4() != v6 => Some(p),
+            Ok(_) => {
+                self.problem_at(
+                    v.span().start,
+                    &s.key(k),
+                    format!("is an IPv{} prefix", if v6 { 4 } else { 6 }),
+                );
+                None
+            }
+            Err(e) => {
+                self.problem_at(v.span().start, &s.key(k), e);
+                None
+            }
+        }
+    }
+
+    /// `on_change` / `on_error`: the policy's own, or the top level's.
+    fn hooks(&mut self, s: &Section<'_, '_>, globals: &Globals) -> (Vec<String>, Vec<String>) {
+        let on_change = match s.get("on_change") {
+            Some(v) => self.command(v, &s.key("on_change")).unwrap_or_default(),
+            None => globals.on_change.clone(),
+        };
+        let on_error = match s.get("on_error") {
+            Some(v) => self.command(v, &s.key("on_error")).unwrap_or_default(),
+            None => globals.on_error.clone(),
+        };
+        (on_change, on_error)
     }
 
     /// Resolves the password from exactly one of password / password_file / password_env, or
@@ -1663,6 +1791,68 @@ colour = "blue"
             assert_ne!(a.fingerprint(), b.fingerprint(), "{from}->{to}");
         }
         assert!(!a.fingerprint().contains("s3cret"));
+    }
+
+    /// State files written by earlier versions keep their meaning: the fingerprint of a
+    /// known policy is the value version 0.1.0 recorded for it.
+    #[test]
+    fn fingerprint_is_stable_across_versions() {
+        let text = "[[policy]]\nname = \"home\"\nserver = \"http://127.0.0.1:9/nic/update\"\nallow_insecure_http = true\nusername = \"alice\"\npassword = \"s3cret-pw\"\nhosts = [\"home.example.org\", \"nas.example.org\"]\ninterface = \"eth0\"\nipv6 = true\n";
+        let p = parse(text).expect("valid").policies.remove(0);
+        assert_eq!(p.fingerprint(), "ad363dd60112f122");
+    }
+
+    /// Each setting is classified once: what the provider sees is an identity change (a
+    /// fingerprint change: stops cleared, one validating round), how dynward works is a
+    /// runtime change (a new machine, nothing sent for it), the rest is no change.
+    #[test]
+    fn change_classification() {
+        let a = parse(GOOD).expect("valid").policies.remove(0);
+        assert_eq!(Change::between(&a, &a.clone()), Change::None);
+        let changed = |from: &str, to: &str| {
+            let b = parse(&GOOD.replace(from, to))
+                .unwrap_or_else(|e| panic!("{from}->{to}: {e}"))
+                .policies
+                .remove(0);
+            Change::between(&a, &b)
+        };
+        for (from, to) in [
+            ("s3cret-pw", "other"),
+            ("alice", "bob"),
+            ("nas.example", "nas2.example"),
+            ("eth0", "eth1"),
+            (
+                "provider = \"dyn\"",
+                "server = \"https://members.dyndns.org/nic/update\"",
+            ),
+            ("interface", "ipv6 = true\ninterface"),
+            (
+                "interface",
+                "user_agent = \"Example Updater/1.0\"\ninterface",
+            ),
+        ] {
+            assert_eq!(changed(from, to), Change::Identity, "{from}->{to}");
+        }
+        for extra in [
+            "timeout = \"5s\"",
+            "connect_timeout = \"5s\"",
+            "stable_for = \"9s\"",
+            "min_interval = \"2m\"",
+            "max_interval = \"2d\"",
+            "check_interval = \"20m\"",
+            "on_change = [\"/bin/true\"]",
+            "on_error = [\"/bin/true\"]",
+        ] {
+            assert_eq!(
+                changed("interface", &format!("{extra}\ninterface")),
+                Change::Runtime,
+                "{extra}"
+            );
+        }
+        assert_eq!(
+            changed("name = \"home\"", "name = \"home\"\n# a comment"),
+            Change::None
+        );
     }
 
     /// The example config shipped in config/ is valid.
