@@ -1,0 +1,899 @@
+//! The per-policy state machine: pure, no sockets, tasks or clocks.
+//!
+//! Time enters as [`Now`] (a monotonic offset for timers and the wall clock for what is
+//! recorded), events enter as [`Input`], and what the driver must do comes out as [`Action`]s.
+//! [`Machine::next_deadline`] says when the driver must call again with [`Input::Tick`]. The
+//! decisions themselves (which host is due, how a reply changes the record) are the core's
+//! ([`crate::plan`]); `dynward once` and `dynward run` are two drivers of this one machine.
+//!
+//! States (user-visible names, as Comware shows them):
+//! - `waiting`: no usable address, or the address has not been stable for `stable_for`;
+//! - `resolving`: looking up the update server;
+//! - `updating`: a request is in flight (never more than one per policy);
+//! - `sleeping`: nothing due until the next change, refresh, hold or web re-check;
+//! - `invalid`: a fatal answer (or an unusable setting): nothing is sent until the user changes
+//!   the policy's config or resets it.
+//!
+//! Invariants, beside what the types hold (the request in flight lives in
+//! [`State::Updating`], so a request is in flight exactly while updating, and there is one):
+//! 1. a [`Action::Send`] is emitted only together with the state `updating`, and never while
+//!    another request is in flight: only a reply (or failure) for the request in flight lets the
+//!    round send its next one;
+//! 2. a [`Action::Resolve`] is emitted only on entering `resolving`;
+//! 3. nothing is resolved or sent while `invalid`;
+//! 4. no request carries a host that is stopped, held, backing off, or inside `min_interval`.
+//!
+//! `tests::random_inputs_keep_the_invariants` checks them after every step of random input
+//! sequences.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{Policy, Source};
+use crate::duration::format_time;
+use crate::plan::{self, Level, Plan, Report, Round, Skip};
+use crate::protocol::dyndns2::{self, AddrSet, Decision, Request};
+use crate::protocol::{NetError, Response};
+use crate::record::{PolicyRecord, rebase_note};
+use crate::status::{HostStatus, NextAction, PolicyStatus};
+
+/// The first back-off after a failure before any reply (resolve, connect, TLS, timeout).
+pub const NET_BACKOFF_FIRST: Duration = Duration::from_secs(30);
+/// The longest such back-off.
+pub const NET_BACKOFF_CAP: Duration = Duration::from_secs(30 * 60);
+
+/// The time as the machine sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Monotonic time since the driver started: all timers.
+    pub mono: Duration,
+    /// Wall clock, Unix seconds: what is recorded in the state file.
+    pub wall: u64,
+}
+
+impl Now {
+    /// This moment plus `d`, both clocks.
+    pub fn plus(self, d: Duration) -> Now {
+        Now {
+            mono: self.mono + d,
+            wall: self.wall + d.as_secs(),
+        }
+    }
+
+    /// The monotonic deadline of a wall-clock time (now if it has passed).
+    fn mono_of(self, wall: u64) -> Duration {
+        self.mono + Duration::from_secs(wall.saturating_sub(self.wall))
+    }
+}
+
+/// The request in flight and the rest of its round.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InFlight {
+    /// The id of the request in flight (the front of `queue`), echoed by its reply.
+    pub id: u64,
+    /// The round's requests not yet answered; the first is in flight.
+    pub queue: VecDeque<Request>,
+    /// Per host of the round: whether a `nochg` answer is expected.
+    pub expected: BTreeMap<String, bool>,
+}
+
+/// The user-visible state, with the data that belongs to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// No usable or no stable address yet.
+    Waiting {
+        /// Why, in words.
+        reason: String,
+    },
+    /// Looking up the update server.
+    Resolving,
+    /// A request is in flight.
+    Updating(InFlight),
+    /// Nothing to do until `until` (or the next address change).
+    Sleeping {
+        /// Next planned action (monotonic).
+        until: Option<Duration>,
+        /// What happens then.
+        reason: String,
+    },
+    /// Stopped until the user acts.
+    Invalid {
+        /// Why, with the code.
+        reason: String,
+    },
+}
+
+impl State {
+    /// The state's name as logs and `status` show it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Waiting { .. } => "waiting",
+            State::Resolving => "resolving",
+            State::Updating(_) => "updating",
+            State::Sleeping { .. } => "sleeping",
+            State::Invalid { .. } => "invalid",
+        }
+    }
+
+    /// Why the policy is in this state, in words.
+    pub fn reason(&self) -> String {
+        match self {
+            State::Waiting { reason } | State::Invalid { reason } => reason.clone(),
+            State::Sleeping { reason, .. } => reason.clone(),
+            State::Resolving => "looking up the update server".into(),
+            State::Updating(_) => "request in flight".into(),
+        }
+    }
+
+    fn busy(&self) -> bool {
+        matches!(self, State::Resolving | State::Updating(_))
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How addresses reach the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readings {
+    /// A stream of readings (netlink events, periodic web checks): a new address is published
+    /// once it has been unchanged for the policy's `stable_for`.
+    Stream,
+    /// One reading, taken when asked: there is nothing to wait for, so it is used as it is.
+    Single,
+}
+
+/// Everything that can happen to a policy.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// The source's current publishable addresses (empty: none, with why).
+    Addresses {
+        /// What may be published now.
+        addrs: AddrSet,
+        /// Why it is empty, when it is.
+        reason: Option<String>,
+    },
+    /// A deadline passed.
+    Tick,
+    /// The update server's name lookup finished.
+    Resolved(Result<(), NetError>),
+    /// The request `id` finished.
+    Reply {
+        /// Which request.
+        id: u64,
+        /// Its reply, or why there is none.
+        result: Result<Response, NetError>,
+    },
+    /// A web check-IP lookup failed.
+    WebFailed(String),
+    /// The user reset the policy (or one host).
+    Reset {
+        /// Only this host.
+        host: Option<String>,
+    },
+    /// The user asks to send the next round even where the address is unchanged
+    /// (`once --force`); it passes no stop, provider hold or `min_interval`.
+    Force,
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Resolve the update server's name and answer with [`Input::Resolved`].
+    Resolve,
+    /// Send this request and answer with [`Input::Reply`].
+    Send {
+        /// Request id, echoed in the reply.
+        id: u64,
+        /// The request.
+        request: Request,
+    },
+    /// Ask the web check-IP service; answer with [`Input::Addresses`] or [`Input::WebFailed`].
+    CheckWeb,
+    /// Save the state file.
+    Persist,
+    /// The state changed: log it once.
+    StateChanged {
+        /// New state name.
+        state: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Run the policy's `on_change` or `on_error` hook (if configured).
+    Hook(HookEvent),
+    /// Tell the user: a result, a failure or a notice.
+    Report(Report),
+}
+
+/// Which hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookKind {
+    /// After a successful change (`good`).
+    Change,
+    /// A host or the policy became invalid, or backs off.
+    Error,
+}
+
+/// What a hook is told (as DYNWARD_* environment variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookEvent {
+    /// Which hook.
+    pub kind: HookKind,
+    /// The hosts concerned.
+    pub hosts: Vec<String>,
+    /// The addresses sent.
+    pub address: String,
+    /// The policy's state after the event.
+    pub state: &'static str,
+    /// The code (or network error kind).
+    pub code: String,
+    /// The explanation.
+    pub message: String,
+}
+
+/// The state machine of one policy.
+#[derive(Debug)]
+pub struct Machine {
+    policy: Arc<Policy>,
+    record: PolicyRecord,
+    state: State,
+    readings: Readings,
+    /// The stable addresses being published.
+    current: AddrSet,
+    no_addr_reason: String,
+    /// An address seen but not yet stable, and when it will be. It may stand beside any
+    /// state: a change during a request waits for the request to end.
+    candidate: Option<(AddrSet, Duration)>,
+    /// The recorded fingerprint differed: the next round validates the changed config.
+    config_changed: bool,
+    /// The user forced the next round.
+    force: bool,
+    /// A setting that cannot work (not persisted: a restart, reload or reset tries again).
+    unusable: Option<String>,
+    next_id: u64,
+    web_next: Option<Duration>,
+    web_in_flight: bool,
+    rng: u64,
+    actions: Vec<Action>,
+}
+
+impl Machine {
+    /// A machine for `policy` with what is on record for it. A record made under another
+    /// config fingerprint is adopted: its stops are cleared (changing the config is how the
+    /// user acts on a fatal answer) and the next round is sent once to validate the change.
+    pub fn new(
+        policy: Arc<Policy>,
+        mut record: PolicyRecord,
+        now: Now,
+        readings: Readings,
+    ) -> Self {
+        let config_changed = record.adopt(&policy.fingerprint());
+        let rng = policy.name.bytes().fold(0x9e37_79b9_7f4a_7c15u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        }) | 1;
+        let web_next = matches!(policy.source, Source::Web(_)).then_some(now.mono);
+        let mut m = Machine {
+            policy,
+            record,
+            state: State::Waiting {
+                reason: "no address yet".into(),
+            },
+            readings,
+            current: AddrSet::default(),
+            no_addr_reason: "no address yet".into(),
+            candidate: None,
+            config_changed,
+            force: false,
+            unusable: None,
+            next_id: 1,
+            web_next,
+            web_in_flight: false,
+            rng,
+            actions: Vec::new(),
+        };
+        if config_changed {
+            m.notice(
+                Level::Info,
+                "the policy's config changed: stops cleared, one update will validate it".into(),
+            );
+            m.actions.push(Action::Persist);
+        }
+        let moved = m.record.rebase_times(now.wall);
+        if moved != 0 {
+            m.notice(Level::Warn, rebase_note(moved));
+            m.actions.push(Action::Persist);
+        }
+        m.on_timers(now);
+        m.evaluate(now);
+        m
+    }
+
+    /// The wall clock was stepped by `step.delta` seconds while this run held the record:
+    /// what the run recorded moves with the clock, so holds and refreshes keep their
+    /// distance to the present (a step forward neither ends a hold nor makes every refresh
+    /// due; a step back does not stretch a hold). Timers already run on the monotonic clock.
+    pub fn clock_stepped(&mut self, now: Now, step: crate::clock::Step) -> Vec<Action> {
+        self.record.shift_times(step.run_start, step.delta);
+        let moved = self.record.rebase_times(now.wall);
+        if moved != 0 {
+            self.notice(Level::Warn, rebase_note(moved));
+        }
+        self.actions.push(Action::Persist);
+        if !self.state.busy() {
+            self.evaluate(now);
+        }
+        self.drain()
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Arc<Policy> {
+        &self.policy
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// What is on record (for the state file).
+    pub fn persisted(&self) -> &PolicyRecord {
+        &self.record
+    }
+
+    /// The record, when the machine is done.
+    pub fn into_record(self) -> PolicyRecord {
+        self.record
+    }
+
+    /// The stable addresses being published.
+    pub fn current(&self) -> AddrSet {
+        self.current
+    }
+
+    /// Whether a request or lookup is in flight.
+    pub fn busy(&self) -> bool {
+        self.state.busy() || self.web_in_flight
+    }
+
+    /// Takes the actions produced so far.
+    pub fn drain(&mut self) -> Vec<Action> {
+        std::mem::take(&mut self.actions)
+    }
+
+    /// Each host's plan now, in config order (for `once`'s per-host lines).
+    pub fn plans(&self, now: Now) -> Vec<(String, Plan)> {
+        plan::plan_hosts(
+            &self.policy,
+            &self.record,
+            self.current,
+            now.wall,
+            self.force,
+            self.config_changed,
+        )
+    }
+
+    /// The round that would be sent now (for `once --dry-run`), without sending it.
+    pub fn preview(&self, now: Now) -> Round {
+        if self.stop_reason().is_some() {
+            return Round::default();
+        }
+        plan::plan_round(
+            &self.policy,
+            &self.record,
+            self.current,
+            now.wall,
+            self.force,
+            self.config_changed,
+        )
+    }
+
+    /// Feeds one input; returns the actions to carry out.
+    pub fn handle(&mut self, now: Now, input: Input) -> Vec<Action> {
+        match input {
+            Input::Addresses { addrs, reason } => self.on_addresses(now, addrs, reason),
+            Input::Tick => {}
+            Input::Resolved(result) => self.on_resolved(now, result),
+            Input::Reply { id, result } => {
+                if let Some(round) = self.take_in_flight(id) {
+                    match result {
+                        Ok(resp) => self.on_reply(now, round, resp),
+                        Err(e) => {
+                            let req = round.queue.into_iter().next();
+                            self.on_net_error(now, req, e)
+                        }
+                    }
+                }
+            }
+            Input::WebFailed(why) => {
+                self.web_in_flight = false;
+                self.web_next = Some(now.mono + self.policy.check_interval);
+                self.notice(Level::Warn, format!("web check failed: {why}"));
+                if self.current.is_empty() {
+                    self.no_addr_reason = why;
+                }
+            }
+            Input::Reset { host } => self.on_reset(host),
+            Input::Force => self.force = true,
+        }
+        self.on_timers(now);
+        if !self.state.busy() {
+            self.evaluate(now);
+        }
+        self.drain()
+    }
+
+    /// The round in flight, when `id` is its request.
+    fn take_in_flight(&mut self, id: u64) -> Option<InFlight> {
+        match &mut self.state {
+            State::Updating(round) if round.id == id => Some(std::mem::take(round)),
+            _ => None,
+        }
+    }
+
+    fn on_reset(&mut self, host: Option<String>) {
+        if !self.record.reset(host.as_deref()) {
+            return;
+        }
+        self.unusable = None;
+        if matches!(self.state, State::Invalid { .. }) {
+            self.set_state(State::Sleeping {
+                until: None,
+                reason: "reset by the user".into(),
+            });
+        }
+        self.actions.push(Action::Report(Report {
+            host,
+            ..Report::notice(
+                Level::Info,
+                "reset by the user: stops and holds cleared".into(),
+            )
+        }));
+        self.actions.push(Action::Persist);
+    }
+
+    fn on_addresses(&mut self, now: Now, addrs: AddrSet, reason: Option<String>) {
+        if matches!(self.policy.source, Source::Web(_)) && self.web_in_flight {
+            self.web_in_flight = false;
+            self.web_next = Some(now.mono + self.policy.check_interval);
+        }
+        if addrs.is_empty() {
+            self.candidate = None;
+            if !self.current.is_empty() {
+                self.notice(Level::Warn, format!("address {} gone", self.current));
+            }
+            self.current = AddrSet::default();
+            self.no_addr_reason = reason.unwrap_or_else(|| "no publishable address".into());
+            return;
+        }
+        if self.readings == Readings::Single {
+            self.candidate = None;
+            self.current = addrs;
+            return;
+        }
+        let pending = self.candidate.map(|(a, _)| a);
+        if pending == Some(addrs) || (pending.is_none() && addrs == self.current) {
+            return;
+        }
+        if self.state.busy() {
+            self.notice(
+                Level::Info,
+                format!("address now {addrs}; last update not finished, it will follow"),
+            );
+        }
+        self.candidate = Some((addrs, now.mono + self.policy.stable_for));
+    }
+
+    fn on_timers(&mut self, now: Now) {
+        if let Some((addrs, at)) = self.candidate
+            && now.mono >= at
+        {
+            self.candidate = None;
+            if addrs != self.current {
+                self.notice(Level::Info, format!("address {addrs} is stable"));
+            }
+            self.current = addrs;
+        }
+        if let Some(t) = self.web_next
+            && now.mono >= t
+            && !self.web_in_flight
+        {
+            self.web_next = None;
+            self.web_in_flight = true;
+            self.actions.push(Action::CheckWeb);
+        }
+    }
+
+    fn stop_reason(&self) -> Option<String> {
+        if let Some(why) = &self.unusable {
+            return Some(why.clone());
+        }
+        if self.config_changed {
+            return None;
+        }
+        if let Some(s) = &self.record.stop {
+            return Some(format!(
+                "{}: {} (since {})",
+                s.code,
+                s.reason,
+                format_time(s.since)
+            ));
+        }
+        let stops: Vec<_> = self
+            .policy
+            .hosts
+            .iter()
+            .filter_map(|h| self.record.hosts.get(h).and_then(|x| x.stop.as_ref()))
+            .collect();
+        match stops.first() {
+            Some(s) if stops.len() == self.policy.hosts.len() => Some(format!(
+                "every host stopped; first {}: {}",
+                s.code, s.reason
+            )),
+            _ => None,
+        }
+    }
+
+    /// Decides what to do when idle.
+    fn evaluate(&mut self, now: Now) {
+        if let Some(reason) = self.stop_reason() {
+            self.set_state(State::Invalid { reason });
+            return;
+        }
+        if self.candidate.is_some() {
+            self.set_state(State::Waiting {
+                reason: "waiting for the address to be stable".into(),
+            });
+            return;
+        }
+        if self.current.is_empty() {
+            let reason = self.no_addr_reason.clone();
+            self.set_state(State::Waiting { reason });
+            return;
+        }
+        let mut due = false;
+        let mut wake: Option<(Duration, String)> = None;
+        let mut consider = |t: Duration, why: String| {
+            if wake.as_ref().is_none_or(|(w, _)| t < *w) {
+                wake = Some((t, why));
+            }
+        };
+        for (host, p) in self.plans(now) {
+            match p {
+                Plan::Send { .. } => due = true,
+                Plan::Skip(Skip::Held { until, code }) => {
+                    consider(now.mono_of(until), format!("provider hold ({code}) ends"))
+                }
+                Plan::Skip(Skip::Retrying { until, failures }) => consider(
+                    now.mono_of(until),
+                    format!("retrying after a network failure ({failures} in a row)"),
+                ),
+                Plan::Skip(Skip::TooSoon { until }) => {
+                    consider(now.mono_of(until), "min_interval passes".into())
+                }
+                Plan::Skip(Skip::UpToDate) => {
+                    let h = self.record.hosts.get(&host);
+                    let at = [
+                        self.current.v4.and(h.and_then(|h| h.v4).map(|a| a.at)),
+                        self.current.v6.and(h.and_then(|h| h.v6).map(|a| a.at)),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                    if let Some(at) = at {
+                        let refresh = at.saturating_add(self.policy.max_interval.as_secs());
+                        consider(now.mono_of(refresh), "periodic refresh".into());
+                    }
+                }
+                Plan::Skip(Skip::HostStopped(_) | Skip::PolicyStopped(_) | Skip::NoAddress) => {}
+            }
+        }
+        if due {
+            self.set_state(State::Resolving);
+            self.actions.push(Action::Resolve);
+            return;
+        }
+        if let Some(t) = self.web_next {
+            consider(t, "web re-check".into());
+        }
+        let (until, reason) = match wake {
+            Some((t, why)) => (Some(t), why),
+            None => (None, "until the next address change".into()),
+        };
+        self.set_state(State::Sleeping { until, reason });
+    }
+
+    fn on_resolved(&mut self, now: Now, result: Result<(), NetError>) {
+        if self.state != State::Resolving {
+            return;
+        }
+        if let Err(e) = result {
+            return self.on_net_error(now, None, e);
+        }
+        // Plan again now: a host may have changed while the name was looked up.
+        let round = self.preview(now);
+        for (host, why) in &round.due {
+            self.actions.push(Action::Report(Report {
+                host: Some(host.clone()),
+                ..Report::notice(Level::Info, format!("update due: {why}"))
+            }));
+        }
+        self.send_next(
+            now,
+            InFlight {
+                id: 0,
+                queue: round.requests,
+                expected: round.expected,
+            },
+        );
+    }
+
+    /// Sends the round's next request, or ends the round.
+    fn send_next(&mut self, now: Now, mut round: InFlight) {
+        match round.queue.front() {
+            Some(req) => {
+                let request = req.clone();
+                round.id = self.next_id;
+                self.next_id += 1;
+                let id = round.id;
+                self.set_state(State::Updating(round));
+                self.actions.push(Action::Send { id, request });
+            }
+            None => {
+                // Round over: the config change or the user's force it was for is dealt with.
+                self.config_changed = false;
+                self.force = false;
+                self.evaluate(now);
+            }
+        }
+    }
+
+    fn on_reply(&mut self, now: Now, mut round: InFlight, resp: Response) {
+        let Some(req) = round.queue.pop_front() else {
+            return;
+        };
+        let applied = plan::apply_reply(
+            &mut self.record,
+            &self.policy,
+            &req,
+            &resp,
+            &round.expected,
+            now.wall,
+        );
+        for n in applied.notes {
+            self.notice(Level::Warn, n);
+        }
+        let mut changed = Vec::new();
+        let mut errors: Vec<(Vec<String>, String, String)> = Vec::new();
+        for (host, code, decision) in &applied.results {
+            match decision {
+                Decision::Continue if *code == dyndns2::Code::Good => changed.push(host.clone()),
+                Decision::Continue => {}
+                _ => match errors.iter_mut().find(|(_, c, _)| *c == code.name()) {
+                    Some(e) => e.0.push(host.clone()),
+                    None => errors.push((vec![host.clone()], code.name(), code.explanation())),
+                },
+            }
+            let report = Report::answer(host, code, *decision, req.sent, now.wall);
+            self.actions.push(Action::Report(report));
+        }
+        self.actions.push(Action::Persist);
+        if applied.stop_round {
+            round.queue.clear();
+        }
+        round.queue = std::mem::take(&mut round.queue)
+            .into_iter()
+            .flat_map(|r| self.still_wanted(r, now.wall))
+            .collect();
+        self.send_next(now, round);
+        let state = self.state.name();
+        if !changed.is_empty() {
+            self.actions.push(Action::Hook(HookEvent {
+                kind: HookKind::Change,
+                hosts: changed,
+                address: req.sent.to_string(),
+                state,
+                code: "good".into(),
+                message: dyndns2::Code::Good.explanation(),
+            }));
+        }
+        for (hosts, code, message) in errors {
+            self.actions.push(Action::Hook(HookEvent {
+                kind: HookKind::Error,
+                hosts,
+                address: req.sent.to_string(),
+                state,
+                code,
+                message,
+            }));
+        }
+    }
+
+    /// A queued request of the round without the hosts an earlier reply of the same round
+    /// stopped or held (the other family's request for a host that got `nohost`, say).
+    fn still_wanted(&self, req: Request, now: u64) -> Vec<Request> {
+        let blocked = |h: &String| {
+            self.record.hosts.get(h).is_some_and(|r| {
+                r.stop.is_some() || r.hold_until.is_some_and(|u| u.saturating_add(1) > now)
+            })
+        };
+        if !req.hosts.iter().any(blocked) {
+            return vec![req];
+        }
+        let kept: Vec<String> = req.hosts.iter().filter(|h| !blocked(h)).cloned().collect();
+        dyndns2::build_requests(
+            &self.policy.endpoint,
+            &self.policy.dialect,
+            &self.policy.username,
+            &self.policy.password,
+            &kept,
+            req.sent,
+        )
+    }
+
+    fn on_net_error(&mut self, now: Now, req: Option<Request>, e: NetError) {
+        // The forced round was tried: forcing again would skip the back-off just recorded.
+        // A config change stays to be validated by the next round.
+        self.force = false;
+        if let Some(r) = &req {
+            plan::apply_net_error(&mut self.record, r, &e, now.wall);
+            self.actions.push(Action::Persist);
+        }
+        if e.is_config_problem() {
+            self.actions.push(Action::Report(Report::unusable(&e)));
+            self.unusable = Some(e.to_string());
+            self.set_state(State::Invalid {
+                reason: e.to_string(),
+            });
+            return;
+        }
+        let failures = self.record.net_failures.saturating_add(1);
+        let d = self.net_backoff(failures);
+        self.record
+            .note_net_failure(failures, now.wall, now.wall + d.as_secs(), e.to_string());
+        self.actions.push(Action::Persist);
+        match &req {
+            Some(r) => {
+                for h in &r.hosts {
+                    self.actions
+                        .push(Action::Report(Report::not_delivered(h, &e, d)));
+                }
+            }
+            None => self
+                .actions
+                .push(Action::Report(Report::unreachable(&e, d))),
+        }
+        self.set_state(State::Sleeping {
+            until: Some(now.mono + d),
+            reason: format!("retrying after a network failure: {e}"),
+        });
+        self.actions.push(Action::Hook(HookEvent {
+            kind: HookKind::Error,
+            hosts: req
+                .map(|r| r.hosts)
+                .unwrap_or_else(|| self.policy.hosts.clone()),
+            address: self.current.to_string(),
+            state: self.state.name(),
+            code: e.kind().into(),
+            message: e.to_string(),
+        }));
+    }
+
+    /// 30 s doubling to 30 min, with ±20 % jitter so a fleet does not retry in step.
+    fn net_backoff(&mut self, failures: u32) -> Duration {
+        let base = NET_BACKOFF_FIRST.saturating_mul(1u32 << failures.saturating_sub(1).min(10));
+        let base = base.min(NET_BACKOFF_CAP);
+        // xorshift64: deterministic per policy, which keeps tests exact.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let permille = 800 + (self.rng % 401);
+        base * permille as u32 / 1000
+    }
+
+    /// Logs a state change once; a sleeping policy that only changes its wake-up reason is
+    /// not news.
+    fn set_state(&mut self, s: State) {
+        let changed = std::mem::discriminant(&s) != std::mem::discriminant(&self.state)
+            || s.reason() != self.state.reason();
+        let name_changed = s.name() != self.state.name();
+        self.state = s;
+        if changed && (name_changed || !matches!(self.state, State::Sleeping { .. })) {
+            self.actions.push(Action::StateChanged {
+                state: self.state.name(),
+                reason: self.state.reason(),
+            });
+        }
+    }
+
+    fn notice(&mut self, level: Level, message: String) {
+        self.actions
+            .push(Action::Report(Report::notice(level, message)));
+    }
+
+    /// When the driver must call [`Machine::handle`] with [`Input::Tick`] next.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        let mut d: Vec<Duration> = Vec::new();
+        if let Some((_, at)) = self.candidate {
+            d.push(at);
+        }
+        if let Some(t) = self.web_next {
+            d.push(t);
+        }
+        if let State::Sleeping { until: Some(t), .. } = &self.state {
+            d.push(*t);
+        }
+        d.into_iter().min()
+    }
+
+    /// Whether this machine runs the same policy as `other`: a reload replaces a machine when
+    /// any setting differs ([`crate::config::Change`] decides what each one means).
+    pub fn same_config(&self, other: &Policy) -> bool {
+        crate::config::Change::between(&self.policy, other) == crate::config::Change::None
+    }
+
+    /// A snapshot for `dynward status`.
+    pub fn status(&self, now: Now) -> PolicyStatus {
+        let wall_of = |t: Duration| now.wall + t.saturating_sub(now.mono).as_secs();
+        let at = |what: &str, t: Duration| NextAction {
+            what: what.into(),
+            at: wall_of(t),
+            at_text: format_time(wall_of(t)),
+        };
+        let next = match &self.state {
+            State::Sleeping {
+                until: Some(t),
+                reason,
+            } => Some(at(reason, *t)),
+            State::Waiting { .. } => self.candidate.map(|(_, t)| at("address becomes stable", t)),
+            _ => None,
+        }
+        .or_else(|| self.web_next.map(|t| at("web re-check", t)));
+        let hosts = self
+            .policy
+            .hosts
+            .iter()
+            .map(|h| HostStatus::of(h, self.record.hosts.get(h).map(|b| &**b), now.wall))
+            .collect();
+        PolicyStatus {
+            name: self.policy.name.clone(),
+            state: self.state.name().into(),
+            reason: self.state.reason(),
+            source: self.policy.source.to_string(),
+            addresses: if self.current.is_empty() {
+                None
+            } else {
+                Some(self.current.to_string())
+            },
+            next,
+            hosts,
+        }
+    }
+
+    /// The code behind an `invalid` state, for the one-line service status.
+    pub fn invalid_code(&self) -> Option<String> {
+        if !matches!(self.state, State::Invalid { .. }) {
+            return None;
+        }
+        self.record
+            .stop
+            .as_ref()
+            .map(|s| s.code.clone())
+            .or_else(|| {
+                self.policy.hosts.iter().find_map(|h| {
+                    self.record
+                        .hosts
+                        .get(h)
+                        .and_then(|x| x.stop.as_ref())
+                        .map(|s| s.code.clone())
+                })
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1184 @@
+//! The machine's tests: named scenarios, the (state, input) table, and random input
+//! sequences checked against the invariants of the module.
+
+use super::*;
+use crate::record::{Accepted, HostRecord};
+
+const WALL0: u64 = 1_750_000_000;
+
+fn t(secs: u64) -> Now {
+    Now {
+        mono: Duration::from_secs(secs),
+        wall: WALL0 + secs,
+    }
+}
+
+fn tms(ms: u64) -> Now {
+    Now {
+        mono: Duration::from_millis(ms),
+        wall: WALL0 + ms / 1000,
+    }
+}
+
+fn policy(extra: &str) -> Arc<Policy> {
+    let text = format!(
+        "[[policy]]\nname = \"home\"\nserver = \"https://u.example/nic/update\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\", \"b.example.org\"]\ninterface = \"eth0\"\n{extra}{}",
+        if extra.contains("stable_for") {
+            ""
+        } else {
+            "\nstable_for = \"2s\"\n"
+        }
+    );
+    Arc::new(crate::config::test_policy(&text))
+}
+
+fn v4(s: &str) -> AddrSet {
+    AddrSet {
+        v4: Some(s.parse().expect("v4")),
+        v6: None,
+    }
+}
+
+fn addrs(s: &str) -> Input {
+    Input::Addresses {
+        addrs: v4(s),
+        reason: None,
+    }
+}
+
+fn sends(a: &[Action]) -> Vec<(u64, Request)> {
+    a.iter()
+        .filter_map(|x| match x {
+            Action::Send { id, request } => Some((*id, request.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn reply(status: u16, body: &str) -> Result<Response, NetError> {
+    Ok(Response {
+        status,
+        body: body.into(),
+        truncated: false,
+    })
+}
+
+fn ok(body: &str) -> Result<Response, NetError> {
+    reply(200, body)
+}
+
+fn logged(a: &[Action], words: &str) -> bool {
+    a.iter()
+        .any(|x| matches!(x, Action::Report(r) if r.message.contains(words)))
+}
+
+fn recorded(addr: &str, at: u64) -> PolicyRecord {
+    let mut p = PolicyRecord::default();
+    for h in ["a.example.org", "b.example.org"] {
+        p.hosts.insert(
+            h.into(),
+            Box::new(HostRecord {
+                v4: Some(Accepted {
+                    addr: addr.parse().expect("v4"),
+                    at,
+                }),
+                last_sent_at: Some(at),
+                ..HostRecord::default()
+            }),
+        );
+    }
+    p
+}
+
+fn machine(p: Arc<Policy>, record: PolicyRecord, now: Now) -> Machine {
+    Machine::new(p, record, now, Readings::Stream)
+}
+
+/// A machine for a policy that reacts at once (stable_for 0), with nothing on record.
+fn fresh() -> Machine {
+    machine(policy("stable_for = \"0s\""), PolicyRecord::default(), t(0))
+}
+
+/// Runs an update round to its end with one reply body; returns the request sent.
+fn round(m: &mut Machine, now: Now, body: &str) -> Request {
+    let a = m.handle(now, Input::Resolved(Ok(())));
+    let s = sends(&a);
+    assert_eq!(s.len(), 1, "{a:?}");
+    assert_eq!(m.state().name(), "updating");
+    m.handle(
+        now,
+        Input::Reply {
+            id: s[0].0,
+            result: ok(body),
+        },
+    );
+    s[0].1.clone()
+}
+
+/// The happy path: waiting until stable, resolving, updating, sleeping until the refresh.
+#[test]
+fn first_update_path() {
+    let mut m = machine(policy(""), PolicyRecord::default(), t(0));
+    assert_eq!(m.state().name(), "waiting");
+    let a = m.handle(t(0), addrs("203.0.113.5"));
+    assert_eq!(
+        m.state(),
+        &State::Waiting {
+            reason: "waiting for the address to be stable".into()
+        }
+    );
+    assert!(!a.contains(&Action::Resolve));
+    assert_eq!(m.next_deadline(), Some(Duration::from_secs(2)));
+    assert!(!m.handle(tms(1999), Input::Tick).contains(&Action::Resolve));
+    let a = m.handle(t(2), Input::Tick);
+    assert!(a.contains(&Action::Resolve), "{a:?}");
+    assert_eq!(m.state().name(), "resolving");
+    let req = round(&mut m, t(2), "good 203.0.113.5\ngood 203.0.113.5");
+    assert!(
+        req.url
+            .ends_with("hostname=a.example.org,b.example.org&myip=203.0.113.5"),
+        "{}",
+        req.url
+    );
+    assert_eq!(m.state().name(), "sleeping");
+    let refresh = Duration::from_secs(2 + 25 * 86400);
+    assert_eq!(m.next_deadline(), Some(refresh));
+    assert_eq!(
+        m.persisted().hosts["a.example.org"].v4.map(|a| a.at),
+        Some(WALL0 + 2)
+    );
+}
+
+/// One reading (`once`): used at once, whatever stable_for says; force re-sends an
+/// unchanged address once, and the round after it is not forced.
+#[test]
+fn single_reading_and_force() {
+    let mut m = Machine::new(
+        policy("stable_for = \"30s\""),
+        recorded("203.0.113.5", WALL0 - 3600),
+        t(0),
+        Readings::Single,
+    );
+    let a = m.handle(t(0), addrs("203.0.113.5"));
+    assert!(!a.contains(&Action::Resolve), "unchanged: {a:?}");
+    assert_eq!(m.state().name(), "sleeping");
+    let a = m.handle(t(0), Input::Force);
+    assert!(a.contains(&Action::Resolve), "{a:?}");
+    let plans = m.plans(t(0));
+    assert!(
+        plans
+            .iter()
+            .all(|(_, p)| matches!(p, Plan::Send { why: "forced", .. })),
+        "{plans:?}"
+    );
+    let req = round(&mut m, t(0), "nochg\nnochg");
+    assert_eq!(req.sent, v4("203.0.113.5"));
+    assert_eq!(m.state().name(), "sleeping", "expected nochg is fine");
+    assert!(
+        m.plans(t(100))
+            .iter()
+            .all(|(_, p)| *p == Plan::Skip(Skip::UpToDate)),
+        "force lasts one round"
+    );
+    // A new address is taken as read, with no stable_for wait.
+    let mut m = Machine::new(
+        policy("stable_for = \"30s\""),
+        PolicyRecord::default(),
+        t(0),
+        Readings::Single,
+    );
+    assert!(
+        m.handle(t(0), addrs("203.0.113.6"))
+            .contains(&Action::Resolve)
+    );
+}
+
+/// A machine driven the way the daemon drives it: each reading of the clocks goes
+/// through [`crate::clock::WallClock`], and a step is applied before the input.
+struct Clocked {
+    m: Machine,
+    clock: crate::clock::WallClock,
+    /// Wall minus monotonic seconds: changed by a test to step the clock.
+    offset: u64,
+}
+
+impl Clocked {
+    fn new(p: Arc<Policy>, record: PolicyRecord, offset: u64) -> Self {
+        let now = Now {
+            mono: Duration::ZERO,
+            wall: offset,
+        };
+        Clocked {
+            m: machine(p, record, now),
+            clock: crate::clock::WallClock::new(Duration::from_secs(offset), Duration::ZERO),
+            offset,
+        }
+    }
+
+    fn feed(&mut self, mono: u64, input: Input) -> Vec<Action> {
+        let now = Now {
+            mono: Duration::from_secs(mono),
+            wall: self.offset + mono,
+        };
+        let mut out = Vec::new();
+        if let Some(step) = self.clock.observe(Duration::from_secs(now.wall), now.mono) {
+            out = self.m.clock_stepped(now, step);
+        }
+        out.extend(self.m.handle(now, input));
+        out
+    }
+
+    /// One update round at `mono` answered with `body`.
+    fn round(&mut self, mono: u64, body: &str) {
+        let a = self.feed(mono, Input::Resolved(Ok(())));
+        let s = sends(&a);
+        assert_eq!(
+            s.len(),
+            1,
+            "at {mono}, offset {}: {a:?} {:?}",
+            self.offset,
+            self.m.state()
+        );
+        self.feed(
+            mono,
+            Input::Reply {
+                id: s[0].0,
+                result: ok(body),
+            },
+        );
+    }
+}
+
+const REAL: u64 = crate::record::CLOCK_FLOOR + 330 * 86_400;
+
+/// Steps of every size, either way, at any moment of a 30-minute provider hold: the hold
+/// ends exactly when it would have without the step, nothing is sent inside it, and no
+/// refresh falls due. Then an update goes out and the next one waits for the refresh.
+#[test]
+fn clock_steps_keep_holds_and_refreshes() {
+    let year = 365 * 86_400u64;
+    // (clock before, clock after): 1970 boot set by NTP, an admin's corrections both
+    // ways, steps just over the threshold, and a clock set back below the floor.
+    let cases = [
+        (100, REAL),
+        (REAL, REAL + 2 * 3600),
+        (REAL, REAL - 2 * 3600),
+        (REAL, REAL + 6),
+        (REAL, REAL - 6),
+        (REAL, REAL + 10 * year),
+        (REAL, 100),
+    ];
+    for (before, after) in cases {
+        for step_at in [130, 900, 1900] {
+            let what = format!("{before} -> {after} at {step_at}");
+            let mut c = Clocked::new(
+                policy("stable_for = \"0s\"\nmax_interval = \"1d\""),
+                PolicyRecord::default(),
+                before,
+            );
+            c.feed(0, addrs("203.0.113.5"));
+            c.round(0, "good\ngood");
+            c.feed(100, addrs("203.0.113.6"));
+            c.round(100, "911");
+            assert_eq!(
+                c.m.next_deadline(),
+                Some(Duration::from_secs(1901)),
+                "{what}"
+            );
+            // The clock is stepped (seen at the next input), then the address flaps.
+            c.offset = after;
+            let a = c.feed(step_at, addrs("203.0.113.7"));
+            assert!(!a.contains(&Action::Resolve), "{what}: {a:?}");
+            assert_eq!(c.m.state().name(), "sleeping", "{what}");
+            assert_eq!(
+                c.m.next_deadline(),
+                Some(Duration::from_secs(1901)),
+                "{what}"
+            );
+            let held = c.m.persisted().hosts["a.example.org"].hold_until;
+            assert_eq!(
+                held,
+                Some(after + 1900),
+                "{what}: the hold in the new clock"
+            );
+            let a = c.feed(1900, Input::Tick);
+            assert!(!a.contains(&Action::Resolve), "{what}: {a:?}");
+            let a = c.feed(1901, Input::Tick);
+            assert!(a.contains(&Action::Resolve), "{what}: {a:?}");
+            c.round(1901, "good\ngood");
+            assert_eq!(
+                c.m.next_deadline(),
+                Some(Duration::from_secs(1901 + 86_400)),
+                "{what}: the next refresh"
+            );
+        }
+    }
+}
+
+/// A restart once the clock is set, over records made in 1970 (before NTP answered):
+/// no refresh burst, the hold is kept with its length, the address on record stands.
+#[test]
+fn restart_over_records_from_an_unset_clock() {
+    let mut p = recorded("203.0.113.5", 500);
+    for h in p.hosts.values_mut() {
+        h.hold_until = Some(500 + 1800);
+        h.hold_code = Some("911".into());
+    }
+    let mut c = Clocked::new(
+        policy("stable_for = \"0s\"\nmax_interval = \"1d\""),
+        p,
+        REAL,
+    );
+    let a = c.feed(0, addrs("203.0.113.6"));
+    assert!(!a.contains(&Action::Resolve), "{a:?}");
+    assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(1801)));
+    assert_eq!(
+        c.m.persisted().hosts["a.example.org"].hold_until,
+        Some(REAL + 1800)
+    );
+    // Same address, no hold: the refresh is a full max_interval away, not overdue.
+    let mut c = Clocked::new(
+        policy("stable_for = \"0s\"\nmax_interval = \"1d\""),
+        recorded("203.0.113.5", 500),
+        REAL,
+    );
+    let a = c.feed(0, addrs("203.0.113.5"));
+    assert!(!a.contains(&Action::Resolve), "{a:?}");
+    assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(86_400)));
+}
+
+/// A restart with the clock behind the records (booted in 1970, not set yet): a hold
+/// lasts its length, not decades; a new address goes out once the hold is over.
+#[test]
+fn restart_with_the_clock_behind_the_records() {
+    let mut p = recorded("203.0.113.5", REAL);
+    for h in p.hosts.values_mut() {
+        h.hold_until = Some(REAL + 1800);
+        h.hold_code = Some("911".into());
+    }
+    p.failed_at = Some(REAL - 60);
+    p.retry_at = Some(REAL + 60);
+    p.net_failures = 3;
+    let mut c = Clocked::new(policy("stable_for = \"0s\""), p, 300);
+    let a = c.feed(0, addrs("203.0.113.6"));
+    assert!(!a.contains(&Action::Resolve), "{a:?}");
+    // Moved with the rest, so the back-off keeps its length too; it ends inside the
+    // hold, so the first wake-up is the hold's end.
+    assert_eq!(c.m.persisted().retry_at, Some(300 + 60));
+    assert_eq!(c.m.next_deadline(), Some(Duration::from_secs(1801)));
+    assert!(!c.feed(1800, Input::Tick).contains(&Action::Resolve));
+    assert!(c.feed(1801, Input::Tick).contains(&Action::Resolve));
+}
+
+/// Records ahead of the clock are moved, and the machine says so in its first actions.
+#[test]
+fn rebase_is_reported() {
+    let mut m = machine(
+        policy("stable_for = \"0s\""),
+        recorded("203.0.113.5", WALL0 + 3600),
+        t(0),
+    );
+    let a = m.drain();
+    assert!(logged(&a, "ahead of the clock"), "{a:?}");
+    assert!(a.contains(&Action::Persist));
+}
+
+/// A restart with the address on record sends nothing.
+#[test]
+fn restart_sends_nothing() {
+    let mut m = machine(policy(""), recorded("203.0.113.5", WALL0 - 3600), t(0));
+    m.handle(t(0), addrs("203.0.113.5"));
+    let a = m.handle(t(2), Input::Tick);
+    assert!(!a.contains(&Action::Resolve), "{a:?}");
+    assert_eq!(m.state().name(), "sleeping");
+}
+
+/// stable_for = 0 reacts at once.
+#[test]
+fn zero_stable_for() {
+    let mut m = fresh();
+    assert!(
+        m.handle(t(0), addrs("203.0.113.5"))
+            .contains(&Action::Resolve)
+    );
+}
+
+/// 50 flaps within a second yield one update, with the final address.
+#[test]
+fn flaps_coalesce() {
+    let mut m = machine(policy(""), PolicyRecord::default(), t(0));
+    for i in 0..50u64 {
+        let a = m.handle(tms(i * 20), addrs(&format!("203.0.113.{}", 10 + i)));
+        assert!(!a.contains(&Action::Resolve));
+    }
+    assert_eq!(
+        m.next_deadline(),
+        Some(Duration::from_millis(49 * 20 + 2000))
+    );
+    let a = m.handle(tms(49 * 20 + 2000), Input::Tick);
+    assert!(a.contains(&Action::Resolve));
+    let req = round(&mut m, tms(3000), "good\ngood");
+    assert!(req.url.ends_with("myip=203.0.113.59"), "{}", req.url);
+}
+
+/// A change while a request is in flight is remembered; one more update follows after the
+/// minimum gap, with the newest address only.
+#[test]
+fn change_during_update_follows_after_min_gap() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
+    let a = m.handle(t(1), addrs("203.0.113.6"));
+    assert!(logged(&a, "last update not finished"), "{a:?}");
+    assert!(
+        sends(&a).is_empty() && !a.contains(&Action::Resolve),
+        "never two in flight"
+    );
+    m.handle(t(1), addrs("203.0.113.7"));
+    m.handle(
+        t(2),
+        Input::Reply {
+            id: s[0].0,
+            result: ok("good\ngood"),
+        },
+    );
+    assert_eq!(m.state().name(), "sleeping");
+    assert_eq!(
+        m.next_deadline(),
+        Some(Duration::from_secs(63)),
+        "min_interval from the last update, done at 2 (whole seconds: one more)"
+    );
+    assert!(!m.handle(t(62), Input::Tick).contains(&Action::Resolve));
+    assert!(m.handle(t(63), Input::Tick).contains(&Action::Resolve));
+    let req = round(&mut m, t(63), "good\ngood");
+    assert!(req.url.ends_with("myip=203.0.113.7"), "{}", req.url);
+}
+
+/// badauth makes the policy invalid: no request on any change until reset.
+#[test]
+fn fatal_until_reset() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
+    let a = m.handle(
+        t(1),
+        Input::Reply {
+            id: s[0].0,
+            result: reply(401, "badauth"),
+        },
+    );
+    assert_eq!(m.state().name(), "invalid");
+    assert!(a.iter().any(|x| matches!(
+        x,
+        Action::Report(Report {
+            level: Level::Error,
+            ..
+        })
+    )));
+    assert!(a.contains(&Action::Persist));
+    for i in 0..5 {
+        let a = m.handle(t(1000 + i * 1000), addrs(&format!("203.0.113.{}", 20 + i)));
+        assert!(!a.contains(&Action::Resolve));
+        assert_eq!(m.state().name(), "invalid");
+    }
+    assert_eq!(m.next_deadline(), None);
+    let a = m.handle(t(9000), Input::Reset { host: None });
+    assert!(a.contains(&Action::Resolve), "{a:?}");
+}
+
+/// A setting that cannot work (a CA file that cannot be used) makes the policy invalid
+/// without a retry loop, and without a record: a reset (or a new machine) tries again.
+#[test]
+fn unusable_setting_is_invalid_until_reset() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let e = NetError::CaFile {
+        path: "/etc/x.pem".into(),
+        detail: "no certificate".into(),
+    };
+    let a = m.handle(t(0), Input::Resolved(Err(e)));
+    assert_eq!(m.state().name(), "invalid");
+    assert!(!a.contains(&Action::Resolve), "{a:?}");
+    for k in 1..4 {
+        let a = m.handle(t(k * 1000), Input::Tick);
+        assert!(!a.contains(&Action::Resolve) && sends(&a).is_empty());
+    }
+    assert!(m.persisted().stop.is_none(), "not a provider's verdict");
+    assert!(
+        m.handle(t(5000), Input::Reset { host: None })
+            .contains(&Action::Resolve)
+    );
+}
+
+/// A host-level stop leaves the other host running; the policy becomes invalid only when
+/// every host is stopped.
+#[test]
+fn host_stop_is_per_host() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    round(&mut m, t(0), "good 203.0.113.5\nnohost");
+    assert_eq!(m.state().name(), "sleeping");
+    m.handle(t(100), addrs("203.0.113.6"));
+    let req = round(&mut m, t(100), "good 203.0.113.6");
+    assert_eq!(req.hosts, vec!["a.example.org".to_string()]);
+    m.handle(t(200), addrs("203.0.113.7"));
+    round(&mut m, t(200), "!yours");
+    assert_eq!(m.state().name(), "invalid");
+}
+
+/// A host stopped by the first request of a round (IPv4) is left out of the round's
+/// later request (IPv6): no request for a stopped host, even within one round.
+#[test]
+fn round_drops_a_host_stopped_midway() {
+    let mut m = machine(
+        policy("stable_for = \"0s\"\nipv6 = true"),
+        PolicyRecord::default(),
+        t(0),
+    );
+    let both = AddrSet {
+        v4: Some("203.0.113.5".parse().expect("v4")),
+        v6: Some("2001:db8::5".parse().expect("v6")),
+    };
+    m.handle(
+        t(0),
+        Input::Addresses {
+            addrs: both,
+            reason: None,
+        },
+    );
+    let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
+    assert_eq!(s[0].1.sent.v6, None, "IPv4 first");
+    let a = m.handle(
+        t(0),
+        Input::Reply {
+            id: s[0].0,
+            result: ok("good\nnohost"),
+        },
+    );
+    let next = sends(&a);
+    assert_eq!(next.len(), 1, "{a:?}");
+    assert_eq!(next[0].1.hosts, vec!["a.example.org".to_string()]);
+    assert!(
+        next[0].1.url.contains("hostname=a.example.org&"),
+        "{}",
+        next[0].1.url
+    );
+    assert_eq!(next[0].1.sent.v4, None);
+}
+
+/// 911 holds 30 minutes, 60 on repeat; nothing is sent inside the hold.
+#[test]
+fn outage_holds() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    round(&mut m, t(0), "911");
+    // Whole-second stamps: a hold ends one second after its recorded end, never early.
+    assert_eq!(m.next_deadline(), Some(Duration::from_secs(1801)));
+    assert!(
+        !m.handle(t(1800), addrs("203.0.113.6"))
+            .contains(&Action::Resolve)
+    );
+    assert!(m.handle(t(1801), Input::Tick).contains(&Action::Resolve));
+    round(&mut m, t(1801), "dnserr");
+    assert_eq!(m.next_deadline(), Some(Duration::from_secs(1801 + 3601)));
+    assert!(!m.handle(t(5401), Input::Tick).contains(&Action::Resolve));
+    assert!(m.handle(t(5402), Input::Tick).contains(&Action::Resolve));
+}
+
+/// Failures before any reply back off from ~30 s, doubling to a 30-minute cap, with
+/// jitter; the recorded end is in whole seconds, so each wait ends one second after it.
+#[test]
+fn network_backoff_growth() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let mut now = 0u64;
+    let mut seen = Vec::new();
+    for n in 0..10u32 {
+        let e = NetError::Refused("192.0.2.1:443".parse().expect("sa"));
+        m.handle(t(now), Input::Resolved(Err(e)));
+        assert_eq!(m.state().name(), "sleeping");
+        let wait = m.next_deadline().expect("deadline") - Duration::from_secs(now);
+        let base = (30u64 << n.min(10)).min(1800) as f64;
+        let w = wait.as_secs_f64();
+        assert!(
+            w >= (base * 0.8).floor() + 1.0 && w <= (base * 1.2).floor() + 1.0,
+            "failure {n}: {w} vs {base}"
+        );
+        assert_eq!(m.persisted().net_failures, n + 1);
+        seen.push(wait);
+        assert!(
+            !m.handle(t(now + wait.as_secs() - 1), Input::Tick)
+                .contains(&Action::Resolve),
+            "not before the end"
+        );
+        now += wait.as_secs();
+        assert!(m.handle(t(now), Input::Tick).contains(&Action::Resolve));
+    }
+    assert!(seen.windows(2).take(5).all(|w| w[1] > w[0]), "{seen:?}");
+    // A reply resets the streak.
+    round(&mut m, t(now), "good\ngood");
+    assert_eq!(m.state().name(), "sleeping");
+    assert_eq!(m.persisted().net_failures, 0);
+    assert_eq!(m.persisted().retry_at, None);
+}
+
+/// A network back-off is in the state file and holds after a restart.
+#[test]
+fn network_backoff_survives_restart() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let a = m.handle(
+        t(0),
+        Input::Resolved(Err(NetError::Timeout("u.example".into()))),
+    );
+    assert!(a.contains(&Action::Persist));
+    let p = m.persisted().clone();
+    let retry = p.retry_at.expect("persisted");
+    assert!((WALL0 + 24..=WALL0 + 36).contains(&retry), "{retry}");
+    assert_eq!(p.net_failures, 1);
+    // "Restart" 10 s later with a fresh monotonic clock.
+    let later = Now {
+        mono: Duration::ZERO,
+        wall: WALL0 + 10,
+    };
+    let mut m2 = machine(policy("stable_for = \"0s\""), p, later);
+    let a = m2.handle(later, addrs("203.0.113.5"));
+    assert!(!a.contains(&Action::Resolve), "{a:?}");
+    assert_eq!(
+        m2.next_deadline(),
+        Some(Duration::from_secs(retry + 1 - WALL0 - 10))
+    );
+    // The second failure after restart doubles from the recorded count.
+    let at = Now {
+        mono: Duration::from_secs(retry + 1 - WALL0 - 10),
+        wall: retry + 1,
+    };
+    assert!(m2.handle(at, Input::Tick).contains(&Action::Resolve));
+    m2.handle(
+        at,
+        Input::Resolved(Err(NetError::Timeout("u.example".into()))),
+    );
+    assert_eq!(m2.persisted().net_failures, 2);
+    let wait = m2.persisted().retry_at.expect("retry") - (retry + 1);
+    assert!((48..=72).contains(&wait), "{wait}");
+}
+
+/// A failed request keeps the address unaccepted, so the retry sends it again.
+#[test]
+fn failed_send_is_retried() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
+    let a = m.handle(
+        t(1),
+        Input::Reply {
+            id: s[0].0,
+            result: Err(NetError::Timeout("u.example".into())),
+        },
+    );
+    assert_eq!(m.state().name(), "sleeping");
+    let undelivered: Vec<_> = a
+        .iter()
+        .filter_map(|x| match x {
+            Action::Report(r) if r.outcome == crate::plan::Outcome::Failed => r.host.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(undelivered, ["a.example.org", "b.example.org"]);
+    // The back-off (~30 s) passes first; min_interval (60 s from the attempt) still holds.
+    let first = m.next_deadline().expect("deadline");
+    assert!(first < Duration::from_secs(40), "{first:?}");
+    assert!(
+        !m.handle(
+            Now {
+                mono: first,
+                wall: WALL0 + first.as_secs()
+            },
+            Input::Tick
+        )
+        .contains(&Action::Resolve)
+    );
+    let gap = m.next_deadline().expect("deadline");
+    assert_eq!(gap, Duration::from_secs(62));
+    assert!(m.handle(t(62), Input::Tick).contains(&Action::Resolve));
+}
+
+/// The address going away moves the policy to waiting; it comes back to sleeping.
+#[test]
+fn address_removed_waits() {
+    let mut m = machine(
+        policy("stable_for = \"0s\""),
+        recorded("203.0.113.5", WALL0),
+        t(0),
+    );
+    m.handle(t(0), addrs("203.0.113.5"));
+    assert_eq!(m.state().name(), "sleeping");
+    m.handle(
+        t(5),
+        Input::Addresses {
+            addrs: AddrSet::default(),
+            reason: Some("interface eth0 is down".into()),
+        },
+    );
+    assert_eq!(
+        m.state(),
+        &State::Waiting {
+            reason: "interface eth0 is down".into()
+        }
+    );
+    m.handle(t(10), addrs("203.0.113.5"));
+    assert_eq!(m.state().name(), "sleeping");
+}
+
+/// The forced refresh comes max_interval after the last acceptance.
+#[test]
+fn refresh_after_max_interval() {
+    let mut m = machine(
+        policy("stable_for = \"0s\"\nmax_interval = \"2d\""),
+        recorded("203.0.113.5", WALL0),
+        t(0),
+    );
+    m.handle(t(0), addrs("203.0.113.5"));
+    assert_eq!(m.next_deadline(), Some(Duration::from_secs(2 * 86400)));
+    assert!(
+        m.handle(t(2 * 86400), Input::Tick)
+            .contains(&Action::Resolve)
+    );
+    round(&mut m, t(2 * 86400), "nochg\nnochg");
+    assert_eq!(m.state().name(), "sleeping", "an expected nochg is fine");
+}
+
+/// A record made under another config is adopted: its stops are cleared, the machine
+/// says so, and the changed config is sent once with an unchanged address.
+#[test]
+fn config_change_validates_once() {
+    let mut rec = recorded("203.0.113.5", WALL0 - 600);
+    rec.fingerprint = "an-older-config".into();
+    rec.stop = Some(crate::record::Stop {
+        code: "badauth".into(),
+        reason: "r".into(),
+        since: WALL0 - 600,
+    });
+    let mut m = machine(policy("stable_for = \"0s\""), rec, t(0));
+    assert!(logged(&m.drain(), "config changed"));
+    assert!(m.persisted().stop.is_none());
+    assert!(
+        m.handle(t(0), addrs("203.0.113.5"))
+            .contains(&Action::Resolve)
+    );
+    round(&mut m, t(0), "nochg\nnochg");
+    assert!(!m.handle(t(100), Input::Tick).contains(&Action::Resolve));
+    assert_eq!(m.persisted().fingerprint, m.policy().fingerprint());
+}
+
+/// A web source asks at start and then every check_interval.
+#[test]
+fn web_rechecks() {
+    let text = "[[policy]]\nname = \"w\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"a.example.org\"]\nweb = \"https://checkip.example/\"\nstable_for = \"0s\"\n";
+    let wp = Arc::new(crate::config::test_policy(text));
+    let mut m = machine(wp, PolicyRecord::default(), t(0));
+    assert!(m.drain().contains(&Action::CheckWeb));
+    assert!(m.busy());
+    let a = m.handle(t(1), addrs("203.0.113.5"));
+    assert!(a.contains(&Action::Resolve));
+    let s = sends(&m.handle(t(1), Input::Resolved(Ok(()))));
+    m.handle(
+        t(2),
+        Input::Reply {
+            id: s[0].0,
+            result: ok("good"),
+        },
+    );
+    assert_eq!(m.next_deadline(), Some(Duration::from_secs(601)));
+    assert!(m.handle(t(601), Input::Tick).contains(&Action::CheckWeb));
+    m.handle(t(602), Input::WebFailed("timeout".into()));
+    assert_eq!(
+        m.current(),
+        v4("203.0.113.5"),
+        "a failed check keeps the address"
+    );
+    assert_eq!(m.next_deadline(), Some(Duration::from_secs(1202)));
+}
+
+/// A reload sees every setting: timers and hooks included, not only the fingerprint.
+#[test]
+fn same_config_sees_every_setting() {
+    let m = machine(policy(""), PolicyRecord::default(), t(0));
+    assert!(m.same_config(&policy("")));
+    for extra in [
+        "min_interval = \"2m\"",
+        "timeout = \"5s\"",
+        "on_change = [\"/bin/true\"]",
+        "on_error = [\"/bin/true\"]",
+        "check_interval = \"20m\"",
+        "ipv6 = true",
+    ] {
+        assert!(!m.same_config(&policy(extra)), "{extra}");
+    }
+}
+
+/// A reply for a request that is not in flight is ignored.
+#[test]
+fn stale_reply_ignored() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let a = m.handle(
+        t(1),
+        Input::Reply {
+            id: 99,
+            result: ok("badauth"),
+        },
+    );
+    assert!(!a.contains(&Action::Persist), "{a:?}");
+    assert_eq!(m.state().name(), "resolving");
+}
+
+/// The inputs of the (state, input) table, by name.
+fn table_input(name: &str, id: u64) -> Input {
+    match name {
+        "addrs" => addrs("203.0.113.9"),
+        "gone" => Input::Addresses {
+            addrs: AddrSet::default(),
+            reason: Some("gone".into()),
+        },
+        "tick" => Input::Tick,
+        "resolved" => Input::Resolved(Ok(())),
+        "unresolved" => Input::Resolved(Err(NetError::Timeout("x".into()))),
+        "good" => Input::Reply {
+            id,
+            result: ok("good\ngood"),
+        },
+        "badauth" => Input::Reply {
+            id,
+            result: ok("badauth"),
+        },
+        "911" => Input::Reply {
+            id,
+            result: ok("911"),
+        },
+        "refused" => Input::Reply {
+            id,
+            result: Err(NetError::Refused("192.0.2.1:80".parse().expect("sa"))),
+        },
+        "webfail" => Input::WebFailed("x".into()),
+        "reset" => Input::Reset { host: None },
+        "reset-a" => Input::Reset {
+            host: Some("a.example.org".into()),
+        },
+        "force" => Input::Force,
+        other => panic!("no input {other}"),
+    }
+}
+
+/// One machine in each state (stable_for 1 s, t0 = 0), and the id in flight (0: none).
+fn in_state(state: &str) -> (Machine, u64) {
+    let mut m = machine(policy("stable_for = \"1s\""), PolicyRecord::default(), t(0));
+    let mut id = 0;
+    match state {
+        "waiting" => {}
+        "resolving" => {
+            m.handle(t(0), addrs("203.0.113.5"));
+            m.handle(t(1), Input::Tick);
+        }
+        "updating" => {
+            m.handle(t(0), addrs("203.0.113.5"));
+            m.handle(t(1), Input::Tick);
+            id = sends(&m.handle(t(1), Input::Resolved(Ok(()))))[0].0;
+        }
+        "sleeping" => {
+            m.handle(t(0), addrs("203.0.113.5"));
+            m.handle(t(1), Input::Tick);
+            round(&mut m, t(1), "good\ngood");
+        }
+        "invalid" => {
+            m.handle(t(0), addrs("203.0.113.5"));
+            m.handle(t(1), Input::Tick);
+            round(&mut m, t(1), "badagent");
+        }
+        other => panic!("no state {other}"),
+    }
+    assert_eq!(m.state().name(), state);
+    (m, id)
+}
+
+/// The kinds of action, as letters: R resolve, S send, C web check, P persist, H hook.
+fn kinds(a: &[Action]) -> String {
+    let mut k: Vec<char> = a
+        .iter()
+        .filter_map(|x| match x {
+            Action::Resolve => Some('R'),
+            Action::Send { .. } => Some('S'),
+            Action::CheckWeb => Some('C'),
+            Action::Persist => Some('P'),
+            Action::Hook(_) => Some('H'),
+            Action::StateChanged { .. } | Action::Report(_) => None,
+        })
+        .collect();
+    k.sort_unstable();
+    k.dedup();
+    if k.is_empty() {
+        "-".into()
+    } else {
+        k.into_iter().collect()
+    }
+}
+
+/// Every state meets every input at t0 + 2 s: (state, input) -> (state, actions), each
+/// row decided by hand. Then every machine is driven on with ticks and never sends while
+/// invalid.
+#[test]
+fn every_state_and_input() {
+    #[rustfmt::skip]
+    let table: &[(&str, &str, &str, &str)] = &[
+        ("waiting", "addrs", "waiting", "-"),
+        ("waiting", "gone", "waiting", "-"),
+        ("waiting", "tick", "waiting", "-"),
+        ("waiting", "resolved", "waiting", "-"),
+        ("waiting", "unresolved", "waiting", "-"),
+        ("waiting", "good", "waiting", "-"),
+        ("waiting", "badauth", "waiting", "-"),
+        ("waiting", "911", "waiting", "-"),
+        ("waiting", "refused", "waiting", "-"),
+        ("waiting", "webfail", "waiting", "-"),
+        ("waiting", "reset", "waiting", "P"),
+        ("waiting", "reset-a", "waiting", "-"),
+        ("waiting", "force", "waiting", "-"),
+        // A change while resolving waits for the round; the lookup's answer starts it.
+        ("resolving", "addrs", "resolving", "-"),
+        ("resolving", "gone", "resolving", "-"),
+        ("resolving", "tick", "resolving", "-"),
+        ("resolving", "resolved", "updating", "S"),
+        ("resolving", "unresolved", "sleeping", "HP"),
+        ("resolving", "good", "resolving", "-"),
+        ("resolving", "badauth", "resolving", "-"),
+        ("resolving", "911", "resolving", "-"),
+        ("resolving", "refused", "resolving", "-"),
+        ("resolving", "webfail", "resolving", "-"),
+        ("resolving", "reset", "resolving", "P"),
+        ("resolving", "reset-a", "resolving", "-"),
+        ("resolving", "force", "resolving", "-"),
+        // Only the reply of the request in flight moves an updating policy on.
+        ("updating", "addrs", "updating", "-"),
+        ("updating", "gone", "updating", "-"),
+        ("updating", "tick", "updating", "-"),
+        ("updating", "resolved", "updating", "-"),
+        ("updating", "unresolved", "updating", "-"),
+        ("updating", "good", "sleeping", "HP"),
+        ("updating", "badauth", "invalid", "HP"),
+        ("updating", "911", "sleeping", "HP"),
+        ("updating", "refused", "sleeping", "HP"),
+        ("updating", "webfail", "updating", "-"),
+        ("updating", "reset", "updating", "P"),
+        ("updating", "reset-a", "updating", "-"),
+        ("updating", "force", "updating", "-"),
+        // Sleeping after a good at 1 s: a new address waits to be stable; a forced
+        // round waits for min_interval.
+        ("sleeping", "addrs", "waiting", "-"),
+        ("sleeping", "gone", "waiting", "-"),
+        ("sleeping", "tick", "sleeping", "-"),
+        ("sleeping", "resolved", "sleeping", "-"),
+        ("sleeping", "unresolved", "sleeping", "-"),
+        ("sleeping", "good", "sleeping", "-"),
+        ("sleeping", "badauth", "sleeping", "-"),
+        ("sleeping", "911", "sleeping", "-"),
+        ("sleeping", "refused", "sleeping", "-"),
+        ("sleeping", "webfail", "sleeping", "-"),
+        ("sleeping", "reset", "sleeping", "P"),
+        ("sleeping", "reset-a", "sleeping", "P"),
+        ("sleeping", "force", "sleeping", "-"),
+        // Invalid after badagent: only a reset of the policy lifts it (and then
+        // min_interval still holds the next request).
+        ("invalid", "addrs", "invalid", "-"),
+        ("invalid", "gone", "invalid", "-"),
+        ("invalid", "tick", "invalid", "-"),
+        ("invalid", "resolved", "invalid", "-"),
+        ("invalid", "unresolved", "invalid", "-"),
+        ("invalid", "good", "invalid", "-"),
+        ("invalid", "badauth", "invalid", "-"),
+        ("invalid", "911", "invalid", "-"),
+        ("invalid", "refused", "invalid", "-"),
+        ("invalid", "webfail", "invalid", "-"),
+        ("invalid", "reset", "sleeping", "P"),
+        ("invalid", "reset-a", "invalid", "P"),
+        ("invalid", "force", "invalid", "-"),
+    ];
+    assert_eq!(table.len(), 5 * 13);
+    for (from, input, to, acts) in table {
+        let (mut m, id) = in_state(from);
+        let a = m.handle(t(2), table_input(input, id));
+        assert_eq!(
+            (m.state().name(), kinds(&a).as_str()),
+            (*to, *acts),
+            "{from} + {input}: {a:?}"
+        );
+        for k in 3..6 {
+            let a = m.handle(t(k * 4000), Input::Tick);
+            if m.state().name() == "invalid" {
+                assert!(sends(&a).is_empty() && !a.contains(&Action::Resolve));
+            }
+        }
+    }
+}
+
+/// xorshift64, for reproducible random sequences.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Whether `host` may be carried by the first request of a round at `now`, by the
+/// record as it was before: not stopped, not held, not backing off (unless forced),
+/// and outside min_interval.
+fn may_start(rec: &PolicyRecord, host: &str, now: u64, min_gap: u64, forced: bool) -> bool {
+    let h = rec.hosts.get(host);
+    rec.stop.is_none()
+        && h.is_none_or(|h| {
+            h.stop.is_none()
+                && h.hold_until.is_none_or(|u| u < now)
+                && h.last_sent_at.is_none_or(|s| s + min_gap < now)
+        })
+        && (forced || rec.retry_at.is_none_or(|r| r < now))
+}
+
+/// Random input sequences (addresses of both families appearing, changing and vanishing,
+/// lookups, replies of every kind, failures, resets, forces, time jumps of every size)
+/// against both family strategies. After every step the invariants of the module hold.
+#[test]
+fn random_inputs_keep_the_invariants() {
+    let bodies: [&str; 11] = [
+        "good\ngood",
+        "nochg\nnochg",
+        "good\nnohost",
+        "badauth",
+        "911",
+        "w30s\nw30s",
+        "",
+        "<html>x</html>",
+        "good 127.0.0.1",
+        "abuse\ngood",
+        "nochg 198.51.100.9\ngood",
+    ];
+    let a4 = ["203.0.113.5", "203.0.113.6"];
+    let a6 = ["2001:db8::5", "2001:db8::6"];
+    let steps = [0u64, 0, 1, 2, 5, 31, 61, 62, 700, 1801, 3602, 90_000];
+    let mut sends_seen = 0;
+    for (mode, seed0) in [("separate", 1u64), ("combined", 2)] {
+        let p = policy(&format!(
+            "stable_for = \"2s\"\nipv6 = true\nipv6_mode = \"{mode}\""
+        ));
+        for seq in 0..150u64 {
+            let mut rng = Rng((seed0 << 32) ^ (seq + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let mut m = machine(p.clone(), PolicyRecord::default(), t(0));
+            let mut ms = 0u64;
+            let mut forced = false;
+            for step in 0..250 {
+                ms += rng.pick(&steps) * 1000 + rng.next() % 1000;
+                let now = tms(ms);
+                let in_flight = match m.state() {
+                    State::Updating(r) => Some(r.id),
+                    _ => None,
+                };
+                let input = match (m.state(), rng.next() % 10) {
+                    (State::Resolving, 0..=4) => Input::Resolved(Ok(())),
+                    (State::Updating(r), 0..=4) => Input::Reply {
+                        id: r.id,
+                        result: if rng.next().is_multiple_of(8) {
+                            Err(NetError::Timeout("x".into()))
+                        } else {
+                            reply(200, rng.pick::<&str>(&bodies))
+                        },
+                    },
+                    (_, 0..=3) => Input::Addresses {
+                        addrs: AddrSet {
+                            v4: (!rng.next().is_multiple_of(4))
+                                .then(|| rng.pick(&a4).parse().expect("v4")),
+                            v6: rng
+                                .next()
+                                .is_multiple_of(2)
+                                .then(|| rng.pick(&a6).parse().expect("v6")),
+                        },
+                        reason: None,
+                    },
+                    (_, 4) => Input::Resolved(Err(NetError::Timeout("x".into()))),
+                    (_, 5) => Input::Reply {
+                        id: rng.next() % 4,
+                        result: ok("good\ngood"),
+                    },
+                    (_, 6) => Input::Reset { host: None },
+                    (_, 7) => Input::Reset {
+                        host: Some("a.example.org".into()),
+                    },
+                    (_, 8) => Input::Force,
+                    _ => Input::Tick,
+                };
+                let what = format!("{mode} seq {seq} step {step} at {ms} ms: {input:?}");
+                let before = m.persisted().clone();
+                let was_resolving = *m.state() == State::Resolving;
+                let answers_in_flight =
+                    matches!(&input, Input::Reply { id, .. } if Some(*id) == in_flight);
+                if matches!(input, Input::Force) {
+                    forced = true;
+                }
+                let a = m.handle(now, input);
+                let s = sends(&a);
+                sends_seen += s.len();
+                // 1: at most one send, only with the state updating, for the id in flight.
+                assert!(s.len() <= 1, "{what}: {a:?}");
+                if let Some((id, req)) = s.first() {
+                    let State::Updating(r) = m.state() else {
+                        panic!("{what}: a send outside updating: {:?}", m.state());
+                    };
+                    assert_eq!(r.id, *id, "{what}");
+                    assert_eq!(r.queue.front(), Some(req), "{what}");
+                    // Never a second request in flight.
+                    assert!(
+                        in_flight.is_none() || answers_in_flight,
+                        "{what}: a send while {in_flight:?} was in flight"
+                    );
+                    // 4: the hosts it carries may be sent.
+                    for h in &req.hosts {
+                        let blocked_now = m.persisted().hosts.get(h).is_some_and(|x| {
+                            x.stop.is_some() || x.hold_until.is_some_and(|u| u + 1 > now.wall)
+                        }) || m.persisted().stop.is_some();
+                        assert!(!blocked_now, "{what}: {h} is stopped or held");
+                        if was_resolving {
+                            assert!(
+                                may_start(&before, h, now.wall, 60, forced),
+                                "{what}: {h} was not due: {before:?}"
+                            );
+                        }
+                    }
+                    if was_resolving {
+                        forced = false;
+                    }
+                }
+                // 2: a lookup only on entering resolving.
+                if a.contains(&Action::Resolve) {
+                    assert_eq!(*m.state(), State::Resolving, "{what}");
+                }
+                // 3: nothing resolved or sent while invalid.
+                if m.state().name() == "invalid" {
+                    assert!(s.is_empty() && !a.contains(&Action::Resolve), "{what}");
+                }
+                // No deadline in the past: the driver would spin.
+                if let Some(d) = m.next_deadline() {
+                    assert!(d > now.mono, "{what}: deadline {d:?}");
+                }
+            }
+        }
+    }
+    assert!(
+        sends_seen > 1000,
+        "the sequences reach updating: {sends_seen}"
+    );
+}
