@@ -165,6 +165,31 @@ struct Route {
     rounds: u32,
 }
 
+/// One policy's part of the pass: its machine, the actions it asked for, and what was seen.
+struct Drive<'p> {
+    policy: &'p Policy,
+    m: Machine,
+    pending: VecDeque<Action>,
+    route: Route,
+    tally: Tally,
+    /// The machine asked for a save.
+    dirty: bool,
+}
+
+/// What an interface policy may publish according to the pass's snapshot; `None` for a web
+/// source (its machine asks for the web check).
+fn detection(policy: &Policy, snapshot: &Option<Result<Snapshot, String>>) -> Option<Detected> {
+    match (&policy.source, snapshot) {
+        (Source::Web(_), _) | (_, None) => None,
+        (_, Some(Ok(snap))) => detect::from_snapshot(policy, snap),
+        (_, Some(Err(e))) => Some(Detected {
+            origin: policy.source.to_string(),
+            error: Some(format!("cannot read the interfaces: {e}")),
+            ..Detected::default()
+        }),
+    }
+}
+
 impl Pass<'_> {
     fn now(&self) -> Now {
         Now {
@@ -184,117 +209,134 @@ impl Pass<'_> {
         state: &mut State,
         snapshot: &Option<Result<Snapshot, String>>,
     ) {
-        let detected = match (&policy.source, snapshot) {
-            (Source::Web(_), _) | (_, None) => None,
-            (_, Some(Ok(snap))) => detect::from_snapshot(policy, snap),
-            (_, Some(Err(e))) => Some(Detected {
-                origin: policy.source.to_string(),
-                error: Some(format!("cannot read the interfaces: {e}")),
-                ..Detected::default()
-            }),
+        let detected = detection(policy, snapshot);
+        self.header(policy, detected.as_ref());
+        let record = state.policies.remove(&policy.name).unwrap_or_default();
+        let mut d = Drive {
+            policy,
+            m: Machine::new(
+                Arc::new(policy.clone()),
+                record,
+                self.now(),
+                Readings::Single,
+            ),
+            pending: VecDeque::new(),
+            route: Route::default(),
+            tally: Tally::default(),
+            dirty: false,
         };
-        let origin = match (&policy.source, &detected) {
+        d.pending.extend(d.m.drain());
+        if self.opts.force {
+            let actions = d.m.handle(self.now(), Input::Force);
+            d.pending.extend(actions);
+        }
+        if let Some(found) = detected {
+            self.feed_addresses(&mut d, found);
+        }
+        while let Some(action) = d.pending.pop_front() {
+            self.carry_out(&mut d, action).await;
+            if d.dirty && !self.opts.dry_run {
+                d.dirty = false;
+                self.save(state, &d);
+            }
+        }
+        self.all_ok &= d.tally.ok(self.opts.dry_run);
+        state
+            .policies
+            .insert(policy.name.clone(), d.m.into_record());
+    }
+
+    /// The policy's first line: how it updates and where its addresses come from.
+    fn header(&mut self, policy: &Policy, detected: Option<&Detected>) {
+        let origin = match (&policy.source, detected) {
             (Source::Web(url), _) => format!("web {url}"),
             (_, Some(d)) => d.origin.clone(),
             (source, None) => source.to_string(),
         };
-        self.line(&format!(
-            "policy {}: {} via {origin}",
-            policy.name,
-            match policy.provider {
-                Some(p) => format!("provider {p}"),
-                None => "server".to_string(),
-            },
-        ));
-        let record = state.policies.remove(&policy.name).unwrap_or_default();
-        let mut m = Machine::new(
-            Arc::new(policy.clone()),
-            record,
-            self.now(),
-            Readings::Single,
-        );
-        let mut pending: VecDeque<Action> = m.drain().into();
-        if self.opts.force {
-            pending.extend(m.handle(self.now(), Input::Force));
-        }
-        let mut tally = Tally::default();
-        let mut route = Route::default();
-        if let Some(d) = detected {
-            let input = self.detected(policy, d, &mut route);
-            pending.extend(m.handle(self.now(), input));
-            tally.plans = self.print_plans(&m);
-        }
-        let mut dirty = false;
-        while let Some(action) = pending.pop_front() {
-            match action {
-                Action::Resolve if self.opts.dry_run => self.print_round(&m, &route),
-                Action::Resolve if route.rounds > 0 => {
-                    tracing::debug!(policy = %policy.name, "more is due; left for the next pass");
-                }
-                Action::Resolve => {
-                    route.rounds += 1;
-                    let result = http::resolve_server(&policy.endpoint, &route.bind).await;
-                    route.target = result.as_ref().ok().copied();
-                    pending.extend(m.handle(self.now(), Input::Resolved(result.map(|_| ()))));
-                }
-                Action::Send { id, request } => {
-                    let result = http::update(policy, &request, &route.bind, route.target).await;
-                    pending.extend(m.handle(self.now(), Input::Reply { id, result }));
-                }
-                Action::CheckWeb => {
-                    let input = match detect::check_web(policy).await {
-                        Ok(ip) => {
-                            let d = match detect::web_addresses(policy, ip) {
-                                Ok(addrs) => Detected {
-                                    addrs,
-                                    ..Detected::default()
-                                },
-                                Err(e) => Detected {
-                                    skipped: crate::addr::skip_reason(
-                                        &crate::addr::Candidate::plain(ip),
-                                        policy.allow_private,
-                                    )
-                                    .map(|r| (ip, r))
-                                    .into_iter()
-                                    .collect(),
-                                    error: Some(e),
-                                    ..Detected::default()
-                                },
-                            };
-                            self.detected(policy, d, &mut route)
-                        }
-                        Err(e) => {
-                            self.line(&format!("  {e}"));
-                            Input::WebFailed(e)
-                        }
-                    };
-                    pending.extend(m.handle(self.now(), input));
-                    tally.plans = self.print_plans(&m);
-                }
-                Action::Persist => dirty = true,
-                Action::Hook(event) if !self.opts.dry_run => self.spawn_hook(policy, event),
-                Action::Hook(_) => {}
-                Action::StateChanged { state, reason } => {
-                    tracing::info!(policy = %policy.name, state, "{state}: {reason}");
-                }
-                Action::Report(r) => self.report(policy, &r, &mut tally),
+        let via = match policy.provider {
+            Some(p) => format!("provider {p}"),
+            None => "server".to_string(),
+        };
+        self.line(&format!("policy {}: {via} via {origin}", policy.name));
+    }
+
+    /// Feeds what was found to the machine and prints each host's plan.
+    fn feed_addresses(&mut self, d: &mut Drive<'_>, found: Detected) {
+        let input = self.detected(d.policy, found, &mut d.route);
+        let actions = d.m.handle(self.now(), input);
+        d.pending.extend(actions);
+        d.tally.plans = self.print_plans(&d.m);
+    }
+
+    /// Carries out one action of the machine and feeds its result back.
+    async fn carry_out(&mut self, d: &mut Drive<'_>, action: Action) {
+        let policy = d.policy;
+        let input = match action {
+            Action::Resolve if self.opts.dry_run => {
+                self.print_round(&d.m, &d.route);
+                return;
             }
-            if dirty && !self.opts.dry_run {
-                dirty = false;
-                let records = state
-                    .policies
-                    .iter()
-                    .map(|(n, r)| (n.as_str(), r))
-                    .chain([(policy.name.as_str(), m.persisted())]);
-                if let Err(e) = store::save_records(&self.opts.state_dir, records) {
-                    tracing::error!(error = %e, "state not saved");
-                    self.line(&format!("error: {e}"));
-                    self.all_ok = false;
-                }
+            Action::Resolve if d.route.rounds > 0 => {
+                tracing::debug!(policy = %policy.name, "more is due; left for the next pass");
+                return;
             }
+            Action::Resolve => {
+                d.route.rounds += 1;
+                let result = http::resolve_server(&policy.endpoint, &d.route.bind).await;
+                d.route.target = result.as_ref().ok().copied();
+                Input::Resolved(result.map(|_| ()))
+            }
+            Action::Send { id, request } => {
+                let result = http::update(policy, &request, &d.route.bind, d.route.target).await;
+                Input::Reply { id, result }
+            }
+            Action::CheckWeb => {
+                match detect::check_web(policy).await {
+                    Ok(ip) => self.feed_addresses(d, detect::from_web_answer(policy, ip)),
+                    Err(e) => {
+                        self.line(&format!("  {e}"));
+                        let actions = d.m.handle(self.now(), Input::WebFailed(e));
+                        d.pending.extend(actions);
+                        d.tally.plans = self.print_plans(&d.m);
+                    }
+                }
+                return;
+            }
+            Action::Persist => {
+                d.dirty = true;
+                return;
+            }
+            Action::Hook(event) => {
+                if !self.opts.dry_run {
+                    self.spawn_hook(policy, event);
+                }
+                return;
+            }
+            Action::StateChanged { state, reason } => {
+                tracing::info!(policy = %policy.name, state, "{state}: {reason}");
+                return;
+            }
+            Action::Report(r) => {
+                self.report(policy, &r, &mut d.tally);
+                return;
+            }
+        };
+        let actions = d.m.handle(self.now(), input);
+        d.pending.extend(actions);
+    }
+
+    /// Writes the state file: every other policy's record and this machine's.
+    fn save(&mut self, state: &State, d: &Drive<'_>) {
+        let records = state
+            .policies
+            .iter()
+            .map(|(n, r)| (n.as_str(), r))
+            .chain([(d.policy.name.as_str(), d.m.persisted())]);
+        if let Err(e) = store::save_records(&self.opts.state_dir, records) {
+            tracing::error!(error = %e, "state not saved");
+            self.line(&format!("error: {e}"));
+            self.all_ok = false;
         }
-        self.all_ok &= tally.ok(self.opts.dry_run);
-        state.policies.insert(policy.name.clone(), m.into_record());
     }
 
     /// Prints what detection found and turns it into the machine's input.

@@ -160,6 +160,25 @@ pub fn web_addresses(policy: &Policy, ip: IpAddr) -> Result<AddrSet, String> {
     }
 }
 
+/// What a check-IP answer lets the policy publish, as [`Detected`]: the address, or why it
+/// is not published (with the skip reason when it is not a publishable address).
+pub fn from_web_answer(policy: &Policy, ip: IpAddr) -> Detected {
+    match web_addresses(policy, ip) {
+        Ok(addrs) => Detected {
+            addrs,
+            ..Detected::default()
+        },
+        Err(e) => Detected {
+            skipped: addr::skip_reason(&Candidate::plain(ip), policy.allow_private)
+                .map(|r| (ip, r))
+                .into_iter()
+                .collect(),
+            error: Some(e),
+            ..Detected::default()
+        },
+    }
+}
+
 /// Asks the policy's check-IP service for the address it sees (I/O).
 pub async fn check_web(policy: &Policy) -> Result<IpAddr, String> {
     let Source::Web(url) = &policy.source else {
