@@ -415,56 +415,6 @@ pub struct Reply {
 /// Longest excerpt of an unparseable reply kept for the user.
 const EXCERPT: usize = 120;
 
-/// Removes HTML tags and decodes the few entities a code could contain.
-///
-/// Matching is done on bytes: the body may hold any UTF-8, and a byte offset inside a
-/// multi-byte character must never be used to slice the text.
-fn strip_html(body: &str) -> String {
-    let bytes = body.as_bytes();
-    let starts = |i: usize, pat: &[u8]| {
-        bytes.len() >= i + pat.len() && bytes[i..i + pat.len()].eq_ignore_ascii_case(pat)
-    };
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
-    let mut in_tag = false;
-    let mut skip_until: Option<&[u8]> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(end) = skip_until {
-            if starts(i, end) {
-                i += end.len();
-                skip_until = None;
-                in_tag = false;
-            } else {
-                i += 1;
-            }
-            continue;
-        }
-        let c = bytes[i];
-        if !in_tag && c == b'<' {
-            // Script and style contents are not text.
-            if starts(i, b"<script") {
-                skip_until = Some(b"</script>");
-            } else if starts(i, b"<style") {
-                skip_until = Some(b"</style>");
-            } else if starts(i, b"<br") || starts(i, b"</p") {
-                out.push(b'\n');
-            }
-            in_tag = true;
-        } else if in_tag && c == b'>' {
-            in_tag = false;
-        } else if !in_tag {
-            out.push(c);
-        }
-        i += 1;
-    }
-    // Only ASCII bytes ('<', '>') were removed, so what is left is still UTF-8.
-    String::from_utf8_lossy(&out)
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
 fn excerpt(s: &str) -> String {
     let one_line: String = s
         .chars()
@@ -573,7 +523,7 @@ pub fn parse_reply(
     dialect: &Dialect,
 ) -> Reply {
     let text = if body.trim_start().starts_with('<') {
-        strip_html(body)
+        super::html::text(body)
     } else {
         body.to_string()
     };

@@ -5,6 +5,7 @@
 //! them without knowing the HTTP client.
 
 pub mod dyndns2;
+pub mod html;
 pub mod transport;
 
 pub use transport::{NetError, Response};

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 /// The address a check-IP page reports, or `None` when the page holds none.
 pub fn parse_page(body: &str) -> Option<IpAddr> {
-    let text = strip_tags(body);
+    let text = crate::protocol::html::text(body);
     let lower = text.to_ascii_lowercase();
     let from = lower
         .find("current ip address:")
@@ -19,23 +19,6 @@ pub fn parse_page(body: &str) -> Option<IpAddr> {
         .split(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':'))
         .filter(|t| !t.is_empty())
         .find_map(|t| t.trim_matches(|c| c == '.' || c == ':').parse().ok())
-}
-
-fn strip_tags(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_tag = false;
-    for c in s.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]
