@@ -308,31 +308,33 @@ impl PolicyRecord {
     }
 }
 
+/// A record with one host: accepted 203.0.113.5, stopped by `nohost`, held until 1900.
+#[cfg(test)]
+pub(crate) fn sample() -> PolicyRecord {
+    let mut p = PolicyRecord::default();
+    p.adopt("f1");
+    p.hosts.insert(
+        "home.example.org".into(),
+        Box::new(HostRecord {
+            v4: Some(Accepted {
+                addr: "203.0.113.5".parse().expect("ip"),
+                at: 100,
+            }),
+            stop: Some(Stop {
+                code: "nohost".into(),
+                reason: "r".into(),
+                since: 5,
+            }),
+            hold_until: Some(1900),
+            ..HostRecord::default()
+        }),
+    );
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sample() -> PolicyRecord {
-        let mut p = PolicyRecord::default();
-        p.adopt("f1");
-        p.hosts.insert(
-            "home.example.org".into(),
-            Box::new(HostRecord {
-                v4: Some(Accepted {
-                    addr: "203.0.113.5".parse().expect("ip"),
-                    at: 100,
-                }),
-                stop: Some(Stop {
-                    code: "nohost".into(),
-                    reason: "r".into(),
-                    since: 5,
-                }),
-                hold_until: Some(1900),
-                ..HostRecord::default()
-            }),
-        );
-        p
-    }
 
     /// A changed fingerprint clears stops but keeps provider holds; an unchanged one keeps both.
     #[test]

@@ -195,28 +195,10 @@ pub fn save(dir: &Path, state: &impl Serialize) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Accepted, HostRecord, Stop};
 
     fn sample() -> State {
         let mut s = State::default();
-        let p = s.policies.entry("home".into()).or_default();
-        p.adopt("f1");
-        p.hosts.insert(
-            "home.example.org".into(),
-            Box::new(HostRecord {
-                v4: Some(Accepted {
-                    addr: "203.0.113.5".parse().expect("ip"),
-                    at: 100,
-                }),
-                stop: Some(Stop {
-                    code: "nohost".into(),
-                    reason: "r".into(),
-                    since: 5,
-                }),
-                hold_until: Some(1900),
-                ..HostRecord::default()
-            }),
-        );
+        s.policies.insert("home".into(), crate::record::sample());
         s
     }
 
