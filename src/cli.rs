@@ -28,7 +28,7 @@ pub struct Cli {
     #[arg(short, long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// More log output on stderr (-v info, -vv debug); also DYNWARD_LOG=error|warn|info|debug|trace
+    /// More log output on stderr: -v info, -vv debug (run logs info already: -v debug); DYNWARD_LOG=error|warn|info|debug|trace sets the level outright
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

@@ -760,15 +760,24 @@ impl Daemon {
                 host,
                 reply,
             } => {
-                let answer = if self.slots.contains_key(&policy) {
-                    self.feed(&policy, Input::Reset { host: host.clone() });
-                    self.persist();
-                    match host {
-                        Some(h) => format!("policy {policy}, host {h}: reset\n"),
-                        None => format!("policy {policy}: reset\n"),
+                let hosts = self
+                    .slots
+                    .get(&policy)
+                    .map(|s| s.machine.policy().hosts.clone());
+                let answer = match (hosts, host) {
+                    (None, _) => format!("error: no policy named \"{policy}\"\n"),
+                    (Some(hosts), Some(h)) if !hosts.contains(&h) => format!(
+                        "error: policy \"{policy}\" has no host \"{h}\"; its hosts: {}\n",
+                        hosts.join(", ")
+                    ),
+                    (Some(_), host) => {
+                        self.feed(&policy, Input::Reset { host: host.clone() });
+                        self.persist();
+                        match host {
+                            Some(h) => format!("policy {policy}, host {h}: reset\n"),
+                            None => format!("policy {policy}: reset\n"),
+                        }
                     }
-                } else {
-                    format!("error: no policy named \"{policy}\"\n")
                 };
                 let _ = reply.send(answer);
             }

@@ -220,8 +220,18 @@ fn reset(
     policy: &str,
     host: Option<String>,
 ) -> ExitCode {
-    if !cfg.policies.iter().any(|p| p.name == policy) {
+    let Some(p) = cfg.policies.iter().find(|p| p.name == policy) else {
         eprintln!("error: no policy named \"{policy}\" in {}", path.display());
+        return ExitCode::from(2);
+    };
+    if let Some(h) = host.as_deref()
+        && !p.hosts.iter().any(|x| x == h)
+    {
+        eprintln!(
+            "error: policy \"{policy}\" has no host \"{h}\" in {}; its hosts: {}",
+            path.display(),
+            p.hosts.join(", ")
+        );
         return ExitCode::from(2);
     }
     if let Some(answer) = daemon::ask(state_dir, &reset_command(policy, host.as_deref())) {

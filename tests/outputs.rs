@@ -1,0 +1,148 @@
+//! What a new user sees, on the real binary: help, the example config, `check`, the dry run,
+//! `status` (text and JSON), `reset` and the man page say what the program does.
+
+mod util;
+
+use std::process::{Command, Stdio};
+
+use util::{FakeServer, Setup, bin, wait_for, web_policy};
+
+const PW: &str = "Sup3r-s3cret&pw";
+
+/// The lines of `text` that a log at `level` (INFO, DEBUG...) wrote.
+fn at_level(text: &str, level: &str) -> usize {
+    text.lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some(level))
+        .count()
+}
+
+/// The daemon's stderr for `args` (before `run`), stopped once it has started.
+fn daemon_log(s: &Setup, args: &[&str]) -> String {
+    let log = s.dir.path().join(format!("run{}.log", args.len()));
+    let mut child = Command::new(bin())
+        .arg("--config")
+        .arg(s.config())
+        .args(args)
+        .arg("run")
+        .env_remove("DYNWARD_LOG")
+        .env_remove("STATE_DIRECTORY")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("start daemon");
+    let started = wait_for(10, || {
+        std::fs::read_to_string(&log).is_ok_and(|t| t.contains("sleeping"))
+    });
+    util::sh(&["kill", "-TERM", &child.id().to_string()]);
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(started, "{text}");
+    text
+}
+
+/// `--help` says what `-v` does, and it does that: the one-shot commands log warnings by
+/// default, info with -v, debug with -vv; `run` logs info by default and debug with -v.
+#[test]
+fn verbosity_is_as_the_help_says() {
+    let help = util::run_with(std::path::Path::new("/dev/null"), &["--help"], &[]);
+    assert!(
+        help.stdout
+            .contains("-v info, -vv debug (run logs info already: -v debug)"),
+        "{}",
+        help.all()
+    );
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(
+            &srv,
+            "home",
+            &["home.example.org"],
+            PW,
+            "stable_for = \"0s\""
+        )
+    ));
+    let levels = |args: &[&str]| {
+        let r = s.run(args);
+        (
+            at_level(&r.stderr, "INFO") > 0,
+            at_level(&r.stderr, "DEBUG") > 0,
+        )
+    };
+    assert_eq!(levels(&["once", "--dry-run"]), (false, false));
+    assert_eq!(levels(&["-v", "once", "--dry-run"]), (true, false));
+    assert_eq!(levels(&["-vv", "once", "--dry-run"]), (true, true));
+    let quiet = daemon_log(&s, &[]);
+    assert!(
+        at_level(&quiet, "INFO") > 0 && at_level(&quiet, "DEBUG") == 0,
+        "{quiet}"
+    );
+    let loud = daemon_log(&s, &["-v"]);
+    assert!(at_level(&loud, "DEBUG") > 0, "{loud}");
+}
+
+/// The example config's credential name is the policy's name, as dynward reads it
+/// (`$CREDENTIALS_DIRECTORY/<name>`): proved by running `check` over the example with the
+/// credential it names and no password.
+#[test]
+fn example_config_names_the_credential_dynward_reads() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/dynward.toml"))
+        .expect("example");
+    assert!(
+        !text.contains("dynward-home"),
+        "the old, wrong name is gone"
+    );
+    let named = text
+        .split("LoadCredential=")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .expect("the example names a LoadCredential");
+    let s = Setup::new(&text.replace("password = \"change-me\"\n", ""));
+    let creds = s.dir.path().join("creds");
+    std::fs::create_dir_all(&creds).expect("mkdir");
+    std::fs::write(creds.join(named), "from-the-credential\n").expect("credential");
+    let r = util::run_with(
+        &s.config(),
+        &["check"],
+        &[("CREDENTIALS_DIRECTORY", &creds.display().to_string())],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains(&format!("password from systemd credential {named}")),
+        "{}",
+        r.all()
+    );
+}
+
+/// `reset` of a host the policy does not have is a usage error (exit 2) that lists the
+/// policy's hosts, with and without a daemon; a host it has is reset.
+#[test]
+fn reset_of_an_unknown_host_is_an_error() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    ));
+    assert_eq!(s.run(&["once"]).code, 0);
+    let check = |r: util::Run| {
+        assert_eq!(r.code, 2, "{}", r.all());
+        assert!(
+            r.stderr
+                .contains("policy \"home\" has no host \"nosuch.example.org\"")
+                && r.stderr.contains("its hosts: home.example.org"),
+            "{}",
+            r.all()
+        );
+    };
+    check(s.run(&["reset", "home", "--host", "nosuch.example.org"]));
+    let d = util::DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(5, || s.run(&["status"]).stdout.contains("sleeping")),
+        "{}",
+        d.log()
+    );
+    check(s.run(&["reset", "home", "--host", "nosuch.example.org"]));
+    let r = s.run(&["reset", "home", "--host", "home.example.org"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
