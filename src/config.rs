@@ -1346,6 +1346,16 @@ impl Policy {
         (identity, runtime)
     }
 
+    /// How the policy updates, in the words every output uses: `provider dyn`,
+    /// `server https://…`, or `url template`.
+    pub fn endpoint_label(&self) -> String {
+        match (&self.provider, &self.endpoint) {
+            (Some(p), _) => format!("provider {p}"),
+            (None, Endpoint::Server(u)) => format!("server {u}"),
+            (None, Endpoint::Template(_)) => "url template".to_string(),
+        }
+    }
+
     /// A stable fingerprint of what the provider sees of this policy, password included (as a
     /// hash, never stored in clear). A changed fingerprint clears a fatal stop: the user acted.
     pub fn fingerprint(&self) -> String {

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use dynward::cli::{Cli, Command};
 use dynward::config::{self, Config, Env};
-use dynward::protocol::dyndns2::Endpoint;
 use dynward::status::PolicyStatus;
 use dynward::{daemon, offline, once, status, store};
 use tracing_subscriber::filter::LevelFilter;
@@ -124,11 +123,7 @@ fn check(cfg: &Config, path: &Path, state_dir: &Path) -> ExitCode {
             (true, false) => "IPv4",
             _ => "IPv6",
         };
-        let ep = match (&p.provider, &p.endpoint) {
-            (Some(pr), _) => format!("provider {pr}"),
-            (None, Endpoint::Server(u)) => format!("server {u}"),
-            (None, Endpoint::Template(_)) => "url template".to_string(),
-        };
+        let ep = p.endpoint_label();
         println!(
             "  {}: {ep}, user {}, password from {}, {} host{} ({}), {}, {fam}",
             p.name,

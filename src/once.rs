@@ -253,11 +253,11 @@ impl Pass<'_> {
             (_, Some(d)) => d.origin.clone(),
             (source, None) => source.to_string(),
         };
-        let via = match policy.provider {
-            Some(p) => format!("provider {p}"),
-            None => "server".to_string(),
-        };
-        self.line(&format!("policy {}: {via} via {origin}", policy.name));
+        self.line(&format!(
+            "policy {}: {} via {origin}",
+            policy.name,
+            policy.endpoint_label()
+        ));
     }
 
     /// Feeds what was found to the machine and prints each host's plan.
@@ -392,9 +392,7 @@ impl Pass<'_> {
             placeholder,
         );
         if let Some(r) = example.first() {
-            let shown = r
-                .display_url(&policy.password)
-                .replace("192.0.2.1", "<address>");
+            let shown = r.display_url().replace("192.0.2.1", "<address>");
             self.line(&format!(
                 "  once an address is found it would send: GET {shown}"
             ));
@@ -410,10 +408,7 @@ impl Pass<'_> {
     }
 
     fn print_request(&mut self, policy: &Policy, req: &Request, bind: &[IpAddr]) {
-        self.line(&format!(
-            "  would send: GET {}",
-            req.display_url(&policy.password)
-        ));
+        self.line(&format!("  would send: GET {}", req.display_url()));
         self.line(&format!(
             "    Authorization: Basic {MASK} (user {})",
             policy.username

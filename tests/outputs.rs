@@ -146,3 +146,50 @@ fn reset_of_an_unknown_host_is_an_error() {
     let r = s.run(&["reset", "home", "--host", "home.example.org"]);
     assert_eq!(r.code, 0, "{}", r.all());
 }
+
+/// A template policy is a `url template` in `check` and in the dry run alike; the dry run
+/// masks the password where the request carries it (the template's slot and the
+/// Authorization header) and shows the rest as sent, even when the password is a common
+/// substring of it: comparing it with `check` reveals nothing.
+#[test]
+fn dry_run_masks_the_password_where_it_is_carried() {
+    let srv = FakeServer::http();
+    for (password, host) in [("ddns", "bobhome.ddns.net"), ("x", "home.example.org")] {
+        let tpl = format!(
+            "http://{}/nic/update?hostname=<h>&myip=<a>&pass=<password>",
+            srv.addr
+        );
+        let cfg = web_policy(&srv, "home", &[host], password, "").replace(
+            &format!("server = \"{}\"", srv.url()),
+            &format!("url = \"{tpl}\""),
+        );
+        let s = Setup::new(&format!("state_dir = \"{{state}}\"\n{cfg}"));
+        let check = s.run(&["check"]);
+        assert!(
+            check.stdout.contains("home: url template, user alice"),
+            "{}",
+            check.all()
+        );
+        let r = s.run(&["once", "--dry-run"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stdout.contains("policy home: url template via web "),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout.contains(&format!(
+                "would send: GET http://{}/nic/update?hostname={host}&myip=203.0.113.7&pass=********\n",
+                srv.addr
+            )),
+            "{}",
+            r.all()
+        );
+        assert!(
+            r.stdout
+                .contains("Authorization: Basic ******** (user alice)"),
+            "{}",
+            r.all()
+        );
+    }
+}

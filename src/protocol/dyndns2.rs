@@ -15,7 +15,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::Url;
 
 use crate::provider::{Dialect, FamilyMode};
-use crate::secret::Secret;
+use crate::secret::{MASK, Secret};
 
 /// Characters percent-encoded in a query value. Commas and colons stay as they are: both are
 /// legal in a query, and providers expect `myip=v4,v6` and IPv6 colons unescaped (as ddclient
@@ -110,6 +110,10 @@ pub struct Request {
     /// The full URL with its query. In template mode it may hold the password: print
     /// [`Request::display_url`] instead.
     pub url: String,
+    /// The same URL with the password's slot masked, built beside it: masking where the
+    /// request carries the secret, not every text that happens to equal it, keeps the rest
+    /// of the URL as it is sent (and gives no hint of the password by what was masked).
+    shown: String,
     /// The hosts this request updates, in the order the reply answers them.
     pub hosts: Vec<String>,
     /// What it publishes.
@@ -117,9 +121,9 @@ pub struct Request {
 }
 
 impl Request {
-    /// The URL with every secret masked, for output and logs.
-    pub fn display_url(&self, password: &Secret) -> String {
-        crate::secret::redact(&self.url, &[password])
+    /// The URL with the password masked, for output and logs.
+    pub fn display_url(&self) -> &str {
+        &self.shown
     }
 }
 
@@ -181,16 +185,22 @@ pub fn build_requests(
                     }
                     let mut u = base.clone();
                     u.set_query(Some(&q));
-                    u.to_string()
+                    // The password goes in the Authorization header, never in this URL.
+                    (u.to_string(), u.to_string())
                 }
-                Endpoint::Template(t) => t
-                    .replace("<h>", &host_list)
-                    .replace("<a>", &enc(&set.myip()))
-                    .replace("<username>", &enc(username))
-                    .replace("<password>", &enc(password.expose())),
+                Endpoint::Template(t) => {
+                    let fill = |pass: &str| {
+                        t.replace("<h>", &host_list)
+                            .replace("<a>", &enc(&set.myip()))
+                            .replace("<username>", &enc(username))
+                            .replace("<password>", pass)
+                    };
+                    (fill(&enc(password.expose())), fill(MASK))
+                }
             };
             out.push(Request {
-                url,
+                url: url.0,
+                shown: url.1,
                 hosts: batch.to_vec(),
                 sent: set,
             });
@@ -966,9 +976,28 @@ mod tests {
             r[0].url,
             "https://x.example/dyndns/update?system=dyndns&hostname=h0.example.org,h1.example.org&myip=203.0.113.5&user=a%20b&pass=p%26ss%3Dw%C3%B6rd"
         );
-        let shown = r[0].display_url(&pw());
+        let shown = r[0].display_url();
         assert!(shown.ends_with("&pass=********"), "{shown}");
         assert!(!shown.contains("p%26ss"));
+        // What is shown does not depend on the password: the rest is shown as sent, even
+        // where it happens to contain the password's text.
+        for (password, host) in [("ddns", "bobhome.ddns.net"), ("x", "home.example.org")] {
+            let r = build_requests(
+                &t,
+                &Dialect::default(),
+                "u",
+                &Secret::new(password),
+                &[host.to_string()],
+                v4("203.0.113.5"),
+            );
+            assert!(
+                r[0].display_url().contains(&format!(
+                    "hostname={host}&myip=203.0.113.5&user=u&pass=********"
+                )),
+                "{}",
+                r[0].display_url()
+            );
+        }
         let r6 = build_requests(&t, &Dialect::default(), "u", &pw(), &hosts(1), both());
         assert_eq!(
             r6.len(),
