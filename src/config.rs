@@ -6,7 +6,6 @@
 //! of `dynward check` lists them all. Unknown keys are errors: a typo must never silently
 //! leave a default in place.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -198,7 +197,55 @@ pub fn load(path: &Path, env: &Env<'_>) -> Result<Config, Error> {
         path: path.to_path_buf(),
         source,
     })?;
-    from_str(&text, path, env)
+    let mut cfg = from_str(&text, path, env)?;
+    let inline: Vec<&str> = cfg
+        .policies
+        .iter()
+        .filter(|p| p.password_origin == INLINE_PASSWORD)
+        .map(|p| p.name.as_str())
+        .collect();
+    if let (false, Ok(meta)) = (inline.is_empty(), std::fs::metadata(path))
+        && let Some(who) = loose_readers(&meta, &group_ids("/etc/group", SERVICE_GROUP))
+    {
+        cfg.warnings.push(format!(
+            "the file holds the password of {} and is readable by {who}; run: chmod 600 {} (the package installs it root:{SERVICE_GROUP} 0640), or move the password to password_file or a systemd credential",
+            inline.join(", "),
+            path.display()
+        ));
+    }
+    Ok(cfg)
+}
+
+/// `password_origin` of a password written in the config file itself.
+const INLINE_PASSWORD: &str = "password (in the config file)";
+
+/// The group the package gives the service, which may read the config.
+pub const SERVICE_GROUP: &str = "dynward";
+
+/// The ids of group `name` in a group file (none when it is not there).
+fn group_ids(file: &str, name: &str) -> Vec<u32> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(':');
+            (f.next() == Some(name))
+                .then(|| f.nth(1).and_then(|gid| gid.parse().ok()))
+                .flatten()
+        })
+        .collect()
+}
+
+/// Who besides the owner can read a file holding a secret, in words; `None` when no one:
+/// others never, the group only when it is root's or the service's.
+fn loose_readers(meta: &std::fs::Metadata, service_gids: &[u32]) -> Option<&'static str> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = meta.permissions().mode();
+    if mode & 0o004 != 0 {
+        return Some("others");
+    }
+    let trusted = meta.gid() == 0 || service_gids.contains(&meta.gid());
+    (mode & 0o040 != 0 && !trusted).then_some("its group")
 }
 
 /// Validates config text; `path` is used for messages and to resolve relative paths.
@@ -208,6 +255,7 @@ pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error>
         problems: Vec::new(),
         warnings: Vec::new(),
         base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        names: Vec::new(),
     };
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
@@ -232,14 +280,16 @@ pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error>
             "on_error" => globals.on_error = w.command(v, "on_error").unwrap_or_default(),
             "hook_timeout" => globals.hook_timeout = w.duration(v, "hook_timeout"),
             "policy" => {}
-            other => w.problem_at(
-                k.span().start,
-                other,
-                format!(
-                    "unknown key; top-level keys are {} and [[policy]]",
-                    TOP_KEYS.join(", ")
-                ),
-            ),
+            other => {
+                let hint = match foreign_hint(other) {
+                    Some(h) => h.to_string(),
+                    None if POLICY_KEYS.contains(&other) => {
+                        "it belongs inside a [[policy]] section".to_string()
+                    }
+                    None => format!("top-level keys are {} and [[policy]]", TOP_KEYS.join(", ")),
+                };
+                w.problem_at(k.span().start, other, format!("unknown key; {hint}"))
+            }
         }
     }
     let mut policies = Vec::new();
@@ -276,32 +326,6 @@ pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error>
             "no [[policy]] section; add at least one policy".into(),
         );
     }
-    let mut seen = BTreeSet::new();
-    for (i, p) in policies.iter().enumerate() {
-        if !seen.insert(p.name.clone()) {
-            w.problems.push(Problem {
-                line: 0,
-                column: 0,
-                key: format!("policy[{i}].name"),
-                message: format!("duplicate policy name \"{}\"; names must be unique", p.name),
-            });
-        }
-    }
-    // Duplicate names carry no span of their own: find the second occurrence's line.
-    for pr in w
-        .problems
-        .iter_mut()
-        .filter(|p| p.line == 0 && p.key.ends_with(".name"))
-    {
-        if let Some(name) = pr.message.split('"').nth(1) {
-            let needle = format!("\"{name}\"");
-            if let Some(off) = text.match_indices(&needle).nth(1).map(|(o, _)| o) {
-                let (l, c) = line_col(text, off);
-                pr.line = l;
-                pr.column = c;
-            }
-        }
-    }
     if !w.problems.is_empty() {
         return Err(w.into_error(path));
     }
@@ -335,6 +359,9 @@ struct Walker<'s> {
     problems: Vec<Problem>,
     warnings: Vec<String>,
     base: PathBuf,
+    /// Every policy name read, with where it stands and its policy's path, to tell a
+    /// duplicate where the first one is.
+    names: Vec<(String, usize, String)>,
 }
 
 /// Every key a policy may have; anything else is reported as unknown.
@@ -371,6 +398,92 @@ const POLICY_KEYS: &[&str] = &[
 
 /// Top-level keys besides `[[policy]]`.
 const TOP_KEYS: &[&str] = &["state_dir", "on_change", "on_error", "hook_timeout"];
+
+/// Keys the users of other clients type (ddclient, inadyn), and what dynward calls them.
+const FOREIGN_KEYS: &[(&str, &str)] = &[
+    ("login", "the account's user name is `username`"),
+    ("user", "the account's user name is `username`"),
+    (
+        "hostname",
+        "host names go in a list: `hosts = [\"home.example.org\"]`",
+    ),
+    (
+        "hostnames",
+        "host names go in a list: `hosts = [\"home.example.org\"]`",
+    ),
+    (
+        "alias",
+        "host names go in a list: `hosts = [\"home.example.org\"]`",
+    ),
+    (
+        "protocol",
+        "dynward speaks dyndns2; say where updates go with `provider`, `server` or `url`",
+    ),
+    (
+        "system",
+        "dynward speaks dyndns2; say where updates go with `provider`, `server` or `url`",
+    ),
+    (
+        "use",
+        "the address source is `interface = \"eth0\"` (`\"auto\"`: the default route's) or `web = \"https://…\"` (a check-IP service)",
+    ),
+    (
+        "usev4",
+        "the address source is `interface = \"eth0\"` (`\"auto\"`: the default route's) or `web = \"https://…\"` (a check-IP service)",
+    ),
+    (
+        "usev6",
+        "IPv6 is published with `ipv6 = true`, from the same `interface` or `web`",
+    ),
+    (
+        "if",
+        "the interface is `interface = \"eth0\"` (or `\"auto\"`)",
+    ),
+    (
+        "ifv4",
+        "the interface is `interface = \"eth0\"` (or `\"auto\"`)",
+    ),
+    (
+        "ifv6",
+        "the interface is `interface = \"eth0\"` (or `\"auto\"`); IPv6 is published with `ipv6 = true`",
+    ),
+    ("allow-ipv6", "IPv6 is published with `ipv6 = true`"),
+    (
+        "checkip-server",
+        "a check-IP service is `web = \"https://…\"`",
+    ),
+    (
+        "checkip-path",
+        "a check-IP service is `web = \"https://…\"`, one URL",
+    ),
+    ("webv4", "a check-IP service is `web = \"https://…\"`"),
+    (
+        "ssl",
+        "dynward uses https:// unless `server` or `url` says http://: remove `ssl`",
+    ),
+    (
+        "daemon",
+        "`dynward run` is the daemon: it reacts to address changes as they happen, with no interval to set (a `web` source is asked every `check_interval`)",
+    ),
+    (
+        "period",
+        "`dynward run` reacts to address changes as they happen; a `web` source is asked every `check_interval`",
+    ),
+    (
+        "wildcard",
+        "dynward sends no wildcard, mx or backmx options",
+    ),
+    ("mx", "dynward sends no wildcard, mx or backmx options"),
+];
+
+/// What dynward calls a key another client uses (`-` and `_` alike, any case).
+fn foreign_hint(key: &str) -> Option<&'static str> {
+    let k = key.to_ascii_lowercase().replace('_', "-");
+    FOREIGN_KEYS
+        .iter()
+        .find(|(name, _)| *name == k)
+        .map(|(_, hint)| *hint)
+}
 
 /// Hooks and their timeout as set at the top level: defaults for every policy.
 #[derive(Debug, Clone, Default)]
@@ -607,9 +720,15 @@ impl Walker<'_> {
         for (k, _) in s.t.iter() {
             let name = k.get_ref().as_ref();
             if !POLICY_KEYS.contains(&name) {
-                let hint = closest(name, POLICY_KEYS)
-                    .map(|c| format!("; did you mean \"{c}\"?"))
-                    .unwrap_or_default();
+                let hint = match foreign_hint(name) {
+                    Some(h) => format!("; {h}"),
+                    None if TOP_KEYS.contains(&name) => {
+                        "; it belongs at the top level, before the first [[policy]]".into()
+                    }
+                    None => closest(name, POLICY_KEYS)
+                        .map(|c| format!("; did you mean \"{c}\"?"))
+                        .unwrap_or_default(),
+                };
                 self.problem_at(k.span().start, &s.key(name), format!("unknown key{hint}"));
             }
         }
@@ -636,8 +755,22 @@ impl Walker<'_> {
                 &s.key("name"),
                 "must be 1-64 characters of letters, digits, '-', '_' or '.' (it names a credential file)".into(),
             );
+            return None;
         }
-        ok.then_some(n)
+        match self.names.iter().find(|(m, _, _)| *m == n).cloned() {
+            Some((_, first, first_at)) => {
+                let (line, _) = line_col(self.src, first);
+                self.problem_at(
+                    v.span().start,
+                    &s.key("name"),
+                    format!("duplicate policy name \"{n}\": {first_at} at line {line} has it already; names must be unique"),
+                );
+            }
+            None => self
+                .names
+                .push((n.clone(), v.span().start, s.at.to_string())),
+        }
+        Some(n)
     }
 
     /// Exactly one of `server`, `url` and `provider`, and `ipv6_mode`: where updates go and
@@ -665,7 +798,16 @@ impl Walker<'_> {
                                 dialect = p.dialect();
                                 endpoint = Url::parse(p.server()).ok().map(Endpoint::Server);
                             }
-                            Err(e) => self.problem_at(v.span().start, &s.key("provider"), e),
+                            Err(e) => {
+                                let hint = provider_hint(&text)
+                                    .map(|c| format!("; did you mean \"{c}\"?"))
+                                    .unwrap_or_default();
+                                self.problem_at(
+                                    v.span().start,
+                                    &s.key("provider"),
+                                    format!("{e}{hint}"),
+                                )
+                            }
                         },
                         "server" => match parse_server(&text) {
                             Ok(u) => endpoint = Some(Endpoint::Server(u)),
@@ -776,7 +918,7 @@ impl Walker<'_> {
     ) -> Option<String> {
         if provider == Some(Provider::He) && hosts.len() > 1 {
             self.problem_at(
-                s.table_at,
+                s.get("hosts").map_or(s.table_at, |v| v.span().start),
                 &s.key("hosts"),
                 "provider \"he\" has one key per host: write one policy per host".into(),
             );
@@ -1047,10 +1189,9 @@ impl Walker<'_> {
         }
         match set.first().copied() {
             Some(("password", v)) => match v.get_ref() {
-                DeValue::String(s) if !s.is_empty() => Some((
-                    Secret::new(s.to_string()),
-                    "password (in the config file)".into(),
-                )),
+                DeValue::String(s) if !s.is_empty() => {
+                    Some((Secret::new(s.to_string()), INLINE_PASSWORD.into()))
+                }
                 DeValue::String(_) => {
                     self.problem_at(v.span().start, &key("password"), "is empty".into());
                     None
@@ -1232,6 +1373,23 @@ fn check_hostname(h: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The preset a mistyped provider name means: the same letters and digits in any case
+/// (`no-ip`, `NoIP`), else the closest name.
+fn provider_hint(text: &str) -> Option<&'static str> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let names: Vec<&'static str> = crate::provider::ALL.iter().map(|(n, _)| *n).collect();
+    names
+        .iter()
+        .find(|n| norm(n) == norm(text))
+        .copied()
+        .or_else(|| closest(&norm(text), &names))
 }
 
 /// The known key closest to a typo, if one is close enough to suggest.
@@ -1670,7 +1828,7 @@ colour = "blue"
             (
                 base("provider = \"he\"", &["provider"]),
                 "policy[0].hosts",
-                2,
+                6,
                 "one policy per host",
             ),
             (
@@ -1706,6 +1864,11 @@ colour = "blue"
         assert_eq!(ps.len(), 1, "{ps:#?}");
         assert_eq!(ps[0].key, "policy[1].name");
         assert_eq!(ps[0].line, 12);
+        assert!(
+            ps[0].message.contains("policy[0] at line 3 has it already"),
+            "{}",
+            ps[0].message
+        );
     }
 
     /// Adding an unknown key anywhere is rejected (hickory-dns style bogus-key test).

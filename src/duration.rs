@@ -3,32 +3,74 @@
 
 use std::time::Duration;
 
-/// Parses a duration string; the error says what was wrong in words a user can act on.
+/// The form every duration error ends with.
+const FORM: &str = "write a whole number and a unit with no space: s, m, h or d, e.g. \"30s\", \"10m\", \"25d\" (sums like \"1h30m\" work)";
+
+/// Parses a duration string; the error says what was wrong, then the accepted form.
 pub fn parse(text: &str) -> Result<Duration, String> {
+    parse_units(text).map_err(|why| format!("{why}; {FORM}"))
+}
+
+/// The unit a word means, for `"5 minutes"` and the like.
+fn unit_of_word(word: &str) -> Option<char> {
+    match word.to_ascii_lowercase().as_str() {
+        "sec" | "secs" | "second" | "seconds" => Some('s'),
+        "min" | "mins" | "minute" | "minutes" => Some('m'),
+        "hr" | "hrs" | "hour" | "hours" => Some('h'),
+        "day" | "days" => Some('d'),
+        _ => None,
+    }
+}
+
+fn parse_units(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("empty duration; write e.g. \"30s\", \"10m\", \"2h\" or \"25d\"".into());
+        return Err("empty duration".into());
+    }
+    // Words people write ("5 minutes", "2 hours"): name the form they meant.
+    let mut words = t.split_whitespace();
+    if let (Some(n), Some(word), None) = (words.next(), words.next(), words.next())
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && let Some(u) = unit_of_word(word)
+    {
+        return Err(format!("\"{text}\" is written \"{n}{u}\""));
     }
     let mut total: u64 = 0;
     let mut digits = String::new();
-    for ch in t.chars() {
+    let mut rest = t.char_indices().peekable();
+    while let Some((_, ch)) = rest.next() {
         if ch.is_ascii_digit() {
             digits.push(ch);
             continue;
         }
-        let unit = match ch {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
+        if ch == '.' || ch == ',' {
+            return Err(format!("\"{text}\": whole numbers only"));
+        }
+        if ch.is_whitespace() {
+            return Err(format!("\"{text}\": no spaces"));
+        }
+        if !ch.is_alphabetic() {
+            return Err(format!("unexpected '{ch}' in \"{text}\""));
+        }
+        // The whole run of letters is the unit: "5min" is not "5m" followed by "in".
+        let mut word = ch.to_string();
+        while let Some((_, c)) = rest.next_if(|(_, c)| c.is_alphabetic()) {
+            word.push(c);
+        }
+        let unit = match word.as_str() {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86400,
             _ => {
-                return Err(format!(
-                    "unknown unit '{ch}' in \"{text}\"; units are s, m, h, d (e.g. \"10m\")"
-                ));
+                return Err(match unit_of_word(&word) {
+                    Some(u) => format!("\"{text}\": the unit is \"{u}\", not \"{word}\""),
+                    None => format!("unknown unit \"{word}\" in \"{text}\""),
+                });
             }
         };
         if digits.is_empty() {
-            return Err(format!("missing number before '{ch}' in \"{text}\""));
+            return Err(format!("missing number before \"{word}\" in \"{text}\""));
         }
         let n: u64 = digits
             .parse()
@@ -40,9 +82,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         digits.clear();
     }
     if !digits.is_empty() {
-        return Err(format!(
-            "\"{text}\" has no unit; write e.g. \"{digits}s\" or \"{digits}m\""
-        ));
+        return Err(format!("\"{text}\" has no unit"));
     }
     Ok(Duration::from_secs(total))
 }
@@ -111,9 +151,23 @@ mod tests {
     fn rejects_bad_forms() {
         assert!(parse("").unwrap_err().contains("empty"));
         assert!(parse("30").unwrap_err().contains("no unit"));
-        assert!(parse("5x").unwrap_err().contains("unknown unit 'x'"));
+        assert!(parse("5x").unwrap_err().contains("unknown unit \"x\""));
         assert!(parse("m").unwrap_err().contains("missing number"));
-        assert!(parse("-5s").unwrap_err().contains("unknown unit '-'"));
+        assert!(parse("-5s").unwrap_err().contains("unexpected '-'"));
+        // What users of other programs write: the error names what they meant, then the
+        // accepted form, every time.
+        for (text, says) in [
+            ("5 minutes", "\"5 minutes\" is written \"5m\""),
+            ("2 hours", "is written \"2h\""),
+            ("1.5s", "\"1.5s\": whole numbers only"),
+            ("10 m", "\"10 m\": no spaces"),
+            ("5min", "the unit is \"m\", not \"min\""),
+            ("3weeks", "unknown unit \"weeks\""),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+            assert!(e.ends_with("(sums like \"1h30m\" work)"), "{text}: {e}");
+        }
         assert!(
             parse("99999999999999999999s")
                 .unwrap_err()

@@ -193,3 +193,122 @@ fn dry_run_masks_the_password_where_it_is_carried() {
         );
     }
 }
+
+/// `check` on a config as users of other clients write it: every problem located, and each
+/// says what dynward calls it, in a sentence.
+#[test]
+fn config_errors_help_the_users_of_other_clients() {
+    let s = Setup::new(
+        "daemon = 300\nssl = true\n[[policy]]\nname = \"home\"\nprotocol = \"dyndns2\"\nprovider = \"no-ip\"\nlogin = \"alice\"\npassword = \"pw\"\nhostname = \"home.example.org\"\nuse = \"if\"\nusev4 = \"ifv4\"\ncheckip-server = \"checkip.example\"\nstable_for = \"5 minutes\"\nmin_interval = \"1.5s\"\n",
+    );
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    let f = s.config().display().to_string();
+    for (at, says) in [
+        ("1:1: daemon", "`dynward run` is the daemon"),
+        (
+            "2:1: ssl",
+            "dynward uses https:// unless `server` or `url` says http://",
+        ),
+        ("5:1: policy[0].protocol", "dynward speaks dyndns2"),
+        ("6:12: policy[0].provider", "did you mean \"noip\"?"),
+        (
+            "7:1: policy[0].login",
+            "the account's user name is `username`",
+        ),
+        (
+            "9:1: policy[0].hostname",
+            "`hosts = [\"home.example.org\"]`",
+        ),
+        (
+            "10:1: policy[0].use",
+            "the address source is `interface = \"eth0\"`",
+        ),
+        ("11:1: policy[0].usev4", "the address source is"),
+        (
+            "12:1: policy[0].checkip-server",
+            "a check-IP service is `web = ",
+        ),
+        (
+            "13:14: policy[0].stable_for",
+            "\"5 minutes\" is written \"5m\"",
+        ),
+        (
+            "14:16: policy[0].min_interval",
+            "\"1.5s\": whole numbers only",
+        ),
+    ] {
+        let line = r
+            .stderr
+            .lines()
+            .find(|l| l.contains(&format!("{f}:{at}:")))
+            .unwrap_or_else(|| panic!("no problem at {at}:\n{}", r.all()));
+        assert!(line.contains(says), "{at}: {line}");
+        assert!(!line.contains("did you mean \"url\""), "{line}");
+    }
+    assert!(
+        r.stderr.contains("e.g. \"30s\", \"10m\", \"25d\""),
+        "durations say the accepted form\n{}",
+        r.all()
+    );
+}
+
+/// The Hurricane Electric one-host rule points at `hosts`; a duplicate policy name says
+/// where the first one is.
+#[test]
+fn config_errors_point_at_the_right_line() {
+    let he = "[[policy]]\nname = \"a\"\nprovider = \"he\"\npassword = \"pw\"\ninterface = \"eth0\"\nhosts = [\"a.example.org\", \"b.example.org\"]\n";
+    let r = Setup::new(he).run(&["check"]);
+    assert!(
+        r.stderr
+            .contains(":6:9: policy[0].hosts: provider \"he\" has one key per host"),
+        "{}",
+        r.all()
+    );
+    let one = "[[policy]]\nname = \"home\"\nprovider = \"dyn\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\n";
+    let r = Setup::new(&format!("{one}{one}")).run(&["check"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains(
+            ":9:8: policy[1].name: duplicate policy name \"home\": policy[0] at line 2 has it already"
+        ),
+        "{}",
+        r.all()
+    );
+}
+
+/// A config holding a password warns when others (or a group other than root's and the
+/// service's) can read it, as a password_file does; 0600 and root:root 0640 are quiet.
+#[test]
+fn a_readable_config_with_a_password_warns() {
+    use std::os::unix::fs::PermissionsExt;
+    let one = "[[policy]]\nname = \"home\"\nprovider = \"dyn\"\nusername = \"u\"\npassword = \"pw-in-file\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\n";
+    let s = Setup::new(one);
+    let warned = |mode: u32| {
+        std::fs::set_permissions(s.config(), std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let r = s.run(&["check"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(!r.all().contains("pw-in-file"), "{}", r.all());
+        r.stderr
+            .lines()
+            .find(|l| l.contains("holds the password of home"))
+            .map(String::from)
+    };
+    let w = warned(0o644).expect("0644 warns");
+    assert!(
+        w.contains("readable by others") && w.contains("chmod 600"),
+        "{w}"
+    );
+    assert_eq!(warned(0o600), None);
+    // The file's group: root when the tests run as root, else the user's own group.
+    let own_group = std::fs::metadata(s.config()).map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.gid()
+    });
+    if own_group.is_ok_and(|g| g == 0) {
+        assert_eq!(warned(0o640), None, "root's group may read it");
+    } else {
+        let w = warned(0o640).expect("a user's group is not trusted");
+        assert!(w.contains("readable by its group"), "{w}");
+    }
+}

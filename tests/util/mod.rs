@@ -366,8 +366,12 @@ impl Setup {
 
     /// Replaces the config file.
     pub fn write_config(&self, config: &str) {
+        use std::os::unix::fs::PermissionsExt;
         let text = config.replace("{state}", &self.state_dir().display().to_string());
         std::fs::write(self.config(), text).expect("write config");
+        // As an installed config holding a password is: no warning about its mode.
+        std::fs::set_permissions(self.config(), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod config");
     }
 
     /// The config file.
