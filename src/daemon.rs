@@ -57,6 +57,8 @@ pub struct Options {
     pub config_path: PathBuf,
     /// The state directory.
     pub state_dir: PathBuf,
+    /// The zone times in the log are written in.
+    pub zone: crate::duration::Zone,
 }
 
 enum Done {
@@ -569,7 +571,7 @@ impl Daemon {
                 Action::StateChanged { state, reason } => {
                     tracing::info!(policy = %name, state, "{state}: {reason}");
                 }
-                Action::Report(r) => r.log(name),
+                Action::Report(r) => r.log(name, &self.opts.zone),
             }
         }
     }

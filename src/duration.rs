@@ -1,5 +1,5 @@
 //! Durations as users write them in the config: `"0s"`, `"30s"`, `"10m"`, `"2h"`, `"25d"`, or
-//! a sum such as `"1h30m"`; and recorded times (Unix seconds) in words.
+//! a sum such as `"1h30m"`; and recorded times (Unix seconds) as people and scripts read them.
 
 use std::time::Duration;
 
@@ -104,12 +104,11 @@ pub fn format(d: Duration) -> String {
     out
 }
 
-/// Formats Unix seconds as UTC `YYYY-MM-DD HH:MM:SS`.
-pub fn format_time(t: u64) -> String {
-    let days = t / 86400;
-    let secs = t % 86400;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
+/// Unix seconds as a civil date and time (Howard Hinnant's days-from-civil, inverted).
+fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -118,12 +117,76 @@ pub fn format_time(t: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// Unix seconds in RFC 3339, UTC: `2026-12-01T20:14:49Z` (for `--json`).
+pub fn rfc3339(t: u64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(i64::try_from(t).unwrap_or(i64::MAX));
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// The time zone people read times in: the system's, else UTC. Every time a person reads
+/// (status, once, the log) goes through [`Zone::format`], so one time looks the same
+/// everywhere.
+#[derive(Debug, Clone, Default)]
+pub struct Zone(Option<tz::TimeZone>);
+
+impl Zone {
+    /// UTC.
+    pub fn utc() -> Zone {
+        Zone(None)
+    }
+
+    /// The system's zone: `TZ`, else `/etc/localtime`, else OpenWrt's `/etc/TZ` (a POSIX TZ
+    /// string), else UTC. Reads files: called by the drivers, once.
+    pub fn local() -> Zone {
+        // As libc does: TZ wins (a POSIX string, a zone name, or ":path").
+        if let Some(z) = std::env::var("TZ")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .and_then(|t| Zone::posix(&t))
+        {
+            return z;
+        }
+        if let Ok(z) = tz::TimeZone::local() {
+            return Zone(Some(z));
+        }
+        std::fs::read_to_string("/etc/TZ")
+            .ok()
+            .and_then(|s| Zone::posix(s.trim()))
+            .unwrap_or_default()
+    }
+
+    /// A zone from a POSIX TZ string such as `CET-1CEST,M3.5.0,M10.5.0/3`.
+    pub fn posix(spec: &str) -> Option<Zone> {
+        tz::TimeZone::from_posix_tz(spec)
+            .ok()
+            .map(|z| Zone(Some(z)))
+    }
+
+    /// The zone's offset from UTC at `t`, in seconds.
+    pub fn offset(&self, t: u64) -> i32 {
+        let t = i64::try_from(t).unwrap_or(i64::MAX);
+        self.0
+            .as_ref()
+            .and_then(|z| z.find_local_time_type(t).ok())
+            .map_or(0, |l| l.ut_offset())
+    }
+
+    /// Unix seconds as local time with its offset: `2026-12-01 21:14:49 +01:00`.
+    pub fn format(&self, t: u64) -> String {
+        let off = self.offset(t);
+        let local = i64::try_from(t).unwrap_or(i64::MAX) + i64::from(off);
+        let (y, m, d, hh, mm, ss) = civil(local);
+        let sign = if off < 0 { '-' } else { '+' };
+        let a = off.unsigned_abs();
+        format!(
+            "{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02} {sign}{:02}:{:02}",
+            a / 3600,
+            a / 60 % 60
+        )
+    }
 }
 
 #[cfg(test)]
@@ -190,11 +253,20 @@ mod tests {
         assert_eq!(format(Duration::from_secs(5400)), "1h30m");
     }
 
-    /// UTC formatting of Unix time.
+    /// Times in UTC, in RFC 3339, and in a zone with daylight saving time either side of
+    /// its change; one formatting for every time a person reads.
     #[test]
     fn time_format() {
-        assert_eq!(format_time(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
-        assert_eq!(format_time(951_782_400), "2000-02-29 00:00:00 UTC");
+        let utc = Zone::utc();
+        assert_eq!(utc.format(0), "1970-01-01 00:00:00 +00:00");
+        assert_eq!(utc.format(1_700_000_000), "2023-11-14 22:13:20 +00:00");
+        assert_eq!(utc.format(951_782_400), "2000-02-29 00:00:00 +00:00");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        let cet = Zone::posix("CET-1CEST,M3.5.0,M10.5.0/3").expect("zone");
+        // 2026-03-29 01:00 UTC: clocks go from 02:00 CET to 03:00 CEST.
+        assert_eq!(cet.format(1_774_745_999), "2026-03-29 01:59:59 +01:00");
+        assert_eq!(cet.format(1_774_746_000), "2026-03-29 03:00:00 +02:00");
+        let west = Zone::posix("<-03>3").expect("zone");
+        assert_eq!(west.format(1_700_000_000), "2023-11-14 19:13:20 -03:00");
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use dynward::cli::{Cli, Command};
 use dynward::config::{self, Config, Env};
+use dynward::duration::Zone;
 use dynward::status::PolicyStatus;
 use dynward::{daemon, offline, once, status, store};
 use tracing_subscriber::filter::LevelFilter;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
                 force,
                 policies,
                 state_dir,
+                zone: Zone::local(),
             },
         ),
         Command::Run => run_daemon(cfg, path, state_dir),
@@ -166,6 +168,7 @@ fn run_daemon(cfg: Config, config_path: PathBuf, state_dir: PathBuf) -> ExitCode
     let opts = daemon::Options {
         config_path,
         state_dir,
+        zone: Zone::local(),
     };
     match block_on(daemon::run(cfg, opts, stop_signal())) {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -202,7 +205,7 @@ fn show_status(cfg: &Config, state_dir: &Path, json: bool) -> ExitCode {
         Ok(all) => print_status(&all, false, json),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(1)
+            ExitCode::from(2)
         }
     }
 }
@@ -262,17 +265,24 @@ fn print_answer(answer: &str) -> ExitCode {
     }
 }
 
-/// Prints `status` for people or as JSON.
+/// Prints `status` for people or as JSON. The exit status is for scripts and monitoring:
+/// 1 when the user must act (a policy or host is stopped), 3 when no daemon runs, else 0.
 fn print_status(all: &[PolicyStatus], running: bool, json: bool) -> ExitCode {
     if json {
         println!(
             "{}",
-            serde_json::json!({ "running": running, "policies": all })
+            serde_json::json!({ "schema": status::SCHEMA, "running": running, "policies": all })
         );
     } else {
-        print!("{}", status::format(all, running));
+        print!("{}", status::format(all, running, &Zone::local()));
     }
-    ExitCode::SUCCESS
+    if all.iter().any(PolicyStatus::needs_attention) {
+        ExitCode::from(1)
+    } else if !running {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// The control-socket line of a command only a running daemon can answer without a config.

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::clock;
 use crate::config::{Config, Policy, Source};
+use crate::duration::Zone;
 use crate::hook;
 use crate::http;
 use crate::plan::{Level, Outcome, Plan, Report, Skip, skip_text};
@@ -37,6 +38,8 @@ pub struct Options {
     pub policies: Vec<String>,
     /// The state directory.
     pub state_dir: PathBuf,
+    /// The zone times are shown in.
+    pub zone: Zone,
 }
 
 /// Runs `once`. Returns whether every host ended good, nochg or up-to-date.
@@ -367,7 +370,8 @@ impl Pass<'_> {
             match plan {
                 Plan::Send { why, .. } => self.line(&format!("  {host}: due ({why})")),
                 Plan::Skip(s) => {
-                    self.line(&format!("  {host}: {}", skip_text(s, m.current())));
+                    let text = skip_text(s, m.current(), &policy.name, host, &self.opts.zone);
+                    self.line(&format!("  {host}: {text}"));
                     if *s == Skip::NoAddress && self.opts.dry_run {
                         self.print_example(&policy, host);
                     }
@@ -422,7 +426,7 @@ impl Pass<'_> {
 
     /// Logs a report, prints what the user should see of it, and counts its outcome.
     fn report(&mut self, policy: &Policy, r: &Report, tally: &mut Tally) {
-        r.log(&policy.name);
+        r.log(&policy.name, &self.opts.zone);
         match (&r.host, r.outcome) {
             (Some(h), Outcome::Accepted) => {
                 tally.accepted.insert(h.clone());
@@ -438,9 +442,10 @@ impl Pass<'_> {
         if r.outcome == Outcome::Notice && r.level == Level::Info {
             return;
         }
+        let text = r.text(&self.opts.zone);
         match &r.host {
-            Some(h) => self.line(&format!("  {h}: {}", r.message)),
-            None => self.line(&format!("  {}", r.message)),
+            Some(h) => self.line(&format!("  {h}: {text}")),
+            None => self.line(&format!("  {text}")),
         }
     }
 

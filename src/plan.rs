@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use crate::config::Policy;
-use crate::duration::{self, format_time};
+use crate::duration::{self, Zone};
 use crate::protocol::dyndns2::{self, AddrSet, Code, Decision, History, Request};
 use crate::protocol::{NetError, Response};
 use crate::provider::FamilyMode;
@@ -423,6 +423,8 @@ pub struct Report {
     pub message: String,
     /// What it means for the host.
     pub outcome: Outcome,
+    /// No request before this time (Unix seconds), for a hold: shown in the reader's zone.
+    pub until: Option<u64>,
 }
 
 impl Report {
@@ -434,29 +436,37 @@ impl Report {
             code: None,
             message,
             outcome: Outcome::Notice,
+            until: None,
         }
     }
 
     /// One host's answer: the code, what was sent, what it means and, when the user must act
-    /// or wait, what happens next. The level follows the decision.
-    pub fn answer(host: &str, code: &Code, decision: Decision, sent: AddrSet, now: u64) -> Report {
+    /// or wait, what happens next (for `policy`). The level follows the decision.
+    pub fn answer(
+        policy: &str,
+        host: &str,
+        code: &Code,
+        decision: Decision,
+        sent: AddrSet,
+        now: u64,
+    ) -> Report {
         let head = format!("{code} {sent}: {}", code.explanation());
-        let (level, message, outcome) = match decision {
-            Decision::Continue if *code == Code::Good => (Level::Info, head, Outcome::Accepted),
-            Decision::Continue => (Level::Warn, head, Outcome::Accepted),
+        let (level, message, outcome, until) = match decision {
+            Decision::Continue if *code == Code::Good => {
+                (Level::Info, head, Outcome::Accepted, None)
+            }
+            Decision::Continue => (Level::Warn, head, Outcome::Accepted, None),
             Decision::BackOff(d) => (
                 Level::Warn,
-                format!(
-                    "{head}; holding {} (no request before {})",
-                    duration::format(d),
-                    format_time(now.saturating_add(d.as_secs()))
-                ),
+                format!("{head}; holding {}", duration::format(d)),
                 Outcome::Failed,
+                Some(now.saturating_add(d.as_secs()).saturating_add(1)),
             ),
             d => (
                 Level::Error,
-                format!("{head}; {d}: {}", code.user_action()),
+                format!("{head}; {d}: {}", code.user_action(d, policy, Some(host))),
                 Outcome::Failed,
+                None,
             ),
         };
         Report {
@@ -465,6 +475,7 @@ impl Report {
             code: Some(code.name()),
             message,
             outcome,
+            until,
         }
     }
 
@@ -479,6 +490,7 @@ impl Report {
                 duration::format(retry_in)
             ),
             outcome: Outcome::Failed,
+            until: None,
         }
     }
 
@@ -490,6 +502,7 @@ impl Report {
             code: Some(e.kind().into()),
             message: format!("{e}; retrying in {}", duration::format(retry_in)),
             outcome: Outcome::Failed,
+            until: None,
         }
     }
 
@@ -501,14 +514,23 @@ impl Report {
             code: Some(e.kind().into()),
             message: format!("{e}; fix the config"),
             outcome: Outcome::Failed,
+            until: None,
+        }
+    }
+
+    /// The words, with the hold's end (if any) in `zone`.
+    pub fn text(&self, zone: &Zone) -> String {
+        match self.until {
+            Some(t) => format!("{} (no request before {})", self.message, zone.format(t)),
+            None => self.message.clone(),
         }
     }
 
     /// Writes the report to the log, with the policy, host and code as fields.
-    pub fn log(&self, policy: &str) {
+    pub fn log(&self, policy: &str, zone: &Zone) {
         let host = self.host.as_deref();
         let code = self.code.as_deref();
-        let message = &self.message;
+        let message = self.text(zone);
         match self.level {
             Level::Info => tracing::info!(policy = %policy, host, code, "{message}"),
             Level::Warn => tracing::warn!(policy = %policy, host, code, "{message}"),
@@ -517,27 +539,49 @@ impl Report {
     }
 }
 
-/// Why a host is not sent now, in words (`once` prints it per host).
-pub fn skip_text(s: &Skip, current: AddrSet) -> String {
+/// What the user can do about a recorded stop of `policy` (a host's, when `host` is given).
+pub fn stop_action(stop: &Stop, policy: &str, host: Option<&str>) -> String {
+    let decision = if host.is_some() {
+        Decision::StopHost
+    } else {
+        Decision::StopAccount
+    };
+    match Code::from_name(&stop.code) {
+        Some(code) => code.user_action(decision, policy, host),
+        None => format!("change the config or run `dynward reset {policy}`"),
+    }
+}
+
+/// Why `host` of `policy` is not sent now, in words (`once` prints it per host), with times
+/// in `zone`.
+pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zone) -> String {
     match s {
         Skip::UpToDate => format!("up-to-date ({current} is on record with the provider)"),
-        Skip::PolicyStopped(st) | Skip::HostStopped(st) => format!(
-            "stopped since {} by {}: {}; change the config or run `dynward reset` to send again",
-            format_time(st.since),
+        Skip::PolicyStopped(st) => format!(
+            "stopped since {} by {}: {}; to send again: {}",
+            zone.format(st.since),
             st.code,
-            st.reason
+            st.reason,
+            stop_action(st, policy, None)
+        ),
+        Skip::HostStopped(st) => format!(
+            "stopped since {} by {}: {}; to send again: {}",
+            zone.format(st.since),
+            st.code,
+            st.reason,
+            stop_action(st, policy, Some(host))
         ),
         Skip::Held { until, code } => format!(
-            "holding until {} after {code}, as the provider asked",
-            format_time(*until)
+            "not sent: the provider's hold after {code} lasts until {}",
+            zone.format(*until)
         ),
         Skip::Retrying { until, failures } => format!(
             "not sent: retrying after a network failure ({failures} in a row) at {}; --force tries now",
-            format_time(*until)
+            zone.format(*until)
         ),
         Skip::TooSoon { until } => format!(
             "not sent: the last update was less than min_interval ago; next allowed at {}",
-            format_time(*until)
+            zone.format(*until)
         ),
         Skip::NoAddress => "not sent: no publishable address".into(),
     }
@@ -913,15 +957,16 @@ mod tests {
     #[test]
     fn answer_reports() {
         let sent = set(Some("203.0.113.5"), None);
-        let r = Report::answer("h", &Code::Good, Decision::Continue, sent, T0);
+        let r = Report::answer("home", "h", &Code::Good, Decision::Continue, sent, T0);
         assert_eq!((r.level, r.outcome), (Level::Info, Outcome::Accepted));
         assert_eq!(
             r.message,
             "good 203.0.113.5: the provider updated the record to the address sent"
         );
-        let r = Report::answer("h", &Code::Nochg, Decision::Continue, sent, T0);
+        let r = Report::answer("home", "h", &Code::Nochg, Decision::Continue, sent, T0);
         assert_eq!((r.level, r.outcome), (Level::Warn, Outcome::Accepted));
         let r = Report::answer(
+            "home",
             "h",
             &Code::Outage,
             Decision::BackOff(Duration::from_secs(1800)),
@@ -929,16 +974,22 @@ mod tests {
             T0,
         );
         assert_eq!((r.level, r.outcome), (Level::Warn, Outcome::Failed));
-        assert!(
-            r.message
-                .ends_with("; holding 30m (no request before 2023-11-14 22:43:20 UTC)"),
-            "{}",
-            r.message
+        assert_eq!(
+            r.until,
+            Some(T0 + 1801),
+            "whole seconds: one after the recorded end"
         );
-        let r = Report::answer("h", &Code::Badauth, Decision::StopAccount, sent, T0);
+        assert!(
+            r.text(&Zone::utc())
+                .ends_with("; holding 30m (no request before 2023-11-14 22:43:21 +00:00)"),
+            "{}",
+            r.text(&Zone::utc())
+        );
+        let r = Report::answer("home", "h", &Code::Badauth, Decision::StopAccount, sent, T0);
         assert_eq!((r.level, r.outcome), (Level::Error, Outcome::Failed));
         assert!(
-            r.message.contains("; stop account: fix username/password"),
+            r.message.contains("; stop account: fix username/password")
+                && r.message.contains("`dynward reset home`"),
             "{}",
             r.message
         );

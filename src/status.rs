@@ -1,19 +1,88 @@
-//! What `dynward status` shows: the values (also its JSON form) and their text (pure).
+//! What `dynward status` shows: the values (also its JSON form, one schema for every field)
+//! and their text (pure: times are Unix seconds, formatted here in the reader's zone).
 
 use serde::{Deserialize, Serialize};
 
-use crate::duration::format_time;
-use crate::record::HostRecord;
+use crate::duration::{Zone, rfc3339};
+use crate::record::{HostRecord, Stop};
 
-/// The next planned action of a policy.
+/// The JSON schema's version, in `status --json`'s `"schema"`.
+pub const SCHEMA: u32 = 1;
+
+/// A moment (Unix seconds). In JSON it is written with its RFC 3339 UTC text beside it:
+/// `{"unix": 1764620089, "utc": "2026-12-01T20:14:49Z"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Time(pub u64);
+
+/// [`Time`] on the wire.
+#[derive(Serialize, Deserialize)]
+struct TimeWire {
+    unix: u64,
+    utc: String,
+}
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        TimeWire {
+            unix: self.0,
+            utc: rfc3339(self.0),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Time(TimeWire::deserialize(d)?.unix))
+    }
+}
+
+impl From<u64> for Time {
+    fn from(unix: u64) -> Self {
+        Time(unix)
+    }
+}
+
+/// A stop until the user acts.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct NextAction {
-    /// What.
-    pub what: String,
-    /// When (Unix seconds).
-    pub at: u64,
-    /// When, in words.
-    pub at_text: String,
+pub struct StopStatus {
+    /// The code that stopped it.
+    pub code: String,
+    /// What it means.
+    pub reason: String,
+    /// Since when.
+    pub since: Time,
+    /// What to do, with the commands for this policy.
+    pub action: String,
+}
+
+/// A provider's hold on a host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HoldStatus {
+    /// The code that asked for it.
+    pub code: String,
+    /// The first second a request may go out again.
+    pub until: Time,
+}
+
+/// The last answer for a host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LastStatus {
+    /// Its code (`error:timeout` and the like for failures before any reply).
+    pub code: String,
+    /// What it means.
+    pub message: String,
+    /// When.
+    pub at: Time,
+}
+
+/// An address the provider has, as far as dynward knows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AcceptedStatus {
+    /// The address.
+    pub address: String,
+    /// When the provider accepted it.
+    pub since: Time,
 }
 
 /// One host in `status`.
@@ -21,20 +90,23 @@ pub struct NextAction {
 pub struct HostStatus {
     /// Host name.
     pub host: String,
-    /// Last code.
-    pub last_code: Option<String>,
-    /// Its explanation.
-    pub last_message: Option<String>,
+    /// The last answer.
+    pub last: Option<LastStatus>,
+    /// The addresses the provider has.
+    pub accepted: Vec<AcceptedStatus>,
+    /// Stopped until the user acts.
+    pub stop: Option<StopStatus>,
+    /// Held by the provider.
+    pub hold: Option<HoldStatus>,
+}
+
+/// The next planned action of a policy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NextAction {
+    /// What happens then.
+    pub what: String,
     /// When.
-    pub last_at: Option<String>,
-    /// Addresses the provider holds, as far as dynward knows.
-    pub accepted: Vec<String>,
-    /// Last accepted update.
-    pub last_success: Option<String>,
-    /// Why stopped, if stopped.
-    pub stopped: Option<String>,
-    /// Held by the provider until, if held.
-    pub held_until: Option<String>,
+    pub at: Time,
 }
 
 /// One policy in `status`.
@@ -42,95 +114,167 @@ pub struct HostStatus {
 pub struct PolicyStatus {
     /// Policy name.
     pub name: String,
-    /// State name.
+    /// State name (`waiting`, `resolving`, `updating`, `sleeping`, `invalid`), or `not
+    /// running` when read from the state file without a daemon.
     pub state: String,
-    /// Why it is in that state.
+    /// Why it is in that state, in words.
     pub reason: String,
+    /// A stop of the whole policy (account or client), until the user acts.
+    pub stop: Option<StopStatus>,
     /// Address source.
     pub source: String,
     /// Addresses being published.
-    pub addresses: Option<String>,
+    pub addresses: Vec<String>,
     /// Next planned action.
     pub next: Option<NextAction>,
     /// Per host.
     pub hosts: Vec<HostStatus>,
 }
 
+impl PolicyStatus {
+    /// Whether the user must act: the policy or one of its hosts is stopped.
+    pub fn needs_attention(&self) -> bool {
+        self.stop.is_some() || self.hosts.iter().any(|h| h.stop.is_some())
+    }
+}
+
+/// The stop's view, with what to do.
+pub fn stop_status(s: &Stop, policy: &str, host: Option<&str>) -> StopStatus {
+    StopStatus {
+        code: s.code.clone(),
+        reason: s.reason.clone(),
+        since: s.since.into(),
+        action: crate::plan::stop_action(s, policy, host),
+    }
+}
+
 impl HostStatus {
-    /// A host's line from its record (`None`: nothing on record yet).
-    pub fn of(host: &str, hs: Option<&HostRecord>, now: u64) -> HostStatus {
-        let last = hs.and_then(|x| x.last.as_ref());
+    /// A host's view of its record (`None`: nothing on record yet).
+    pub fn of(policy: &str, host: &str, hs: Option<&HostRecord>, now: u64) -> HostStatus {
+        let accepted = hs
+            .map(|x| {
+                let v4 = x.v4.map(|a| (a.addr.to_string(), a.at));
+                let v6 = x.v6.map(|a| (a.addr.to_string(), a.at));
+                [v4, v6]
+                    .into_iter()
+                    .flatten()
+                    .map(|(address, at)| AcceptedStatus {
+                        address,
+                        since: at.into(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         HostStatus {
             host: host.to_string(),
-            last_code: last.map(|l| l.code.clone()),
-            last_message: last.map(|l| l.message.clone()),
-            last_at: last.map(|l| format_time(l.at)),
-            accepted: [
-                hs.and_then(|x| x.v4).map(|a| a.addr.to_string()),
-                hs.and_then(|x| x.v6).map(|a| a.addr.to_string()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-            last_success: hs
-                .and_then(|x| {
-                    [x.v4.map(|a| a.at), x.v6.map(|a| a.at)]
-                        .into_iter()
-                        .flatten()
-                        .max()
-                })
-                .map(format_time),
-            stopped: hs
+            last: hs.and_then(|x| x.last.as_ref()).map(|l| LastStatus {
+                code: l.code.clone(),
+                message: l.message.clone(),
+                at: l.at.into(),
+            }),
+            accepted,
+            stop: hs
                 .and_then(|x| x.stop.as_ref())
-                .map(|s| format!("{}: {}", s.code, s.reason)),
-            held_until: hs
-                .and_then(|x| x.hold_until)
-                .filter(|t| *t > now)
-                .map(format_time),
+                .map(|s| stop_status(s, policy, Some(host))),
+            // Whole-second stamps: a hold ends one second after its recorded end.
+            hold: hs.and_then(|x| {
+                let until = x.hold_until?.saturating_add(1);
+                (until > now).then(|| HoldStatus {
+                    code: x.hold_code.clone().unwrap_or_default(),
+                    until: until.into(),
+                })
+            }),
         }
     }
 }
 
-/// Formats `status` for people.
-pub fn format(all: &[PolicyStatus], running: bool) -> String {
+/// `status` for people, with times in `zone`.
+pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
+    let t = |f: &Time| zone.format(f.0);
     let mut out = String::new();
     if !running {
         out.push_str("dynward is not running; showing what the state file records\n");
     }
     for p in all {
         out.push_str(&format!("{}: {}", p.name, p.state));
-        if !p.reason.is_empty() {
-            out.push_str(&format!(" ({})", p.reason));
+        match (&p.next, p.state.as_str()) {
+            (Some(n), "sleeping") => out.push_str(&format!(" {}, at {}", p.reason, t(&n.at))),
+            (_, "sleeping") => out.push_str(&format!(" {}", p.reason)),
+            _ if !p.reason.is_empty() => out.push_str(&format!(": {}", p.reason)),
+            _ => {}
         }
         out.push('\n');
+        if let Some(s) = &p.stop {
+            out.push_str(&format!(
+                "  stopped by {} since {}; to send again: {}\n",
+                s.code,
+                t(&s.since),
+                s.action
+            ));
+        }
         out.push_str(&format!("  source: {}", p.source));
-        if let Some(a) = &p.addresses {
-            out.push_str(&format!(", address {a}"));
+        match p.addresses.as_slice() {
+            [] => out.push_str("; no address to publish"),
+            a => out.push_str(&format!("; address {}", a.join(", "))),
         }
         out.push('\n');
-        if let Some(n) = &p.next {
-            out.push_str(&format!("  next: {} at {}\n", n.what, n.at_text));
+        if let Some(n) = &p.next
+            && p.state != "sleeping"
+        {
+            out.push_str(&format!("  next: {} at {}\n", n.what, t(&n.at)));
         }
         for h in &p.hosts {
-            out.push_str(&format!("  {}: ", h.host));
-            match (&h.last_code, &h.last_message, &h.last_at) {
-                (Some(c), Some(m), Some(at)) => out.push_str(&format!("{c} at {at}: {m}")),
-                _ => out.push_str("no update yet"),
+            match &h.last {
+                Some(l) => out.push_str(&format!(
+                    "  {}: {} at {}: {}\n",
+                    h.host,
+                    l.code,
+                    t(&l.at),
+                    l.message
+                )),
+                None => out.push_str(&format!("  {}: no update yet\n", h.host)),
             }
-            if !h.accepted.is_empty() {
-                out.push_str(&format!("; provider holds {}", h.accepted.join(",")));
+            for a in &h.accepted {
+                out.push_str(&format!(
+                    "    the provider has {} since {}\n",
+                    a.address,
+                    t(&a.since)
+                ));
             }
-            if let Some(s) = &h.last_success {
-                out.push_str(&format!(" (since {s})"));
+            if let Some(s) = &h.stop {
+                out.push_str(&format!(
+                    "    stopped by {} since {}: {}; to send again: {}\n",
+                    s.code,
+                    t(&s.since),
+                    s.reason,
+                    s.action
+                ));
             }
-            if let Some(s) = &h.stopped {
-                out.push_str(&format!("; STOPPED {s}"));
+            if let Some(hd) = &h.hold {
+                out.push_str(&format!(
+                    "    the provider's hold after {} lasts until {}\n",
+                    hd.code,
+                    t(&hd.until)
+                ));
             }
-            if let Some(s) = &h.held_until {
-                out.push_str(&format!("; held until {s}"));
-            }
-            out.push('\n');
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Times travel as Unix seconds with their UTC text, and read back.
+    #[test]
+    fn time_json() {
+        let v = serde_json::to_value(Time::from(1_700_000_000)).expect("json");
+        assert_eq!(
+            v,
+            serde_json::json!({"unix": 1_700_000_000u64, "utc": "2023-11-14T22:13:20Z"})
+        );
+        let back: Time = serde_json::from_value(v).expect("back");
+        assert_eq!(back, Time::from(1_700_000_000));
+    }
 }

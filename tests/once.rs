@@ -212,7 +212,8 @@ fn outage_holds() {
     assert!(r.stdout.contains("holding 30m"), "{}", r.all());
     let r = s.run(&["once", "--force"]);
     assert!(
-        r.stdout.contains("holding until") && r.stdout.contains("911"),
+        r.stdout
+            .contains("the provider's hold after 911 lasts until"),
         "{}",
         r.all()
     );
@@ -713,7 +714,7 @@ fn network_backoff_is_shared_by_once_and_the_daemon() {
         wait_for(5, || {
             let r = s.run(&["status", "--json"]);
             r.stdout
-                .contains("retrying after a network failure (1 in a row)")
+                .contains("until the retry after a network failure (1 in a row)")
         }),
         "{}",
         d.log()

@@ -312,3 +312,134 @@ fn a_readable_config_with_a_password_warns() {
         assert!(w.contains("readable by its group"), "{w}");
     }
 }
+
+const CET: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
+
+/// Two policies stopped and held by `once`: `status` without a daemon shows what the state
+/// file records. Each stop is said once, with what to do for this policy; the provider's
+/// hold is the only "hold"; times are local with their offset; the hold's end is the same
+/// second as in the dry run; the exit status says the user must act (1).
+#[test]
+fn status_text_says_what_to_do_in_local_time() {
+    let bad = FakeServer::http();
+    bad.respond_with(|_| util::Script::Reply(401, "badauth".into()));
+    let held = FakeServer::http();
+    held.respond_with(|_| util::Script::Reply(200, "911".into()));
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}{}",
+        web_policy(&bad, "home", &["home.example.org"], PW, ""),
+        web_policy(&held, "office", &["office.example.org"], PW, ""),
+    ));
+    assert_eq!(s.run(&["once"]).code, 1);
+    let tz = [("TZ", CET)];
+    let r = util::run_with(&s.config(), &["status"], &tz);
+    assert_eq!(r.code, 1, "a stop needs the user: {}", r.all());
+    let out = &r.stdout;
+    assert!(
+        out.contains("dynward is not running; showing what the state file records"),
+        "{out}"
+    );
+    let stop = out
+        .lines()
+        .find(|l| l.starts_with("  stopped by badauth since "))
+        .unwrap_or_else(|| panic!("no stop line:\n{out}"));
+    assert!(stop.contains(" +01:00; to send again: "), "{stop}");
+    assert!(stop.contains("or run `dynward reset home`"), "{stop}");
+    assert!(
+        !out.contains("POLICY") && !out.contains("(badauth) ("),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("badauth").count(),
+        3,
+        "the code once in the stop line, once in the host's answer with its explanation:\n{out}"
+    );
+    let hold = out
+        .lines()
+        .find_map(|l| l.strip_prefix("    the provider's hold after 911 lasts until "))
+        .unwrap_or_else(|| panic!("no hold line:\n{out}"));
+    assert!(hold.ends_with(" +01:00"), "{hold}");
+    assert!(
+        !out.contains("held until") && !out.contains("provider holds"),
+        "{out}"
+    );
+    let dry = util::run_with(&s.config(), &["once", "--dry-run"], &tz);
+    assert!(
+        dry.stdout.contains(&format!(
+            "office.example.org: not sent: the provider's hold after 911 lasts until {hold}"
+        )),
+        "the same second in the dry run as in status:\n{}\n{out}",
+        dry.stdout
+    );
+}
+
+/// `status --json`: one schema (`schema` 1), lists as arrays, every time as Unix seconds with
+/// its RFC 3339 UTC text; a running daemon's next action keeps its second from one call to
+/// the next; exit 0 while nothing needs the user.
+#[test]
+fn status_json_is_one_schema() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(
+            &srv,
+            "home",
+            &["home.example.org"],
+            PW,
+            "stable_for = \"0s\""
+        )
+    ));
+    let d = util::DaemonProc::start(&s.config(), None);
+    let status = || {
+        let r = s.run(&["status", "--json"]);
+        (
+            r.code,
+            serde_json::from_str::<serde_json::Value>(&r.stdout).expect("json"),
+        )
+    };
+    assert!(
+        wait_for(10, || status().1["policies"][0]["state"] == "sleeping"),
+        "{}",
+        d.log()
+    );
+    let (code, v) = status();
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["running"], true);
+    let p = &v["policies"][0];
+    assert_eq!(p["addresses"], serde_json::json!(["203.0.113.7"]));
+    let h = &p["hosts"][0];
+    assert_eq!(h["accepted"][0]["address"], "203.0.113.7");
+    for t in [
+        &h["accepted"][0]["since"],
+        &h["last"]["at"],
+        &p["next"]["at"],
+    ] {
+        let unix = t["unix"].as_u64().unwrap_or_else(|| panic!("{t}"));
+        let utc = t["utc"].as_str().unwrap_or_else(|| panic!("{t}"));
+        assert!(utc.ends_with('Z') && utc.contains('T'), "{utc}");
+        assert!(unix > 1_700_000_000, "{t}");
+    }
+    assert!(
+        p["stop"].is_null() && h["stop"].is_null() && h["hold"].is_null(),
+        "{p}"
+    );
+    let first = p["next"]["at"]["unix"].clone();
+    for _ in 0..5 {
+        std::thread::sleep(std::time::Duration::from_millis(230));
+        assert_eq!(
+            status().1["policies"][0]["next"]["at"]["unix"],
+            first,
+            "no flip"
+        );
+    }
+    let text = util::run_with(&s.config(), &["status"], &[("TZ", CET)]);
+    assert_eq!(text.code, 0, "{}", text.all());
+    assert!(
+        text.stdout
+            .contains("home: sleeping until the next web check, at ")
+            && text.stdout.contains("the provider has 203.0.113.7 since "),
+        "{}",
+        text.all()
+    );
+}

@@ -32,12 +32,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{Policy, Source};
-use crate::duration::format_time;
 use crate::plan::{self, Level, Plan, Report, Round, Skip};
 use crate::protocol::dyndns2::{self, AddrSet, Decision, Request};
 use crate::protocol::{NetError, Response};
 use crate::record::{PolicyRecord, rebase_note};
-use crate::status::{HostStatus, NextAction, PolicyStatus};
+use crate::status::{HostStatus, NextAction, PolicyStatus, stop_status};
 
 /// The first back-off after a failure before any reply (resolve, connect, TLS, timeout).
 pub const NET_BACKOFF_FIRST: Duration = Duration::from_secs(30);
@@ -95,7 +94,10 @@ pub enum State {
     Sleeping {
         /// Next planned action (monotonic).
         until: Option<Duration>,
-        /// What happens then.
+        /// The same moment on the wall clock (Unix seconds), fixed when it was planned, so
+        /// that every look at it shows the same second.
+        at: Option<u64>,
+        /// What happens then, as "until …".
         reason: String,
     },
     /// Stopped until the user acts.
@@ -246,9 +248,10 @@ pub struct Machine {
     /// The stable addresses being published.
     current: AddrSet,
     no_addr_reason: String,
-    /// An address seen but not yet stable, and when it will be. It may stand beside any
-    /// state: a change during a request waits for the request to end.
-    candidate: Option<(AddrSet, Duration)>,
+    /// An address seen but not yet stable, and when it will be (monotonic, and wall-clock
+    /// for display). It may stand beside any state: a change during a request waits for the
+    /// request to end.
+    candidate: Option<(AddrSet, Duration, u64)>,
     /// The recorded fingerprint differed: the next round validates the changed config.
     config_changed: bool,
     /// The user forced the next round.
@@ -256,7 +259,8 @@ pub struct Machine {
     /// A setting that cannot work (not persisted: a restart, reload or reset tries again).
     unusable: Option<String>,
     next_id: u64,
-    web_next: Option<Duration>,
+    /// The next web check (monotonic, and wall-clock for display).
+    web_next: Option<(Duration, u64)>,
     web_in_flight: bool,
     rng: u64,
     actions: Vec<Action>,
@@ -276,7 +280,7 @@ impl Machine {
         let rng = policy.name.bytes().fold(0x9e37_79b9_7f4a_7c15u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         }) | 1;
-        let web_next = matches!(policy.source, Source::Web(_)).then_some(now.mono);
+        let web_next = matches!(policy.source, Source::Web(_)).then_some((now.mono, now.wall));
         let mut m = Machine {
             policy,
             record,
@@ -411,7 +415,7 @@ impl Machine {
             }
             Input::WebFailed(why) => {
                 self.web_in_flight = false;
-                self.web_next = Some(now.mono + self.policy.check_interval);
+                self.web_next = Some(Self::after(now, self.policy.check_interval));
                 self.notice(Level::Warn, format!("web check failed: {why}"));
                 if self.current.is_empty() {
                     self.no_addr_reason = why;
@@ -443,7 +447,8 @@ impl Machine {
         if matches!(self.state, State::Invalid { .. }) {
             self.set_state(State::Sleeping {
                 until: None,
-                reason: "reset by the user".into(),
+                at: None,
+                reason: "after a reset by the user".into(),
             });
         }
         self.actions.push(Action::Report(Report {
@@ -459,7 +464,7 @@ impl Machine {
     fn on_addresses(&mut self, now: Now, addrs: AddrSet, reason: Option<String>) {
         if matches!(self.policy.source, Source::Web(_)) && self.web_in_flight {
             self.web_in_flight = false;
-            self.web_next = Some(now.mono + self.policy.check_interval);
+            self.web_next = Some(Self::after(now, self.policy.check_interval));
         }
         if addrs.is_empty() {
             self.candidate = None;
@@ -475,7 +480,7 @@ impl Machine {
             self.current = addrs;
             return;
         }
-        let pending = self.candidate.map(|(a, _)| a);
+        let pending = self.candidate.map(|(a, _, _)| a);
         if pending == Some(addrs) || (pending.is_none() && addrs == self.current) {
             return;
         }
@@ -485,11 +490,17 @@ impl Machine {
                 format!("address now {addrs}; last update not finished, it will follow"),
             );
         }
-        self.candidate = Some((addrs, now.mono + self.policy.stable_for));
+        let (mono, wall) = Self::after(now, self.policy.stable_for);
+        self.candidate = Some((addrs, mono, wall));
+    }
+
+    /// The moment `d` after `now`, on both clocks.
+    fn after(now: Now, d: Duration) -> (Duration, u64) {
+        (now.mono + d, now.wall.saturating_add(d.as_secs()))
     }
 
     fn on_timers(&mut self, now: Now) {
-        if let Some((addrs, at)) = self.candidate
+        if let Some((addrs, at, _)) = self.candidate
             && now.mono >= at
         {
             self.candidate = None;
@@ -498,7 +509,7 @@ impl Machine {
             }
             self.current = addrs;
         }
-        if let Some(t) = self.web_next
+        if let Some((t, _)) = self.web_next
             && now.mono >= t
             && !self.web_in_flight
         {
@@ -516,22 +527,20 @@ impl Machine {
             return None;
         }
         if let Some(s) = &self.record.stop {
-            return Some(format!(
-                "{}: {} (since {})",
-                s.code,
-                s.reason,
-                format_time(s.since)
-            ));
+            return Some(s.reason.clone());
         }
         let stops: Vec<_> = self
             .policy
             .hosts
             .iter()
-            .filter_map(|h| self.record.hosts.get(h).and_then(|x| x.stop.as_ref()))
+            .filter_map(|h| {
+                let stop = self.record.hosts.get(h).and_then(|x| x.stop.as_ref())?;
+                Some((h, stop))
+            })
             .collect();
         match stops.first() {
-            Some(s) if stops.len() == self.policy.hosts.len() => Some(format!(
-                "every host stopped; first {}: {}",
+            Some((h, s)) if stops.len() == self.policy.hosts.len() => Some(format!(
+                "every host is stopped; {h} by {}: {}",
                 s.code, s.reason
             )),
             _ => None,
@@ -556,24 +565,27 @@ impl Machine {
             return;
         }
         let mut due = false;
-        let mut wake: Option<(Duration, String)> = None;
-        let mut consider = |t: Duration, why: String| {
-            if wake.as_ref().is_none_or(|(w, _)| t < *w) {
-                wake = Some((t, why));
+        let mut wake: Option<(Duration, u64, String)> = None;
+        // A deadline from the record is a wall-clock second; its timer is its monotonic time.
+        let mut consider = |wall: u64, why: String| {
+            let t = now.mono_of(wall);
+            if wake.as_ref().is_none_or(|(w, _, _)| t < *w) {
+                wake = Some((t, wall, why));
             }
         };
         for (host, p) in self.plans(now) {
             match p {
                 Plan::Send { .. } => due = true,
-                Plan::Skip(Skip::Held { until, code }) => {
-                    consider(now.mono_of(until), format!("provider hold ({code}) ends"))
-                }
+                Plan::Skip(Skip::Held { until, code }) => consider(
+                    until,
+                    format!("until the provider's hold after {code} ends"),
+                ),
                 Plan::Skip(Skip::Retrying { until, failures }) => consider(
-                    now.mono_of(until),
-                    format!("retrying after a network failure ({failures} in a row)"),
+                    until,
+                    format!("until the retry after a network failure ({failures} in a row)"),
                 ),
                 Plan::Skip(Skip::TooSoon { until }) => {
-                    consider(now.mono_of(until), "min_interval passes".into())
+                    consider(until, "until min_interval has passed".into())
                 }
                 Plan::Skip(Skip::UpToDate) => {
                     let h = self.record.hosts.get(&host);
@@ -586,7 +598,7 @@ impl Machine {
                     .min();
                     if let Some(at) = at {
                         let refresh = at.saturating_add(self.policy.max_interval.as_secs());
-                        consider(now.mono_of(refresh), "periodic refresh".into());
+                        consider(refresh, "until the periodic refresh".into());
                     }
                 }
                 Plan::Skip(Skip::HostStopped(_) | Skip::PolicyStopped(_) | Skip::NoAddress) => {}
@@ -597,14 +609,18 @@ impl Machine {
             self.actions.push(Action::Resolve);
             return;
         }
-        if let Some(t) = self.web_next {
-            consider(t, "web re-check".into());
-        }
-        let (until, reason) = match wake {
-            Some((t, why)) => (Some(t), why),
-            None => (None, "until the next address change".into()),
+        let web = self
+            .web_next
+            .map(|(t, wall)| (t, wall, "until the next web check".to_string()));
+        let wake = match (wake, web) {
+            (Some(w), Some(v)) => Some(if v.0 < w.0 { v } else { w }),
+            (w, v) => w.or(v),
         };
-        self.set_state(State::Sleeping { until, reason });
+        let (until, at, reason) = match wake {
+            Some((t, wall, why)) => (Some(t), Some(wall), why),
+            None => (None, None, "until the next address change".into()),
+        };
+        self.set_state(State::Sleeping { until, at, reason });
     }
 
     fn on_resolved(&mut self, now: Now, result: Result<(), NetError>) {
@@ -678,7 +694,8 @@ impl Machine {
                     None => errors.push((vec![host.clone()], code.name(), code.explanation())),
                 },
             }
-            let report = Report::answer(host, code, *decision, req.sent, now.wall);
+            let report =
+                Report::answer(&self.policy.name, host, code, *decision, req.sent, now.wall);
             self.actions.push(Action::Report(report));
         }
         self.actions.push(Action::Persist);
@@ -769,7 +786,8 @@ impl Machine {
         }
         self.set_state(State::Sleeping {
             until: Some(now.mono + d),
-            reason: format!("retrying after a network failure: {e}"),
+            at: Some(now.wall.saturating_add(d.as_secs()).saturating_add(1)),
+            reason: format!("until the retry after a network failure: {e}"),
         });
         self.actions.push(Action::Hook(HookEvent {
             kind: HookKind::Error,
@@ -818,10 +836,10 @@ impl Machine {
     /// When the driver must call [`Machine::handle`] with [`Input::Tick`] next.
     pub fn next_deadline(&self) -> Option<Duration> {
         let mut d: Vec<Duration> = Vec::new();
-        if let Some((_, at)) = self.candidate {
+        if let Some((_, at, _)) = self.candidate {
             d.push(at);
         }
-        if let Some(t) = self.web_next {
+        if let Some((t, _)) = self.web_next {
             d.push(t);
         }
         if let State::Sleeping { until: Some(t), .. } = &self.state {
@@ -838,37 +856,51 @@ impl Machine {
 
     /// A snapshot for `dynward status`.
     pub fn status(&self, now: Now) -> PolicyStatus {
-        let wall_of = |t: Duration| now.wall + t.saturating_sub(now.mono).as_secs();
-        let at = |what: &str, t: Duration| NextAction {
-            what: what.into(),
-            at: wall_of(t),
-            at_text: format_time(wall_of(t)),
-        };
+        let name = &self.policy.name;
         let next = match &self.state {
             State::Sleeping {
-                until: Some(t),
+                at: Some(at),
                 reason,
-            } => Some(at(reason, *t)),
-            State::Waiting { .. } => self.candidate.map(|(_, t)| at("address becomes stable", t)),
+                ..
+            } => Some(NextAction {
+                what: reason.trim_start_matches("until ").to_string(),
+                at: (*at).into(),
+            }),
+            State::Waiting { .. } => self.candidate.map(|(_, _, at)| NextAction {
+                what: "the address becomes stable".into(),
+                at: at.into(),
+            }),
             _ => None,
         }
-        .or_else(|| self.web_next.map(|t| at("web re-check", t)));
+        .or_else(|| {
+            self.web_next.map(|(_, at)| NextAction {
+                what: "the next web check".into(),
+                at: at.into(),
+            })
+        });
         let hosts = self
             .policy
             .hosts
             .iter()
-            .map(|h| HostStatus::of(h, self.record.hosts.get(h).map(|b| &**b), now.wall))
+            .map(|h| HostStatus::of(name, h, self.record.hosts.get(h).map(|b| &**b), now.wall))
             .collect();
         PolicyStatus {
-            name: self.policy.name.clone(),
+            name: name.clone(),
             state: self.state.name().into(),
             reason: self.state.reason(),
+            stop: self
+                .record
+                .stop
+                .as_ref()
+                .map(|s| stop_status(s, name, None)),
             source: self.policy.source.to_string(),
-            addresses: if self.current.is_empty() {
-                None
-            } else {
-                Some(self.current.to_string())
-            },
+            addresses: [
+                self.current.v4.map(|a| a.to_string()),
+                self.current.v6.map(|a| a.to_string()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
             next,
             hosts,
         }

@@ -350,48 +350,87 @@ impl Code {
         }
     }
 
-    /// What the user must do, if anything.
-    pub fn user_action(&self) -> &'static str {
+    /// What the user must do after this code led to `decision`, with the commands spelled
+    /// out for `policy` (and `host`, for a host's stop).
+    pub fn user_action(&self, decision: Decision, policy: &str, host: Option<&str>) -> String {
+        let reset = format!("`dynward reset {policy}`");
+        let reset_host = match host {
+            Some(h) => format!("`dynward reset {policy} --host {h}`"),
+            None => reset.clone(),
+        };
+        let host_name = host.unwrap_or("the host");
         match self {
-            Code::Good => "",
-            Code::Nochg => "none; dynward stops the host if the provider keeps answering nochg",
-            Code::Badauth => {
-                "fix username/password (Dyn: the updater client key), then `dynward reset POLICY` or change the config"
-            }
+            Code::Good => String::new(),
+            Code::Nochg if decision == Decision::StopHost => format!(
+                "find out why the provider already had the address (another client updating {host_name}?), then {reset_host}"
+            ),
+            Code::Nochg => "none; a second unexpected nochg in a row stops the host".into(),
+            Code::Badauth | Code::Http(401 | 403) => format!(
+                "fix username/password (Dyn: the updater client key); the changed config re-enables the policy, or run {reset}"
+            ),
             Code::NotDonator => {
-                "remove the paid-only option or upgrade the account, then reset the policy"
+                format!("remove the paid-only option or upgrade the account, then {reset}")
             }
-            Code::NotFqdn | Code::NoHost | Code::NotYours => {
-                "check the host name in the config and in the provider's account, then reset the policy"
-            }
-            Code::NumHost => "round-robin hosts cannot be updated: remove the host from the config",
-            Code::Abuse => {
-                "the block is lifted only by the provider: contact their support, then reset the policy"
-            }
-            Code::BadAgent | Code::Refused127 => {
-                "the provider blocked this client; check user_agent and report it to the dynward developers"
-            }
-            Code::BadSys | Code::BadRequest => {
-                "check the server/url setting and report it to the dynward developers"
-            }
-            Code::NotActive => "activate the domain at the provider, then reset the policy",
+            Code::NotFqdn | Code::NoHost | Code::NotYours => format!(
+                "check {host_name} in the config and in the provider's account; a changed config re-enables it, or run {reset_host}"
+            ),
+            Code::NumHost => format!(
+                "round-robin hosts cannot be updated: remove {host_name} from the config"
+            ),
+            Code::Abuse if decision == Decision::StopAccount => format!(
+                "the block is lifted only by the provider: contact their support, then {reset}"
+            ),
+            Code::Abuse => format!(
+                "the block is lifted only by the provider: contact their support, then {reset_host}"
+            ),
+            Code::BadAgent | Code::Refused127 => format!(
+                "the provider refuses this client: check user_agent, report it to the dynward developers, then {reset}"
+            ),
+            Code::BadSys | Code::BadRequest | Code::Http(411) => format!(
+                "check the server or url setting, report it to the dynward developers, then {reset}"
+            ),
+            Code::NotActive => format!("activate the domain at the provider, then {reset_host}"),
             Code::DnsErr | Code::Outage | Code::ServerError => {
-                "none; dynward waits 30 minutes (60 on repeat) before trying again"
+                "none; dynward waits 30 minutes (60 on repeat) before trying again".into()
             }
-            Code::Conflict(_) => "remove the manual record at the provider, then reset the policy",
-            Code::Wait(_) => "none; dynward waits as asked",
-            Code::Mismatch(_) => {
-                "check the address source (the provider recorded another address), then reset the policy"
+            Code::Conflict(_) => {
+                format!("remove the manual record at the provider, then {reset_host}")
             }
-            Code::Http(401 | 403) => "fix username/password, then reset the policy",
-            Code::Http(409) | Code::Http(412) => {
-                "fix the host or the address source, then reset the policy"
+            Code::Wait(_) => "none; dynward waits as asked".into(),
+            Code::Mismatch(_) => format!(
+                "check the address source (the provider recorded another address), then {reset_host}"
+            ),
+            Code::Http(409 | 412) => {
+                format!("fix the host or the address source, then {reset_host}")
             }
-            Code::Http(410) => "reactivate the account at the provider, then reset the policy",
-            Code::Http(411) => "report it to the dynward developers",
+            Code::Http(410) => format!("reactivate the account at the provider, then {reset}"),
+            Code::Http(_) | Code::NoLine | Code::Unknown(_) if decision == Decision::StopHost => {
+                format!(
+                    "three replies in a row were not dyndns2 answers: check the server or url setting, then {reset_host}"
+                )
+            }
             Code::Http(_) | Code::NoLine | Code::Unknown(_) => {
-                "none yet; dynward retries in 30 minutes and stops the host after 3 such replies in a row"
+                "none yet; dynward tries again in 30 minutes and stops the host after 3 such replies in a row".into()
             }
+        }
+    }
+
+    /// The code a recorded name stands for ([`Code::name`] backwards), for the advice on a
+    /// stop read from the state file. Codes that carry text get it empty.
+    pub fn from_name(name: &str) -> Option<Code> {
+        let line = match name {
+            "good 127.0.0.1" => return Some(Code::Refused127),
+            "mismatch" => return Some(Code::Mismatch(Vec::new())),
+            "noline" => return Some(Code::NoLine),
+            "unknown" => return Some(Code::Unknown(String::new())),
+            n => n,
+        };
+        if let Some(status) = line.strip_prefix("http ") {
+            return status.parse().ok().map(Code::Http);
+        }
+        match parse_line(line, &AddrSet::default()).0 {
+            Code::Unknown(_) => None,
+            c => Some(c),
         }
     }
 }
@@ -1078,8 +1117,22 @@ mod tests {
             assert!(!got.explanation().is_empty());
             assert!(!got.explanation().contains("update failed"));
             if !got.is_success() {
-                assert!(!got.user_action().is_empty(), "{body} has no user action");
+                let action = got.user_action(decision, "home", Some("h.example.org"));
+                assert!(!action.is_empty(), "{body} has no user action");
+                assert!(!action.contains("POLICY"), "{action}");
+                if decision.is_fatal() {
+                    assert!(
+                        action.contains("dynward reset home")
+                            || action.contains("remove h.example.org"),
+                        "{body}: {action}"
+                    );
+                }
             }
+            assert_eq!(
+                Code::from_name(&got.name()).map(|c| c.name()),
+                Some(got.name()),
+                "{body}"
+            );
         }
         assert_eq!(decide(&Code::Abuse, &h, &noip), Decision::StopAccount);
     }
