@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked
 
-# The man page is rendered from the CLI definition.
+# The man page: the complete reference, from src/docs.rs and the CLI definition.
 cargo run --quiet --locked --example manpage -- target/man/man1/dynward.1
 gzip -9nf target/man/man1/dynward.1
 

@@ -17,8 +17,9 @@ Examples:
   dynward once --force home                     re-send policy \"home\" even if unchanged
   dynward reset home                            re-enable policy \"home\" after a fatal answer
 
-Exit status: 0 when everything is fine, 1 when a host was not updated or the config is
-invalid, 2 on a usage error.";
+Exit status: 0 when everything is fine; 1 when a host was not updated, the config is
+invalid, or (status) a policy or host is stopped; 2 on a usage error or when the state cannot
+be read or written; 3 (status) when no daemon runs. `man dynward` is the full reference.";
 
 /// Dynamic-DNS (dyndns2) update client for routers and servers.
 #[derive(Parser, Debug)]

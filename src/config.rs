@@ -365,7 +365,7 @@ struct Walker<'s> {
 }
 
 /// Every key a policy may have; anything else is reported as unknown.
-const POLICY_KEYS: &[&str] = &[
+pub(crate) const POLICY_KEYS: &[&str] = &[
     "name",
     "server",
     "url",
@@ -397,7 +397,7 @@ const POLICY_KEYS: &[&str] = &[
 ];
 
 /// Top-level keys besides `[[policy]]`.
-const TOP_KEYS: &[&str] = &["state_dir", "on_change", "on_error", "hook_timeout"];
+pub(crate) const TOP_KEYS: &[&str] = &["state_dir", "on_change", "on_error", "hook_timeout"];
 
 /// Keys the users of other clients type (ddclient, inadyn), and what dynward calls them.
 const FOREIGN_KEYS: &[(&str, &str)] = &[

@@ -32,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod docs;
 pub mod duration;
 pub mod hook;
 pub mod http;

@@ -443,3 +443,85 @@ fn status_json_is_one_schema() {
         text.all()
     );
 }
+
+/// The man page, rendered with `man -l`: every reference section, `once` taking several
+/// policies, the examples one per line as in `--help`, and only pages that exist in SEE ALSO.
+#[test]
+fn man_page_is_the_reference() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("dynward.1");
+    std::fs::write(&page, dynward::docs::man_page()).expect("write");
+    let out = Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANWIDTH", "200")
+        .env("MAN_KEEP_FORMATTING", "0")
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .output()
+        .expect("man is installed (.ci/run installs man-db)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Overstrike (bold "X\bX", underline "_\bX") to plain text, as `col -b` does.
+    let mut text = String::new();
+    for c in String::from_utf8_lossy(&out.stdout).chars() {
+        if c == '\u{8}' {
+            text.pop();
+        } else {
+            text.push(c);
+        }
+    }
+    for section in [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "OPTIONS",
+        "COMMANDS",
+        "CONFIGURATION",
+        "ANSWERS",
+        "STATES",
+        "FILES",
+        "SIGNALS",
+        "ENVIRONMENT",
+        "EXIT STATUS",
+        "EXAMPLES",
+        "SEE ALSO",
+    ] {
+        assert!(text.lines().any(|l| l == section), "no {section}:\n{text}");
+    }
+    assert!(
+        text.contains("dynward once [--dry-run] [--force] [POLICY]..."),
+        "{text}"
+    );
+    for key in [
+        "check_interval",
+        "password_file",
+        "hook_timeout",
+        "ipv6_mode",
+    ] {
+        assert!(text.contains(key), "{key} undocumented");
+    }
+    let help = util::run_with(std::path::Path::new("/dev/null"), &["--help"], &[]);
+    assert!(
+        help.stdout.contains("`man dynward` is the full reference"),
+        "{}",
+        help.all()
+    );
+    for line in help
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "Examples:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+    {
+        assert!(
+            text.lines().any(|l| l.trim() == line.trim()),
+            "example line reflowed: {line:?}\n{text}"
+        );
+    }
+    let see_also = text.split("SEE ALSO").nth(1).expect("see also");
+    assert!(!see_also.contains("dynward-"), "{see_also}");
+}

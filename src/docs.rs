@@ -1,0 +1,693 @@
+//! The reference: commands, states, config keys, files, signals, environment and exit
+//! statuses, written once. The README's tables are rendered from these (a test keeps them
+//! equal), and so is the man page ([`man_page`]), which is what `man dynward` shows on the
+//! router.
+
+use clap::CommandFactory;
+
+/// A row of a reference table: what, and what it means (Markdown inline code in backticks).
+pub type Row = (&'static str, &'static str);
+
+/// The commands, with what each does.
+pub const COMMANDS: &[Row] = &[
+    (
+        "dynward check",
+        "Validates the config. Lists **every** problem at once as `file:line:column: key: message` and exits 1; prints a summary of each policy and exits 0 when valid.",
+    ),
+    (
+        "dynward once [--dry-run] [--force] [POLICY...]",
+        "Detects each policy's addresses, decides per host whether an update is due, sends, prints one line per host with the code and its explanation, records the results, and runs the hooks. Exit 0 only if every host ended `good`, `nochg` or up-to-date.",
+    ),
+    (
+        "dynward once --dry-run",
+        "Sends nothing and writes no state: prints the addresses found (and why others were skipped) and the exact requests (method, URL, headers) with the password masked where the request carries it.",
+    ),
+    (
+        "dynward once --force",
+        "Re-sends even an unchanged address (the protocol's \"user may force\"). It never overrides a fatal stop, a provider hold or `min_interval`; it does try at once during the back-off after network failures (that wait is dynward's own, not the provider's).",
+    ),
+    (
+        "dynward reload",
+        "Asks the running daemon to re-read its config and waits for the result (what `systemctl reload` runs); exit 1, with the problems, when the file is invalid (the running config stays).",
+    ),
+    (
+        "dynward run",
+        "The daemon: watches the addresses (netlink events, no polling) and updates the moment they change.",
+    ),
+    (
+        "dynward status [--json]",
+        "What each policy of the running daemon is doing and why: state, addresses, each host's last answer, what the provider has, stops with what to do, holds, and the next planned action and when, in local time. Without a daemon: what the state file records. `--json` gives the same in one schema (see below).",
+    ),
+    (
+        "dynward reset POLICY [--host HOST]",
+        "Re-enables a policy (or one host) stopped by a fatal answer and clears holds and the network back-off. A running daemon acts on it at once; otherwise the state file is edited. A policy or host not in the config is a usage error (exit 2).",
+    ),
+];
+
+/// The states of a policy, as logs and `status` show them.
+pub const STATES: &[Row] = &[
+    (
+        "waiting",
+        "No usable address: the interface is down, has no publishable address yet (IPv6 still in duplicate-address detection, only private addresses...), or the address has not been stable for `stable_for` (DHCP/PPP renegotiation settles here).",
+    ),
+    (
+        "resolving",
+        "Looking up the update server's name. A failure here is \"cannot get the server's address\", distinct from connection and TLS failures; the address found is the one connected to.",
+    ),
+    (
+        "updating",
+        "A request is in flight, never more than one per policy. A change arriving meanwhile is logged (\"last update not finished\") and remembered: when the request ends, one more update runs with the newest address if the one sent is no longer current.",
+    ),
+    (
+        "sleeping",
+        "Nothing to do until the next address change, the forced refresh (`max_interval`), a web re-check, the end of a provider hold or of a network back-off. `status` shows which and when.",
+    ),
+    (
+        "invalid",
+        "The provider gave a fatal answer (`badauth`, `!donator`, `badagent`, `badsys`, `good 127.0.0.1`, or every host stopped by `notfqdn`, `nohost`, `numhost`, `abuse`, `!yours`...). Nothing is sent until you change that policy's config or run `dynward reset POLICY`. Other policies and hosts carry on.",
+    ),
+];
+
+/// What each answer of a provider means and the decision it leads to (reference section 5).
+pub const ANSWERS: &[(&str, &str, &str)] = &[
+    ("`good`", "the provider updated the record", "continue"),
+    (
+        "`nochg`",
+        "the provider already had this address",
+        "continue, with a warning; a second unexpected `nochg` for the host stops it",
+    ),
+    (
+        "`badauth` (or HTTP 401/403)",
+        "user name or password rejected",
+        "stop account until you fix it and reset",
+    ),
+    (
+        "`!donator`",
+        "an option needs a paid account",
+        "stop account",
+    ),
+    ("`notfqdn`", "not a fully qualified host name", "stop host"),
+    ("`nohost`", "host not in this account", "stop host"),
+    (
+        "`numhost`",
+        "round-robin host, or too many hosts",
+        "stop host",
+    ),
+    (
+        "`abuse`",
+        "host blocked for update abuse (No-IP: the account)",
+        "stop host (account for No-IP); only the provider can lift it",
+    ),
+    (
+        "`badagent`",
+        "client blocked (user agent or method)",
+        "stop client",
+    ),
+    ("`badsys`", "invalid `system` parameter", "stop client"),
+    ("`!yours`", "host belongs to another account", "stop host"),
+    ("`!active`", "domain not activated", "stop host"),
+    (
+        "`dnserr`",
+        "DNS error at the provider",
+        "hold 30 minutes, 60 on repeat",
+    ),
+    (
+        "`911` (or HTTP 5xx)",
+        "provider outage or maintenance",
+        "hold 30 minutes, 60 on repeat",
+    ),
+    (
+        "`servererror`",
+        "provider server error (Dynu)",
+        "hold 30 minutes, 60 on repeat",
+    ),
+    (
+        "`conflict A` / `conflict AAAA`",
+        "a manual record clashes",
+        "stop host",
+    ),
+    (
+        "`wNNNs` / `wNNNm` / `wNNNh`",
+        "wait as asked",
+        "hold for that time",
+    ),
+    (
+        "`badrequest`",
+        "provider found the request malformed",
+        "stop client",
+    ),
+    (
+        "`good 127.0.0.1`",
+        "the provider ignored the update: this client is refused",
+        "stop client",
+    ),
+    (
+        "`good`/`nochg` with another address",
+        "the provider recorded another address than the one sent",
+        "stop host",
+    ),
+    (
+        "HTTP 409 / 410 / 411 / 412 (selfHOST)",
+        "unknown zone / inactive account / malformed / private address",
+        "stop host / stop account / stop client / stop host",
+    ),
+    (
+        "empty, unknown, HTML without a code, other HTTP status",
+        "the reply is shown as received",
+        "hold 30 minutes; the third in a row stops the host",
+    ),
+];
+
+/// A config key: its name, its default, what it means.
+pub type Key = (&'static str, &'static str, &'static str);
+
+/// The top-level keys.
+pub const TOP_KEYS: &[Key] = &[
+    (
+        "state_dir",
+        "/var/lib/dynward",
+        "Where `state.json` lives. `$STATE_DIRECTORY` (set by systemd) wins.",
+    ),
+    (
+        "on_change, on_error",
+        "none",
+        "Default hooks for every policy (see Hooks).",
+    ),
+    (
+        "hook_timeout",
+        "30s",
+        "A hook still running after this is killed.",
+    ),
+    (
+        "[[policy]]",
+        "-",
+        "One per account at a provider. At least one.",
+    ),
+];
+
+/// The keys of a `[[policy]]`.
+pub const POLICY_KEYS: &[Key] = &[
+    (
+        "name",
+        "required",
+        "Unique; letters, digits, `-_.`. Shown in logs; names the systemd credential.",
+    ),
+    (
+        "provider",
+        "one of three",
+        "A preset: `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`.",
+    ),
+    (
+        "server",
+        "one of three",
+        "A dyndns2 endpoint URL. `https://` unless you write `http://`; a bare host gets `/nic/update`.",
+    ),
+    (
+        "url",
+        "one of three",
+        "A Comware-style template with `<h>` (hosts), `<a>` (address), `<username>`, `<password>`, percent-encoded on substitution. Must contain `<a>`.",
+    ),
+    (
+        "username",
+        "required",
+        "Account user (for `he`, defaults to the host).",
+    ),
+    (
+        "password / password_file / password_env",
+        "one of them",
+        "The password, a file holding it (first line; warns if readable by group/others), or an environment variable. With none, `$CREDENTIALS_DIRECTORY/<name>` (systemd `LoadCredential=<name>:...`) is used. A config holding a password warns when others can read it.",
+    ),
+    (
+        "hosts",
+        "required",
+        "Host names to update. At most 20 go in one request; more are split into batches.",
+    ),
+    (
+        "interface",
+        "one of two",
+        "Interface whose global addresses are published; `\"auto\"` = the default route's interface.",
+    ),
+    (
+        "web",
+        "one of two",
+        "A check-IP URL (plain text or `Current IP Address:` pages), for hosts behind NAT.",
+    ),
+    ("ipv4, ipv6", "true, false", "Families to publish."),
+    (
+        "allow_private",
+        "false",
+        "Also publish RFC 1918, CGNAT (100.64/10), link-local and ULA addresses.",
+    ),
+    (
+        "ipv4_prefix, ipv6_prefix",
+        "none",
+        "With several publishable addresses, prefer one inside this prefix.",
+    ),
+    (
+        "ipv6_mode",
+        "preset, else separate",
+        "`combined` (`myip=v4,v6`), `myipv6` (`myip=v4&myipv6=v6`), `separate` (one request per family).",
+    ),
+    (
+        "allow_insecure_http",
+        "false",
+        "Permit `http://` with a password (3322 and Oray only offer HTTP).",
+    ),
+    (
+        "user_agent",
+        "dynward/VERSION (+URL)",
+        "Must name product and version; providers block generic agents.",
+    ),
+    (
+        "ca_file",
+        "none",
+        "Extra trusted CA certificates (PEM), added to the system store.",
+    ),
+    ("connect_timeout, timeout", "10s, 30s", "Per request."),
+    (
+        "min_interval",
+        "60s",
+        "Never two updates of the same host closer than this, even forced.",
+    ),
+    (
+        "max_interval",
+        "25d",
+        "Re-send an unchanged address this often (at least `1d`).",
+    ),
+    (
+        "stable_for",
+        "5s",
+        "Daemon: how long an address must be unchanged before it is published.",
+    ),
+    (
+        "check_interval",
+        "10m",
+        "Daemon: how often a web source is asked (at least `1m`).",
+    ),
+    (
+        "on_change, on_error",
+        "top level's",
+        "This policy's hooks: a program with arguments, absolute path, no shell.",
+    ),
+];
+
+/// The exit statuses.
+pub const EXIT_STATUS: &[Row] = &[
+    (
+        "0",
+        "All fine: every host ended `good`, `nochg` or up-to-date (`once`); the config is valid (`check`); the daemon runs and nothing is stopped (`status`).",
+    ),
+    (
+        "1",
+        "A host was not updated (`once`), the config is invalid (`check`, `reload`), or a policy or host is stopped and needs you (`status`).",
+    ),
+    (
+        "2",
+        "Usage error (an unknown policy or host), or the state file cannot be read or written (then `once` sends nothing: an update that cannot be remembered would be re-sent later as abuse).",
+    ),
+    (
+        "3",
+        "`status` only: no daemon is running, and the state file records no stop.",
+    ),
+];
+
+/// The files dynward reads and writes.
+pub const FILES: &[Row] = &[
+    (
+        "/etc/dynward/dynward.toml",
+        "The config (`--config` or `$DYNWARD_CONFIG` name another).",
+    ),
+    (
+        "/var/lib/dynward/state.json",
+        "What each provider accepted, stops, holds and back-offs (mode 0600, written atomically); in `state_dir` or `$STATE_DIRECTORY`.",
+    ),
+    (
+        "/var/lib/dynward/control.sock",
+        "The running daemon's socket for `status`, `reset` and `reload` (mode 0600).",
+    ),
+    (
+        "/var/lib/dynward/state.json.bad-TIME",
+        "A state file that could not be read, kept aside as it was.",
+    ),
+];
+
+/// The signals the daemon answers.
+pub const SIGNALS: &[Row] = &[
+    (
+        "SIGHUP",
+        "Re-read the config. A broken file is logged with every problem and the running config stays; policies whose config did not change keep their state and timers.",
+    ),
+    (
+        "SIGTERM, SIGINT",
+        "Stop within a few seconds: a request in flight gets up to 3 s, then the state is saved.",
+    ),
+];
+
+/// The environment dynward reads, and what hooks are given.
+pub const ENVIRONMENT: &[Row] = &[
+    (
+        "DYNWARD_CONFIG",
+        "The config file, when `--config` is not given.",
+    ),
+    (
+        "DYNWARD_LOG",
+        "The log level outright: `error`, `warn`, `info`, `debug` or `trace`.",
+    ),
+    (
+        "STATE_DIRECTORY",
+        "The state directory (set by systemd's `StateDirectory=`); wins over `state_dir`.",
+    ),
+    (
+        "CREDENTIALS_DIRECTORY",
+        "Where a policy without a password finds it: the credential named after the policy (systemd's `LoadCredential=`).",
+    ),
+    (
+        "TZ",
+        "The zone times are shown in (else `/etc/localtime`, else OpenWrt's `/etc/TZ`, else UTC).",
+    ),
+    (
+        "DYNWARD_POLICY, DYNWARD_HOSTS, DYNWARD_ADDRESS, DYNWARD_STATE, DYNWARD_CODE, DYNWARD_MESSAGE, DYNWARD_EVENT",
+        "What a hook is given, with `PATH` and nothing else: the policy, the hosts (comma-separated), the address sent, the policy's state, the code, its explanation, and `change` or `error`.",
+    ),
+];
+
+/// A two-column Markdown table; the first column as inline code.
+pub fn markdown(head: (&str, &str), rows: &[Row]) -> String {
+    let mut out = format!("| {} | {} |\n|---|---|\n", head.0, head.1);
+    for (what, means) in rows {
+        out.push_str(&format!("| {} | {means} |\n", code_list(what)));
+    }
+    out
+}
+
+/// The answers table in Markdown (its cells are Markdown already).
+pub fn markdown_answers() -> String {
+    let mut out = "| code | what dynward tells you | decision |\n|---|---|---|\n".to_string();
+    for (code, tells, decision) in ANSWERS {
+        out.push_str(&format!("| {code} | {tells} | {decision} |\n"));
+    }
+    out
+}
+
+/// The key table in Markdown: key and default as inline code.
+pub fn markdown_keys(keys: &[Key]) -> String {
+    let mut out = "| key | default | meaning |\n|---|---|---|\n".to_string();
+    for (key, default, means) in keys {
+        let default = match *default {
+            "required" | "one of three" | "one of two" | "one of them" | "none" | "-"
+            | "top level's" => default.to_string(),
+            d if d.starts_with("preset, else ") => {
+                format!("preset, else `{}`", &d["preset, else ".len()..])
+            }
+            d => code_list(d),
+        };
+        out.push_str(&format!("| {} | {default} | {means} |\n", code_list(key)));
+    }
+    out
+}
+
+/// `a, b / c` as `` `a`, `b` / `c` ``.
+fn code_list(s: &str) -> String {
+    if s.starts_with("[[") || s.chars().all(|c| c.is_ascii_digit()) {
+        return format!("`{s}`");
+    }
+    s.split(", ")
+        .map(|part| {
+            part.split(" / ")
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Text for roff: backslashes and hyphens escaped, `code` in bold, `**x**` in bold.
+fn roff(s: &str) -> String {
+    let mut out = String::new();
+    let mut bold = false;
+    let text = s.replace("**", "`");
+    for c in text.chars() {
+        match c {
+            '`' => {
+                out.push_str(if bold { "\\fR" } else { "\\fB" });
+                bold = !bold;
+            }
+            '\\' => out.push_str("\\e"),
+            '-' => out.push_str("\\-"),
+            c => out.push(c),
+        }
+    }
+    // A line may not start with a control character.
+    if out.starts_with('.') || out.starts_with('\'') {
+        out.insert_str(0, "\\&");
+    }
+    out
+}
+
+/// A `.TP` list: each row's first column in bold, its meaning below.
+fn roff_list(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for (what, means) in rows {
+        out.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff(what), roff(means)));
+    }
+    out
+}
+
+/// The synopsis of a subcommand as clap knows it: `dynward once [--dry-run] [POLICY]...`.
+fn synopsis(cmd: &clap::Command) -> String {
+    let mut parts = vec![format!("\\fBdynward {}\\fR", cmd.get_name())];
+    for a in cmd.get_arguments() {
+        if matches!(a.get_id().as_str(), "help" | "version") || a.is_global_set() {
+            continue;
+        }
+        let many = matches!(a.get_action(), clap::ArgAction::Append)
+            || a.get_num_args().is_some_and(|n| n.max_values() > 1);
+        let value = a
+            .get_value_names()
+            .and_then(|v| v.first())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| a.get_id().to_string().to_uppercase());
+        let one = match a.get_long() {
+            Some(long) if a.get_action().takes_values() => {
+                format!("\\fB\\-\\-{}\\fR \\fI{value}\\fR", roff(long))
+            }
+            Some(long) => format!("\\fB\\-\\-{}\\fR", roff(long)),
+            None => format!("\\fI{value}\\fR"),
+        };
+        let one = if a.is_required_set() {
+            one
+        } else {
+            format!("[{one}]")
+        };
+        parts.push(if many { format!("{one}...") } else { one });
+    }
+    parts.join(" ")
+}
+
+/// The man page dynward(1), in roff: the complete reference.
+pub fn man_page() -> String {
+    let mut cli = crate::cli::Cli::command();
+    // Built, the command has its --help and --version too.
+    cli.build();
+    let version = env!("CARGO_PKG_VERSION");
+    let mut m = format!(
+        ".TH DYNWARD 1 \"\" \"dynward {version}\" \"User Commands\"\n.SH NAME\ndynward \\- event\\-driven dynamic\\-DNS (dyndns2) update client for Linux routers and servers\n"
+    );
+    m.push_str(".SH SYNOPSIS\n\\fBdynward\\fR [\\fB\\-c\\fR \\fIPATH\\fR] [\\fB\\-v\\fR...] \\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n");
+    m.push_str(&format!(".SH DESCRIPTION\n{}\n", roff(DESCRIPTION)));
+    m.push_str(".SH OPTIONS\n");
+    for a in cli.get_arguments() {
+        let Some(long) = a.get_long() else { continue };
+        let short = a
+            .get_short()
+            .map(|s| format!("\\fB\\-{s}\\fR, "))
+            .unwrap_or_default();
+        let value = a
+            .get_value_names()
+            .and_then(|v| v.first())
+            .filter(|_| a.get_action().takes_values())
+            .map(|v| format!(" \\fI{v}\\fR"))
+            .unwrap_or_default();
+        let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+        m.push_str(&format!(
+            ".TP\n{short}\\fB\\-\\-{}\\fR{value}\n{}\n",
+            roff(long),
+            roff(&help)
+        ));
+    }
+    m.push_str(".SH COMMANDS\n");
+    for sub in cli.get_subcommands() {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        m.push_str(&format!(".TP\n{}\n{}\n", synopsis(sub), roff(&about)));
+        let name = format!("dynward {}", sub.get_name());
+        for (usage, what) in COMMANDS
+            .iter()
+            .filter(|(u, _)| *u == name || u.starts_with(&format!("{name} ")))
+        {
+            // The command's own row reads as its description; a variant (`once --force`)
+            // is named.
+            let variant = usage.contains(" --") && !usage.contains('[');
+            if variant {
+                m.push_str(&format!(".IP\n\\fB{}\\fR: {}\n", roff(usage), roff(what)));
+            } else {
+                m.push_str(&format!(".IP\n{}\n", roff(what)));
+            }
+        }
+        for a in sub.get_arguments() {
+            if matches!(a.get_id().as_str(), "help") || a.is_global_set() {
+                continue;
+            }
+            let name = match a.get_long() {
+                Some(l) => format!("\\fB\\-\\-{}\\fR", roff(l)),
+                None => format!(
+                    "\\fI{}\\fR",
+                    a.get_value_names()
+                        .and_then(|v| v.first())
+                        .map(|v| v.to_string())
+                        .unwrap_or_default()
+                ),
+            };
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            m.push_str(&format!(".RS\n.TP\n{name}\n{}\n.RE\n", roff(&help)));
+        }
+    }
+    m.push_str(&format!(
+        ".SH CONFIGURATION\n{}\n",
+        roff("TOML; unknown keys are errors, and `dynward check` lists every problem with its line. Durations are strings with a unit: \"30s\", \"10m\", \"2h\", \"25d\" (sums like \"1h30m\" work). The example `/etc/dynward/dynward.toml` is commented throughout.")
+    ));
+    m.push_str(".SS Top level\n");
+    m.push_str(&roff_keys(TOP_KEYS));
+    m.push_str(".SS Each [[policy]]\n");
+    m.push_str(&roff_keys(POLICY_KEYS));
+    m.push_str(".SH ANSWERS\nWhat each answer of the provider means (read per host, in the order the hosts were sent) and what dynward does about it.\n");
+    for (code, tells, decision) in ANSWERS {
+        m.push_str(&format!(
+            ".TP\n{}\n{}: {}\n",
+            roff(code),
+            roff(tells),
+            roff(decision)
+        ));
+    }
+    m.push_str(".SH STATES\n");
+    m.push_str(&roff_list(STATES));
+    m.push_str(".SH FILES\n");
+    m.push_str(&roff_list(FILES));
+    m.push_str(".SH SIGNALS\n");
+    m.push_str(&roff_list(SIGNALS));
+    m.push_str(".SH ENVIRONMENT\n");
+    m.push_str(&roff_list(ENVIRONMENT));
+    m.push_str(".SH EXIT STATUS\n");
+    m.push_str(&roff_list(EXIT_STATUS));
+    m.push_str(".SH EXAMPLES\n.nf\n");
+    for line in crate::cli::EXAMPLES.lines().skip(1) {
+        if line.is_empty() {
+            break;
+        }
+        m.push_str(&roff(line));
+        m.push('\n');
+    }
+    m.push_str(".fi\n");
+    m.push_str(".SH SEE ALSO\n\\fBsystemctl\\fR(1), \\fBjournalctl\\fR(1), \\fBsystemd.exec\\fR(5), \\fBsystemd.service\\fR(5); \\fI/usr/share/doc/dynward/README.md\\fR\n");
+    m
+}
+
+/// The keys as a `.TP` list with their defaults.
+fn roff_keys(keys: &[Key]) -> String {
+    let mut out = String::new();
+    for (key, default, means) in keys {
+        let default = match *default {
+            "-" => String::new(),
+            d @ ("required" | "one of three" | "one of two" | "one of them") => format!(" ({d})"),
+            d => format!(" (default: {})", roff(d)),
+        };
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR{default}\n{}\n",
+            roff(key),
+            roff(means)
+        ));
+    }
+    out
+}
+
+/// What dynward is, for the man page.
+const DESCRIPTION: &str = "dynward keeps DNS names pointing at a router's or server's changing address with the dyndns2 protocol (Dyn, No-IP, Dynu, OVH, Strato, selfHOST, DNS-O-Matic, Hurricane Electric, ChangeIP, 3322, Oray and compatible servers). It learns of address changes from netlink without polling, remembers what each provider accepted across restarts so that it never re-sends an unchanged address, and never retries after a fatal answer until the config changes or `dynward reset` is run. Each configured policy is one account at one provider with its hosts and its address source.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn readme() -> &'static str {
+        include_str!("../README.md")
+    }
+
+    /// The README's reference tables are exactly these tables.
+    #[test]
+    fn readme_tables_are_the_reference() {
+        for (what, table) in [
+            ("commands", markdown(("command", "what it does"), COMMANDS)),
+            ("states", markdown(("state", "meaning"), STATES)),
+            ("top-level keys", markdown_keys(TOP_KEYS)),
+            ("policy keys", markdown_keys(POLICY_KEYS)),
+            ("exit statuses", markdown(("exit", "meaning"), EXIT_STATUS)),
+            ("answers", markdown_answers()),
+        ] {
+            assert!(
+                readme().contains(&table),
+                "the README's {what} table differs from src/docs.rs; it should read:\n{table}"
+            );
+        }
+    }
+
+    /// Every key the config reads is documented, and nothing else is.
+    #[test]
+    fn every_config_key_is_documented() {
+        let documented: Vec<&str> = POLICY_KEYS
+            .iter()
+            .flat_map(|(k, _, _)| k.split(", ").flat_map(|p| p.split(" / ")))
+            .collect();
+        let mut read: Vec<&str> = crate::config::POLICY_KEYS.to_vec();
+        let mut doc = documented.clone();
+        read.sort_unstable();
+        doc.sort_unstable();
+        doc.dedup();
+        assert_eq!(doc, read);
+        let top: Vec<&str> = TOP_KEYS
+            .iter()
+            .flat_map(|(k, _, _)| k.split(", "))
+            .filter(|k| !k.starts_with("[["))
+            .collect();
+        let mut top = top;
+        top.sort_unstable();
+        let mut want = crate::config::TOP_KEYS.to_vec();
+        want.sort_unstable();
+        assert_eq!(top, want);
+    }
+
+    /// The man page has every section, the synopsis of `once` takes several policies, and
+    /// it names no page that is not shipped.
+    #[test]
+    fn man_page_sections() {
+        let m = man_page();
+        for s in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "COMMANDS",
+            "CONFIGURATION",
+            "STATES",
+            "FILES",
+            "SIGNALS",
+            "ENVIRONMENT",
+            "EXIT STATUS",
+            "ANSWERS",
+            "EXAMPLES",
+            "SEE ALSO",
+        ] {
+            assert!(m.contains(&format!(".SH {s}\n")), "no {s}");
+        }
+        assert!(m.contains("\\fIPOLICY\\fR]..."), "{m}");
+        assert!(!m.contains("dynward\\-check(1)") && !m.contains("dynward-once(1)"));
+    }
+}
