@@ -327,10 +327,28 @@ fn status_text_says_what_to_do_in_local_time() {
     held.respond_with(|_| util::Script::Reply(200, "911".into()));
     let s = Setup::new(&format!(
         "state_dir = \"{{state}}\"\n{}{}",
-        web_policy(&bad, "home", &["home.example.org"], PW, ""),
-        web_policy(&held, "office", &["office.example.org"], PW, ""),
+        web_policy(
+            &bad,
+            "home",
+            &["home.example.org"],
+            PW,
+            "stable_for = \"0s\""
+        ),
+        web_policy(
+            &held,
+            "office",
+            &["office.example.org"],
+            PW,
+            "stable_for = \"0s\"\ncheck_interval = \"1h\""
+        ),
     ));
-    assert_eq!(s.run(&["once"]).code, 1);
+    let first = s.run(&["once"]);
+    assert_eq!(first.code, 1);
+    assert!(
+        first.stdout.contains("or run `dynward reset home`") && !first.all().contains("POLICY"),
+        "the advice names the policy: {}",
+        first.all()
+    );
     let tz = [("TZ", CET)];
     let r = util::run_with(&s.config(), &["status"], &tz);
     assert_eq!(r.code, 1, "a stop needs the user: {}", r.all());
@@ -370,6 +388,31 @@ fn status_text_says_what_to_do_in_local_time() {
         )),
         "the same second in the dry run as in status:\n{}\n{out}",
         dry.stdout
+    );
+
+    // The running daemon says the same, in its states' words.
+    let d = util::DaemonProc::start_env(&s.config(), None, &tz);
+    let running = || util::run_with(&s.config(), &["status"], &tz);
+    assert!(
+        wait_for(5, || running().stdout.contains("office: sleeping")),
+        "{}",
+        d.log()
+    );
+    let r = running();
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains(
+            "home: invalid: the provider rejected the user name or password (badauth)\n  stopped by badauth since "
+        ),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains(&format!(
+            "office: sleeping until the provider's hold after 911 ends, at {hold}\n"
+        )),
+        "{}",
+        r.all()
     );
 }
 
