@@ -138,8 +138,11 @@ fn reset_of_an_unknown_host_is_an_error() {
     check(s.run(&["reset", "home", "--host", "nosuch.example.org"]));
     let d = util::DaemonProc::start(&s.config(), None);
     assert!(
-        wait_for(5, || s.run(&["status"]).stdout.contains("sleeping")),
-        "{}",
+        wait_for(5, || {
+            let r = s.run(&["status"]);
+            r.stdout.contains("home: ") && !r.stdout.contains("not running")
+        }),
+        "the daemon answers: {}",
         d.log()
     );
     check(s.run(&["reset", "home", "--host", "nosuch.example.org"]));
