@@ -7,6 +7,7 @@
 //! socket or file: `now` is an argument, replies and failures arrive as plain values.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::config::Policy;
@@ -235,15 +236,49 @@ pub fn plan_round(
     round
 }
 
-/// Applies one host's answer to its record (pure); returns the decision taken.
+/// What one host's answer did to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// The decision taken.
+    pub decision: Decision,
+    /// Addresses sent that the reply did not confirm: not recorded as accepted, so a later
+    /// round sends them again.
+    pub unconfirmed: AddrSet,
+}
+
+/// The addresses of `sent` that a success line confirms: those it names, or all of them
+/// when it names none (many providers' replies carry no address).
+fn confirmed(sent: AddrSet, returned: &[IpAddr]) -> AddrSet {
+    if returned.is_empty() {
+        return sent;
+    }
+    AddrSet {
+        v4: sent.v4.filter(|a| returned.contains(&IpAddr::V4(*a))),
+        v6: sent.v6.filter(|a| returned.contains(&IpAddr::V6(*a))),
+    }
+}
+
+/// Applies one host's answer (its code and the addresses its line named) to its record
+/// (pure). An unexpected `nochg` counts toward the stop over `nochg_window` (the refresh
+/// interval at least): a `good` in between does not wipe it, as providers keep counting too.
+#[allow(clippy::too_many_arguments)]
 pub fn record_answer(
     hs: &mut HostRecord,
     code: &Code,
     sent: AddrSet,
+    returned: &[IpAddr],
     nochg_expected: bool,
     now: u64,
+    nochg_window: Duration,
     dialect: &crate::provider::Dialect,
-) -> Decision {
+) -> Recorded {
+    if hs
+        .nochg_at
+        .is_some_and(|t| now >= t.saturating_add(nochg_window.as_secs()))
+    {
+        hs.nochg_streak = 0;
+        hs.nochg_at = None;
+    }
     let history = History {
         nochg_expected,
         nochg_streak: hs.nochg_streak,
@@ -258,10 +293,10 @@ pub fn record_answer(
         message: code.explanation(),
         sent: sent.to_string(),
     });
-    hs.nochg_streak = match code {
-        Code::Nochg if !nochg_expected => hs.nochg_streak + 1,
-        _ => 0,
-    };
+    if *code == Code::Nochg && !nochg_expected {
+        hs.nochg_streak += 1;
+        hs.nochg_at = Some(now);
+    }
     hs.unknown_streak = if dyndns2::is_unparseable(code) {
         hs.unknown_streak + 1
     } else {
@@ -272,14 +307,20 @@ pub fn record_answer(
     } else {
         0
     };
+    let mut unconfirmed = AddrSet::default();
     match decision {
         Decision::Continue => {
-            if let Some(a) = sent.v4 {
+            let ok = confirmed(sent, returned);
+            if let Some(a) = ok.v4 {
                 hs.v4 = Some(Accepted { addr: a, at: now });
             }
-            if let Some(a) = sent.v6 {
+            if let Some(a) = ok.v6 {
                 hs.v6 = Some(Accepted { addr: a, at: now });
             }
+            unconfirmed = AddrSet {
+                v4: sent.v4.filter(|_| ok.v4.is_none()),
+                v6: sent.v6.filter(|_| ok.v6.is_none()),
+            };
             hs.hold_until = None;
             hs.hold_code = None;
         }
@@ -297,14 +338,17 @@ pub fn record_answer(
         // Account and client stops are recorded on the policy by the caller.
         Decision::StopAccount | Decision::StopClient => {}
     }
-    decision
+    Recorded {
+        decision,
+        unconfirmed,
+    }
 }
 
 /// What one reply did to a policy's record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
-    /// Per host: its code and the decision taken.
-    pub results: Vec<(String, Code, Decision)>,
+    /// Per host: its code, the decision taken, and what the reply did not confirm.
+    pub results: Vec<(String, Code, Recorded)>,
     /// Oddities of the reply worth a log line.
     pub notes: Vec<String>,
     /// No further request of this round may be sent (account stop, client stop, outage).
@@ -345,7 +389,17 @@ pub fn apply_reply(
     for r in &parsed.results {
         let hs = p.hosts.entry(r.host.clone()).or_default();
         let exp = expected.get(&r.host).copied().unwrap_or(false);
-        let decision = record_answer(hs, &r.code, req.sent, exp, now, &policy.dialect);
+        let rec = record_answer(
+            hs,
+            &r.code,
+            req.sent,
+            &r.addrs,
+            exp,
+            now,
+            policy.max_interval,
+            &policy.dialect,
+        );
+        let decision = rec.decision;
         let hold = (hs.hold_until, hs.hold_code.clone());
         if matches!(decision, Decision::StopAccount | Decision::StopClient) {
             p.stop = Some(Stop {
@@ -365,9 +419,7 @@ pub fn apply_reply(
             }
             applied.stop_round = true;
         }
-        applied
-            .results
-            .push((r.host.clone(), r.code.clone(), decision));
+        applied.results.push((r.host.clone(), r.code.clone(), rec));
     }
     applied
 }
@@ -446,12 +498,22 @@ impl Report {
         policy: &str,
         host: &str,
         code: &Code,
-        decision: Decision,
+        rec: Recorded,
         sent: AddrSet,
         now: u64,
     ) -> Report {
+        let decision = rec.decision;
         let head = format!("{code} {sent}: {}", code.explanation());
         let (level, message, outcome, until) = match decision {
+            Decision::Continue if !rec.unconfirmed.is_empty() => (
+                Level::Warn,
+                format!(
+                    "{head}; the reply does not confirm {}: not recorded as accepted, sent again in a later round",
+                    rec.unconfirmed
+                ),
+                Outcome::Failed,
+                None,
+            ),
             Decision::Continue if *code == Code::Good => {
                 (Level::Info, head, Outcome::Accepted, None)
             }
@@ -879,15 +941,22 @@ mod tests {
         );
     }
 
+    const WINDOW: Duration = Duration::from_secs(25 * 86_400);
+
+    /// `record_answer` with no addresses named in the reply line and the default window.
+    fn rec(hs: &mut HostRecord, code: &Code, sent: AddrSet, expected: bool, now: u64) -> Decision {
+        let d = crate::provider::Dialect::default();
+        record_answer(hs, code, sent, &[], expected, now, WINDOW, &d).decision
+    }
+
     /// Recording: success stores the address; a repeated unexpected nochg stops the host;
     /// outages hold 30 then 60 minutes; wait codes hold as asked.
     #[test]
     fn record_rules() {
-        let d = crate::provider::Dialect::default();
         let sent = set(Some("203.0.113.5"), None);
         let mut hs = HostRecord::default();
         assert_eq!(
-            record_answer(&mut hs, &Code::Good, sent, false, T0, &d),
+            rec(&mut hs, &Code::Good, sent, false, T0),
             Decision::Continue
         );
         assert_eq!(
@@ -897,59 +966,125 @@ mod tests {
 
         let mut hs = HostRecord::default();
         assert_eq!(
-            record_answer(&mut hs, &Code::Nochg, sent, false, T0, &d),
+            rec(&mut hs, &Code::Nochg, sent, false, T0),
             Decision::Continue
         );
         assert_eq!(hs.nochg_streak, 1);
         assert_eq!(
-            record_answer(&mut hs, &Code::Nochg, sent, false, T0 + 60, &d),
+            rec(&mut hs, &Code::Nochg, sent, false, T0 + 60),
             Decision::StopHost
         );
         assert_eq!(hs.stop.as_ref().map(|s| s.code.as_str()), Some("nochg"));
 
         let mut hs = HostRecord::default();
-        record_answer(&mut hs, &Code::Nochg, sent, true, T0, &d);
+        rec(&mut hs, &Code::Nochg, sent, true, T0);
         assert_eq!(hs.nochg_streak, 0, "an expected nochg is no strike");
 
         let mut hs = HostRecord::default();
         assert_eq!(
-            record_answer(&mut hs, &Code::Outage, sent, false, T0, &d),
+            rec(&mut hs, &Code::Outage, sent, false, T0),
             Decision::BackOff(Duration::from_secs(1800))
         );
         assert_eq!(hs.hold_until, Some(T0 + 1800));
         assert_eq!(
-            record_answer(&mut hs, &Code::DnsErr, sent, false, T0 + 1800, &d),
+            rec(&mut hs, &Code::DnsErr, sent, false, T0 + 1800),
             Decision::BackOff(Duration::from_secs(3600))
         );
         assert_eq!(hs.hold_until, Some(T0 + 1800 + 3600));
         assert_eq!(
-            record_answer(&mut hs, &Code::Good, sent, false, T0 + 9000, &d),
+            rec(&mut hs, &Code::Good, sent, false, T0 + 9000),
             Decision::Continue
         );
         assert_eq!((hs.hold_until, hs.outage_streak), (None, 0));
 
         let mut hs = HostRecord::default();
-        record_answer(
+        rec(
             &mut hs,
             &Code::Wait(Duration::from_secs(300)),
             sent,
             false,
             T0,
-            &d,
         );
         assert_eq!(hs.hold_until, Some(T0 + 300));
 
         let mut hs = HostRecord::default();
         for i in 0..2 {
             assert!(matches!(
-                record_answer(&mut hs, &Code::Unknown("x".into()), sent, false, T0 + i, &d),
+                rec(&mut hs, &Code::Unknown("x".into()), sent, false, T0 + i),
                 Decision::BackOff(_)
             ));
         }
         assert_eq!(
-            record_answer(&mut hs, &Code::NoLine, sent, false, T0 + 5, &d),
+            rec(&mut hs, &Code::NoLine, sent, false, T0 + 5),
             Decision::StopHost
         );
+    }
+
+    /// Unexpected `nochg` answers count as the provider counts them: a `good` between two of
+    /// them does not wipe the first, so good, nochg, good, nochg stops the host; a second
+    /// one after the window (the refresh interval) has passed starts again.
+    #[test]
+    fn nochg_counts_over_a_window() {
+        let sent = set(Some("203.0.113.5"), None);
+        let mut hs = HostRecord::default();
+        let seq = [
+            (Code::Good, Decision::Continue),
+            (Code::Nochg, Decision::Continue),
+            (Code::Good, Decision::Continue),
+            (Code::Nochg, Decision::StopHost),
+        ];
+        for (i, (code, want)) in seq.into_iter().enumerate() {
+            let got = rec(&mut hs, &code, sent, false, T0 + 600 * i as u64);
+            assert_eq!(got, want, "answer {i}: {code}");
+        }
+        let mut hs = HostRecord::default();
+        assert_eq!(
+            rec(&mut hs, &Code::Nochg, sent, false, T0),
+            Decision::Continue
+        );
+        let later = T0 + WINDOW.as_secs();
+        assert_eq!(
+            rec(&mut hs, &Code::Nochg, sent, false, later),
+            Decision::Continue,
+            "the first one has left the window"
+        );
+        assert_eq!((hs.nochg_streak, hs.nochg_at), (1, Some(later)));
+    }
+
+    /// Only what the reply confirms is accepted: a line naming only the IPv4 address (a
+    /// server that ignored myipv6) leaves the IPv6 address unaccepted, to be sent again; a
+    /// line naming none accepts what was sent.
+    #[test]
+    fn only_confirmed_addresses_are_accepted() {
+        let d = crate::provider::Dialect::default();
+        let sent = set(Some("203.0.113.130"), Some("2001:db8::130"));
+        let mut hs = HostRecord::default();
+        let returned = ["203.0.113.130".parse().expect("ip")];
+        let r = record_answer(&mut hs, &Code::Good, sent, &returned, false, T0, WINDOW, &d);
+        assert_eq!(r.decision, Decision::Continue);
+        assert_eq!(r.unconfirmed, set(None, Some("2001:db8::130")));
+        assert!(hs.v4.is_some() && hs.v6.is_none(), "{hs:?}");
+        let report = Report::answer("home", "h", &Code::Good, r, sent, T0);
+        assert_eq!(report.outcome, Outcome::Failed);
+        assert!(
+            report
+                .message
+                .contains("the reply does not confirm 2001:db8::130"),
+            "{}",
+            report.message
+        );
+        let mut hs = HostRecord::default();
+        let r = record_answer(&mut hs, &Code::Good, sent, &[], false, T0, WINDOW, &d);
+        assert_eq!(r.unconfirmed, AddrSet::default());
+        assert!(hs.v4.is_some() && hs.v6.is_some());
+    }
+
+    /// A decision with nothing left unconfirmed.
+    fn ok(decision: Decision) -> Recorded {
+        Recorded {
+            decision,
+            unconfirmed: AddrSet::default(),
+        }
     }
 
     /// One level and one wording per (code, decision), for both commands: successes are
@@ -957,19 +1092,19 @@ mod tests {
     #[test]
     fn answer_reports() {
         let sent = set(Some("203.0.113.5"), None);
-        let r = Report::answer("home", "h", &Code::Good, Decision::Continue, sent, T0);
+        let r = Report::answer("home", "h", &Code::Good, ok(Decision::Continue), sent, T0);
         assert_eq!((r.level, r.outcome), (Level::Info, Outcome::Accepted));
         assert_eq!(
             r.message,
             "good 203.0.113.5: the provider updated the record to the address sent"
         );
-        let r = Report::answer("home", "h", &Code::Nochg, Decision::Continue, sent, T0);
+        let r = Report::answer("home", "h", &Code::Nochg, ok(Decision::Continue), sent, T0);
         assert_eq!((r.level, r.outcome), (Level::Warn, Outcome::Accepted));
         let r = Report::answer(
             "home",
             "h",
             &Code::Outage,
-            Decision::BackOff(Duration::from_secs(1800)),
+            ok(Decision::BackOff(Duration::from_secs(1800))),
             sent,
             T0,
         );
@@ -985,7 +1120,14 @@ mod tests {
             "{}",
             r.text(&Zone::utc())
         );
-        let r = Report::answer("home", "h", &Code::Badauth, Decision::StopAccount, sent, T0);
+        let r = Report::answer(
+            "home",
+            "h",
+            &Code::Badauth,
+            ok(Decision::StopAccount),
+            sent,
+            T0,
+        );
         assert_eq!((r.level, r.outcome), (Level::Error, Outcome::Failed));
         assert!(
             r.message.contains("; stop account: fix username/password")

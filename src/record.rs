@@ -109,9 +109,13 @@ pub struct HostRecord {
     /// The code behind `hold_until`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_code: Option<String>,
-    /// Unexpected `nochg` answers in a row.
+    /// Unexpected `nochg` answers within the window (the refresh interval) that ends
+    /// after `nochg_at`.
     #[serde(default)]
     pub nochg_streak: u32,
+    /// When the last unexpected `nochg` came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nochg_at: Option<u64>,
     /// Unparseable answers in a row.
     #[serde(default)]
     pub unknown_streak: u32,
@@ -134,6 +138,7 @@ impl PolicyRecord {
             for h in self.hosts.values_mut() {
                 h.stop = None;
                 h.nochg_streak = 0;
+                h.nochg_at = None;
                 h.unknown_streak = 0;
             }
         }
@@ -168,6 +173,7 @@ impl PolicyRecord {
             h.hold_until = None;
             h.hold_code = None;
             h.nochg_streak = 0;
+            h.nochg_at = None;
             h.unknown_streak = 0;
             h.outage_streak = 0;
         };
@@ -236,6 +242,9 @@ impl PolicyRecord {
                 f(&mut a.at, Stamp::Event);
             }
             if let Some(t) = &mut h.last_sent_at {
+                f(t, Stamp::Event);
+            }
+            if let Some(t) = &mut h.nochg_at {
                 f(t, Stamp::Event);
             }
             if let Some(l) = &mut h.last {

@@ -685,7 +685,8 @@ impl Machine {
         }
         let mut changed = Vec::new();
         let mut errors: Vec<(Vec<String>, String, String)> = Vec::new();
-        for (host, code, decision) in &applied.results {
+        for (host, code, rec) in &applied.results {
+            let decision = &rec.decision;
             match decision {
                 Decision::Continue if *code == dyndns2::Code::Good => changed.push(host.clone()),
                 Decision::Continue => {}
@@ -694,8 +695,7 @@ impl Machine {
                     None => errors.push((vec![host.clone()], code.name(), code.explanation())),
                 },
             }
-            let report =
-                Report::answer(&self.policy.name, host, code, *decision, req.sent, now.wall);
+            let report = Report::answer(&self.policy.name, host, code, *rec, req.sent, now.wall);
             self.actions.push(Action::Report(report));
         }
         self.actions.push(Action::Persist);

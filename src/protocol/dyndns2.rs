@@ -542,6 +542,27 @@ fn mismatch(returned: &[IpAddr], sent: &AddrSet) -> bool {
     wrong_family_value || none_match
 }
 
+/// Reads lines that each answer for one address of the set sent (both families sent, one
+/// success line naming one of them, the other naming the other).
+fn per_address(parsed: &[(Code, Vec<IpAddr>)], sent: &AddrSet) -> Option<(Code, Vec<IpAddr>)> {
+    let [(c1, a1), (c2, a2)] = parsed else {
+        return None;
+    };
+    let (Some(_), Some(_)) = (sent.v4, sent.v6) else {
+        return None;
+    };
+    let one_each = matches!((a1.as_slice(), a2.as_slice()), ([x], [y]) if x.is_ipv4() != y.is_ipv4() && sent.contains(*x) && sent.contains(*y));
+    if !(one_each && c1.is_success() && c2.is_success()) {
+        return None;
+    }
+    let code = if *c1 == Code::Good || *c2 == Code::Good {
+        Code::Good
+    } else {
+        Code::Nochg
+    };
+    Some((code, vec![a1[0], a2[0]]))
+}
+
 fn is_wait(w: &str) -> bool {
     w.len() >= 3
         && w.starts_with('w')
@@ -627,6 +648,21 @@ pub fn parse_reply(
         }
         return Reply {
             results: all(code.clone(), addrs.clone()),
+            notes,
+        };
+    }
+    // One host, both families, one success line per address (nsupdate.info answers
+    // `myip=v4,v6` with `good v6` and `nochg v4`): one answer about two addresses, not
+    // answers about two hosts. The host changed if either address did.
+    if let [host] = hosts
+        && let Some((code, addrs)) = per_address(&parsed, sent)
+    {
+        return Reply {
+            results: vec![HostResult {
+                host: host.clone(),
+                code,
+                addrs,
+            }],
             notes,
         };
     }
@@ -1135,6 +1171,36 @@ mod tests {
             );
         }
         assert_eq!(decide(&Code::Abuse, &h, &noip), Decision::StopAccount);
+    }
+
+    /// A server that answers one line per address (nsupdate.info for `myip=v4,v6`) is read
+    /// per address of the one host sent, not as answers about two hosts; the host changed
+    /// if either address did.
+    #[test]
+    fn per_address_lines() {
+        let d = Dialect::default();
+        let host = vec!["home.example.org".to_string()];
+        let sent = both();
+        for (body, code) in [
+            ("good 2001:db8::5\nnochg 203.0.113.5", Code::Good),
+            ("nochg 203.0.113.5\nnochg 2001:db8::5", Code::Nochg),
+        ] {
+            let r = parse_reply(200, body, &host, &sent, &d);
+            assert!(r.notes.is_empty(), "{body}: {:?}", r.notes);
+            assert_eq!(r.results.len(), 1);
+            assert_eq!(r.results[0].code, code, "{body}");
+            assert_eq!(r.results[0].addrs.len(), 2, "{body}");
+        }
+        // Two hosts: two lines are two hosts' answers, as before.
+        let two = vec!["a.example.org".to_string(), "b.example.org".to_string()];
+        let r = parse_reply(
+            200,
+            "good 203.0.113.5\nnohost",
+            &two,
+            &v4("203.0.113.5"),
+            &d,
+        );
+        assert_eq!(r.results[1].code, Code::NoHost);
     }
 
     /// Every explanation is distinct: no two codes tell the user the same thing.
