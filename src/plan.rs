@@ -503,7 +503,13 @@ impl Report {
         now: u64,
     ) -> Report {
         let decision = rec.decision;
-        let head = format!("{code} {sent}: {}", code.explanation());
+        // A success's address is the one the provider now has; a failure's is only what was
+        // sent, which must not read as if the server had returned it.
+        let head = if code.is_success() {
+            format!("{code} {sent}: {}", code.explanation())
+        } else {
+            format!("{code}: {}; sent {sent}", code.explanation())
+        };
         let (level, message, outcome, until) = match decision {
             Decision::Continue if !rec.unconfirmed.is_empty() => (
                 Level::Warn,
@@ -601,6 +607,23 @@ impl Report {
     }
 }
 
+/// What a hold after `code` is, in words: the provider asked for it (`wNNN`), or dynward waits
+/// after a provider-side error (`911`, `dnserr`, HTTP 5xx) as the protocol says.
+pub fn hold_words(code: &str) -> String {
+    match Code::from_name(code) {
+        Some(Code::Wait(_)) => format!("the provider asked to wait ({code})"),
+        _ => format!("dynward waits after the provider's error ({code})"),
+    }
+}
+
+/// The same hold as what a sleeping policy waits for: "until the wait … ends".
+pub fn hold_end(code: &str) -> String {
+    match Code::from_name(code) {
+        Some(Code::Wait(_)) => format!("until the wait the provider asked for ({code}) ends"),
+        _ => format!("until the wait after the provider's error ({code}) ends"),
+    }
+}
+
 /// What the user can do about a recorded stop of `policy` (a host's, when `host` is given).
 pub fn stop_action(stop: &Stop, policy: &str, host: Option<&str>) -> String {
     let decision = if host.is_some() {
@@ -634,7 +657,8 @@ pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zo
             stop_action(st, policy, Some(host))
         ),
         Skip::Held { until, code } => format!(
-            "not sent: the provider's hold after {code} lasts until {}",
+            "not sent: {} until {}",
+            hold_words(code),
             zone.format(*until)
         ),
         Skip::Retrying { until, failures } => format!(
@@ -1129,6 +1153,13 @@ mod tests {
             T0,
         );
         assert_eq!((r.level, r.outcome), (Level::Error, Outcome::Failed));
+        assert!(
+            r.message.starts_with(
+                "badauth: the provider rejected the user name or password (badauth); sent 203.0.113.5;"
+            ),
+            "a failure shows what was sent, not as the server's answer: {}",
+            r.message
+        );
         assert!(
             r.message.contains("; stop account: fix username/password")
                 && r.message.contains("`dynward reset home`"),

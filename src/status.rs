@@ -56,7 +56,7 @@ pub struct StopStatus {
     pub action: String,
 }
 
-/// A provider's hold on a host.
+/// A hold on a host: the provider asked to wait, or dynward waits after its error.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct HoldStatus {
     /// The code that asked for it.
@@ -252,8 +252,8 @@ pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
             }
             if let Some(hd) = &h.hold {
                 out.push_str(&format!(
-                    "    the provider's hold after {} lasts until {}\n",
-                    hd.code,
+                    "    {} until {}\n",
+                    crate::plan::hold_words(&hd.code),
                     t(&hd.until)
                 ));
             }

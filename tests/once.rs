@@ -213,7 +213,7 @@ fn outage_holds() {
     let r = s.run(&["once", "--force"]);
     assert!(
         r.stdout
-            .contains("the provider's hold after 911 lasts until"),
+            .contains("dynward waits after the provider's error (911) until"),
         "{}",
         r.all()
     );

@@ -377,7 +377,7 @@ fn status_text_says_what_to_do_in_local_time() {
     );
     let hold = out
         .lines()
-        .find_map(|l| l.strip_prefix("    the provider's hold after 911 lasts until "))
+        .find_map(|l| l.strip_prefix("    dynward waits after the provider's error (911) until "))
         .unwrap_or_else(|| panic!("no hold line:\n{out}"));
     assert!(hold.ends_with(" +01:00"), "{hold}");
     assert!(
@@ -387,7 +387,7 @@ fn status_text_says_what_to_do_in_local_time() {
     let dry = util::run_with(&s.config(), &["once", "--dry-run"], &tz);
     assert!(
         dry.stdout.contains(&format!(
-            "office.example.org: not sent: the provider's hold after 911 lasts until {hold}"
+            "office.example.org: not sent: dynward waits after the provider's error (911) until {hold}"
         )),
         "the same second in the dry run as in status:\n{}\n{out}",
         dry.stdout
@@ -412,7 +412,7 @@ fn status_text_says_what_to_do_in_local_time() {
     );
     assert!(
         r.stdout.contains(&format!(
-            "office: sleeping until the provider's hold after 911 ends, at {hold}\n"
+            "office: sleeping until the wait after the provider's error (911) ends, at {hold}\n"
         )),
         "{}",
         r.all()

@@ -576,10 +576,9 @@ impl Machine {
         for (host, p) in self.plans(now) {
             match p {
                 Plan::Send { .. } => due = true,
-                Plan::Skip(Skip::Held { until, code }) => consider(
-                    until,
-                    format!("until the provider's hold after {code} ends"),
-                ),
+                Plan::Skip(Skip::Held { until, code }) => {
+                    consider(until, crate::plan::hold_end(&code))
+                }
                 Plan::Skip(Skip::Retrying { until, failures }) => consider(
                     until,
                     format!("until the retry after a network failure ({failures} in a row)"),

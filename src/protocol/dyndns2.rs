@@ -371,6 +371,11 @@ impl Code {
             Code::NotDonator => {
                 format!("remove the paid-only option or upgrade the account, then {reset}")
             }
+            // A fully qualified host refused as not fully qualified: the server means the user
+            // name (nsupdate.info and Hurricane Electric take the host's full name as user).
+            Code::NotFqdn if host.is_some_and(|h| h.contains('.')) => format!(
+                "{host_name} is fully qualified, so the server means the user name: where the user name is the host's full name (nsupdate.info, Hurricane Electric), set username = \"{host_name}\", then {reset_host}"
+            ),
             Code::NotFqdn | Code::NoHost | Code::NotYours => format!(
                 "check {host_name} in the config and in the provider's account; a changed config re-enables it, or run {reset_host}"
             ),
@@ -1201,6 +1206,37 @@ mod tests {
             &d,
         );
         assert_eq!(r.results[1].code, Code::NoHost);
+    }
+
+    /// The advice follows what was decided and whom it concerns: a nochg that stopped the
+    /// host, the third unreadable reply, and `notfqdn` for a fully qualified host (the server
+    /// means the user name) each say what is true, with the real command.
+    #[test]
+    fn advice_says_what_was_decided() {
+        let h = Some("home.example.org");
+        let a = Code::Nochg.user_action(Decision::StopHost, "home", h);
+        assert!(
+            !a.starts_with("none") && a.contains("`dynward reset home --host home.example.org`"),
+            "{a}"
+        );
+        let a = Code::Unknown(String::new()).user_action(Decision::StopHost, "home", h);
+        assert!(
+            a.contains("three replies in a row") && !a.contains("tries again"),
+            "{a}"
+        );
+        let a = Code::Unknown(String::new()).user_action(Decision::BackOff(OUTAGE_HOLD), "home", h);
+        assert!(a.contains("tries again in 30 minutes"), "{a}");
+        let a = Code::NotFqdn.user_action(Decision::StopHost, "home", h);
+        assert!(
+            a.contains("the server means the user name")
+                && a.contains("username = \"home.example.org\""),
+            "{a}"
+        );
+        let a = Code::Badauth.user_action(Decision::StopAccount, "office", None);
+        assert!(
+            a.contains("`dynward reset office`") && !a.contains("POLICY"),
+            "{a}"
+        );
     }
 
     /// Every explanation is distinct: no two codes tell the user the same thing.
