@@ -406,6 +406,9 @@ impl Pass<'_> {
     /// The requests of the round the machine would send now, secrets masked (dry run).
     fn print_round(&mut self, m: &Machine, route: &Route) {
         let policy = m.policy().clone();
+        if let Some(note) = crate::plan::left_out(&policy, m.current()) {
+            self.line(&format!("  {note}"));
+        }
         for req in m.preview(self.now()).requests {
             self.print_request(&policy, &req, &route.bind);
         }

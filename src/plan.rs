@@ -607,6 +607,35 @@ impl Report {
     }
 }
 
+/// The family a dual-stack policy publishes but has no address for now, and what the
+/// provider does with the host's record of it in this policy's mode (README "Address
+/// choice"); `None` when nothing is left out.
+pub fn left_out(policy: &Policy, current: AddrSet) -> Option<String> {
+    let (family, record) = match (policy.ipv4, policy.ipv6, current.v4, current.v6) {
+        (true, true, Some(_), None) => ("IPv6", "AAAA"),
+        (true, true, None, Some(_)) => ("IPv4", "A"),
+        _ => return None,
+    };
+    let what = match policy.dialect.family {
+        FamilyMode::Combined => format!(
+            "with ipv6_mode = \"combined\" the provider replaces the host's addresses with those sent, so it removes the {record} record"
+        ),
+        FamilyMode::MyipV6 => {
+            format!(
+                "the request carries no address for it, so the provider does not update the {record} record"
+            )
+        }
+        FamilyMode::Separate => {
+            format!(
+                "no {family} request is sent, so the provider's {record} record stays as it was"
+            )
+        }
+    };
+    Some(format!(
+        "{family} is left out: no publishable {family} address now; {what}"
+    ))
+}
+
 /// What a hold after `code` is, in words: the provider asked for it (`wNNN`), or dynward waits
 /// after a provider-side error (`911`, `dnserr`, HTTP 5xx) as the protocol says.
 pub fn hold_words(code: &str) -> String {
@@ -971,6 +1000,35 @@ mod tests {
     fn rec(hs: &mut HostRecord, code: &Code, sent: AddrSet, expected: bool, now: u64) -> Decision {
         let d = crate::provider::Dialect::default();
         record_answer(hs, code, sent, &[], expected, now, WINDOW, &d).decision
+    }
+
+    /// A dual-stack policy without one family says so, with what the provider then does in
+    /// each mode; a single-stack or complete one says nothing.
+    #[test]
+    fn left_out_family_per_mode() {
+        let v4only = set(Some("203.0.113.5"), None);
+        let mut p = policy("");
+        for (mode, says) in [
+            (FamilyMode::Combined, "removes the AAAA record"),
+            (FamilyMode::MyipV6, "does not update the AAAA record"),
+            (FamilyMode::Separate, "stays as it was"),
+        ] {
+            p.dialect.family = mode;
+            let note = left_out(&p, v4only).expect("left out");
+            assert!(
+                note.starts_with("IPv6 is left out") && note.contains(says),
+                "{note}"
+            );
+        }
+        assert_eq!(
+            left_out(&p, set(Some("203.0.113.5"), Some("2001:db8::5"))),
+            None
+        );
+        assert!(
+            left_out(&p, set(None, Some("2001:db8::5"))).is_some_and(|n| n.starts_with("IPv4"))
+        );
+        p.ipv6 = false;
+        assert_eq!(left_out(&p, v4only), None);
     }
 
     /// Recording: success stores the address; a repeated unexpected nochg stops the host;

@@ -125,6 +125,9 @@ pub struct PolicyStatus {
     pub source: String,
     /// Addresses being published.
     pub addresses: Vec<String>,
+    /// A family the policy publishes but has no address for, why, and what the provider
+    /// does about it.
+    pub left_out: Option<String>,
     /// Next planned action.
     pub next: Option<NextAction>,
     /// Per host.
@@ -218,6 +221,9 @@ pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
             a => out.push_str(&format!("; address {}", a.join(", "))),
         }
         out.push('\n');
+        if let Some(l) = &p.left_out {
+            out.push_str(&format!("  {l}\n"));
+        }
         if let Some(n) = &p.next
             && p.state != "sleeping"
         {

@@ -571,3 +571,47 @@ fn man_page_is_the_reference() {
     let see_also = text.split("SEE ALSO").nth(1).expect("see also");
     assert!(!see_also.contains("dynward-"), "{see_also}");
 }
+
+/// A dual-stack policy in combined mode with only an IPv4 address says, in the dry run and
+/// when it sends, that IPv6 is left out and that the provider will remove the AAAA record.
+#[test]
+fn dual_stack_says_what_it_leaves_out() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(
+            &srv,
+            "home",
+            &["home.example.org"],
+            PW,
+            "ipv6 = true\nipv6_mode = \"combined\"\nstable_for = \"0s\""
+        )
+    ));
+    for args in [&["once", "--dry-run"][..], &["once"][..]] {
+        let r = s.run(args);
+        assert!(
+            r.stdout.contains("IPv6 is left out: no publishable IPv6 address now; with ipv6_mode = \"combined\" the provider replaces the host's addresses with those sent, so it removes the AAAA record"),
+            "{args:?}: {}",
+            r.all()
+        );
+    }
+    assert_eq!(
+        srv.requests()[0].param("myip").as_deref(),
+        Some("203.0.113.7")
+    );
+    let d = util::DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(5, || s
+            .run(&["status", "--json"])
+            .stdout
+            .contains("\"left_out\":\"IPv6 is left out")),
+        "{}",
+        d.log()
+    );
+    let text = s.run(&["status"]);
+    assert!(
+        text.stdout.contains("\n  IPv6 is left out: "),
+        "{}",
+        text.all()
+    );
+}

@@ -631,6 +631,11 @@ impl Machine {
         }
         // Plan again now: a host may have changed while the name was looked up.
         let round = self.preview(now);
+        if !round.requests.is_empty()
+            && let Some(note) = plan::left_out(&self.policy, self.current)
+        {
+            self.notice(Level::Warn, note);
+        }
         for (host, why) in &round.due {
             self.actions.push(Action::Report(Report {
                 host: Some(host.clone()),
@@ -900,6 +905,7 @@ impl Machine {
             .into_iter()
             .flatten()
             .collect(),
+            left_out: plan::left_out(&self.policy, self.current),
             next,
             hosts,
         }
