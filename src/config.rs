@@ -1514,10 +1514,76 @@ impl Policy {
         }
     }
 
-    /// A stable fingerprint of what the provider sees of this policy, password included (as a
-    /// hash, never stored in clear). A changed fingerprint clears a fatal stop: the user acted.
-    pub fn fingerprint(&self) -> String {
+    /// A fingerprint of what the provider sees of this policy, password included, keyed with
+    /// `key` (HMAC-SHA256): the key is not in the state file, so the fingerprint there cannot
+    /// be used to test password guesses. A changed fingerprint clears a fatal stop: the user
+    /// acted.
+    pub fn fingerprint(&self, key: &FingerprintKey) -> String {
+        let tag = ring::hmac::sign(
+            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key.bytes),
+            self.settings().0.as_bytes(),
+        );
+        let hex: String = tag.as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("{FINGERPRINT_TAG}{hex}")
+    }
+
+    /// The unkeyed fingerprint version 0.1.0 recorded, only to recognise its records (and
+    /// replace them with the keyed one).
+    pub fn legacy_fingerprint(&self) -> String {
         format!("{:016x}", fnv1a(self.settings().0.as_bytes()))
+    }
+
+    /// Whom updates are sent to: the server (scheme, host, port, path) and the user name. An
+    /// address the provider accepted is known only to this account: another one starts
+    /// afresh. No secret is in it.
+    pub fn account(&self) -> String {
+        let server = self
+            .endpoint
+            .server_url()
+            .map(|u| {
+                format!(
+                    "{}://{}:{}{}",
+                    u.scheme(),
+                    u.host_str().unwrap_or_default(),
+                    u.port_or_known_default().unwrap_or_default(),
+                    u.path()
+                )
+            })
+            .unwrap_or_default();
+        format!("{server} {}", self.username)
+    }
+}
+
+/// What keyed fingerprints start with, to tell them from version 0.1.0's.
+pub const FINGERPRINT_TAG: &str = "k1:";
+
+/// The key config fingerprints are made with. It lives in a file of its own in the state
+/// directory ([`crate::store::fingerprint_key`]), never in the state file.
+#[derive(Clone)]
+pub struct FingerprintKey {
+    bytes: [u8; 32],
+    /// The key was made just now: fingerprints made with an earlier one cannot be compared.
+    pub fresh: bool,
+}
+
+impl FingerprintKey {
+    /// A key of these bytes.
+    pub fn new(bytes: [u8; 32], fresh: bool) -> FingerprintKey {
+        FingerprintKey { bytes, fresh }
+    }
+
+    /// The key's bytes, to be written to its file.
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FingerprintKey(..)")
     }
 }
 
@@ -1945,12 +2011,20 @@ colour = "blue"
         assert!(parse(&text).is_ok());
     }
 
-    /// The fingerprint changes with any defining field (password included) and only then.
+    fn key(b: u8) -> FingerprintKey {
+        FingerprintKey::new([b; 32], false)
+    }
+
+    /// The fingerprint changes with any defining field (password included) and only then; it
+    /// is keyed: another key gives another fingerprint, so without the key file none can be
+    /// used to test password guesses; it does not contain the password.
     #[test]
     fn fingerprint() {
         let a = parse(GOOD).expect("valid").policies.remove(0);
         let same = parse(GOOD).expect("valid").policies.remove(0);
-        assert_eq!(a.fingerprint(), same.fingerprint());
+        assert_eq!(a.fingerprint(&key(1)), same.fingerprint(&key(1)));
+        assert_ne!(a.fingerprint(&key(1)), a.fingerprint(&key(2)));
+        assert!(a.fingerprint(&key(1)).starts_with(FINGERPRINT_TAG));
         for (from, to) in [
             ("s3cret-pw", "other"),
             ("alice", "bob"),
@@ -1961,22 +2035,28 @@ colour = "blue"
                 .expect("valid")
                 .policies
                 .remove(0);
-            assert_ne!(a.fingerprint(), b.fingerprint(), "{from}->{to}");
+            assert_ne!(
+                a.fingerprint(&key(1)),
+                b.fingerprint(&key(1)),
+                "{from}->{to}"
+            );
         }
-        assert!(!a.fingerprint().contains("s3cret"));
+        assert!(!a.fingerprint(&key(1)).contains("s3cret"));
+        assert_ne!(a.fingerprint(&key(1)), a.legacy_fingerprint());
     }
 
-    /// State files written by earlier versions keep their meaning: the fingerprint of a
-    /// known policy is the value version 0.1.0 recorded for it.
+    /// Records of version 0.1.0 are recognised: its unkeyed fingerprint of a known policy is
+    /// the value it recorded.
     #[test]
     fn fingerprint_is_stable_across_versions() {
         let text = "[[policy]]\nname = \"home\"\nserver = \"http://127.0.0.1:9/nic/update\"\nallow_insecure_http = true\nusername = \"alice\"\npassword = \"s3cret-pw\"\nhosts = [\"home.example.org\", \"nas.example.org\"]\ninterface = \"eth0\"\nipv6 = true\n";
         let p = parse(text).expect("valid").policies.remove(0);
-        assert_eq!(p.fingerprint(), "ad363dd60112f122");
+        assert_eq!(p.legacy_fingerprint(), "ad363dd60112f122");
+        assert_eq!(p.account(), "http://127.0.0.1:9/nic/update alice");
     }
 
     /// Each setting is classified once: what the provider sees is an identity change (a
-    /// fingerprint change: stops cleared, one validating round), how dynward works is a
+    /// fingerprint change: stops cleared), how dynward works is a
     /// runtime change (a new machine, nothing sent for it), the rest is no change.
     #[test]
     fn change_classification() {

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use crate::addr::SkipReason;
 use crate::clock::{WallClock, mono_now, unix_now, wall_now};
-use crate::config::{self, Config, Env, Policy, Source};
+use crate::config::{self, Config, Env, FingerprintKey, Policy, Source};
 use crate::hook;
 use crate::http::{self, NetError};
 use crate::policy::{Action, HookKind, Input, Machine, Now, Readings};
@@ -100,6 +100,8 @@ struct Slot {
 
 struct Daemon {
     opts: Options,
+    /// The key of the config fingerprints.
+    key: FingerprintKey,
     /// Records of policies no machine runs (removed from the config): kept, not dropped.
     retired: BTreeMap<String, PolicyRecord>,
     slots: BTreeMap<String, Slot>,
@@ -195,12 +197,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), String> {
     let records = open_state(&opts.state_dir)?;
+    let key = store::fingerprint_key(&opts.state_dir, true).map_err(|e| e.to_string())?;
     let listener = bind_control(&opts.state_dir)?;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Control>();
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
-    let mut d = Daemon::start(opts, records, cfg.policies, done_tx);
+    let mut d = Daemon::start(opts, records, key, cfg.policies, done_tx);
     let mut watch = Watch::subscribe(d.needs_routes());
     d.rescan();
     d.announce();
@@ -336,11 +339,13 @@ impl Daemon {
     fn start(
         opts: Options,
         records: BTreeMap<String, PolicyRecord>,
+        key: FingerprintKey,
         policies: Vec<Policy>,
         done_tx: mpsc::UnboundedSender<Done>,
     ) -> Daemon {
         let mut d = Daemon {
             opts,
+            key,
             retired: records,
             slots: BTreeMap::new(),
             start: mono_now(),
@@ -413,7 +418,7 @@ impl Daemon {
         let name = p.name.clone();
         self.generation += 1;
         let now = self.now();
-        let mut machine = Machine::new(Arc::new(p), record, now, Readings::Stream);
+        let mut machine = Machine::new(Arc::new(p), record, &self.key, now, Readings::Stream);
         let actions = machine.drain();
         self.slots.insert(
             name.clone(),

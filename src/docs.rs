@@ -322,6 +322,10 @@ pub const FILES: &[Row] = &[
         "What each provider accepted, stops, holds and back-offs (mode 0600, written atomically); in `state_dir` or `$STATE_DIRECTORY`.",
     ),
     (
+        "/var/lib/dynward/fingerprint.key",
+        "The random key the config fingerprints in the state file are made with (mode 0600), so that the state file cannot be used to test password guesses.",
+    ),
+    (
         "/var/lib/dynward/control.sock",
         "The running daemon's socket for `status`, `reset` and `reload` (mode 0600).",
     ),

@@ -13,6 +13,8 @@ use crate::store;
 /// The configured policies with what the state file records for them.
 pub fn status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, String> {
     let state = store::load(state_dir, unix_now()).map_err(|e| e.to_string())?;
+    // Read only: a missing key is made up for the look, not written.
+    let key = store::fingerprint_key(state_dir, false).map_err(|e| e.to_string())?;
     let now = Now {
         mono: Duration::ZERO,
         wall: unix_now(),
@@ -22,7 +24,7 @@ pub fn status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, Strin
         .iter()
         .map(|p| {
             let record = state.policies.get(&p.name).cloned().unwrap_or_default();
-            let m = Machine::new(Arc::new(p.clone()), record, now, Readings::Single);
+            let m = Machine::new(Arc::new(p.clone()), record, &key, now, Readings::Single);
             let mut s = m.status(now);
             s.state = "not running".into();
             s.reason = String::new();

@@ -46,10 +46,13 @@ pub struct Options {
 pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result<bool, String> {
     let selected = select(config, &opts.policies)?;
     let (mut state, state_ok) = open_state(opts, out)?;
+    let key = store::fingerprint_key(&opts.state_dir, !opts.dry_run)
+        .map_err(|e| format!("{e}; no update sent, because its result could not be recorded"))?;
     let snapshot = read_snapshot(&selected);
     let mut pass = Pass {
         opts,
         out,
+        key,
         start: clock::mono_now(),
         hooks: JoinSet::new(),
         all_ok: state_ok,
@@ -130,6 +133,8 @@ fn read_snapshot(selected: &[&Policy]) -> Option<Result<Snapshot, String>> {
 struct Pass<'a> {
     opts: &'a Options,
     out: &'a mut dyn Write,
+    /// The key of the config fingerprints.
+    key: crate::config::FingerprintKey,
     start: Instant,
     hooks: JoinSet<()>,
     all_ok: bool,
@@ -220,6 +225,7 @@ impl Pass<'_> {
             m: Machine::new(
                 Arc::new(policy.clone()),
                 record,
+                &self.key,
                 self.now(),
                 Readings::Single,
             ),

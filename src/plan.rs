@@ -71,9 +71,10 @@ fn wait_end(t: u64) -> u64 {
     t.saturating_add(1)
 }
 
-/// Decides whether a host is due (pure). `config_changed` is true when the policy's
-/// fingerprint differs from the recorded one, which is a reason to send once to validate it;
-/// `force` is the user's `once --force`, which passes no stop, hold or minimum gap.
+/// Decides whether a host is due (pure). `force` is the user's `once --force`, which passes
+/// no stop, hold or minimum gap. A changed config is not a reason by itself: what the change
+/// makes unknown (a new host, another account, a new family) has no accepted address on
+/// record, and a provider counts every unchanged address sent as a `nochg`.
 pub fn plan_host(
     policy: &Policy,
     record: Option<&PolicyRecord>,
@@ -81,17 +82,12 @@ pub fn plan_host(
     current: AddrSet,
     now: u64,
     force: bool,
-    config_changed: bool,
 ) -> Plan {
     let hs = record.and_then(|p| p.hosts.get(host));
-    if let Some(stop) = record.and_then(|p| p.stop.clone())
-        && !config_changed
-    {
+    if let Some(stop) = record.and_then(|p| p.stop.clone()) {
         return Plan::Skip(Skip::PolicyStopped(stop));
     }
-    if let Some(stop) = hs.and_then(|h| h.stop.clone())
-        && !config_changed
-    {
+    if let Some(stop) = hs.and_then(|h| h.stop.clone()) {
         return Plan::Skip(Skip::HostStopped(stop));
     }
     if let Some(until) = hs
@@ -129,8 +125,6 @@ pub fn plan_host(
         ("no address on record for this host", true)
     } else if v4_changed || v6_changed {
         ("address changed", false)
-    } else if config_changed {
-        ("the policy's config changed", true)
     } else if force {
         ("forced", true)
     } else if refresh {
@@ -172,13 +166,12 @@ pub fn plan_hosts(
     current: AddrSet,
     now: u64,
     force: bool,
-    config_changed: bool,
 ) -> Vec<(String, Plan)> {
     policy
         .hosts
         .iter()
         .map(|h| {
-            let plan = plan_host(policy, Some(record), h, current, now, force, config_changed);
+            let plan = plan_host(policy, Some(record), h, current, now, force);
             (h.clone(), plan)
         })
         .collect()
@@ -203,11 +196,10 @@ pub fn plan_round(
     current: AddrSet,
     now: u64,
     force: bool,
-    config_changed: bool,
 ) -> Round {
     let mut groups: BTreeMap<(String, bool), (AddrSet, Vec<String>)> = BTreeMap::new();
     let mut round = Round::default();
-    for (host, plan) in plan_hosts(policy, record, current, now, force, config_changed) {
+    for (host, plan) in plan_hosts(policy, record, current, now, force) {
         if let Plan::Send {
             addrs,
             nochg_expected,
@@ -746,13 +738,12 @@ mod tests {
     fn plan_table() {
         let p = policy("");
         let cur = set(Some("203.0.113.5"), None);
-        let plan =
-            |ps: Option<&PolicyRecord>, cur: AddrSet, now: u64, force: bool, changed: bool| {
-                plan_host(&p, ps, "a.example.org", cur, now, force, changed)
-            };
+        let plan = |ps: Option<&PolicyRecord>, cur: AddrSet, now: u64, force: bool| {
+            plan_host(&p, ps, "a.example.org", cur, now, force)
+        };
         // First time: send, nochg expected.
         assert_eq!(
-            plan(None, cur, T0, false, false),
+            plan(None, cur, T0, false),
             Plan::Send {
                 addrs: cur,
                 nochg_expected: true,
@@ -762,64 +753,62 @@ mod tests {
         // Same address on record: up-to-date, even a restart later.
         let same = record(accepted("203.0.113.5", T0));
         assert_eq!(
-            plan(Some(&same), cur, T0 + 3600, false, false),
+            plan(Some(&same), cur, T0 + 3600, false),
             Plan::Skip(Skip::UpToDate)
         );
         // Forced: send, but never inside the minimum gap.
         assert!(matches!(
-            plan(Some(&same), cur, T0 + 3600, true, false),
+            plan(Some(&same), cur, T0 + 3600, true),
             Plan::Send {
                 nochg_expected: true,
                 ..
             }
         ));
         assert_eq!(
-            plan(Some(&same), cur, T0 + 30, true, false),
+            plan(Some(&same), cur, T0 + 30, true),
             Plan::Skip(Skip::TooSoon { until: T0 + 61 })
         );
         // Changed: send, nochg not expected; inside the gap: too soon.
         let new = set(Some("203.0.113.6"), None);
         // Stamps are whole seconds: the gap ends one second after the recorded one.
         assert!(matches!(
-            plan(Some(&same), new, T0 + 61, false, false),
+            plan(Some(&same), new, T0 + 61, false),
             Plan::Send {
                 nochg_expected: false,
                 ..
             }
         ));
         assert_eq!(
-            plan(Some(&same), new, T0 + 60, false, false),
+            plan(Some(&same), new, T0 + 60, false),
             Plan::Skip(Skip::TooSoon { until: T0 + 61 })
         );
         // Refresh after max_interval (25 days).
         let d25 = 25 * 86400;
         assert_eq!(
-            plan(Some(&same), cur, T0 + d25 - 1, false, false),
+            plan(Some(&same), cur, T0 + d25 - 1, false),
             Plan::Skip(Skip::UpToDate)
         );
         assert!(matches!(
-            plan(Some(&same), cur, T0 + d25, false, false),
+            plan(Some(&same), cur, T0 + d25, false),
             Plan::Send {
                 why: "periodic refresh (max_interval)",
                 ..
             }
         ));
-        // Config change: once, to validate.
-        assert!(matches!(
-            plan(Some(&same), cur, T0 + 3600, false, true),
-            Plan::Send {
-                why: "the policy's config changed",
-                ..
-            }
-        ));
+        // A config change is no reason by itself (that would be a nochg): nothing to send.
+        assert_eq!(
+            plan(Some(&same), cur, T0 + 3600, false),
+            Plan::Skip(Skip::UpToDate)
+        );
         // No address: skip.
         assert_eq!(
-            plan(Some(&same), AddrSet::default(), T0 + 3600, true, false),
+            plan(Some(&same), AddrSet::default(), T0 + 3600, true),
             Plan::Skip(Skip::NoAddress)
         );
     }
 
-    /// Stops hold until the config changes; holds hold even then, and even with --force.
+    /// Stops hold (a config change clears them when the record is adopted); holds hold even
+    /// with --force.
     #[test]
     fn plan_stops_and_holds() {
         let p = policy("");
@@ -833,18 +822,14 @@ mod tests {
         hs.stop = Some(stop.clone());
         let ps = record(hs);
         assert_eq!(
-            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, true, false),
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, true),
             Plan::Skip(Skip::HostStopped(stop.clone()))
         );
-        assert!(matches!(
-            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, false, true),
-            Plan::Send { .. }
-        ));
 
         let mut ps2 = record(accepted("203.0.113.5", T0));
         ps2.stop = Some(stop.clone());
         assert_eq!(
-            plan_host(&p, Some(&ps2), "a.example.org", cur, T0 + 9999, true, false),
+            plan_host(&p, Some(&ps2), "a.example.org", cur, T0 + 9999, true),
             Plan::Skip(Skip::PolicyStopped(stop))
         );
 
@@ -852,53 +837,34 @@ mod tests {
         hs.hold_until = Some(T0 + 1800);
         hs.hold_code = Some("911".into());
         let ps3 = record(hs);
-        for changed in [false, true] {
-            assert_eq!(
-                plan_host(
-                    &p,
-                    Some(&ps3),
-                    "a.example.org",
-                    cur,
-                    T0 + 1799,
-                    true,
-                    changed
-                ),
-                Plan::Skip(Skip::Held {
-                    until: T0 + 1801,
-                    code: "911".into()
-                })
-            );
-        }
+        assert_eq!(
+            plan_host(&p, Some(&ps3), "a.example.org", cur, T0 + 1799, true),
+            Plan::Skip(Skip::Held {
+                until: T0 + 1801,
+                code: "911".into()
+            })
+        );
         assert!(matches!(
-            plan_host(
-                &p,
-                Some(&ps3),
-                "a.example.org",
-                cur,
-                T0 + 1801,
-                false,
-                false
-            ),
+            plan_host(&p, Some(&ps3), "a.example.org", cur, T0 + 1801, false),
             Plan::Send { .. }
         ));
     }
 
     /// A network back-off holds every host until one second after its recorded end; --force
-    /// passes it (it is not the provider's verdict), a config change does not.
+    /// passes it (it is not the provider's verdict).
     #[test]
     fn plan_network_backoff() {
         let p = policy("min_interval = \"0s\"");
         let cur = set(Some("203.0.113.6"), None);
         let mut ps = record(accepted("203.0.113.5", T0));
         ps.note_net_failure(3, T0, T0 + 120, "timeout".into());
-        for (now, force, changed, want_skip) in [
-            (T0 + 10, false, false, true),
-            (T0 + 120, false, false, true),
-            (T0 + 10, false, true, true),
-            (T0 + 10, true, false, false),
-            (T0 + 121, false, false, false),
+        for (now, force, want_skip) in [
+            (T0 + 10, false, true),
+            (T0 + 120, false, true),
+            (T0 + 10, true, false),
+            (T0 + 121, false, false),
         ] {
-            let plan = plan_host(&p, Some(&ps), "a.example.org", cur, now, force, changed);
+            let plan = plan_host(&p, Some(&ps), "a.example.org", cur, now, force);
             if want_skip {
                 assert_eq!(
                     plan,
@@ -906,7 +872,7 @@ mod tests {
                         until: T0 + 121,
                         failures: 3
                     }),
-                    "at +{} force {force} changed {changed}",
+                    "at +{} force {force}",
                     now - T0
                 );
             } else {
@@ -931,14 +897,14 @@ mod tests {
         let ps = record(hs);
         let cur = set(Some("203.0.113.5"), Some("2001:db8::2"));
         let Plan::Send { addrs, .. } =
-            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false, false)
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false)
         else {
             panic!("due")
         };
         assert_eq!(addrs, set(None, Some("2001:db8::2")));
         p.dialect.family = FamilyMode::Combined;
         let Plan::Send { addrs, .. } =
-            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false, false)
+            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false)
         else {
             panic!("due")
         };
@@ -958,7 +924,7 @@ mod tests {
                 .insert(h.into(), Box::new(accepted("203.0.113.5", T0)));
         }
         let cur = set(Some("203.0.113.6"), Some("2001:db8::6"));
-        let r = plan_round(&p, &rec, cur, T0 + 600, false, false);
+        let r = plan_round(&p, &rec, cur, T0 + 600, false);
         let shape: Vec<(Vec<String>, String)> = r
             .requests
             .iter()
@@ -989,7 +955,7 @@ mod tests {
         );
         // Nothing due: an empty round.
         assert_eq!(
-            plan_round(&p, &rec, AddrSet::default(), T0, false, false),
+            plan_round(&p, &rec, AddrSet::default(), T0, false),
             Round::default()
         );
     }

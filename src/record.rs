@@ -15,13 +15,30 @@ use serde::{Deserialize, Serialize};
 /// firmware's date) and is stepped forward when NTP answers; times below this were read
 /// from such a clock.
 pub const CLOCK_FLOOR: u64 = 1_767_225_600;
+/// Who a policy is, as [`PolicyRecord::adopt`] compares it.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    /// The keyed fingerprint of its config.
+    pub fingerprint: &'a str,
+    /// The unkeyed one version 0.1.0 recorded.
+    pub legacy: &'a str,
+    /// Server and user name.
+    pub account: &'a str,
+    /// The fingerprint key was made just now.
+    pub key_fresh: bool,
+}
+
 /// What is remembered for one policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyRecord {
-    /// Fingerprint of the policy's config when the state was written.
+    /// Fingerprint of the policy's config when the state was written (keyed: no password
+    /// can be tested against it without the key file).
     #[serde(default)]
     pub fingerprint: String,
+    /// The server and user name the accepted addresses belong to.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub account: String,
     /// A stop of the whole account or client (badauth, badagent, ...), until the user acts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<Stop>,
@@ -124,26 +141,42 @@ pub struct HostRecord {
     pub outage_streak: u32,
 }
 impl PolicyRecord {
-    /// Takes the policy's current config fingerprint; returns whether it differs from the one
-    /// on record (a new record takes it silently). A changed config clears the stops and the
-    /// strike counts: changing the config is how the user acts on a fatal answer. Holds (911,
-    /// wait codes) stay: they are the provider's, not the config's.
-    pub fn adopt(&mut self, fingerprint: &str) -> bool {
-        if self.fingerprint == fingerprint {
+    /// Takes the policy's current identity; returns whether its config changed since the
+    /// record was made (a new record takes it silently).
+    ///
+    /// - Another account (server or user name): what the old one accepted says nothing about
+    ///   the new one, so the record starts afresh and every host is sent.
+    /// - Another fingerprint: the stops and strike counts are cleared (changing the config is
+    ///   how the user acts on a fatal answer); holds stay (they are the provider's); accepted
+    ///   addresses stay, so nothing the provider already has is sent again.
+    /// - A record of version 0.1.0 (its unkeyed fingerprint) is taken over silently, and so is
+    ///   one whose key was lost (`key_fresh`): it cannot tell a change.
+    pub fn adopt(&mut self, id: &Identity<'_>) -> bool {
+        if !self.account.is_empty() && self.account != id.account {
+            *self = PolicyRecord {
+                account: id.account.to_string(),
+                fingerprint: id.fingerprint.to_string(),
+                ..PolicyRecord::default()
+            };
+            return true;
+        }
+        self.account = id.account.to_string();
+        let silent = self.fingerprint.is_empty()
+            || self.fingerprint == id.legacy
+            || (id.key_fresh && self.fingerprint.starts_with(crate::config::FINGERPRINT_TAG));
+        if self.fingerprint == id.fingerprint || silent {
+            self.fingerprint = id.fingerprint.to_string();
             return false;
         }
-        let changed = !self.fingerprint.is_empty();
-        if changed {
-            self.stop = None;
-            for h in self.hosts.values_mut() {
-                h.stop = None;
-                h.nochg_streak = 0;
-                h.nochg_at = None;
-                h.unknown_streak = 0;
-            }
+        self.stop = None;
+        for h in self.hosts.values_mut() {
+            h.stop = None;
+            h.nochg_streak = 0;
+            h.nochg_at = None;
+            h.unknown_streak = 0;
         }
-        self.fingerprint = fingerprint.to_string();
-        changed
+        self.fingerprint = id.fingerprint.to_string();
+        true
     }
 
     /// Records a failure before any reply: the `failures`-th in a row, at `now`, with no
@@ -317,11 +350,22 @@ impl PolicyRecord {
     }
 }
 
+/// An identity with this fingerprint and account, its key of long standing.
+#[cfg(test)]
+pub(crate) fn id<'a>(fingerprint: &'a str, account: &'a str) -> Identity<'a> {
+    Identity {
+        fingerprint,
+        legacy: "0123456789abcdef",
+        account,
+        key_fresh: false,
+    }
+}
+
 /// A record with one host: accepted 203.0.113.5, stopped by `nohost`, held until 1900.
 #[cfg(test)]
 pub(crate) fn sample() -> PolicyRecord {
     let mut p = PolicyRecord::default();
-    p.adopt("f1");
+    p.adopt(&id("f1", "u1"));
     p.hosts.insert(
         "home.example.org".into(),
         Box::new(HostRecord {
@@ -345,17 +389,48 @@ pub(crate) fn sample() -> PolicyRecord {
 mod tests {
     use super::*;
 
-    /// A changed fingerprint clears stops but keeps provider holds; an unchanged one keeps both.
+    /// A changed fingerprint clears stops but keeps provider holds and accepted addresses (so
+    /// nothing the provider has is sent again); an unchanged one keeps both.
     #[test]
     fn fingerprint_clears_stops_only() {
         let mut p = sample();
-        assert!(!p.adopt("f1"), "the same config");
+        assert!(!p.adopt(&id("f1", "u1")), "the same config");
         assert!(p.hosts["home.example.org"].stop.is_some());
-        assert!(p.adopt("f2"), "a changed config");
+        assert!(p.adopt(&id("f2", "u1")), "a changed config");
         let h = &p.hosts["home.example.org"];
         assert!(h.stop.is_none());
         assert_eq!(h.hold_until, Some(1900));
         assert!(h.v4.is_some(), "accepted addresses survive a config change");
+    }
+
+    /// Another account (server or user) starts afresh: what the old one accepted says nothing
+    /// about the new one. A record of 0.1.0 (its unkeyed fingerprint, no account) and a record
+    /// whose key was lost are taken over without counting as a change.
+    #[test]
+    fn another_account_starts_afresh() {
+        let mut p = sample();
+        assert!(p.adopt(&id("f1", "u2")));
+        assert!(p.hosts.is_empty() && p.stop.is_none(), "{p:?}");
+        assert_eq!(p.account, "u2");
+
+        let mut old = sample();
+        old.fingerprint = "0123456789abcdef".into();
+        old.account = String::new();
+        assert!(!old.adopt(&id("k1:new", "u1")), "0.1.0's record");
+        assert_eq!(old.fingerprint, "k1:new");
+        assert!(
+            old.hosts["home.example.org"].stop.is_some(),
+            "its stops stand"
+        );
+
+        let mut lost = sample();
+        lost.fingerprint = "k1:made-with-the-old-key".into();
+        let fresh = Identity {
+            key_fresh: true,
+            ..id("k1:made-with-a-new-key", "u1")
+        };
+        assert!(!lost.adopt(&fresh), "a lost key is no config change");
+        assert!(lost.hosts["home.example.org"].stop.is_some());
     }
 
     /// reset clears stops and holds of a policy or of one host (and the network back-off

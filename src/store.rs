@@ -128,6 +128,33 @@ pub fn load(dir: &Path, now: u64) -> Result<State, Error> {
     }
 }
 
+/// The file holding the key of the config fingerprints, beside the state file.
+pub const KEY_FILE: &str = "fingerprint.key";
+
+/// The key config fingerprints are made with: read from [`KEY_FILE`], or made (random, 32
+/// bytes) when there is none, and written (mode 0600) when `create` is set. Keeping it out of
+/// the state file means a copied state file cannot be used to test password guesses.
+pub fn fingerprint_key(dir: &Path, create: bool) -> Result<crate::config::FingerprintKey, Error> {
+    use ring::rand::SecureRandom;
+    let path = dir.join(KEY_FILE);
+    if let Ok(bytes) = fs::read(&path)
+        && let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice())
+    {
+        return Ok(crate::config::FingerprintKey::new(key, false));
+    }
+    let mut key = [0u8; 32];
+    ring::rand::SystemRandom::new()
+        .fill(&mut key)
+        .map_err(|_| Error::Write {
+            path: path.clone(),
+            source: io::Error::other("no randomness for the fingerprint key"),
+        })?;
+    if create {
+        write_atomically(dir, &path, &key)?;
+    }
+    Ok(crate::config::FingerprintKey::new(key, true))
+}
+
 /// What both drivers do at start: [`load`], and on a corrupt file (already kept aside) go on
 /// from an empty state, returning the error to report. Other errors (the file cannot be read
 /// at all) are returned as they are: nothing may be sent that could not be remembered.
@@ -163,14 +190,28 @@ pub fn save_records<'a>(
 /// Writes the state atomically: a temporary file in the same directory, fsync, rename over the
 /// old file, fsync of the directory. Mode 0600: the file names the user's hosts.
 pub fn save(dir: &Path, state: &impl Serialize) -> Result<(), Error> {
-    use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join(FILE_NAME);
-    let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
-    let werr = |source| Error::Write {
+    let mut json = serde_json::to_vec_pretty(state).map_err(|e| Error::Write {
         path: path.clone(),
+        source: io::Error::other(e),
+    })?;
+    json.push(b'\n');
+    write_atomically(dir, &path, &json)
+}
+
+/// Writes `bytes` as `path` (in `dir`) atomically, mode 0600: a temporary file, fsync, rename,
+/// fsync of the directory. A failure leaves the old file whole.
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(FILE_NAME);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let werr = |source| Error::Write {
+        path: path.to_path_buf(),
         source,
     };
-    let json = serde_json::to_vec_pretty(state).map_err(|e| werr(io::Error::other(e)))?;
     fs::create_dir_all(dir).map_err(werr)?;
     let result = (|| {
         let mut f = fs::OpenOptions::new()
@@ -179,11 +220,10 @@ pub fn save(dir: &Path, state: &impl Serialize) -> Result<(), Error> {
             .truncate(true)
             .mode(0o600)
             .open(&tmp)?;
-        f.write_all(&json)?;
-        f.write_all(b"\n")?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
-        fs::rename(&tmp, &path)?;
+        fs::rename(&tmp, path)?;
         fs::File::open(dir)?.sync_all()
     })();
     if result.is_err() {
@@ -256,6 +296,26 @@ mod tests {
             assert_eq!(kept, content, "the bad file is kept byte for byte");
             assert!(!dir.path().join(FILE_NAME).exists());
         }
+    }
+
+    /// The fingerprint key: made once (0600, its own file, not in the state file), then read
+    /// back the same; a look without `create` writes nothing.
+    #[test]
+    fn fingerprint_key_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let look = fingerprint_key(dir.path(), false).expect("key");
+        assert!(look.fresh && !dir.path().join(KEY_FILE).exists());
+        let made = fingerprint_key(dir.path(), true).expect("key");
+        assert!(made.fresh);
+        let mode = fs::metadata(dir.path().join(KEY_FILE))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let again = fingerprint_key(dir.path(), true).expect("key");
+        assert!(!again.fresh);
+        assert_eq!(again.bytes(), made.bytes());
     }
 
     /// $STATE_DIRECTORY wins, then the config, then the default.

@@ -739,3 +739,33 @@ fn network_backoff_is_shared_by_once_and_the_daemon() {
     assert_eq!(srv.requests().len(), 2);
     assert!(state_of(&s)["policies"]["home"].get("retry_at").is_none());
 }
+
+/// Rotating the password re-sends nothing the provider already has (measured against a real
+/// dyndns2 server, each such nochg counts as a client fault): the next run sends nothing. The
+/// state file's fingerprint is keyed, with the key in a file of its own.
+#[test]
+fn password_rotation_sends_nothing() {
+    let srv = FakeServer::http();
+    let cfg = format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], PW, "")
+    );
+    let s = Setup::new(&cfg);
+    assert_eq!(s.run(&["once"]).code, 0);
+    s.write_config(&cfg.replace(PW, "a-rotated-password"));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("up-to-date"), "{}", r.all());
+    assert_eq!(srv.requests().len(), 1, "nothing sent again");
+    let st = state_of(&s);
+    let fp = st["policies"]["home"]["fingerprint"]
+        .as_str()
+        .expect("fingerprint");
+    assert!(fp.starts_with("k1:"), "{fp}");
+    let key = s.state_dir().join("fingerprint.key");
+    assert_eq!(std::fs::read(&key).expect("key file").len(), 32);
+    // A new address still goes out, with the new password.
+    srv.set_checkip("203.0.113.8");
+    assert_eq!(s.run(&["once"]).code, 0);
+    assert_eq!(srv.requests().len(), 2);
+}

@@ -31,11 +31,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{Policy, Source};
+use crate::config::{FingerprintKey, Policy, Source};
 use crate::plan::{self, Level, Plan, Report, Round, Skip};
 use crate::protocol::dyndns2::{self, AddrSet, Decision, Request};
 use crate::protocol::{NetError, Response};
-use crate::record::{PolicyRecord, rebase_note};
+use crate::record::{Identity, PolicyRecord, rebase_note};
 use crate::status::{HostStatus, NextAction, PolicyStatus, stop_status};
 
 /// The first back-off after a failure before any reply (resolve, connect, TLS, timeout).
@@ -252,8 +252,6 @@ pub struct Machine {
     /// for display). It may stand beside any state: a change during a request waits for the
     /// request to end.
     candidate: Option<(AddrSet, Duration, u64)>,
-    /// The recorded fingerprint differed: the next round validates the changed config.
-    config_changed: bool,
     /// The user forced the next round.
     force: bool,
     /// A setting that cannot work (not persisted: a restart, reload or reset tries again).
@@ -268,15 +266,27 @@ pub struct Machine {
 
 impl Machine {
     /// A machine for `policy` with what is on record for it. A record made under another
-    /// config fingerprint is adopted: its stops are cleared (changing the config is how the
-    /// user acts on a fatal answer) and the next round is sent once to validate the change.
+    /// config is adopted ([`PolicyRecord::adopt`]): its stops are cleared (changing the
+    /// config is how the user acts on a fatal answer), and only what the change makes unknown
+    /// is sent.
     pub fn new(
         policy: Arc<Policy>,
         mut record: PolicyRecord,
+        key: &FingerprintKey,
         now: Now,
         readings: Readings,
     ) -> Self {
-        let config_changed = record.adopt(&policy.fingerprint());
+        let (fingerprint, legacy, account) = (
+            policy.fingerprint(key),
+            policy.legacy_fingerprint(),
+            policy.account(),
+        );
+        let config_changed = record.adopt(&Identity {
+            fingerprint: &fingerprint,
+            legacy: &legacy,
+            account: &account,
+            key_fresh: key.fresh,
+        });
         let rng = policy.name.bytes().fold(0x9e37_79b9_7f4a_7c15u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         }) | 1;
@@ -291,7 +301,6 @@ impl Machine {
             current: AddrSet::default(),
             no_addr_reason: "no address yet".into(),
             candidate: None,
-            config_changed,
             force: false,
             unusable: None,
             next_id: 1,
@@ -303,7 +312,7 @@ impl Machine {
         if config_changed {
             m.notice(
                 Level::Info,
-                "the policy's config changed: stops cleared, one update will validate it".into(),
+                "the policy's config changed: its stops are cleared; what the provider already has is not sent again".into(),
             );
             m.actions.push(Action::Persist);
         }
@@ -377,7 +386,6 @@ impl Machine {
             self.current,
             now.wall,
             self.force,
-            self.config_changed,
         )
     }
 
@@ -392,7 +400,6 @@ impl Machine {
             self.current,
             now.wall,
             self.force,
-            self.config_changed,
         )
     }
 
@@ -522,9 +529,6 @@ impl Machine {
     fn stop_reason(&self) -> Option<String> {
         if let Some(why) = &self.unusable {
             return Some(why.clone());
-        }
-        if self.config_changed {
-            return None;
         }
         if let Some(s) = &self.record.stop {
             return Some(s.reason.clone());
@@ -664,8 +668,7 @@ impl Machine {
                 self.actions.push(Action::Send { id, request });
             }
             None => {
-                // Round over: the config change or the user's force it was for is dealt with.
-                self.config_changed = false;
+                // Round over: the user's force it was for is dealt with.
                 self.force = false;
                 self.evaluate(now);
             }

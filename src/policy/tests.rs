@@ -2,6 +2,7 @@
 //! sequences checked against the invariants of the module.
 
 use super::*;
+use crate::config::FingerprintKey;
 use crate::record::{Accepted, HostRecord};
 
 const WALL0: u64 = 1_750_000_000;
@@ -90,8 +91,12 @@ fn recorded(addr: &str, at: u64) -> PolicyRecord {
     p
 }
 
+fn key() -> FingerprintKey {
+    FingerprintKey::new([7; 32], false)
+}
+
 fn machine(p: Arc<Policy>, record: PolicyRecord, now: Now) -> Machine {
-    Machine::new(p, record, now, Readings::Stream)
+    Machine::new(p, record, &key(), now, Readings::Stream)
 }
 
 /// A machine for a policy that reacts at once (stable_for 0), with nothing on record.
@@ -156,6 +161,7 @@ fn single_reading_and_force() {
     let mut m = Machine::new(
         policy("stable_for = \"30s\""),
         recorded("203.0.113.5", WALL0 - 3600),
+        &key(),
         t(0),
         Readings::Single,
     );
@@ -184,6 +190,7 @@ fn single_reading_and_force() {
     let mut m = Machine::new(
         policy("stable_for = \"30s\""),
         PolicyRecord::default(),
+        &key(),
         t(0),
         Readings::Single,
     );
@@ -748,27 +755,50 @@ fn refresh_after_max_interval() {
     assert_eq!(m.state().name(), "sleeping", "an expected nochg is fine");
 }
 
-/// A record made under another config is adopted: its stops are cleared, the machine
-/// says so, and the changed config is sent once with an unchanged address.
+/// A record made under another config is adopted: its stops are cleared and the machine
+/// says so, but an address the provider already has is not sent again (a real dyndns2
+/// server counts each such nochg as a client fault); a host new to the policy is sent, alone.
 #[test]
-fn config_change_validates_once() {
+fn config_change_sends_only_what_it_makes_unknown() {
     let mut rec = recorded("203.0.113.5", WALL0 - 600);
-    rec.fingerprint = "an-older-config".into();
+    rec.fingerprint = "k1:an-older-config".into();
+    rec.account = policy("").account();
     rec.stop = Some(crate::record::Stop {
         code: "badauth".into(),
         reason: "r".into(),
         since: WALL0 - 600,
     });
-    let mut m = machine(policy("stable_for = \"0s\""), rec, t(0));
+    let mut m = machine(policy("stable_for = \"0s\""), rec.clone(), t(0));
     assert!(logged(&m.drain(), "config changed"));
-    assert!(m.persisted().stop.is_none());
+    assert!(m.persisted().stop.is_none(), "re-enabled");
+    let a = m.handle(t(0), addrs("203.0.113.5"));
+    assert!(!a.contains(&Action::Resolve), "nothing unknown: {a:?}");
+    assert_eq!(m.state().name(), "sleeping");
+    assert_eq!(m.persisted().fingerprint, m.policy().fingerprint(&key()));
+
+    // One more host: only it is sent.
+    let three = Arc::new(crate::config::test_policy(
+        "[[policy]]\nname = \"home\"\nserver = \"https://u.example/nic/update\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\", \"b.example.org\", \"c.example.org\"]\ninterface = \"eth0\"\nstable_for = \"0s\"\n",
+    ));
+    let mut m = machine(three, rec.clone(), t(0));
     assert!(
         m.handle(t(0), addrs("203.0.113.5"))
             .contains(&Action::Resolve)
     );
-    round(&mut m, t(0), "nochg\nnochg");
-    assert!(!m.handle(t(100), Input::Tick).contains(&Action::Resolve));
-    assert_eq!(m.persisted().fingerprint, m.policy().fingerprint());
+    let req = round(&mut m, t(0), "good 203.0.113.5");
+    assert_eq!(req.hosts, vec!["c.example.org".to_string()]);
+
+    // Another account: everything is unknown to it.
+    let other = Arc::new(crate::config::test_policy(
+        "[[policy]]\nname = \"home\"\nserver = \"https://u.example/nic/update\"\nusername = \"someone-else\"\npassword = \"pw\"\nhosts = [\"a.example.org\", \"b.example.org\"]\ninterface = \"eth0\"\nstable_for = \"0s\"\n",
+    ));
+    let mut m = machine(other, rec, t(0));
+    assert!(
+        m.handle(t(0), addrs("203.0.113.5"))
+            .contains(&Action::Resolve)
+    );
+    let req = round(&mut m, t(0), "good\ngood");
+    assert_eq!(req.hosts.len(), 2);
 }
 
 /// A web source asks at start and then every check_interval.
