@@ -1536,24 +1536,25 @@ impl Policy {
         format!("{:016x}", fnv1a(self.settings().0.as_bytes()))
     }
 
-    /// Whom updates are sent to: the server (scheme, host, port, path) and the user name. An
-    /// address the provider accepted is known only to this account: another one starts
-    /// afresh. No secret is in it.
-    pub fn account(&self) -> String {
-        let server = self
-            .endpoint
+    /// The server updates go to, as verdicts on the client name it: `scheme://host:port`.
+    pub fn server_key(&self) -> String {
+        self.endpoint
             .server_url()
             .map(|u| {
                 format!(
-                    "{}://{}:{}{}",
+                    "{}://{}:{}",
                     u.scheme(),
                     u.host_str().unwrap_or_default(),
-                    u.port_or_known_default().unwrap_or_default(),
-                    u.path()
+                    u.port_or_known_default().unwrap_or_default()
                 )
             })
-            .unwrap_or_default();
-        format!("{server} {}", self.username)
+            .unwrap_or_default()
+    }
+
+    /// Whom updates are sent to: the server and the user name. An address the provider
+    /// accepted is known only to this account: another one starts afresh. No secret is in it.
+    pub fn account(&self) -> String {
+        format!("{} {}", self.server_key(), self.username)
     }
 }
 
@@ -2052,7 +2053,7 @@ colour = "blue"
         let text = "[[policy]]\nname = \"home\"\nserver = \"http://127.0.0.1:9/nic/update\"\nallow_insecure_http = true\nusername = \"alice\"\npassword = \"s3cret-pw\"\nhosts = [\"home.example.org\", \"nas.example.org\"]\ninterface = \"eth0\"\nipv6 = true\n";
         let p = parse(text).expect("valid").policies.remove(0);
         assert_eq!(p.legacy_fingerprint(), "ad363dd60112f122");
-        assert_eq!(p.account(), "http://127.0.0.1:9/nic/update alice");
+        assert_eq!(p.account(), "http://127.0.0.1:9 alice");
     }
 
     /// Each setting is classified once: what the provider sees is an identity change (a

@@ -23,8 +23,12 @@ use crate::clock::{WallClock, mono_now, unix_now, wall_now};
 use crate::config::{self, Config, Env, FingerprintKey, Policy, Source};
 use crate::hook;
 use crate::http::{self, NetError};
+use crate::plan;
 use crate::policy::{Action, HookKind, Input, Machine, Now, Readings};
-use crate::record::{PolicyRecord, describe_move};
+use crate::record::{
+    PolicyRecord, Verdict, add_verdict, describe_move, lift_verdicts, prune_verdicts,
+    rebase_verdicts, shift_verdicts,
+};
 use crate::status::PolicyStatus;
 use crate::store;
 use crate::systemd::{self, Notifier};
@@ -102,6 +106,8 @@ struct Daemon {
     opts: Options,
     /// The key of the config fingerprints.
     key: FingerprintKey,
+    /// The verdicts on clients and accounts, for every policy they bind.
+    verdicts: Vec<Verdict>,
     /// Records of policies no machine runs (removed from the config): kept, not dropped.
     retired: BTreeMap<String, PolicyRecord>,
     slots: BTreeMap<String, Slot>,
@@ -196,14 +202,14 @@ pub async fn run(
     opts: Options,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), String> {
-    let records = open_state(&opts.state_dir)?;
+    let (records, verdicts) = open_state(&opts.state_dir)?;
     let key = store::fingerprint_key(&opts.state_dir, true).map_err(|e| e.to_string())?;
     let listener = bind_control(&opts.state_dir)?;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Control>();
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
-    let mut d = Daemon::start(opts, records, key, cfg.policies, done_tx);
+    let mut d = Daemon::start(opts, records, verdicts, key, cfg.policies, done_tx);
     let mut watch = Watch::subscribe(d.needs_routes());
     d.rescan();
     d.announce();
@@ -261,14 +267,22 @@ pub async fn run(
 
 /// Creates the state directory and loads the records; a corrupt file is kept aside, logged,
 /// and the daemon starts from an empty state.
-fn open_state(dir: &Path) -> Result<BTreeMap<String, PolicyRecord>, String> {
+fn open_state(dir: &Path) -> Result<(BTreeMap<String, PolicyRecord>, Vec<Verdict>), String> {
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("{}: cannot create the state directory: {e}", dir.display()))?;
     let (state, corrupt) = store::load_or_empty(dir, unix_now()).map_err(|e| e.to_string())?;
     if let Some(e) = corrupt {
         tracing::error!("{e}");
     }
-    Ok(state.policies)
+    let mut verdicts = state.verdicts;
+    let moved = rebase_verdicts(&mut verdicts, unix_now());
+    if moved != 0 {
+        tracing::warn!(
+            "verdicts on clients and accounts lay ahead of the clock; moved {}",
+            describe_move(moved)
+        );
+    }
+    Ok((state.policies, verdicts))
 }
 
 /// Binds the control socket, refusing to start next to a running daemon.
@@ -339,6 +353,7 @@ impl Daemon {
     fn start(
         opts: Options,
         records: BTreeMap<String, PolicyRecord>,
+        verdicts: Vec<Verdict>,
         key: FingerprintKey,
         policies: Vec<Policy>,
         done_tx: mpsc::UnboundedSender<Done>,
@@ -346,6 +361,7 @@ impl Daemon {
         let mut d = Daemon {
             opts,
             key,
+            verdicts,
             retired: records,
             slots: BTreeMap::new(),
             start: mono_now(),
@@ -395,6 +411,7 @@ impl Daemon {
             for p in self.retired.values_mut() {
                 p.shift_times(step.run_start, step.delta);
             }
+            shift_verdicts(&mut self.verdicts, step.run_start, step.delta);
             let names: Vec<String> = self.slots.keys().cloned().collect();
             for name in names {
                 if let Some(slot) = self.slots.get_mut(&name) {
@@ -418,7 +435,15 @@ impl Daemon {
         let name = p.name.clone();
         self.generation += 1;
         let now = self.now();
-        let mut machine = Machine::new(Arc::new(p), record, &self.key, now, Readings::Stream);
+        let binding = plan::binding(&self.verdicts, &p);
+        let mut machine = Machine::new(
+            Arc::new(p),
+            record,
+            binding,
+            &self.key,
+            now,
+            Readings::Stream,
+        );
         let actions = machine.drain();
         self.slots.insert(
             name.clone(),
@@ -577,7 +602,40 @@ impl Daemon {
                     tracing::info!(policy = %name, state, "{state}: {reason}");
                 }
                 Action::Report(r) => r.log(name, &self.opts.zone),
+                Action::Verdict(v) => {
+                    tracing::warn!(policy = %name, code = %v.code, "{}: it binds {} until {}", v.reason, v.scope(), match v.until {
+                        Some(u) => self.opts.zone.format(u.saturating_add(1)),
+                        None => "you act".to_string(),
+                    });
+                    let server = v.server.clone();
+                    add_verdict(&mut self.verdicts, v);
+                    self.dirty = true;
+                    self.spread(&server, name);
+                }
+                Action::Lift { server, user, what } => {
+                    if lift_verdicts(&mut self.verdicts, &server, &user, what) {
+                        self.dirty = true;
+                        self.spread(&server, name);
+                    }
+                }
             }
+        }
+    }
+
+    /// Tells every other machine at `server` the verdicts that bind it now.
+    fn spread(&mut self, server: &str, except: &str) {
+        let names: Vec<String> = self
+            .slots
+            .iter()
+            .filter(|(n, s)| *n != except && s.machine.policy().server_key() == server)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in names {
+            let Some(slot) = self.slots.get(&name) else {
+                continue;
+            };
+            let binding = plan::binding(&self.verdicts, slot.machine.policy());
+            self.feed(&name, Input::Verdicts(binding));
         }
     }
 
@@ -650,6 +708,7 @@ impl Daemon {
     }
 
     fn persist(&mut self) {
+        prune_verdicts(&mut self.verdicts, unix_now());
         self.dirty = false;
         self.last_save = Some(mono_now());
         let records = self.retired.iter().map(|(n, r)| (n.as_str(), r)).chain(
@@ -657,7 +716,7 @@ impl Daemon {
                 .iter()
                 .map(|(n, s)| (n.as_str(), s.machine.persisted())),
         );
-        match store::save_records(&self.opts.state_dir, records) {
+        match store::save_records(&self.opts.state_dir, records, &self.verdicts) {
             Ok(()) => {
                 if self.last_save_error.take().is_some() {
                     tracing::info!("state file writable again");

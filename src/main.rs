@@ -235,7 +235,7 @@ fn reset(
     if let Some(answer) = daemon::ask(state_dir, &reset_command(policy, host.as_deref())) {
         return print_answer(&answer);
     }
-    match offline::reset(state_dir, policy, host.as_deref()) {
+    match offline::reset(state_dir, p, host.as_deref()) {
         Ok(msg) => {
             println!("{msg}");
             ExitCode::SUCCESS

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::unix_now;
-use crate::config::Config;
+use crate::config::{Config, Policy};
 use crate::policy::{Machine, Now, Readings};
+use crate::record::{Lift, lift_verdicts};
 use crate::status::PolicyStatus;
 use crate::store;
 
@@ -24,7 +25,15 @@ pub fn status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, Strin
         .iter()
         .map(|p| {
             let record = state.policies.get(&p.name).cloned().unwrap_or_default();
-            let m = Machine::new(Arc::new(p.clone()), record, &key, now, Readings::Single);
+            let binding = crate::plan::binding(&state.verdicts, p);
+            let m = Machine::new(
+                Arc::new(p.clone()),
+                record,
+                binding,
+                &key,
+                now,
+                Readings::Single,
+            );
             let mut s = m.status(now);
             s.state = "not running".into();
             s.reason = String::new();
@@ -34,22 +43,28 @@ pub fn status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, Strin
         .collect())
 }
 
-/// Clears the stops and holds of a policy (or one host) in the state file.
-pub fn reset(state_dir: &Path, policy: &str, host: Option<&str>) -> Result<String, String> {
+/// Clears the stops and holds of a policy (or one host) in the state file; a reset of the
+/// whole policy also lifts the verdicts that bind it (for every policy they bind).
+pub fn reset(state_dir: &Path, policy: &Policy, host: Option<&str>) -> Result<String, String> {
+    let name = &policy.name;
     let mut state = store::load(state_dir, unix_now()).map_err(|e| e.to_string())?;
-    let found = state
-        .policies
-        .get_mut(policy)
-        .is_some_and(|p| p.reset(host));
-    if !found {
+    let found = state.policies.get_mut(name).is_some_and(|p| p.reset(host));
+    let lifted = host.is_none()
+        && lift_verdicts(
+            &mut state.verdicts,
+            &policy.server_key(),
+            &policy.username,
+            Lift::All,
+        );
+    if !found && !lifted {
         return Err(match host {
-            Some(h) => format!("nothing on record for host {h} of policy {policy}"),
-            None => format!("nothing on record for policy {policy}"),
+            Some(h) => format!("nothing on record for host {h} of policy {name}"),
+            None => format!("nothing on record for policy {name}"),
         });
     }
     store::save(state_dir, &state).map_err(|e| e.to_string())?;
     Ok(match host {
-        Some(h) => format!("policy {policy}, host {h}: stops and holds cleared"),
-        None => format!("policy {policy}: stops and holds cleared"),
+        Some(h) => format!("policy {name}, host {h}: stops and holds cleared"),
+        None => format!("policy {name}: stops and holds cleared"),
     })
 }

@@ -22,6 +22,7 @@ use crate::http;
 use crate::plan::{Level, Outcome, Plan, Report, Skip, skip_text};
 use crate::policy::{Action, HookEvent, HookKind, Input, Machine, Now, Readings};
 use crate::protocol::dyndns2::{self, AddrSet, Request};
+use crate::record::{Verdict, add_verdict, lift_verdicts};
 use crate::secret::MASK;
 use crate::store::{self, State};
 use crate::watch::detect::{self, Detected};
@@ -49,10 +50,13 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
     let key = store::fingerprint_key(&opts.state_dir, !opts.dry_run)
         .map_err(|e| format!("{e}; no update sent, because its result could not be recorded"))?;
     let snapshot = read_snapshot(&selected);
+    let mut verdicts = std::mem::take(&mut state.verdicts);
+    crate::record::rebase_verdicts(&mut verdicts, clock::unix_now());
     let mut pass = Pass {
         opts,
         out,
         key,
+        verdicts,
         start: clock::mono_now(),
         hooks: JoinSet::new(),
         all_ok: state_ok,
@@ -135,6 +139,8 @@ struct Pass<'a> {
     out: &'a mut dyn Write,
     /// The key of the config fingerprints.
     key: crate::config::FingerprintKey,
+    /// The verdicts on clients and accounts, for every policy of the pass.
+    verdicts: Vec<Verdict>,
     start: Instant,
     hooks: JoinSet<()>,
     all_ok: bool,
@@ -225,6 +231,7 @@ impl Pass<'_> {
             m: Machine::new(
                 Arc::new(policy.clone()),
                 record,
+                crate::plan::binding(&self.verdicts, policy),
                 &self.key,
                 self.now(),
                 Readings::Single,
@@ -329,6 +336,16 @@ impl Pass<'_> {
                 self.report(policy, &r, &mut d.tally);
                 return;
             }
+            Action::Verdict(v) => {
+                add_verdict(&mut self.verdicts, v);
+                d.dirty = true;
+                return;
+            }
+            Action::Lift { server, user, what } => {
+                lift_verdicts(&mut self.verdicts, &server, &user, what);
+                d.dirty = true;
+                return;
+            }
         };
         let actions = d.m.handle(self.now(), input);
         d.pending.extend(actions);
@@ -341,7 +358,8 @@ impl Pass<'_> {
             .iter()
             .map(|(n, r)| (n.as_str(), r))
             .chain([(d.policy.name.as_str(), d.m.persisted())]);
-        if let Err(e) = store::save_records(&self.opts.state_dir, records) {
+        crate::record::prune_verdicts(&mut self.verdicts, clock::unix_now());
+        if let Err(e) = store::save_records(&self.opts.state_dir, records, &self.verdicts) {
             tracing::error!(error = %e, "state not saved");
             self.line(&format!("error: {e}"));
             self.all_ok = false;

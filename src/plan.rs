@@ -15,7 +15,7 @@ use crate::duration::{self, Zone};
 use crate::protocol::dyndns2::{self, AddrSet, Code, Decision, History, Request};
 use crate::protocol::{NetError, Response};
 use crate::provider::FamilyMode;
-use crate::record::{Accepted, HostRecord, LastResult, PolicyRecord, Stop};
+use crate::record::{Accepted, HostRecord, LastResult, PolicyRecord, Stop, Verdict};
 
 /// Why a host is not updated now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,9 @@ pub enum Skip {
     PolicyStopped(Stop),
     /// The host is stopped until the user acts.
     HostStopped(Stop),
+    /// A verdict on the client at this server, or on this account, stops it until the user
+    /// acts (it may have come to another policy).
+    Refused(Verdict),
     /// A provider hold is running.
     Held {
         /// Until (Unix seconds).
@@ -75,9 +78,11 @@ fn wait_end(t: u64) -> u64 {
 /// no stop, hold or minimum gap. A changed config is not a reason by itself: what the change
 /// makes unknown (a new host, another account, a new family) has no accepted address on
 /// record, and a provider counts every unchanged address sent as a `nochg`.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_host(
     policy: &Policy,
     record: Option<&PolicyRecord>,
+    verdicts: &[Verdict],
     host: &str,
     current: AddrSet,
     now: u64,
@@ -87,15 +92,26 @@ pub fn plan_host(
     if let Some(stop) = record.and_then(|p| p.stop.clone()) {
         return Plan::Skip(Skip::PolicyStopped(stop));
     }
+    if let Some(v) = verdicts.iter().find(|v| v.is_stop()) {
+        return Plan::Skip(Skip::Refused(v.clone()));
+    }
     if let Some(stop) = hs.and_then(|h| h.stop.clone()) {
         return Plan::Skip(Skip::HostStopped(stop));
     }
-    if let Some(until) = hs
-        .and_then(|h| h.hold_until)
-        .map(wait_end)
-        .filter(|u| *u > now)
+    // The host's own hold or one on the whole server, whichever ends later.
+    let holds = hs
+        .and_then(|h| Some((h.hold_until?, h.hold_code.clone().unwrap_or_default())))
+        .into_iter()
+        .chain(
+            verdicts
+                .iter()
+                .filter_map(|v| Some((v.until?, v.code.clone()))),
+        );
+    if let Some((until, code)) = holds
+        .map(|(u, c)| (wait_end(u), c))
+        .filter(|(u, _)| *u > now)
+        .max_by_key(|(u, _)| *u)
     {
-        let code = hs.and_then(|h| h.hold_code.clone()).unwrap_or_default();
         return Plan::Skip(Skip::Held { until, code });
     }
     // The network back-off is ours, not the provider's verdict: the user may force past it.
@@ -163,6 +179,7 @@ pub fn plan_host(
 pub fn plan_hosts(
     policy: &Policy,
     record: &PolicyRecord,
+    verdicts: &[Verdict],
     current: AddrSet,
     now: u64,
     force: bool,
@@ -171,7 +188,7 @@ pub fn plan_hosts(
         .hosts
         .iter()
         .map(|h| {
-            let plan = plan_host(policy, Some(record), h, current, now, force);
+            let plan = plan_host(policy, Some(record), verdicts, h, current, now, force);
             (h.clone(), plan)
         })
         .collect()
@@ -193,13 +210,14 @@ pub struct Round {
 pub fn plan_round(
     policy: &Policy,
     record: &PolicyRecord,
+    verdicts: &[Verdict],
     current: AddrSet,
     now: u64,
     force: bool,
 ) -> Round {
     let mut groups: BTreeMap<(String, bool), (AddrSet, Vec<String>)> = BTreeMap::new();
     let mut round = Round::default();
-    for (host, plan) in plan_hosts(policy, record, current, now, force) {
+    for (host, plan) in plan_hosts(policy, record, verdicts, current, now, force) {
         if let Plan::Send {
             addrs,
             nochg_expected,
@@ -316,10 +334,12 @@ pub fn record_answer(
             hs.hold_until = None;
             hs.hold_code = None;
         }
-        Decision::BackOff(d) => {
+        // A hold on the whole server is a verdict the caller records; this one is the host's.
+        Decision::BackOff(d) if dyndns2::scope(code, decision) == dyndns2::Scope::Host => {
             hs.hold_until = Some(now.saturating_add(d.as_secs()));
             hs.hold_code = Some(code.name());
         }
+        Decision::BackOff(_) => {}
         Decision::StopHost => {
             hs.stop = Some(Stop {
                 code: code.name(),
@@ -327,7 +347,7 @@ pub fn record_answer(
                 since: now,
             });
         }
-        // Account and client stops are recorded on the policy by the caller.
+        // Account and client stops are verdicts the caller records.
         Decision::StopAccount | Decision::StopClient => {}
     }
     Recorded {
@@ -345,11 +365,13 @@ pub struct Applied {
     pub notes: Vec<String>,
     /// No further request of this round may be sent (account stop, client stop, outage).
     pub stop_round: bool,
+    /// Verdicts that bind every policy at the server, or of the account.
+    pub verdicts: Vec<Verdict>,
 }
 
-/// Applies a reply to the policy's record (pure): per-host results, account and client stops
-/// on the policy, and a provider outage held for every host of the policy, since "no request
-/// to that provider" means none for the other hosts either. A reply also ends a network
+/// Applies a reply to the policy's record (pure): per-host results in the record, and what
+/// concerns more than this policy (account and client stops, provider-side holds) as
+/// verdicts for every policy at the server or of the account. A reply also ends a network
 /// back-off: the server was reached.
 pub fn apply_reply(
     p: &mut PolicyRecord,
@@ -371,6 +393,7 @@ pub fn apply_reply(
         results: Vec::new(),
         notes: parsed.notes,
         stop_round: false,
+        verdicts: Vec::new(),
     };
     if resp.truncated {
         applied.notes.push(format!(
@@ -391,23 +414,27 @@ pub fn apply_reply(
             policy.max_interval,
             &policy.dialect,
         );
-        let decision = rec.decision;
-        let hold = (hs.hold_until, hs.hold_code.clone());
-        if matches!(decision, Decision::StopAccount | Decision::StopClient) {
-            p.stop = Some(Stop {
+        let user = match dyndns2::scope(&r.code, rec.decision) {
+            dyndns2::Scope::Host => None,
+            dyndns2::Scope::Account => Some(Some(policy.username.clone())),
+            dyndns2::Scope::Server => Some(None),
+        };
+        if let Some(user) = user {
+            let until = match rec.decision {
+                Decision::BackOff(d) => Some(now.saturating_add(d.as_secs())),
+                _ => None,
+            };
+            let v = Verdict {
+                server: policy.server_key(),
+                user,
                 code: r.code.name(),
                 reason: r.code.explanation(),
                 since: now,
-            });
-            applied.stop_round = true;
-        }
-        if dyndns2::is_outage(&r.code) {
-            for h in &policy.hosts {
-                let other = p.hosts.entry(h.clone()).or_default();
-                if other.hold_until < hold.0 {
-                    other.hold_until = hold.0;
-                    other.hold_code = hold.1.clone();
-                }
+                until,
+                by: policy.name.clone(),
+            };
+            if !applied.verdicts.contains(&v) {
+                applied.verdicts.push(v);
             }
             applied.stop_round = true;
         }
@@ -658,6 +685,28 @@ pub fn stop_action(stop: &Stop, policy: &str, host: Option<&str>) -> String {
     }
 }
 
+/// The verdicts that bind `policy`: those at its server, or of its account.
+pub fn binding(all: &[Verdict], policy: &Policy) -> Vec<Verdict> {
+    let (server, user) = (policy.server_key(), &policy.username);
+    all.iter()
+        .filter(|v| v.applies_to(&server, user))
+        .cloned()
+        .collect()
+}
+
+/// What the user can do about a verdict that binds `policy`.
+pub fn verdict_action(v: &Verdict, policy: &str) -> String {
+    let decision = if v.user.is_some() {
+        Decision::StopAccount
+    } else {
+        Decision::StopClient
+    };
+    match Code::from_name(&v.code) {
+        Some(code) => code.user_action(decision, policy, None),
+        None => format!("change the config or run `dynward reset {policy}`"),
+    }
+}
+
 /// Why `host` of `policy` is not sent now, in words (`once` prints it per host), with times
 /// in `zone`.
 pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zone) -> String {
@@ -676,6 +725,15 @@ pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zo
             st.code,
             st.reason,
             stop_action(st, policy, Some(host))
+        ),
+        Skip::Refused(v) => format!(
+            "stopped since {} by {} (for {}; policy {} got it): {}; to send again: {}",
+            zone.format(v.since),
+            v.code,
+            v.scope(),
+            v.by,
+            v.reason,
+            verdict_action(v, policy)
         ),
         Skip::Held { until, code } => format!(
             "not sent: {} until {}",
@@ -739,7 +797,7 @@ mod tests {
         let p = policy("");
         let cur = set(Some("203.0.113.5"), None);
         let plan = |ps: Option<&PolicyRecord>, cur: AddrSet, now: u64, force: bool| {
-            plan_host(&p, ps, "a.example.org", cur, now, force)
+            plan_host(&p, ps, &[], "a.example.org", cur, now, force)
         };
         // First time: send, nochg expected.
         assert_eq!(
@@ -822,14 +880,14 @@ mod tests {
         hs.stop = Some(stop.clone());
         let ps = record(hs);
         assert_eq!(
-            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 9999, true),
+            plan_host(&p, Some(&ps), &[], "a.example.org", cur, T0 + 9999, true),
             Plan::Skip(Skip::HostStopped(stop.clone()))
         );
 
         let mut ps2 = record(accepted("203.0.113.5", T0));
         ps2.stop = Some(stop.clone());
         assert_eq!(
-            plan_host(&p, Some(&ps2), "a.example.org", cur, T0 + 9999, true),
+            plan_host(&p, Some(&ps2), &[], "a.example.org", cur, T0 + 9999, true),
             Plan::Skip(Skip::PolicyStopped(stop))
         );
 
@@ -838,14 +896,14 @@ mod tests {
         hs.hold_code = Some("911".into());
         let ps3 = record(hs);
         assert_eq!(
-            plan_host(&p, Some(&ps3), "a.example.org", cur, T0 + 1799, true),
+            plan_host(&p, Some(&ps3), &[], "a.example.org", cur, T0 + 1799, true),
             Plan::Skip(Skip::Held {
                 until: T0 + 1801,
                 code: "911".into()
             })
         );
         assert!(matches!(
-            plan_host(&p, Some(&ps3), "a.example.org", cur, T0 + 1801, false),
+            plan_host(&p, Some(&ps3), &[], "a.example.org", cur, T0 + 1801, false),
             Plan::Send { .. }
         ));
     }
@@ -864,7 +922,7 @@ mod tests {
             (T0 + 10, true, false),
             (T0 + 121, false, false),
         ] {
-            let plan = plan_host(&p, Some(&ps), "a.example.org", cur, now, force);
+            let plan = plan_host(&p, Some(&ps), &[], "a.example.org", cur, now, force);
             if want_skip {
                 assert_eq!(
                     plan,
@@ -897,14 +955,14 @@ mod tests {
         let ps = record(hs);
         let cur = set(Some("203.0.113.5"), Some("2001:db8::2"));
         let Plan::Send { addrs, .. } =
-            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false)
+            plan_host(&p, Some(&ps), &[], "a.example.org", cur, T0 + 600, false)
         else {
             panic!("due")
         };
         assert_eq!(addrs, set(None, Some("2001:db8::2")));
         p.dialect.family = FamilyMode::Combined;
         let Plan::Send { addrs, .. } =
-            plan_host(&p, Some(&ps), "a.example.org", cur, T0 + 600, false)
+            plan_host(&p, Some(&ps), &[], "a.example.org", cur, T0 + 600, false)
         else {
             panic!("due")
         };
@@ -924,7 +982,7 @@ mod tests {
                 .insert(h.into(), Box::new(accepted("203.0.113.5", T0)));
         }
         let cur = set(Some("203.0.113.6"), Some("2001:db8::6"));
-        let r = plan_round(&p, &rec, cur, T0 + 600, false);
+        let r = plan_round(&p, &rec, &[], cur, T0 + 600, false);
         let shape: Vec<(Vec<String>, String)> = r
             .requests
             .iter()
@@ -955,7 +1013,7 @@ mod tests {
         );
         // Nothing due: an empty round.
         assert_eq!(
-            plan_round(&p, &rec, AddrSet::default(), T0, false),
+            plan_round(&p, &rec, &[], AddrSet::default(), T0, false),
             Round::default()
         );
     }
@@ -1028,17 +1086,18 @@ mod tests {
         rec(&mut hs, &Code::Nochg, sent, true, T0);
         assert_eq!(hs.nochg_streak, 0, "an expected nochg is no strike");
 
+        // Provider-side holds are the server's (verdicts, see `verdicts_for_the_server`): the
+        // host keeps only the streak that makes the next one 60 minutes.
         let mut hs = HostRecord::default();
         assert_eq!(
             rec(&mut hs, &Code::Outage, sent, false, T0),
             Decision::BackOff(Duration::from_secs(1800))
         );
-        assert_eq!(hs.hold_until, Some(T0 + 1800));
+        assert_eq!((hs.hold_until, hs.outage_streak), (None, 1));
         assert_eq!(
             rec(&mut hs, &Code::DnsErr, sent, false, T0 + 1800),
             Decision::BackOff(Duration::from_secs(3600))
         );
-        assert_eq!(hs.hold_until, Some(T0 + 1800 + 3600));
         assert_eq!(
             rec(&mut hs, &Code::Good, sent, false, T0 + 9000),
             Decision::Continue
@@ -1046,14 +1105,22 @@ mod tests {
         assert_eq!((hs.hold_until, hs.outage_streak), (None, 0));
 
         let mut hs = HostRecord::default();
-        rec(
-            &mut hs,
-            &Code::Wait(Duration::from_secs(300)),
-            sent,
-            false,
-            T0,
+        assert_eq!(
+            rec(
+                &mut hs,
+                &Code::Wait(Duration::from_secs(300)),
+                sent,
+                false,
+                T0
+            ),
+            Decision::BackOff(Duration::from_secs(300))
         );
-        assert_eq!(hs.hold_until, Some(T0 + 300));
+        assert_eq!(hs.hold_until, None);
+
+        // An unreadable reply is about this host's answers: the host's own hold.
+        let mut hs = HostRecord::default();
+        rec(&mut hs, &Code::Unknown("x".into()), sent, false, T0);
+        assert_eq!(hs.hold_until, Some(T0 + 1800));
 
         let mut hs = HostRecord::default();
         for i in 0..2 {

@@ -230,6 +230,110 @@ impl PolicyRecord {
         }
     }
 }
+/// A provider's answer that concerns more than the policy that got it: about this client at
+/// a server (`badagent`, `badsys`, `good 127.0.0.1`, `badrequest`; `911`, `dnserr`, 5xx and
+/// `wNNN` holds) or about an account there (`badauth`, `!donator`). Every policy that talks to
+/// that server (or uses that account) keeps to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdict {
+    /// The server: `scheme://host:port`.
+    pub server: String,
+    /// The account's user name; none when the verdict is on the client at the whole server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The code.
+    pub code: String,
+    /// What it means.
+    pub reason: String,
+    /// When it came (Unix seconds).
+    pub since: u64,
+    /// A hold until then (Unix seconds; it ends one second after); none: a stop until the
+    /// user acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<u64>,
+    /// The policy whose request got it.
+    pub by: String,
+}
+
+impl Verdict {
+    /// Whether it binds a policy at `server` with user name `user`.
+    pub fn applies_to(&self, server: &str, user: &str) -> bool {
+        self.server == server && self.user.as_deref().is_none_or(|u| u == user)
+    }
+
+    /// Whether it is a stop (until the user acts) rather than a hold.
+    pub fn is_stop(&self) -> bool {
+        self.until.is_none()
+    }
+
+    /// Whether it still binds at `now` (a hold ends one second after its recorded end).
+    pub fn in_force(&self, now: u64) -> bool {
+        self.until.is_none_or(|u| u.saturating_add(1) > now)
+    }
+
+    /// The words for its scope: "the client at SERVER" or "the account USER at SERVER".
+    pub fn scope(&self) -> String {
+        match &self.user {
+            Some(u) => format!("account {u} at {}", self.server),
+            None => format!("every policy at {}", self.server),
+        }
+    }
+}
+
+/// What lifting verdicts means: after a config change only the stops go (the user acted on
+/// them), a reset lifts holds too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lift {
+    /// Stops only.
+    Stops,
+    /// Stops and holds.
+    All,
+}
+
+/// Adds `v` to `all`: it replaces a verdict of the same scope and kind, so one answer is
+/// remembered once however many policies share it.
+pub fn add_verdict(all: &mut Vec<Verdict>, v: Verdict) {
+    all.retain(|o| !(o.server == v.server && o.user == v.user && o.is_stop() == v.is_stop()));
+    all.push(v);
+}
+
+/// Lifts the verdicts that bind a policy at `server` with user name `user`; returns whether
+/// any was lifted.
+pub fn lift_verdicts(all: &mut Vec<Verdict>, server: &str, user: &str, what: Lift) -> bool {
+    let before = all.len();
+    all.retain(|v| !(v.applies_to(server, user) && (what == Lift::All || v.is_stop())));
+    all.len() != before
+}
+
+/// Moves the times of verdicts made at or after `from` by `delta` seconds: the wall clock was
+/// stepped while this process ran (as [`PolicyRecord::shift_times`]).
+pub fn shift_verdicts(all: &mut [Verdict], from: u64, delta: i64) {
+    for v in all.iter_mut().filter(|v| v.since >= from) {
+        v.since = v.since.saturating_add_signed(delta);
+        v.until = v.until.map(|u| u.saturating_add_signed(delta));
+    }
+}
+
+/// Verdicts recorded ahead of the clock (it was set back, or is not set yet) move so that
+/// the latest came now: a hold keeps its length. Returns the move in seconds.
+pub fn rebase_verdicts(all: &mut [Verdict], now: u64) -> i64 {
+    let Some(latest) = all.iter().map(|v| v.since).max() else {
+        return 0;
+    };
+    if latest <= now.saturating_add(2) {
+        return 0;
+    }
+    let delta = i64::try_from(i128::from(now) - i128::from(latest)).unwrap_or(0);
+    shift_verdicts(all, 0, delta);
+    delta
+}
+
+/// Drops the holds that have ended by `now`.
+pub fn prune_verdicts(all: &mut Vec<Verdict>, now: u64) {
+    all.retain(|v| v.in_force(now));
+}
+
 /// A signed move of the clock or of recorded times, in words: "forward 3h", "back 5h".
 pub fn describe_move(secs: i64) -> String {
     let d = crate::duration::format(std::time::Duration::from_secs(secs.unsigned_abs()));

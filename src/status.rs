@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::duration::{Zone, rfc3339};
-use crate::record::{HostRecord, Stop};
+use crate::record::{HostRecord, Stop, Verdict};
 
 /// The JSON schema's version, in `status --json`'s `"schema"`.
 pub const SCHEMA: u32 = 1;
@@ -54,6 +54,10 @@ pub struct StopStatus {
     pub since: Time,
     /// What to do, with the commands for this policy.
     pub action: String,
+    /// Whom it binds: `policy`, `host`, or the account or every policy at a server.
+    pub scope: String,
+    /// The policy whose request got it, when it came to another one.
+    pub by: Option<String>,
 }
 
 /// A hold on a host: the provider asked to wait, or dynward waits after its error.
@@ -63,6 +67,10 @@ pub struct HoldStatus {
     pub code: String,
     /// The first second a request may go out again.
     pub until: Time,
+    /// Whom it binds, when more than this host: every policy at a server.
+    pub scope: Option<String>,
+    /// The policy whose request got it, when it binds more than this host.
+    pub by: Option<String>,
 }
 
 /// The last answer for a host.
@@ -121,6 +129,8 @@ pub struct PolicyStatus {
     pub reason: String,
     /// A stop of the whole policy (account or client), until the user acts.
     pub stop: Option<StopStatus>,
+    /// A hold on every policy at the server.
+    pub hold: Option<HoldStatus>,
     /// Address source.
     pub source: String,
     /// Addresses being published.
@@ -148,7 +158,31 @@ pub fn stop_status(s: &Stop, policy: &str, host: Option<&str>) -> StopStatus {
         reason: s.reason.clone(),
         since: s.since.into(),
         action: crate::plan::stop_action(s, policy, host),
+        scope: if host.is_some() { "host" } else { "policy" }.into(),
+        by: None,
     }
+}
+
+/// A verdict's view: a stop until the user acts, or a hold on every policy at the server.
+pub fn verdict_stop(v: &Verdict, policy: &str) -> StopStatus {
+    StopStatus {
+        code: v.code.clone(),
+        reason: v.reason.clone(),
+        since: v.since.into(),
+        action: crate::plan::verdict_action(v, policy),
+        scope: v.scope(),
+        by: Some(v.by.clone()),
+    }
+}
+
+/// The view of a hold verdict (in force).
+pub fn verdict_hold(v: &Verdict) -> Option<HoldStatus> {
+    Some(HoldStatus {
+        code: v.code.clone(),
+        until: v.until?.saturating_add(1).into(),
+        scope: Some(v.scope()),
+        by: Some(v.by.clone()),
+    })
 }
 
 impl HostStatus {
@@ -185,6 +219,8 @@ impl HostStatus {
                 (until > now).then(|| HoldStatus {
                     code: x.hold_code.clone().unwrap_or_default(),
                     until: until.into(),
+                    scope: None,
+                    by: None,
                 })
             }),
         }
@@ -208,11 +244,26 @@ pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
         }
         out.push('\n');
         if let Some(s) = &p.stop {
+            let whose = match &s.by {
+                Some(by) => format!(" (for {}; policy {by} got it)", s.scope),
+                None => String::new(),
+            };
             out.push_str(&format!(
-                "  stopped by {} since {}; to send again: {}\n",
+                "  stopped by {} since {}{whose}; to send again: {}\n",
                 s.code,
                 t(&s.since),
                 s.action
+            ));
+        }
+        if let Some(h) = &p.hold {
+            let whose = match (&h.scope, &h.by) {
+                (Some(scope), Some(by)) => format!(" (for {scope}; policy {by} got it)"),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "  {} until {}{whose}\n",
+                crate::plan::hold_words(&h.code),
+                t(&h.until)
             ));
         }
         out.push_str(&format!("  source: {}", p.source));

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::PolicyRecord;
+use crate::record::{PolicyRecord, Verdict};
 
 /// The state file format written by this version.
 pub const VERSION: u32 = 1;
@@ -27,6 +27,9 @@ pub struct State {
     /// Per policy.
     #[serde(default)]
     pub policies: BTreeMap<String, PolicyRecord>,
+    /// Verdicts that bind every policy at a server or of an account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<Verdict>,
 }
 
 impl Default for State {
@@ -35,6 +38,7 @@ impl Default for State {
         State {
             version: VERSION,
             policies: BTreeMap::new(),
+            verdicts: Vec::new(),
         }
     }
 }
@@ -172,17 +176,21 @@ pub fn load_or_empty(dir: &Path, now: u64) -> Result<(State, Option<Error>), Err
 pub fn save_records<'a>(
     dir: &Path,
     records: impl IntoIterator<Item = (&'a str, &'a PolicyRecord)>,
+    verdicts: &[Verdict],
 ) -> Result<(), Error> {
     #[derive(Serialize)]
     struct View<'a> {
         version: u32,
         policies: BTreeMap<&'a str, &'a PolicyRecord>,
+        #[serde(skip_serializing_if = "<[Verdict]>::is_empty")]
+        verdicts: &'a [Verdict],
     }
     save(
         dir,
         &View {
             version: VERSION,
             policies: records.into_iter().collect(),
+            verdicts,
         },
     )
 }

@@ -135,7 +135,8 @@ fn fatal_stops_one_policy_and_reset_resumes() {
     );
 }
 
-/// 911 holds: status says when the hold ends; a restart keeps holding and sends nothing.
+/// 911 holds the server: status says when the hold ends and whose answer it was; a restart
+/// keeps holding and sends nothing.
 #[test]
 fn outage_hold_survives_restart() {
     let srv = FakeServer::http();
@@ -150,21 +151,22 @@ fn outage_hold_survives_restart() {
     );
     let st = status_json(&s);
     let p = &st["policies"][0];
-    let held = p["hosts"][0]["hold"]["until"]["utc"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    // A provider's outage holds the whole server: the policy's hold, from its own answer.
+    let held = p["hold"]["until"]["utc"].as_str().unwrap_or("").to_string();
     assert!(!held.is_empty(), "{p}");
+    assert_eq!(p["hold"]["by"], "home", "{p}");
     // Saves are at most 200 ms behind.
     assert!(
-        wait_for(2, || s.state().contains("hold_until")),
+        wait_for(2, || s.state().contains("verdicts")),
         "{}",
         s.state()
     );
     let state: serde_json::Value = serde_json::from_str(&s.state()).expect("state");
-    let h = &state["policies"]["home"]["hosts"]["home.example.org"];
-    let until = h["hold_until"].as_u64().expect("hold_until");
-    assert_eq!(until - h["last"]["at"].as_u64().expect("at"), 1800);
+    let v = &state["verdicts"][0];
+    let until = v["until"].as_u64().expect("until");
+    assert_eq!(until - v["since"].as_u64().expect("since"), 1800);
+    let last = &state["policies"]["home"]["hosts"]["home.example.org"]["last"]["at"];
+    assert_eq!(v["since"], *last);
     d.stop();
     let d2 = DaemonProc::start(&s.config(), None);
     assert!(

@@ -198,7 +198,7 @@ fn fatal_code_stops_until_reset_or_config_change() {
     assert_eq!(srv.requests().len(), 4);
 }
 
-/// 911 holds the policy for 30 minutes even with --force, and the hold is in the state file.
+/// 911 holds the server for 30 minutes even with --force, and the hold is in the state file.
 #[test]
 fn outage_holds() {
     let srv = FakeServer::http();
@@ -219,10 +219,13 @@ fn outage_holds() {
     );
     assert_eq!(srv.requests().len(), 1);
     let st = state_of(&s);
-    let h = &st["policies"]["home"]["hosts"]["home.example.org"];
-    let until = h["hold_until"].as_u64().expect("hold_until");
-    let at = h["last"]["at"].as_u64().expect("at");
+    let v = &st["verdicts"][0];
+    let until = v["until"].as_u64().expect("the server's hold");
+    let at = st["policies"]["home"]["hosts"]["home.example.org"]["last"]["at"]
+        .as_u64()
+        .expect("at");
     assert_eq!(until - at, 1800);
+    assert_eq!(v["by"], "home");
 }
 
 /// More than 20 hosts go out in batches of at most 20.
@@ -768,4 +771,107 @@ fn password_rotation_sends_nothing() {
     srv.set_checkip("203.0.113.8");
     assert_eq!(s.run(&["once"]).code, 0);
     assert_eq!(srv.requests().len(), 2);
+}
+
+/// `web_policy` with another user name.
+fn as_user(policy: String, user: &str) -> String {
+    policy.replace("username = \"alice\"", &format!("username = \"{user}\""))
+}
+
+/// A provider's verdict binds every policy that talks to that server: `badagent` to one
+/// policy stops the others at that server, whatever their account, within the same pass and in
+/// the next, and says whose answer it was; a policy at another server goes on; a reset of any
+/// bound policy lifts it. `badauth` binds the account only; `911` holds the whole server.
+#[test]
+fn verdicts_bind_every_policy_at_the_server() {
+    let srv = FakeServer::http();
+    srv.respond_with(|r| match r.param("hostname").as_deref() {
+        Some("a.example.org") => Script::Reply(200, "badagent".into()),
+        _ => Script::Reply(200, "good".into()),
+    });
+    let other = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}{}{}",
+        web_policy(&srv, "a", &["a.example.org"], PW, ""),
+        as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
+        web_policy(&other, "c", &["c.example.org"], PW, ""),
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(
+        srv.requests().len(),
+        1,
+        "only a's request went out\n{}",
+        r.all()
+    );
+    assert_eq!(other.requests().len(), 1);
+    assert!(
+        r.stdout.contains("b.example.org: stopped since ")
+            && r.stdout
+                .contains("by badagent (for every policy at http://127.0.0.1:")
+            && r.stdout.contains("; policy a got it)"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(s.run(&["once"]).code, 1);
+    assert_eq!(srv.requests().len(), 1, "nothing more to that server");
+    let st = s.run(&["status", "--json"]);
+    assert_eq!(st.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&st.stdout).expect("json");
+    let b = &v["policies"][1];
+    assert_eq!(
+        (b["name"].as_str(), b["stop"]["by"].as_str()),
+        (Some("b"), Some("a")),
+        "{b}"
+    );
+    assert_eq!(b["stop"]["code"], "badagent");
+    // A reset of b lifts it for a too: a's request is sent (and refused again), then b's is
+    // stopped by the new verdict.
+    assert_eq!(s.run(&["reset", "b"]).code, 0);
+    s.run(&["once"]);
+    assert_eq!(srv.requests().len(), 2);
+
+    // badauth binds alice's account at the server; bob's goes on.
+    let srv = FakeServer::http();
+    srv.respond_with(|r| match r.auth.as_deref() {
+        // base64("alice:Sup3r-s3cret&pw")
+        Some("Basic YWxpY2U6U3VwM3ItczNjcmV0JnB3") => Script::Reply(401, "badauth".into()),
+        _ => Script::Reply(200, "good".into()),
+    });
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}{}{}",
+        web_policy(&srv, "a", &["a.example.org"], PW, ""),
+        as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
+        web_policy(&srv, "d", &["d.example.org"], PW, ""),
+    ));
+    let r = s.run(&["once"]);
+    let hosts: Vec<String> = srv
+        .requests()
+        .iter()
+        .filter_map(|q| q.param("hostname"))
+        .collect();
+    assert_eq!(hosts, ["a.example.org", "b.example.org"], "{}", r.all());
+    assert!(
+        r.stdout.contains("(for account alice at http://127.0.0.1:"),
+        "{}",
+        r.all()
+    );
+
+    // 911 holds every policy at the server.
+    let srv = FakeServer::http();
+    srv.respond_with(|_| Script::Reply(500, "911".into()));
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}{}",
+        web_policy(&srv, "a", &["a.example.org"], PW, ""),
+        as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(srv.requests().len(), 1, "{}", r.all());
+    assert!(
+        r.stdout.contains(
+            "b.example.org: not sent: dynward waits after the provider's error (911) until "
+        ),
+        "{}",
+        r.all()
+    );
 }

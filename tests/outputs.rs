@@ -364,7 +364,11 @@ fn status_text_says_what_to_do_in_local_time() {
         .lines()
         .find(|l| l.starts_with("  stopped by badauth since "))
         .unwrap_or_else(|| panic!("no stop line:\n{out}"));
-    assert!(stop.contains(" +01:00; to send again: "), "{stop}");
+    assert!(
+        stop.contains(" +01:00 (for account alice at http://127.0.0.1:")
+            && stop.contains("; policy home got it); to send again: "),
+        "the account's verdict, and whose answer it was: {stop}"
+    );
     assert!(stop.contains("or run `dynward reset home`"), "{stop}");
     assert!(
         !out.contains("POLICY") && !out.contains("(badauth) ("),
@@ -375,11 +379,13 @@ fn status_text_says_what_to_do_in_local_time() {
         3,
         "the code once in the stop line, once in the host's answer with its explanation:\n{out}"
     );
-    let hold = out
+    let (hold, whose) = out
         .lines()
-        .find_map(|l| l.strip_prefix("    dynward waits after the provider's error (911) until "))
+        .find_map(|l| l.strip_prefix("  dynward waits after the provider's error (911) until "))
+        .and_then(|rest| rest.split_once(" (for every policy at "))
         .unwrap_or_else(|| panic!("no hold line:\n{out}"));
     assert!(hold.ends_with(" +01:00"), "{hold}");
+    assert!(whose.ends_with("; policy office got it)"), "{whose}");
     assert!(
         !out.contains("held until") && !out.contains("provider holds"),
         "{out}"

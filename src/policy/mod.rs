@@ -35,8 +35,12 @@ use crate::config::{FingerprintKey, Policy, Source};
 use crate::plan::{self, Level, Plan, Report, Round, Skip};
 use crate::protocol::dyndns2::{self, AddrSet, Decision, Request};
 use crate::protocol::{NetError, Response};
-use crate::record::{Identity, PolicyRecord, rebase_note};
-use crate::status::{HostStatus, NextAction, PolicyStatus, stop_status};
+use crate::record::{
+    Identity, Lift, PolicyRecord, Verdict, add_verdict, lift_verdicts, rebase_note,
+};
+use crate::status::{
+    HostStatus, NextAction, PolicyStatus, stop_status, verdict_hold, verdict_stop,
+};
 
 /// The first back-off after a failure before any reply (resolve, connect, TLS, timeout).
 pub const NET_BACKOFF_FIRST: Duration = Duration::from_secs(30);
@@ -181,6 +185,9 @@ pub enum Input {
     /// The user asks to send the next round even where the address is unchanged
     /// (`once --force`); it passes no stop, provider hold or `min_interval`.
     Force,
+    /// The verdicts that bind this policy now (at its server, or of its account), whichever
+    /// policy got them.
+    Verdicts(Vec<Verdict>),
 }
 
 /// What the driver must do.
@@ -210,6 +217,17 @@ pub enum Action {
     Hook(HookEvent),
     /// Tell the user: a result, a failure or a notice.
     Report(Report),
+    /// A verdict for every policy at the server or of the account: record it and pass it on.
+    Verdict(Verdict),
+    /// Lift the verdicts that bind policies at `server` with user name `user`.
+    Lift {
+        /// The server.
+        server: String,
+        /// The user name.
+        user: String,
+        /// Stops only, or holds too.
+        what: Lift,
+    },
 }
 
 /// Which hook.
@@ -243,6 +261,8 @@ pub struct HookEvent {
 pub struct Machine {
     policy: Arc<Policy>,
     record: PolicyRecord,
+    /// The verdicts that bind this policy (kept by the driver for every policy).
+    verdicts: Vec<Verdict>,
     state: State,
     readings: Readings,
     /// The stable addresses being published.
@@ -272,6 +292,7 @@ impl Machine {
     pub fn new(
         policy: Arc<Policy>,
         mut record: PolicyRecord,
+        verdicts: Vec<Verdict>,
         key: &FingerprintKey,
         now: Now,
         readings: Readings,
@@ -294,6 +315,7 @@ impl Machine {
         let mut m = Machine {
             policy,
             record,
+            verdicts,
             state: State::Waiting {
                 reason: "no address yet".into(),
             },
@@ -315,6 +337,7 @@ impl Machine {
                 "the policy's config changed: its stops are cleared; what the provider already has is not sent again".into(),
             );
             m.actions.push(Action::Persist);
+            m.lift(Lift::Stops);
         }
         let moved = m.record.rebase_times(now.wall);
         if moved != 0 {
@@ -332,6 +355,7 @@ impl Machine {
     /// due; a step back does not stretch a hold). Timers already run on the monotonic clock.
     pub fn clock_stepped(&mut self, now: Now, step: crate::clock::Step) -> Vec<Action> {
         self.record.shift_times(step.run_start, step.delta);
+        crate::record::shift_verdicts(&mut self.verdicts, step.run_start, step.delta);
         let moved = self.record.rebase_times(now.wall);
         if moved != 0 {
             self.notice(Level::Warn, rebase_note(moved));
@@ -356,6 +380,11 @@ impl Machine {
     /// What is on record (for the state file).
     pub fn persisted(&self) -> &PolicyRecord {
         &self.record
+    }
+
+    /// The verdicts that bind this policy, as it knows them.
+    pub fn verdicts(&self) -> &[Verdict] {
+        &self.verdicts
     }
 
     /// The record, when the machine is done.
@@ -383,6 +412,7 @@ impl Machine {
         plan::plan_hosts(
             &self.policy,
             &self.record,
+            &self.verdicts,
             self.current,
             now.wall,
             self.force,
@@ -397,6 +427,7 @@ impl Machine {
         plan::plan_round(
             &self.policy,
             &self.record,
+            &self.verdicts,
             self.current,
             now.wall,
             self.force,
@@ -430,12 +461,25 @@ impl Machine {
             }
             Input::Reset { host } => self.on_reset(host),
             Input::Force => self.force = true,
+            Input::Verdicts(v) => self.verdicts = v,
         }
         self.on_timers(now);
         if !self.state.busy() {
             self.evaluate(now);
         }
         self.drain()
+    }
+
+    /// Lifts the verdicts that bind this policy (for every policy they bind).
+    fn lift(&mut self, what: Lift) {
+        let (server, user) = (self.policy.server_key(), self.policy.username.clone());
+        if lift_verdicts(&mut self.verdicts, &server, &user, what) {
+            self.notice(
+                Level::Info,
+                format!("verdicts on every policy at {server} lifted"),
+            );
+        }
+        self.actions.push(Action::Lift { server, user, what });
     }
 
     /// The round in flight, when `id` is its request.
@@ -449,6 +493,9 @@ impl Machine {
     fn on_reset(&mut self, host: Option<String>) {
         if !self.record.reset(host.as_deref()) {
             return;
+        }
+        if host.is_none() {
+            self.lift(Lift::All);
         }
         self.unusable = None;
         if matches!(self.state, State::Invalid { .. }) {
@@ -533,6 +580,10 @@ impl Machine {
         if let Some(s) = &self.record.stop {
             return Some(s.reason.clone());
         }
+        // Its scope and whose answer it was are in `status`'s stop line.
+        if let Some(v) = self.verdicts.iter().find(|v| v.is_stop()) {
+            return Some(v.reason.clone());
+        }
         let stops: Vec<_> = self
             .policy
             .hosts
@@ -604,7 +655,12 @@ impl Machine {
                         consider(refresh, "until the periodic refresh".into());
                     }
                 }
-                Plan::Skip(Skip::HostStopped(_) | Skip::PolicyStopped(_) | Skip::NoAddress) => {}
+                Plan::Skip(
+                    Skip::HostStopped(_)
+                    | Skip::PolicyStopped(_)
+                    | Skip::Refused(_)
+                    | Skip::NoAddress,
+                ) => {}
             }
         }
         if due {
@@ -689,6 +745,10 @@ impl Machine {
         );
         for n in applied.notes {
             self.notice(Level::Warn, n);
+        }
+        for v in applied.verdicts {
+            add_verdict(&mut self.verdicts, v.clone());
+            self.actions.push(Action::Verdict(v));
         }
         let mut changed = Vec::new();
         let mut errors: Vec<(Vec<String>, String, String)> = Vec::new();
@@ -899,7 +959,19 @@ impl Machine {
                 .record
                 .stop
                 .as_ref()
-                .map(|s| stop_status(s, name, None)),
+                .map(|s| stop_status(s, name, None))
+                .or_else(|| {
+                    self.verdicts
+                        .iter()
+                        .find(|v| v.is_stop())
+                        .map(|v| verdict_stop(v, name))
+                }),
+            hold: self
+                .verdicts
+                .iter()
+                .filter(|v| !v.is_stop() && v.in_force(now.wall))
+                .max_by_key(|v| v.until)
+                .and_then(verdict_hold),
             source: self.policy.source.to_string(),
             addresses: [
                 self.current.v4.map(|a| a.to_string()),
@@ -923,6 +995,12 @@ impl Machine {
             .stop
             .as_ref()
             .map(|s| s.code.clone())
+            .or_else(|| {
+                self.verdicts
+                    .iter()
+                    .find(|v| v.is_stop())
+                    .map(|v| v.code.clone())
+            })
             .or_else(|| {
                 self.policy.hosts.iter().find_map(|h| {
                     self.record

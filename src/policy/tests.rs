@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::config::FingerprintKey;
-use crate::record::{Accepted, HostRecord};
+use crate::record::{Accepted, HostRecord, Lift, Verdict, add_verdict, lift_verdicts};
 
 const WALL0: u64 = 1_750_000_000;
 
@@ -96,7 +96,7 @@ fn key() -> FingerprintKey {
 }
 
 fn machine(p: Arc<Policy>, record: PolicyRecord, now: Now) -> Machine {
-    Machine::new(p, record, &key(), now, Readings::Stream)
+    Machine::new(p, record, Vec::new(), &key(), now, Readings::Stream)
 }
 
 /// A machine for a policy that reacts at once (stable_for 0), with nothing on record.
@@ -161,6 +161,7 @@ fn single_reading_and_force() {
     let mut m = Machine::new(
         policy("stable_for = \"30s\""),
         recorded("203.0.113.5", WALL0 - 3600),
+        Vec::new(),
         &key(),
         t(0),
         Readings::Single,
@@ -190,6 +191,7 @@ fn single_reading_and_force() {
     let mut m = Machine::new(
         policy("stable_for = \"30s\""),
         PolicyRecord::default(),
+        Vec::new(),
         &key(),
         t(0),
         Readings::Single,
@@ -302,11 +304,11 @@ fn clock_steps_keep_holds_and_refreshes() {
                 Some(Duration::from_secs(1901)),
                 "{what}"
             );
-            let held = c.m.persisted().hosts["a.example.org"].hold_until;
+            let held: Vec<Option<u64>> = c.m.verdicts().iter().map(|v| v.until).collect();
             assert_eq!(
                 held,
-                Some(after + 1900),
-                "{what}: the hold in the new clock"
+                [Some(after + 1900)],
+                "{what}: the server's hold in the new clock"
             );
             let a = c.feed(1900, Input::Tick);
             assert!(!a.contains(&Action::Resolve), "{what}: {a:?}");
@@ -931,7 +933,8 @@ fn in_state(state: &str) -> (Machine, u64) {
     (m, id)
 }
 
-/// The kinds of action, as letters: R resolve, S send, C web check, P persist, H hook.
+/// The kinds of action, as letters: R resolve, S send, C web check, P persist, H hook,
+/// V verdict, L lift of verdicts.
 fn kinds(a: &[Action]) -> String {
     let mut k: Vec<char> = a
         .iter()
@@ -941,6 +944,8 @@ fn kinds(a: &[Action]) -> String {
             Action::CheckWeb => Some('C'),
             Action::Persist => Some('P'),
             Action::Hook(_) => Some('H'),
+            Action::Verdict(_) => Some('V'),
+            Action::Lift { .. } => Some('L'),
             Action::StateChanged { .. } | Action::Report(_) => None,
         })
         .collect();
@@ -970,7 +975,7 @@ fn every_state_and_input() {
         ("waiting", "911", "waiting", "-"),
         ("waiting", "refused", "waiting", "-"),
         ("waiting", "webfail", "waiting", "-"),
-        ("waiting", "reset", "waiting", "P"),
+        ("waiting", "reset", "waiting", "LP"),
         ("waiting", "reset-a", "waiting", "-"),
         ("waiting", "force", "waiting", "-"),
         // A change while resolving waits for the round; the lookup's answer starts it.
@@ -984,7 +989,7 @@ fn every_state_and_input() {
         ("resolving", "911", "resolving", "-"),
         ("resolving", "refused", "resolving", "-"),
         ("resolving", "webfail", "resolving", "-"),
-        ("resolving", "reset", "resolving", "P"),
+        ("resolving", "reset", "resolving", "LP"),
         ("resolving", "reset-a", "resolving", "-"),
         ("resolving", "force", "resolving", "-"),
         // Only the reply of the request in flight moves an updating policy on.
@@ -994,11 +999,11 @@ fn every_state_and_input() {
         ("updating", "resolved", "updating", "-"),
         ("updating", "unresolved", "updating", "-"),
         ("updating", "good", "sleeping", "HP"),
-        ("updating", "badauth", "invalid", "HP"),
-        ("updating", "911", "sleeping", "HP"),
+        ("updating", "badauth", "invalid", "HPV"),
+        ("updating", "911", "sleeping", "HPV"),
         ("updating", "refused", "sleeping", "HP"),
         ("updating", "webfail", "updating", "-"),
-        ("updating", "reset", "updating", "P"),
+        ("updating", "reset", "updating", "LP"),
         ("updating", "reset-a", "updating", "-"),
         ("updating", "force", "updating", "-"),
         // Sleeping after a good at 1 s: a new address waits to be stable; a forced
@@ -1013,7 +1018,7 @@ fn every_state_and_input() {
         ("sleeping", "911", "sleeping", "-"),
         ("sleeping", "refused", "sleeping", "-"),
         ("sleeping", "webfail", "sleeping", "-"),
-        ("sleeping", "reset", "sleeping", "P"),
+        ("sleeping", "reset", "sleeping", "LP"),
         ("sleeping", "reset-a", "sleeping", "P"),
         ("sleeping", "force", "sleeping", "-"),
         // Invalid after badagent: only a reset of the policy lifts it (and then
@@ -1028,7 +1033,7 @@ fn every_state_and_input() {
         ("invalid", "911", "invalid", "-"),
         ("invalid", "refused", "invalid", "-"),
         ("invalid", "webfail", "invalid", "-"),
-        ("invalid", "reset", "sleeping", "P"),
+        ("invalid", "reset", "sleeping", "LP"),
         ("invalid", "reset-a", "invalid", "P"),
         ("invalid", "force", "invalid", "-"),
     ];
@@ -1179,7 +1184,8 @@ fn random_inputs_keep_the_invariants() {
                     for h in &req.hosts {
                         let blocked_now = m.persisted().hosts.get(h).is_some_and(|x| {
                             x.stop.is_some() || x.hold_until.is_some_and(|u| u + 1 > now.wall)
-                        }) || m.persisted().stop.is_some();
+                        }) || m.persisted().stop.is_some()
+                            || m.verdicts().iter().any(|v| v.in_force(now.wall));
                         assert!(!blocked_now, "{what}: {h} is stopped or held");
                         if was_resolving {
                             assert!(
@@ -1211,4 +1217,198 @@ fn random_inputs_keep_the_invariants() {
         sends_seen > 1000,
         "the sequences reach updating: {sends_seen}"
     );
+}
+
+/// A policy at `server` with user `user`, publishing from eth0 at once.
+fn at(name: &str, server: &str, user: &str) -> Arc<Policy> {
+    Arc::new(crate::config::test_policy(&format!(
+        "[[policy]]\nname = \"{name}\"\nserver = \"{server}\"\nusername = \"{user}\"\npassword = \"pw\"\nhosts = [\"{name}.example.org\"]\ninterface = \"eth0\"\nstable_for = \"0s\"\n"
+    )))
+}
+
+/// Machines sharing one list of verdicts, passed on as the drivers do.
+struct Shared {
+    machines: Vec<Machine>,
+    verdicts: Vec<Verdict>,
+}
+
+impl Shared {
+    fn new(policies: &[Arc<Policy>]) -> Shared {
+        let machines = policies
+            .iter()
+            .map(|p| machine(p.clone(), PolicyRecord::default(), t(0)))
+            .collect();
+        Shared {
+            machines,
+            verdicts: Vec::new(),
+        }
+    }
+
+    /// Feeds machine `i`, carries out its verdict actions on the shared list, and passes the
+    /// list on to every machine it binds.
+    fn feed(&mut self, i: usize, now: Now, input: Input) -> Vec<Action> {
+        let a = self.machines[i].handle(now, input);
+        for x in &a {
+            match x {
+                Action::Verdict(v) => add_verdict(&mut self.verdicts, v.clone()),
+                Action::Lift { server, user, what } => {
+                    lift_verdicts(&mut self.verdicts, server, user, *what);
+                }
+                _ => {}
+            }
+        }
+        for j in 0..self.machines.len() {
+            let binding = plan::binding(&self.verdicts, self.machines[j].policy());
+            if j != i {
+                self.machines[j].handle(now, Input::Verdicts(binding));
+            }
+        }
+        a
+    }
+
+    /// Machine `i` gets `addr`, sends, and the server answers `body`.
+    fn answer(&mut self, i: usize, now: Now, addr: &str, body: &str) {
+        let a = self.feed(i, now, addrs(addr));
+        assert!(a.contains(&Action::Resolve), "#{i}: {a:?}");
+        let s = sends(&self.feed(i, now, Input::Resolved(Ok(()))));
+        self.feed(
+            i,
+            now,
+            Input::Reply {
+                id: s[0].0,
+                result: ok(body),
+            },
+        );
+    }
+}
+
+/// A verdict on the client binds every policy at that server, whichever account, and none
+/// elsewhere; an account's binds that account only; a provider's outage holds every policy at
+/// the server until it ends; a reset of any policy it binds lifts it for all.
+#[test]
+fn verdicts_bind_every_policy_of_the_server_or_account() {
+    let s1 = "https://dyn.example.net/nic/update";
+    let ps = [
+        at("a", s1, "alice"),
+        at("b", s1, "bob"),
+        at("c", "https://other.example.net/nic/update", "alice"),
+        at("d", s1, "alice"),
+    ];
+    // badagent to a: b (another account at the same server) and d stop too; c goes on.
+    let mut sh = Shared::new(&ps);
+    sh.answer(0, t(0), "203.0.113.5", "badagent");
+    assert_eq!(sh.verdicts.len(), 1);
+    assert_eq!(sh.verdicts[0].server, "https://dyn.example.net:443");
+    assert_eq!(sh.verdicts[0].by, "a");
+    for i in [1, 3] {
+        let a = sh.feed(i, t(10), addrs("203.0.113.6"));
+        assert!(!a.contains(&Action::Resolve), "#{i}: {a:?}");
+        assert_eq!(sh.machines[i].state().name(), "invalid");
+        let st = sh.machines[i].status(t(10));
+        let stop = st.stop.expect("the verdict shows");
+        assert_eq!(
+            (stop.code.as_str(), stop.by.as_deref()),
+            ("badagent", Some("a"))
+        );
+        assert!(
+            stop.scope
+                .contains("every policy at https://dyn.example.net:443"),
+            "{stop:?}"
+        );
+    }
+    assert!(
+        sh.feed(2, t(10), addrs("203.0.113.6"))
+            .contains(&Action::Resolve)
+    );
+    // A reset of b lifts it for everyone at the server.
+    let a = sh.feed(1, t(20), Input::Reset { host: None });
+    assert!(a.contains(&Action::Resolve), "{a:?}");
+    assert!(sh.verdicts.is_empty());
+    assert_eq!(
+        sh.machines[3].state().name(),
+        "resolving",
+        "d sends what it could not before"
+    );
+
+    // badauth for alice at s1: d (alice) stops, b (bob) does not.
+    let mut sh = Shared::new(&ps);
+    sh.answer(0, t(0), "203.0.113.5", "badauth");
+    assert_eq!(sh.verdicts[0].user.as_deref(), Some("alice"));
+    assert!(
+        !sh.feed(3, t(10), addrs("203.0.113.6"))
+            .contains(&Action::Resolve)
+    );
+    assert_eq!(sh.machines[3].state().name(), "invalid");
+    assert!(
+        sh.feed(1, t(10), addrs("203.0.113.6"))
+            .contains(&Action::Resolve)
+    );
+
+    // 911 to a: b holds until the hold ends, one second after its recorded end.
+    let mut sh = Shared::new(&ps);
+    sh.answer(0, t(0), "203.0.113.5", "911");
+    assert!(
+        !sh.feed(1, t(100), addrs("203.0.113.6"))
+            .contains(&Action::Resolve)
+    );
+    assert_eq!(
+        sh.machines[1].next_deadline(),
+        Some(Duration::from_secs(1801))
+    );
+    let hold = sh.machines[1].status(t(100)).hold.expect("the hold shows");
+    assert_eq!((hold.code.as_str(), hold.by.as_deref()), ("911", Some("a")));
+    assert!(!sh.feed(1, t(1800), Input::Tick).contains(&Action::Resolve));
+    assert!(sh.feed(1, t(1801), Input::Tick).contains(&Action::Resolve));
+}
+
+/// A changed config lifts the stops that bind the policy (the user acted), for every policy
+/// they bind; holds stay.
+#[test]
+fn config_change_lifts_verdict_stops() {
+    let p = at("a", "https://dyn.example.net/nic/update", "alice");
+    let stop = Verdict {
+        server: p.server_key(),
+        user: Some("alice".into()),
+        code: "badauth".into(),
+        reason: "r".into(),
+        since: WALL0 - 60,
+        until: None,
+        by: "b".into(),
+    };
+    let hold = Verdict {
+        until: Some(WALL0 + 600),
+        user: None,
+        code: "911".into(),
+        ..stop.clone()
+    };
+    let mut rec = PolicyRecord {
+        fingerprint: "k1:older".into(),
+        account: p.account(),
+        ..PolicyRecord::default()
+    };
+    let mut m = Machine::new(
+        p.clone(),
+        rec.clone(),
+        vec![stop.clone(), hold.clone()],
+        &key(),
+        t(0),
+        Readings::Stream,
+    );
+    let a = m.drain();
+    assert!(
+        a.iter().any(|x| matches!(
+            x,
+            Action::Lift {
+                what: Lift::Stops,
+                ..
+            }
+        )),
+        "{a:?}"
+    );
+    assert_eq!(m.verdicts(), std::slice::from_ref(&hold));
+    // The same config: nothing lifted.
+    rec.fingerprint = p.fingerprint(&key());
+    let mut m = Machine::new(p, rec, vec![stop], &key(), t(0), Readings::Stream);
+    assert!(!m.drain().iter().any(|x| matches!(x, Action::Lift { .. })));
+    assert_eq!(m.state().name(), "invalid");
 }

@@ -802,6 +802,29 @@ pub fn decide(code: &Code, history: &History, dialect: &Dialect) -> Decision {
     }
 }
 
+/// Whom a decision concerns (reference section 8, "Scope of a verdict").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// This host only.
+    Host,
+    /// Every policy using this account (server + user name).
+    Account,
+    /// Every policy that talks to this server: the verdict is on the client, or the server
+    /// is down.
+    Server,
+}
+
+/// The scope of `decision` taken on `code`: account stops concern the account, client stops
+/// and provider-side holds (`911`, `dnserr`, 5xx, `wNNN`) the server.
+pub fn scope(code: &Code, decision: Decision) -> Scope {
+    match decision {
+        Decision::StopAccount => Scope::Account,
+        Decision::StopClient => Scope::Server,
+        Decision::BackOff(_) if is_outage(code) || matches!(code, Code::Wait(_)) => Scope::Server,
+        _ => Scope::Host,
+    }
+}
+
 /// Whether the code counts toward the "unparseable reply" streak.
 pub fn is_unparseable(code: &Code) -> bool {
     matches!(code, Code::Http(_) | Code::NoLine | Code::Unknown(_))
