@@ -4,6 +4,10 @@
 //! policies now and then, as a user would. Afterwards an independent checker replays the
 //! server's log and lists every broken rule of the protocol discipline:
 //! - no request for a stopped policy or host before a reset;
+//! - the provider judges the client: after a stop of the client (401, `badauth` bind the
+//!   account) or inside a hold (`911`, `dnserr`, 5xx, `wNNN`) at a server, no request from
+//!   any policy bound by it before it ends or a reset of one of them; the six policies talk
+//!   to two servers, and two of the three at each share an account;
 //! - never two requests in flight for one policy;
 //! - no request inside a provider hold or a network back-off;
 //! - no update with the address the provider already accepted (no config change and no
@@ -58,6 +62,19 @@ impl Rng {
     }
 }
 
+/// The server policy `p` talks to (two: policies 0-2 and 3-5).
+fn server_of(p: usize) -> usize {
+    p / 3
+}
+
+/// The user name of policy `p`: at each server, the first two share an account.
+fn user_of(p: usize) -> String {
+    match p % 3 {
+        0 | 1 => format!("u{}", server_of(p)),
+        _ => format!("u{p}"),
+    }
+}
+
 /// One update request with its answer, as the checker reads it.
 #[derive(Debug, Clone)]
 struct Req {
@@ -87,6 +104,16 @@ struct PolicyModel {
     hosts: HashMap<String, HostModel>,
 }
 
+/// What binds every policy at a server, or of an account there.
+#[derive(Default)]
+struct ServerModel {
+    /// The client is refused (badagent and the like: not in this mix, but checked).
+    stopped: bool,
+    hold_until: Option<Instant>,
+    /// Accounts (user names) refused with badauth or 401.
+    accounts_stopped: std::collections::HashSet<String>,
+}
+
 /// What the replay found.
 #[derive(Default, Debug)]
 struct Report {
@@ -105,11 +132,17 @@ fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
     events.extend(resets.iter().map(|(p, at)| (*at, Ev::Reset(*p))));
     events.sort_by_key(|(at, _)| *at);
     let mut models: HashMap<usize, PolicyModel> = HashMap::new();
+    let mut servers: HashMap<usize, ServerModel> = HashMap::new();
     let mut report = Report::default();
     let secs = |at: Instant| format!("{:.1}s", at.duration_since(t0).as_secs_f64());
     for (at, ev) in events {
         match ev {
             Ev::Reset(p) => {
+                // A reset lifts what binds the policy, for every policy it binds.
+                let sm = servers.entry(server_of(p)).or_default();
+                sm.stopped = false;
+                sm.hold_until = None;
+                sm.accounts_stopped.remove(&user_of(p));
                 let m = models.entry(p).or_default();
                 m.stopped = false;
                 m.backoff_until = None;
@@ -121,6 +154,8 @@ fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
             Ev::Req(r) => {
                 report.requests += 1;
                 let m = models.entry(r.policy).or_default();
+                let sm = servers.entry(server_of(r.policy)).or_default();
+                let user = user_of(r.policy);
                 let mut bad = |what: String| {
                     report
                         .violations
@@ -128,6 +163,15 @@ fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
                 };
                 if m.stopped {
                     bad("request for a stopped policy".into());
+                }
+                if sm.stopped {
+                    bad("request to a server that refuses the client".into());
+                }
+                if sm.accounts_stopped.contains(&user) {
+                    bad(format!("request for the refused account {user}"));
+                }
+                if sm.hold_until.is_some_and(|t| at < t) {
+                    bad("request inside a hold of the whole server".into());
                 }
                 if m.backoff_until.is_some_and(|t| at < t) {
                     bad("request inside the network back-off".into());
@@ -163,14 +207,12 @@ fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
                 }
                 if r.status == 401 {
                     code("HTTP 401");
-                    m.stopped = true;
+                    sm.accounts_stopped.insert(user.clone());
                     continue;
                 }
                 if r.status >= 500 {
                     code("HTTP 5xx");
-                    for h in &r.hosts {
-                        m.hosts.entry(h.clone()).or_default().hold_until = Some(end + OUTAGE_HOLD);
-                    }
+                    sm.hold_until = Some(end + OUTAGE_HOLD);
                     continue;
                 }
                 let mut lines: Vec<&str> = r.body.lines().collect();
@@ -190,11 +232,16 @@ fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
                         "good" | "nochg" => {
                             hm.accepted = line.split_whitespace().nth(1).map(String::from)
                         }
-                        "badauth" => m.stopped = true,
+                        "badauth" | "!donator" => {
+                            sm.accounts_stopped.insert(user.clone());
+                        }
+                        "badagent" | "badsys" | "badrequest" => sm.stopped = true,
                         "nohost" | "abuse" => hm.stopped = true,
+                        "911" | "dnserr" | "servererror" => sm.hold_until = Some(end + OUTAGE_HOLD),
                         w if w.len() > 2 && w.starts_with('w') && w.ends_with('s') => {
                             let n: u64 = w[1..w.len() - 1].parse().unwrap_or(0);
-                            hm.hold_until = Some(end + Duration::from_secs(n));
+                            let until = end + Duration::from_secs(n);
+                            sm.hold_until = Some(sm.hold_until.map_or(until, |t| t.max(until)));
                         }
                         _ => hm.hold_until = Some(end + OUTAGE_HOLD),
                     }
@@ -244,6 +291,36 @@ fn provider(seed: u64) -> impl FnMut(&Recorded) -> Script + Send + 'static {
     }
 }
 
+/// One server's log as the checker reads it.
+fn requests_of(srv: &FakeServer) -> Vec<Req> {
+    let answers: HashMap<usize, Answered> =
+        srv.answers().into_iter().map(|a| (a.index, a)).collect();
+    srv.requests()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Req {
+            policy: r
+                .path
+                .trim_start_matches("/p")
+                .split('/')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("policy in the path"),
+            hosts: r
+                .param("hostname")
+                .unwrap_or_default()
+                .split(',')
+                .map(String::from)
+                .collect(),
+            ip: r.param("myip").unwrap_or_default(),
+            at: r.at,
+            end: answers.get(&i).map(|a| a.end),
+            status: answers.get(&i).map_or(0, |a| a.status),
+            body: answers.get(&i).map(|a| a.body.clone()).unwrap_or_default(),
+        })
+        .collect()
+}
+
 fn addr(policy: usize, n: u64) -> String {
     format!("203.0.113.{}/32", policy as u64 * 40 + 1 + n)
 }
@@ -269,8 +346,13 @@ fn soak_keeps_the_protocol_discipline() {
     eprintln!("soak: {secs} s, seed {seed} (DYNWARD_SOAK_SEED repeats the provider's answers)");
     let ns = Netns::new("s");
     ns.route_back();
-    let srv = FakeServer::http_on("198.51.100.1:0");
-    srv.respond_with(provider(seed));
+    let srvs = [
+        FakeServer::http_on("198.51.100.1:0"),
+        FakeServer::http_on("198.51.100.1:0"),
+    ];
+    for (i, srv) in srvs.iter().enumerate() {
+        srv.respond_with(provider(seed.rotate_left(i as u32 * 29) | 1));
+    }
     let mut rng = Rng(seed.rotate_left(17) | 1);
 
     let mut batch = String::new();
@@ -283,8 +365,9 @@ fn soak_keeps_the_protocol_discipline() {
         ));
         current.push(Some(a));
         config.push_str(&format!(
-            "[[policy]]\nname = \"p{p}\"\nserver = \"http://{}/p{p}/nic/update\"\nallow_insecure_http = true\nusername = \"u{p}\"\npassword = \"pw\"\nhosts = [\"p{p}a.example.org\", \"p{p}b.example.org\"]\ninterface = \"sw{p}a\"\nipv4_prefix = \"203.0.113.0/24\"\nstable_for = \"1s\"\nmin_interval = \"{}s\"\nmax_interval = \"1d\"\ntimeout = \"{}s\"\nconnect_timeout = \"{}s\"\n",
-            srv.addr,
+            "[[policy]]\nname = \"p{p}\"\nserver = \"http://{}/p{p}/nic/update\"\nallow_insecure_http = true\nusername = \"{}\"\npassword = \"pw\"\nhosts = [\"p{p}a.example.org\", \"p{p}b.example.org\"]\ninterface = \"sw{p}a\"\nipv4_prefix = \"203.0.113.0/24\"\nstable_for = \"1s\"\nmin_interval = \"{}s\"\nmax_interval = \"1d\"\ntimeout = \"{}s\"\nconnect_timeout = \"{}s\"\n",
+            srvs[server_of(p)].addr,
+            user_of(p),
             MIN_GAP.as_secs(),
             TIMEOUT.as_secs(),
             TIMEOUT.as_secs()
@@ -331,33 +414,8 @@ fn soak_keeps_the_protocol_discipline() {
     // A slow answer still being written finishes on the server's side.
     std::thread::sleep(SLOW);
 
-    let requests = srv.requests();
-    let answers: HashMap<usize, Answered> =
-        srv.answers().into_iter().map(|a| (a.index, a)).collect();
-    let reqs: Vec<Req> = requests
-        .iter()
-        .enumerate()
-        .map(|(i, r)| Req {
-            policy: r
-                .path
-                .trim_start_matches("/p")
-                .split('/')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .expect("policy in the path"),
-            hosts: r
-                .param("hostname")
-                .unwrap_or_default()
-                .split(',')
-                .map(String::from)
-                .collect(),
-            ip: r.param("myip").unwrap_or_default(),
-            at: r.at,
-            end: answers.get(&i).map(|a| a.end),
-            status: answers.get(&i).map_or(0, |a| a.status),
-            body: answers.get(&i).map(|a| a.body.clone()).unwrap_or_default(),
-        })
-        .collect();
+    let mut reqs: Vec<Req> = srvs.iter().flat_map(requests_of).collect();
+    reqs.sort_by_key(|r| r.at);
     let report = check(&reqs, &resets, t0);
     let mut text = format!(
         "soak: {secs} s, seed {seed}, {POLICIES} policies, {changes} address changes, {} resets, {} requests, answers {:?}\nsoak: {} violations\n",
@@ -458,6 +516,63 @@ fn checker_finds_each_broken_rule() {
         assert_eq!(r.violations.len(), 1, "{rule}: {:?}", r.violations);
         assert!(check(&reqs[..1], &[], t0).violations.is_empty(), "{rule}");
     }
+    // The provider judges the client: its verdicts bind other policies too.
+    let on = |policy: usize, r: Req| Req { policy, ..r };
+    let scoped: Vec<(&str, Vec<Req>, usize)> = vec![
+        (
+            "a hold of the whole server binds another policy there",
+            vec![
+                req(0.0, "203.0.113.1", "911", 200, 0.1),
+                on(1, req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1)),
+            ],
+            1,
+        ),
+        (
+            "a wait code holds the server",
+            vec![
+                req(0.0, "203.0.113.1", "w9s", 200, 0.1),
+                on(2, req(5.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1)),
+            ],
+            1,
+        ),
+        (
+            "badauth binds the account's other policy",
+            vec![
+                req(0.0, "203.0.113.1", "badauth", 200, 0.1),
+                on(1, req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1)),
+            ],
+            1,
+        ),
+        (
+            "badauth does not bind another account at the server",
+            vec![
+                req(0.0, "203.0.113.1", "badauth", 200, 0.1),
+                on(2, req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1)),
+            ],
+            0,
+        ),
+        (
+            "another server stays independent",
+            vec![
+                req(0.0, "203.0.113.1", "911", 200, 0.1),
+                on(3, req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1)),
+            ],
+            0,
+        ),
+    ];
+    for (rule, reqs, want) in scoped {
+        let r = check(&reqs, &[], t0);
+        assert_eq!(r.violations.len(), want, "{rule}: {:?}", r.violations);
+    }
+    let held = vec![
+        req(0.0, "203.0.113.1", "911", 200, 0.1),
+        on(1, req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1)),
+    ];
+    assert!(
+        check(&held, &[(2, s(5.0))], t0).violations.is_empty(),
+        "a reset of any policy bound by a verdict lifts it for all"
+    );
+    assert_eq!(check(&held, &[(3, s(5.0))], t0).violations.len(), 1);
     // A reset between a stop and the next request makes it legitimate.
     let reqs = vec![
         req(0.0, "203.0.113.1", "badauth", 200, 0.1),
@@ -465,8 +580,12 @@ fn checker_finds_each_broken_rule() {
     ];
     assert!(check(&reqs, &[(0, s(5.0))], t0).violations.is_empty());
     assert_eq!(
-        check(&reqs, &[(1, s(5.0))], t0).violations.len(),
+        check(&reqs, &[(2, s(5.0))], t0).violations.len(),
         1,
-        "another policy's reset"
+        "the reset of a policy of another account"
+    );
+    assert!(
+        check(&reqs, &[(1, s(5.0))], t0).violations.is_empty(),
+        "policy 1 shares the account: its reset lifts the account's stop"
     );
 }
