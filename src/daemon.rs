@@ -6,7 +6,7 @@
 //! socket (`status`, `reset`) and the shutdown future. Nothing polls: with no change due, the
 //! process sleeps until the safety-net re-read (every few minutes) or the next deadline.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -25,6 +25,7 @@ use crate::hook;
 use crate::http::{self, NetError};
 use crate::plan;
 use crate::policy::{Action, HookKind, Input, Machine, Now, Readings};
+use crate::protocol::dyndns2::Request;
 use crate::record::{
     PolicyRecord, Verdict, add_verdict, describe_move, lift_verdicts, prune_verdicts,
     rebase_verdicts, shift_verdicts,
@@ -69,7 +70,7 @@ enum Done {
     Resolved {
         policy: String,
         generation: u64,
-        result: Result<SocketAddr, NetError>,
+        result: Result<Vec<SocketAddr>, NetError>,
     },
     Reply {
         policy: String,
@@ -98,8 +99,43 @@ struct Slot {
     machine: Machine,
     generation: u64,
     bind: Vec<IpAddr>,
-    target: Option<SocketAddr>,
+    /// The server's addresses, in the order they are tried.
+    targets: Vec<SocketAddr>,
     last_skips: Vec<(IpAddr, SkipReason)>,
+    /// The request in flight, withdrawn when its source address goes away.
+    flight: Option<Flight>,
+    /// A request waiting for its server's line.
+    queued: Option<Queued>,
+}
+
+/// A request on its way.
+struct Flight {
+    id: u64,
+    /// The address it leaves from (the source of the first server address's family).
+    source: Option<IpAddr>,
+    abort: tokio::task::AbortHandle,
+}
+
+/// A request the machine asked for while another policy's request to the same server was in
+/// flight.
+struct Queued {
+    id: u64,
+    request: Request,
+    /// The server's verdict count when it was planned: a verdict since makes it stale.
+    epoch: u64,
+}
+
+/// One update server's line: at most one update request in flight per server, so that the
+/// answer to one policy (a hold for the server, a refusal of the client or the account) is
+/// known before the next policy there sends. The provider judges the client, not the policy.
+#[derive(Default)]
+struct Line {
+    /// The request in flight: policy, generation, id.
+    busy: Option<(String, u64, u64)>,
+    /// Policies with a queued request, in the order they asked.
+    waiting: VecDeque<String>,
+    /// Verdicts received for this server so far.
+    epoch: u64,
 }
 
 struct Daemon {
@@ -111,6 +147,8 @@ struct Daemon {
     /// Records of policies no machine runs (removed from the config): kept, not dropped.
     retired: BTreeMap<String, PolicyRecord>,
     slots: BTreeMap<String, Slot>,
+    /// Per update server ([`Policy::server_key`]).
+    lines: BTreeMap<String, Line>,
     start: Instant,
     clock: WallClock,
     generation: u64,
@@ -278,7 +316,12 @@ fn open_state(dir: &Path) -> Result<(BTreeMap<String, PolicyRecord>, Vec<Verdict
     let moved = rebase_verdicts(&mut verdicts, unix_now());
     if moved != 0 {
         tracing::warn!(
-            "verdicts on clients and accounts lay ahead of the clock; moved {}",
+            "verdicts on clients and accounts {}; moved {}",
+            if moved < 0 {
+                "lay ahead of the clock"
+            } else {
+                "predate the clock being set"
+            },
             describe_move(moved)
         );
     }
@@ -364,6 +407,7 @@ impl Daemon {
             verdicts,
             retired: records,
             slots: BTreeMap::new(),
+            lines: BTreeMap::new(),
             start: mono_now(),
             clock: WallClock::new(wall_now(), Duration::ZERO),
             generation: 0,
@@ -451,8 +495,10 @@ impl Daemon {
                 machine,
                 generation: self.generation,
                 bind: Vec::new(),
-                target: None,
+                targets: Vec::new(),
                 last_skips: Vec::new(),
+                flight: None,
+                queued: None,
             },
         );
         self.act(&name, actions);
@@ -522,7 +568,17 @@ impl Daemon {
             let Some(det) = detect::from_snapshot(slot.machine.policy(), &snapshot) else {
                 continue;
             };
-            slot.bind = det.bind;
+            let present =
+                |ip: IpAddr| det.bind.contains(&ip) || det.skipped.iter().any(|(a, _)| *a == ip);
+            let vanished = slot
+                .flight
+                .as_ref()
+                .and_then(|f| f.source)
+                .filter(|src| !present(*src));
+            let unsent = (det.addrs != slot.machine.current())
+                .then(|| slot.queued.take())
+                .flatten();
+            slot.bind = det.bind.clone();
             if slot.last_skips != det.skipped {
                 for (ip, why) in &det.skipped {
                     tracing::info!(policy = %name, address = %ip, "address skipped: {why}");
@@ -533,8 +589,140 @@ impl Daemon {
                 addrs: det.addrs,
                 reason: det.error,
             };
+            // The new address first, so that the machine plans with it, not the old one.
             self.feed(&name, input);
+            if let Some(src) = vanished {
+                self.withdraw(&name, &format!("its source address {src} went away"));
+            }
+            // Not sent yet: the address it carries is no longer the one to publish.
+            if let Some(q) = unsent {
+                let why = "the address changed before it could be sent".to_string();
+                self.feed(&name, Input::Withdrawn { id: q.id, why });
+            }
         }
+    }
+
+    /// Gives up the request in flight of `name` (its socket cannot work any more) and lets
+    /// the machine plan again at once.
+    fn withdraw(&mut self, name: &str, why: &str) {
+        let Some(slot) = self.slots.get_mut(name) else {
+            return;
+        };
+        // An answer already in: it is on its way to the machine, and it counts.
+        if slot.flight.as_ref().is_none_or(|f| f.abort.is_finished()) {
+            return;
+        }
+        let Some(flight) = slot.flight.take() else {
+            return;
+        };
+        flight.abort.abort();
+        let (generation, server) = (slot.generation, slot.machine.policy().server_key());
+        self.release(&server, name, generation, flight.id);
+        self.feed(
+            name,
+            Input::Withdrawn {
+                id: flight.id,
+                why: why.to_string(),
+            },
+        );
+        self.next_in_line(&server);
+    }
+
+    /// Frees the server's line when this request held it.
+    fn release(&mut self, server: &str, name: &str, generation: u64, id: u64) {
+        if let Some(line) = self.lines.get_mut(server)
+            && line
+                .busy
+                .as_ref()
+                .is_some_and(|(n, g, i)| n == name && *g == generation && *i == id)
+        {
+            line.busy = None;
+        }
+    }
+
+    /// Sends the next queued request at `server` while its line is free: as planned when no
+    /// verdict for the server came since; otherwise its machine plans again with them.
+    fn next_in_line(&mut self, server: &str) {
+        loop {
+            let Some(line) = self.lines.get_mut(server) else {
+                return;
+            };
+            if line.busy.is_some() {
+                return;
+            }
+            let Some(name) = line.waiting.pop_front() else {
+                return;
+            };
+            let epoch = line.epoch;
+            let Some(q) = self.slots.get_mut(&name).and_then(|s| s.queued.take()) else {
+                continue;
+            };
+            if q.epoch == epoch {
+                self.dispatch(&name, q.id, q.request);
+            } else {
+                self.feed(
+                    &name,
+                    Input::Withdrawn {
+                        id: q.id,
+                        why: "an answer to another policy at the server came first".into(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Sends a request, or queues it while another one to the same server is in flight.
+    fn send(&mut self, name: &str, id: u64, request: Request) {
+        let Some(slot) = self.slots.get_mut(name) else {
+            return;
+        };
+        let server = slot.machine.policy().server_key();
+        let line = self.lines.entry(server).or_default();
+        if line.busy.is_none() {
+            return self.dispatch(name, id, request);
+        }
+        tracing::debug!(policy = %name, "another request to the server is in flight; this one follows it");
+        slot.queued = Some(Queued {
+            id,
+            request,
+            epoch: line.epoch,
+        });
+        if !line.waiting.iter().any(|n| n == name) {
+            line.waiting.push_back(name.to_string());
+        }
+    }
+
+    /// Starts the request as a task; its line is taken until the answer is in.
+    fn dispatch(&mut self, name: &str, id: u64, request: Request) {
+        let Some(slot) = self.slots.get_mut(name) else {
+            return;
+        };
+        let policy = slot.machine.policy().clone();
+        let generation = slot.generation;
+        let (bind, targets) = (slot.bind.clone(), slot.targets.clone());
+        let source = targets
+            .first()
+            .and_then(|t| bind.iter().find(|b| b.is_ipv4() == t.is_ipv4()))
+            .copied();
+        tracing::debug!(policy = %name, hosts = %request.hosts.join(","), address = %request.sent, "sending update");
+        let (tx, pname, permits) = (self.done_tx.clone(), name.to_string(), self.permits.clone());
+        let task = tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let result = http::update(&policy, &request, &bind, &targets).await;
+            let _ = tx.send(Done::Reply {
+                policy: pname,
+                generation,
+                id,
+                result,
+            });
+        });
+        slot.flight = Some(Flight {
+            id,
+            source,
+            abort: task.abort_handle(),
+        });
+        let server = slot.machine.policy().server_key();
+        self.lines.entry(server).or_default().busy = Some((name.to_string(), generation, id));
     }
 
     fn act(&mut self, name: &str, actions: Vec<Action>) {
@@ -560,20 +748,7 @@ impl Daemon {
                         });
                     });
                 }
-                Action::Send { id, request } => {
-                    let (bind, target) = (slot.bind.clone(), slot.target);
-                    tracing::debug!(policy = %name, hosts = %request.hosts.join(","), address = %request.sent, "sending update");
-                    tokio::spawn(async move {
-                        let _permit = permits.acquire_owned().await;
-                        let result = http::update(&policy, &request, &bind, target).await;
-                        let _ = tx.send(Done::Reply {
-                            policy: pname,
-                            generation,
-                            id,
-                            result,
-                        });
-                    });
-                }
+                Action::Send { id, request } => self.send(name, id, request),
                 Action::CheckWeb => {
                     tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
@@ -608,6 +783,7 @@ impl Daemon {
                         None => "you act".to_string(),
                     });
                     let server = v.server.clone();
+                    self.lines.entry(server.clone()).or_default().epoch += 1;
                     add_verdict(&mut self.verdicts, v);
                     self.dirty = true;
                     self.spread(&server, name);
@@ -651,6 +827,28 @@ impl Daemon {
                 policy, generation, ..
             } => (policy.clone(), *generation),
         };
+        let answered = match &done {
+            Done::Reply { id, .. } => self
+                .lines
+                .iter()
+                .find(|(_, l)| {
+                    l.busy
+                        .as_ref()
+                        .is_some_and(|(n, g, i)| *n == policy && *g == generation && i == id)
+                })
+                .map(|(server, _)| server.clone()),
+            _ => None,
+        };
+        if let Some(line) = answered.as_ref().and_then(|s| self.lines.get_mut(s)) {
+            line.busy = None;
+        }
+        self.finished_for(policy, generation, done);
+        if let Some(server) = answered {
+            self.next_in_line(&server);
+        }
+    }
+
+    fn finished_for(&mut self, policy: String, generation: u64, done: Done) {
         // Work started by a machine that a reload replaced is dropped.
         let Some(slot) = self
             .slots
@@ -661,10 +859,15 @@ impl Daemon {
         };
         let input = match done {
             Done::Resolved { result, .. } => {
-                slot.target = result.as_ref().ok().copied();
+                slot.targets = result.as_ref().cloned().unwrap_or_default();
                 Input::Resolved(result.map(|_| ()))
             }
-            Done::Reply { id, result, .. } => Input::Reply { id, result },
+            Done::Reply { id, result, .. } => {
+                if slot.flight.as_ref().is_some_and(|f| f.id == id) {
+                    slot.flight = None;
+                }
+                Input::Reply { id, result }
+            }
             Done::Web { result, .. } => {
                 let p = slot.machine.policy();
                 match result.and_then(|ip| detect::web_addresses(p, ip)) {

@@ -195,6 +195,17 @@ fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, NetError> 
 
 /// Resolves the host of `url` to the address to connect to, preferring a family we can bind.
 pub async fn resolve(url: &Url, bind: &[IpAddr]) -> Result<SocketAddr, NetError> {
+    let all = resolve_all(url, bind).await?;
+    all.first().copied().ok_or_else(|| NetError::Resolve {
+        host: url.host_str().unwrap_or_default().to_string(),
+        detail: "no addresses".into(),
+    })
+}
+
+/// The addresses of the host of `url` to try, one per family: those of the families `bind`
+/// has a source for, in its order (the families being published); without any of those, or
+/// without a source at all (a web source), the resolver's.
+pub async fn resolve_all(url: &Url, bind: &[IpAddr]) -> Result<Vec<SocketAddr>, NetError> {
     let host = url
         .host_str()
         .ok_or_else(|| NetError::Url("no host".into()))?
@@ -205,7 +216,7 @@ pub async fn resolve(url: &Url, bind: &[IpAddr]) -> Result<SocketAddr, NetError>
         .port_or_known_default()
         .ok_or_else(|| NetError::Url("no port".into()))?;
     if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, port));
+        return Ok(vec![SocketAddr::new(ip, port)]);
     }
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
@@ -214,15 +225,40 @@ pub async fn resolve(url: &Url, bind: &[IpAddr]) -> Result<SocketAddr, NetError>
             detail: e.to_string(),
         })?
         .collect();
-    let pick = addrs
-        .iter()
-        .find(|a| bind.is_empty() || bind.iter().any(|b| b.is_ipv4() == a.is_ipv4()))
-        .or(addrs.first())
-        .copied();
-    pick.ok_or_else(|| NetError::Resolve {
-        host,
-        detail: "no addresses".into(),
-    })
+    let targets = pick_targets(&addrs, bind);
+    if targets.is_empty() {
+        return Err(NetError::Resolve {
+            host,
+            detail: "no addresses".into(),
+        });
+    }
+    Ok(targets)
+}
+
+/// One address per family, those with a source in `bind` first and, when there are any,
+/// only those (pure).
+fn pick_targets(addrs: &[SocketAddr], bind: &[IpAddr]) -> Vec<SocketAddr> {
+    let first_of = |v6: bool| addrs.iter().find(|a| a.is_ipv6() == v6).copied();
+    let bound: Vec<SocketAddr> =
+        bind.iter()
+            .map(|b| b.is_ipv6())
+            .filter_map(first_of)
+            .fold(Vec::new(), |mut v, a| {
+                if !v.contains(&a) {
+                    v.push(a);
+                }
+                v
+            });
+    if !bound.is_empty() {
+        return bound;
+    }
+    let mut all: Vec<SocketAddr> = Vec::new();
+    for a in addrs {
+        if !all.iter().any(|x| x.is_ipv6() == a.is_ipv6()) {
+            all.push(*a);
+        }
+    }
+    all
 }
 
 /// Sends one GET to `url` (Basic auth when `auth` is given) and reads the reply.
@@ -327,30 +363,61 @@ pub async fn get_via(
     })
 }
 
-/// Resolves the update server of `endpoint`, preferring a family that can be bound.
-pub async fn resolve_server(endpoint: &Endpoint, bind: &[IpAddr]) -> Result<SocketAddr, NetError> {
+/// Resolves the update server of `endpoint`: the addresses to try, one per family that can be
+/// bound (see [`resolve_all`]).
+pub async fn resolve_server(
+    endpoint: &Endpoint,
+    bind: &[IpAddr],
+) -> Result<Vec<SocketAddr>, NetError> {
     match endpoint.server_url() {
-        Some(u) => resolve(&u, bind).await,
+        Some(u) => resolve_all(&u, bind).await,
         None => Err(NetError::Url("the update URL has no host".into())),
     }
 }
 
-/// Sends one update request of `policy` (Basic auth with its account), from `bind`, to the
-/// server address resolved before (`target`).
+/// Sends one update request of `policy` (Basic auth with its account) from `bind`, to the
+/// server addresses resolved before (`targets`), one after the other while a connection
+/// cannot be made; every attempt is named when none succeeds. A failure after connecting is
+/// never retried here: the update may have arrived.
 pub async fn update(
     policy: &Policy,
     request: &Request,
     bind: &[IpAddr],
-    target: Option<SocketAddr>,
+    targets: &[SocketAddr],
 ) -> Result<Response, NetError> {
     let opts = Options::for_policy(policy, bind.to_vec());
-    get_via(
-        &request.url,
-        Some((&policy.username, &policy.password)),
-        &opts,
-        target,
-    )
-    .await
+    let auth = Some((policy.username.as_str(), &policy.password));
+    if targets.is_empty() {
+        return get_via(&request.url, auth, &opts, None).await;
+    }
+    // All attempts share the policy's timeout: a second family is a fallback, not more time.
+    let deadline = tokio::time::sleep(opts.timeout);
+    tokio::pin!(deadline);
+    let mut failed = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let attempt = tokio::select! {
+            r = get_via(&request.url, auth, &opts, Some(*t)) => r,
+            () = &mut deadline => Err(NetError::Timeout(endpoint_host(&request.url))),
+        };
+        match attempt {
+            Ok(r) => return Ok(r),
+            Err(e) if e.before_connecting() && i + 1 < targets.len() => failed.push(e),
+            Err(e) if failed.is_empty() => return Err(e),
+            Err(e) => {
+                failed.push(e);
+                return Err(NetError::Attempts(failed));
+            }
+        }
+    }
+    Err(NetError::Attempts(failed))
+}
+
+/// The host part of `url`, for messages.
+fn endpoint_host(url: &str) -> String {
+    Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// An error with its causes, for errors that are not classified further.
@@ -374,8 +441,19 @@ fn classify(
     scrub: &dyn Fn(String) -> String,
 ) -> NetError {
     let e = e.without_url();
+    // A connection that could not be made within the time is not a server that fell silent
+    // mid-request: nothing was sent, so another address of the server may be tried.
+    let connecting = e.is_connect();
+    let connect_timeout = || NetError::Connect {
+        addr: target,
+        detail: "timed out while connecting".into(),
+    };
     if e.is_timeout() {
-        return NetError::Timeout(host.to_string());
+        return if connecting {
+            connect_timeout()
+        } else {
+            NetError::Timeout(host.to_string())
+        };
     }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = e.source();
     let mut innermost = e.to_string();
@@ -401,6 +479,7 @@ fn classify(
                             };
                         }
                     }
+                    io::ErrorKind::TimedOut if connecting => return connect_timeout(),
                     io::ErrorKind::TimedOut => return NetError::Timeout(host.to_string()),
                     _ => {}
                 }
@@ -430,5 +509,38 @@ fn classify(
             host: host.to_string(),
             detail: scrub(innermost),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sa(s: &str) -> SocketAddr {
+        s.parse().expect("socket address")
+    }
+
+    /// One address per family; the families being published (bound) first and only; without
+    /// a bound family the server has, or without binding, every family.
+    #[test]
+    fn targets_fit_the_sources() {
+        let both = [
+            sa("[2001:db8::1]:443"),
+            sa("[2001:db8::2]:443"),
+            sa("192.0.2.1:443"),
+        ];
+        let v4: IpAddr = "203.0.113.5".parse().expect("ip");
+        let v6: IpAddr = "2001:db8:5::5".parse().expect("ip");
+        assert_eq!(pick_targets(&both, &[v4]), [sa("192.0.2.1:443")]);
+        assert_eq!(
+            pick_targets(&both, &[v4, v6]),
+            [sa("192.0.2.1:443"), sa("[2001:db8::1]:443")]
+        );
+        assert_eq!(
+            pick_targets(&both, &[]),
+            [sa("[2001:db8::1]:443"), sa("192.0.2.1:443")]
+        );
+        let v6_only = [sa("[2001:db8::1]:443")];
+        assert_eq!(pick_targets(&v6_only, &[v4]), [sa("[2001:db8::1]:443")]);
     }
 }

@@ -6,14 +6,16 @@ use std::time::Duration;
 
 use crate::clock::unix_now;
 use crate::config::{Config, Policy};
-use crate::policy::{Machine, Now, Readings};
+use crate::policy::{Machine, Now, Readings, State};
 use crate::record::{Lift, lift_verdicts};
 use crate::status::PolicyStatus;
 use crate::store;
 
 /// The configured policies with what the state file records for them.
 pub fn status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, String> {
-    let state = store::load(state_dir, unix_now()).map_err(|e| e.to_string())?;
+    let mut state = store::load(state_dir, unix_now()).map_err(|e| e.to_string())?;
+    // As the daemon would see them when it starts (the file itself is left as it is).
+    crate::record::rebase_verdicts(&mut state.verdicts, unix_now());
     // Read only: a missing key is made up for the look, not written.
     let key = store::fingerprint_key(state_dir, false).map_err(|e| e.to_string())?;
     let now = Now {
@@ -35,8 +37,13 @@ pub fn status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, Strin
                 Readings::Single,
             );
             let mut s = m.status(now);
+            // Nothing is watched and nothing planned; what the record holds stays: a stop
+            // says why here too, holds and the network back-off are in their fields.
+            s.reason = match m.state() {
+                State::Invalid { reason } => format!("stopped: {reason}"),
+                _ => String::new(),
+            };
             s.state = "not running".into();
-            s.reason = String::new();
             s.next = None;
             s
         })

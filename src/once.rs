@@ -174,7 +174,8 @@ impl Tally {
 #[derive(Default)]
 struct Route {
     bind: Vec<IpAddr>,
-    target: Option<SocketAddr>,
+    /// The server's addresses, in the order they are tried.
+    targets: Vec<SocketAddr>,
     /// Rounds started: one per pass, whatever the machine would do next.
     rounds: u32,
 }
@@ -299,11 +300,11 @@ impl Pass<'_> {
             Action::Resolve => {
                 d.route.rounds += 1;
                 let result = http::resolve_server(&policy.endpoint, &d.route.bind).await;
-                d.route.target = result.as_ref().ok().copied();
+                d.route.targets = result.as_ref().cloned().unwrap_or_default();
                 Input::Resolved(result.map(|_| ()))
             }
             Action::Send { id, request } => {
-                let result = http::update(policy, &request, &d.route.bind, d.route.target).await;
+                let result = http::update(policy, &request, &d.route.bind, &d.route.targets).await;
                 Input::Reply { id, result }
             }
             Action::CheckWeb => {

@@ -315,18 +315,32 @@ pub fn shift_verdicts(all: &mut [Verdict], from: u64, delta: i64) {
     }
 }
 
-/// Verdicts recorded ahead of the clock (it was set back, or is not set yet) move so that
-/// the latest came now: a hold keeps its length. Returns the move in seconds.
+/// Verdicts recorded ahead of the clock (it was set back, or is not set yet), or before the
+/// clock was set (a router that booted in 1970), move so that the latest of their group came
+/// now: a hold keeps its length, as [`PolicyRecord::rebase_times`] does for the records.
+/// Returns the move in seconds (the larger one when both groups moved).
 pub fn rebase_verdicts(all: &mut [Verdict], now: u64) -> i64 {
-    let Some(latest) = all.iter().map(|v| v.since).max() else {
-        return 0;
-    };
-    if latest <= now.saturating_add(2) {
-        return 0;
+    let mut moves = [0i64; 2];
+    for (class, m) in moves.iter_mut().enumerate() {
+        let in_class = |v: &&mut Verdict| usize::from(v.since >= CLOCK_FLOOR) == class;
+        let Some(latest) = all.iter_mut().filter(in_class).map(|v| v.since).max() else {
+            continue;
+        };
+        let unset_clock_record = class == 0 && now >= CLOCK_FLOOR;
+        if latest > now.saturating_add(2) || unset_clock_record {
+            *m = i64::try_from(i128::from(now) - i128::from(latest)).unwrap_or(0);
+        }
     }
-    let delta = i64::try_from(i128::from(now) - i128::from(latest)).unwrap_or(0);
-    shift_verdicts(all, 0, delta);
-    delta
+    for v in all.iter_mut() {
+        let d = moves[usize::from(v.since >= CLOCK_FLOOR)];
+        v.since = v.since.saturating_add_signed(d);
+        v.until = v.until.map(|u| u.saturating_add_signed(d));
+    }
+    if moves[0].abs() >= moves[1].abs() {
+        moves[0]
+    } else {
+        moves[1]
+    }
 }
 
 /// Drops the holds that have ended by `now`.
@@ -645,6 +659,34 @@ mod tests {
         let mut p = timed(real, 1800);
         p.rebase_times(boot);
         assert_eq!(p.rebase_times(boot), 0);
+    }
+
+    /// Verdicts follow the records' rule: from the future they move back; recorded before
+    /// the clock was set, they move up once it is (a 1970 outage hold is not dropped as
+    /// long over, nor cut short); in frame, nothing moves.
+    #[test]
+    fn rebase_verdicts_cases() {
+        let real = CLOCK_FLOOR + 100 * 86_400;
+        let hold = |since: u64| Verdict {
+            server: "https://u.example:443".into(),
+            user: None,
+            code: "911".into(),
+            reason: "outage".into(),
+            since,
+            until: Some(since + 1800),
+            by: "home".into(),
+        };
+        let mut v = vec![hold(600)];
+        assert_eq!(rebase_verdicts(&mut v, real), real as i64 - 600);
+        assert_eq!((v[0].since, v[0].until), (real, Some(real + 1800)));
+        let mut v = vec![hold(real + 3600)];
+        assert_eq!(rebase_verdicts(&mut v, real), -3600);
+        assert_eq!(v[0].until, Some(real + 1800));
+        for (since, now) in [(real - 10, real), (600, 700), (real + 2, real)] {
+            let mut v = vec![hold(since)];
+            assert_eq!(rebase_verdicts(&mut v, now), 0, "{since} at {now}");
+            assert_eq!(v[0].since, since);
+        }
     }
 
     /// A record holding both frames: each part moves on its own rule.

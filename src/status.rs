@@ -73,6 +73,17 @@ pub struct HoldStatus {
     pub by: Option<String>,
 }
 
+/// The wait after network failures (no answer at all): dynward's own back-off.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RetryStatus {
+    /// Failures in a row.
+    pub failures: u32,
+    /// The last one, in words.
+    pub reason: String,
+    /// The first second the next attempt may go out.
+    pub until: Time,
+}
+
 /// The last answer for a host.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LastStatus {
@@ -131,6 +142,8 @@ pub struct PolicyStatus {
     pub stop: Option<StopStatus>,
     /// A hold on every policy at the server.
     pub hold: Option<HoldStatus>,
+    /// The back-off after network failures, while it lasts.
+    pub retry: Option<RetryStatus>,
     /// Address source.
     pub source: String,
     /// Addresses being published.
@@ -266,8 +279,18 @@ pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
                 t(&h.until)
             ));
         }
+        if let Some(r) = &p.retry {
+            out.push_str(&format!(
+                "  no request before {} after {} network failure{} in a row: {}\n",
+                t(&r.until),
+                r.failures,
+                if r.failures == 1 { "" } else { "s" },
+                r.reason
+            ));
+        }
         out.push_str(&format!("  source: {}", p.source));
         match p.addresses.as_slice() {
+            [] if !running => out.push_str("; addresses not read without a daemon"),
             [] => out.push_str("; no address to publish"),
             a => out.push_str(&format!("; address {}", a.join(", "))),
         }

@@ -178,6 +178,68 @@ fn outage_hold_survives_restart() {
     assert_eq!(srv.requests().len(), 1, "{}", d2.log());
 }
 
+/// Two policies (two accounts) at one server want to send at the same moment: their requests
+/// go one after the other, so the server's `911` to the first holds the second before it
+/// sends; the second's status names the first as the cause.
+#[test]
+fn one_request_at_a_time_per_server() {
+    let srv = FakeServer::http();
+    srv.script([Script::Slow(Duration::from_millis(400), 500, "911".into())]);
+    let mut c = "state_dir = \"{state}\"\n".to_string();
+    for (name, user) in [("first", "alice"), ("second", "bob")] {
+        c.push_str(
+            &web_policy(
+                &srv,
+                name,
+                &[&format!("{name}.example.org")],
+                "pw",
+                "stable_for = \"0s\"",
+            )
+            .replace("username = \"alice\"", &format!("username = \"{user}\"")),
+        );
+    }
+    let s = Setup::new(&c);
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(
+        wait_for(10, || ["first", "second"]
+            .iter()
+            .all(|p| policy_state(&s, p) == "sleeping")),
+        "{}",
+        d.log()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let reqs = srv.requests();
+    assert_eq!(
+        reqs.len(),
+        1,
+        "{:?}\n{}",
+        reqs.iter().map(|r| r.query.clone()).collect::<Vec<_>>(),
+        d.log()
+    );
+    let st = status_json(&s);
+    let held: Vec<String> = st["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}",
+                p["name"].as_str().unwrap_or(""),
+                p["hold"]["by"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    let by = reqs[0]
+        .param("hostname")
+        .and_then(|h| h.split('.').next().map(str::to_string))
+        .expect("hostname");
+    assert_eq!(
+        held,
+        [format!("first:{by}"), format!("second:{by}")],
+        "{st}"
+    );
+}
+
 /// SIGHUP with a broken file keeps the running config; with a changed policy it applies it
 /// (an update validates it) and leaves unchanged policies alone.
 #[test]

@@ -8,7 +8,7 @@ mod util;
 
 use std::time::{Duration, Instant};
 
-use util::{DaemonProc, FakeServer, Netns, Setup, wait_for};
+use util::{DaemonProc, FakeServer, Netns, Script, Setup, wait_for};
 
 fn cfg(srv: &FakeServer, iface: &str, extra: &str) -> String {
     format!(
@@ -317,4 +317,67 @@ fn thousand_flaps_one_update() {
     assert_eq!(reqs[1].param("myip").as_deref(), Some(prev.as_str()));
     let mut d = d;
     assert!(d.running(), "the daemon survived the burst");
+}
+
+/// The WAN address goes away while a request from it is in flight (the server never
+/// answers): the request is withdrawn at once, not after its 30 s timeout and a back-off, and
+/// the new address goes out as soon as it is stable, with no network failure counted.
+#[test]
+#[ignore = "needs root (network namespaces): scripts/test runs it as root"]
+fn request_from_a_vanished_address_is_withdrawn() {
+    util::require_root("request_from_a_vanished_address_is_withdrawn");
+    let ns = Netns::new("w");
+    ns.route_back();
+    ns.exec(&["ip", "addr", "add", "203.0.113.5/32", "dev", &ns.inner]);
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    srv.script([Script::Hang]);
+    let s = Setup::new(
+        &cfg(
+            &srv,
+            &ns.inner,
+            "stable_for = \"1s\"\nipv4_prefix = \"203.0.113.0/24\"",
+        )
+        .replace("timeout = \"3s\"", "timeout = \"30s\""),
+    );
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    assert_eq!(srv.requests()[0].peer.ip().to_string(), "203.0.113.5");
+
+    let t0 = Instant::now();
+    ns.batch(&format!(
+        "addr add 203.0.113.6/32 dev {0}\naddr del 203.0.113.5/32 dev {0}\n",
+        ns.inner
+    ));
+    assert!(wait_for(10, || srv.requests().len() == 2), "{}", d.log());
+    let took = t0.elapsed();
+    eprintln!("new address sent {took:?} after the old one went away (stable_for 1s)");
+    assert!(took < Duration::from_secs(4), "{took:?}\n{}", d.log());
+    let r = &srv.requests()[1];
+    assert_eq!(r.param("myip").as_deref(), Some("203.0.113.6"));
+    assert_eq!(r.peer.ip().to_string(), "203.0.113.6");
+    assert!(
+        d.log().contains(
+            "request withdrawn before its answer: its source address 203.0.113.5 went away"
+        ),
+        "{}",
+        d.log()
+    );
+    assert!(
+        wait_for(5, || state_of(&s)["policies"][0]["state"] == "sleeping"),
+        "{}",
+        d.log()
+    );
+    let st = state_of(&s);
+    let reason = st["policies"][0]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(!reason.contains("network failure"), "no back-off: {st}");
+    let file: serde_json::Value = serde_json::from_str(&s.state()).expect("state file");
+    let rec = &file["policies"]["wan"];
+    assert_eq!(rec["net_failures"].as_u64().unwrap_or(0), 0, "{rec}");
+    assert_eq!(
+        rec["hosts"]["home.example.org"]["v4"]["addr"], "203.0.113.6",
+        "{rec}"
+    );
 }

@@ -3,7 +3,7 @@
 
 mod util;
 
-use util::{FakeServer, Netns, Setup};
+use util::{FakeServer, Netns, Setup, sh};
 
 fn iface_policy(srv: &FakeServer, iface: &str, extra: &str) -> String {
     format!(
@@ -194,4 +194,125 @@ fn once_on_a_down_interface_publishes_nothing() {
     let reqs = srv.requests();
     assert_eq!(reqs.len(), 1, "{}", r.all());
     assert_eq!(reqs[0].param("myip").as_deref(), Some("203.0.113.20"));
+}
+
+/// A policy whose server is `update.example.test:{port}`, a name this namespace's hosts file
+/// gives both an AAAA (2001:db8:1::1) and an A (198.51.100.1) address.
+fn dual_server_policy(ns: &Netns, port: u16, extra: &str) -> Setup {
+    ns.set_hosts("2001:db8:1::1 update.example.test\n198.51.100.1 update.example.test\n");
+    let cfg = format!(
+        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"wan\"\nserver = \"http://update.example.test:{port}/nic/update\"\nallow_insecure_http = true\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"home.example.org\"]\ninterface = \"{}\"\nmin_interval = \"0s\"\ntimeout = \"3s\"\n{extra}\n",
+        ns.inner
+    );
+    Setup::new(&cfg)
+}
+
+/// A WAN whose only IPv6 address is link-local, to a server with AAAA and A: the request
+/// leaves over IPv4 from the published address, never from `fe80::` (which the kernel
+/// refuses for a global destination); an IPv4-only policy never binds an IPv6 address.
+#[test]
+#[ignore = "needs root (network namespaces): scripts/test runs it as root"]
+fn source_address_fits_the_destination() {
+    util::require_root("source_address_fits_the_destination");
+    let ns = Netns::new("e");
+    sh(&[
+        "ip",
+        "-6",
+        "addr",
+        "add",
+        "2001:db8:1::1/64",
+        "dev",
+        &ns.outer,
+        "nodad",
+    ]);
+    // A link-local address past duplicate-address detection, so nothing else rules it out.
+    ns.run(&format!("ip -6 addr flush dev {} scope link", ns.inner));
+    ns.run(&format!("ip -6 addr add fe80::2/64 dev {} nodad", ns.inner));
+    let srv = FakeServer::http_on("0.0.0.0:0");
+    let s = dual_server_policy(&ns, srv.addr.port(), "ipv6 = true");
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let reqs = srv.requests();
+    assert_eq!(reqs.len(), 1, "{}", r.all());
+    assert_eq!(reqs[0].param("myip").as_deref(), Some("198.51.100.2"));
+    assert_eq!(reqs[0].peer.ip().to_string(), "198.51.100.2");
+
+    // IPv4 only, with a global IPv6 address on the WAN too: it is not a source.
+    ns.exec(&[
+        "ip",
+        "-6",
+        "addr",
+        "add",
+        "2001:db8:1::2/64",
+        "dev",
+        &ns.inner,
+        "nodad",
+    ]);
+    let s = dual_server_policy(&ns, srv.addr.port(), "ipv6 = false");
+    let r = ns.dynward(&s.config(), &["once", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("    source address: 198.51.100.2\n"),
+        "{}",
+        r.all()
+    );
+}
+
+/// The server has both families and the first one tried cannot be reached: the other one,
+/// which has a source too, is tried within the same timeout; when neither answers, the error
+/// names both attempts.
+#[test]
+#[ignore = "needs root (network namespaces): scripts/test runs it as root"]
+fn each_family_of_the_server_is_tried() {
+    util::require_root("each_family_of_the_server_is_tried");
+    let ns = Netns::new("f");
+    sh(&[
+        "ip",
+        "-6",
+        "addr",
+        "add",
+        "2001:db8:1::1/64",
+        "dev",
+        &ns.outer,
+        "nodad",
+    ]);
+    ns.exec(&[
+        "ip",
+        "-6",
+        "addr",
+        "add",
+        "2001:db8:1::2/64",
+        "dev",
+        &ns.inner,
+        "nodad",
+    ]);
+    // Listening on the AAAA address only: the A address refuses the connection.
+    let srv = FakeServer::http_on("[2001:db8:1::1]:0");
+    let port = srv.addr.port();
+    let s = dual_server_policy(&ns, port, "ipv6 = true");
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    // One request per family (the default mode), both over IPv6 after IPv4 was refused.
+    let reqs = srv.requests();
+    assert_eq!(reqs.len(), 2, "{}", r.all());
+    for (req, sent) in reqs.iter().zip(["198.51.100.2", "2001:db8:1::2"]) {
+        assert_eq!(req.peer.ip().to_string(), "2001:db8:1::2", "{}", r.all());
+        assert_eq!(req.param("myip").as_deref(), Some(sent), "{}", r.all());
+    }
+
+    // Nothing listens on either address (a port just freed): both attempts are named.
+    drop(srv);
+    let closed = std::net::TcpListener::bind("[2001:db8:1::1]:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let s = dual_server_policy(&ns, port, "ipv6 = true");
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains(&format!(
+            "no address of the server could be reached: connection refused by 198.51.100.1:{port}; connection refused by [2001:db8:1::1]:{port}"
+        )),
+        "{}",
+        r.all()
+    );
 }

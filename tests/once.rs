@@ -875,3 +875,96 @@ fn verdicts_bind_every_policy_at_the_server() {
         r.all()
     );
 }
+
+/// Without a daemon, `status` shows what the state file records: after `once` got `badauth`
+/// the account's stop with its code, reason and what to do; after `nohost` the host's stop;
+/// after `911` the server's hold and its end; after a network failure the back-off and its
+/// end. Text and JSON say the same.
+#[test]
+fn offline_status_shows_every_stop_and_hold() {
+    let auth = FakeServer::http();
+    auth.script([Script::Reply(401, "badauth".into())]);
+    let host = FakeServer::http();
+    host.script([Script::Reply(200, "nohost".into())]);
+    let outage = FakeServer::http();
+    outage.script([Script::Reply(500, "911".into())]);
+    let down = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}{}{}{}",
+        web_policy(&auth, "auth", &["auth.example.org"], PW, ""),
+        web_policy(&host, "host", &["host.example.org"], PW, ""),
+        web_policy(&outage, "outage", &["outage.example.org"], PW, ""),
+        // The check-IP service answers; the update server is a closed port.
+        web_policy(&down, "down", &["down.example.org"], PW, "")
+            .replace(&down.url(), "http://127.0.0.1:9/nic/update"),
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    let st = s.run(&["status", "--json"]);
+    assert_eq!(st.code, 1, "a stop needs the user: {}", st.all());
+    let v: serde_json::Value = serde_json::from_str(&st.stdout).expect("json");
+    assert_eq!(v["running"], false);
+    let p = |name: &str| {
+        v["policies"]
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no policy {name}: {v}"))
+    };
+    let a = p("auth");
+    assert_eq!(a["state"], "not running");
+    assert_eq!(
+        a["reason"],
+        "stopped: the provider rejected the user name or password (badauth)"
+    );
+    assert_eq!(a["stop"]["code"], "badauth", "{a}");
+    assert!(
+        !a["stop"]["reason"].as_str().unwrap_or("").is_empty(),
+        "{a}"
+    );
+    assert!(
+        a["stop"]["action"]
+            .as_str()
+            .unwrap_or("")
+            .contains("dynward reset auth"),
+        "{a}"
+    );
+    let h = p("host");
+    assert_eq!(h["hosts"][0]["stop"]["code"], "nohost", "{h}");
+    let o = p("outage");
+    let until = o["hold"]["until"]["unix"].as_u64().expect("hold until");
+    assert_eq!(o["hold"]["code"], "911", "{o}");
+    let now = dynward::clock::unix_now();
+    assert!(
+        (now + 1700..=now + 1802).contains(&until),
+        "{until} vs {now}: {o}"
+    );
+    let d = p("down");
+    assert_eq!(d["retry"]["failures"], 1, "{d}");
+    assert!(
+        d["retry"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("127.0.0.1:9"),
+        "{d}"
+    );
+    let retry = d["retry"]["until"]["unix"].as_u64().expect("retry until");
+    assert!(
+        (now + 20..=now + 40).contains(&retry),
+        "{retry} vs {now}: {d}"
+    );
+
+    let text = s.run(&["status"]);
+    assert_eq!(text.code, 1);
+    for words in [
+        "auth: not running: stopped: ",
+        "stopped by badauth since ",
+        "host.example.org: nohost at",
+        "stopped by nohost since",
+        "until",
+        "after 1 network failure in a row: ",
+        "; addresses not read without a daemon",
+    ] {
+        assert!(text.stdout.contains(words), "{words:?} in\n{}", text.stdout);
+    }
+}

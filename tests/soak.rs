@@ -9,6 +9,8 @@
 //!   any policy bound by it before it ends or a reset of one of them; the six policies talk
 //!   to two servers, and two of the three at each share an account;
 //! - never two requests in flight for one policy;
+//! - a request whose source address went away while it was open is given up: it ends there,
+//!   costs no back-off, and its answer (if the server still wrote one) reached no one;
 //! - no request inside a provider hold or a network back-off;
 //! - no update with the address the provider already accepted (no config change and no
 //!   forced refresh happen here);
@@ -81,6 +83,8 @@ struct Req {
     policy: usize,
     hosts: Vec<String>,
     ip: String,
+    /// The address the request came from.
+    source: String,
     at: Instant,
     /// None: never answered.
     end: Option<Instant>,
@@ -122,8 +126,26 @@ struct Report {
     requests: usize,
 }
 
+/// An address the test took off a policy's interface, and when it began to.
+#[derive(Clone)]
+struct Removal {
+    policy: usize,
+    ip: String,
+    at: Instant,
+}
+
 /// Replays the server's log against the rules; `resets` are (policy, when the test asked).
 fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
+    check_with(reqs, resets, &[], t0)
+}
+
+/// As [`check`], with the addresses taken away during the run.
+fn check_with(
+    reqs: &[Req],
+    resets: &[(usize, Instant)],
+    removals: &[Removal],
+    t0: Instant,
+) -> Report {
     enum Ev<'a> {
         Req(&'a Req),
         Reset(usize),
@@ -195,7 +217,20 @@ fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
                     if hm.last_at.is_some_and(|t| at < t + MIN_GAP) {
                         bad(format!("{h}: two requests within the minimum gap"));
                     }
-                    hm.last_at = Some(at);
+                }
+                // Its source address went away while it was open: the client gave it up
+                // there, and nothing of it counts on the client's side.
+                let gone = removals
+                    .iter()
+                    .filter(|x| x.policy == r.policy && x.ip == r.source && x.at > at)
+                    .map(|x| x.at)
+                    .find(|t| r.end.is_none_or(|e| e > *t));
+                if let Some(t) = gone {
+                    m.busy_until = Some(Some(t));
+                    continue;
+                }
+                for h in &r.hosts {
+                    m.hosts.entry(h.clone()).or_default().last_at = Some(at);
                 }
                 m.busy_until = Some(r.end);
                 let Some(end) = r.end else { continue };
@@ -313,6 +348,7 @@ fn requests_of(srv: &FakeServer) -> Vec<Req> {
                 .map(String::from)
                 .collect(),
             ip: r.param("myip").unwrap_or_default(),
+            source: r.peer.ip().to_string(),
             at: r.at,
             end: answers.get(&i).map(|a| a.end),
             status: answers.get(&i).map_or(0, |a| a.status),
@@ -378,6 +414,12 @@ fn soak_keeps_the_protocol_discipline() {
     let t0 = Instant::now();
     let mut d = DaemonProc::start(&s.config(), Some(&ns.name));
     let mut resets: Vec<(usize, Instant)> = Vec::new();
+    let mut removals: Vec<Removal> = Vec::new();
+    let removed = |p: usize, a: &str| Removal {
+        policy: p,
+        ip: a.trim_end_matches("/32").to_string(),
+        at: Instant::now(),
+    };
     let mut changes = 0usize;
     let end = t0 + Duration::from_secs(secs);
     while Instant::now() < end {
@@ -391,6 +433,7 @@ fn soak_keeps_the_protocol_discipline() {
             }
             15..22 => {
                 if let Some(a) = current[p].take() {
+                    removals.push(removed(p, &a));
                     ns.batch(&format!("addr del {a} dev sw{p}a\n"));
                     changes += 1;
                 }
@@ -401,6 +444,7 @@ fn soak_keeps_the_protocol_discipline() {
                     let mut b = format!("addr add {a} dev sw{p}a\n");
                     if let Some(old) = current[p].replace(a) {
                         b.push_str(&format!("addr del {old} dev sw{p}a\n"));
+                        removals.push(removed(p, &old));
                     }
                     ns.batch(&b);
                     changes += 1;
@@ -416,7 +460,7 @@ fn soak_keeps_the_protocol_discipline() {
 
     let mut reqs: Vec<Req> = srvs.iter().flat_map(requests_of).collect();
     reqs.sort_by_key(|r| r.at);
-    let report = check(&reqs, &resets, t0);
+    let report = check_with(&reqs, &resets, &removals, t0);
     let mut text = format!(
         "soak: {secs} s, seed {seed}, {POLICIES} policies, {changes} address changes, {} resets, {} requests, answers {:?}\nsoak: {} violations\n",
         resets.len(),
@@ -451,6 +495,7 @@ fn checker_finds_each_broken_rule() {
         policy: 0,
         hosts: vec!["a".into()],
         ip: ip.into(),
+        source: ip.into(),
         at: s(at),
         end: Some(s(at + took)),
         status,
@@ -516,6 +561,35 @@ fn checker_finds_each_broken_rule() {
         assert_eq!(r.violations.len(), 1, "{rule}: {:?}", r.violations);
         assert!(check(&reqs[..1], &[], t0).violations.is_empty(), "{rule}");
     }
+    // A request whose source address went away while it was open ends there: the next one,
+    // with the new address, may follow at once, with no back-off, and its answer counts for
+    // no one; the same without the removal breaks three rules.
+    let withdrawn = vec![
+        req(0.0, "203.0.113.1", "911", 200, 3.0),
+        req(1.5, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
+        req(8.0, "203.0.113.3", "good 203.0.113.3", 200, 0.1),
+    ];
+    let gone = [Removal {
+        policy: 0,
+        ip: "203.0.113.1".into(),
+        at: s(0.5),
+    }];
+    let r = check_with(&withdrawn, &[], &gone, t0);
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+    let r = check(&withdrawn, &[], t0);
+    assert_eq!(r.violations.len(), 4, "{:?}", r.violations);
+    let late = [Removal {
+        at: s(3.5),
+        ..gone[0].clone()
+    }];
+    let r = check_with(&withdrawn, &[], &late, t0);
+    assert_eq!(
+        r.violations.len(),
+        4,
+        "answered before the removal: {:?}",
+        r.violations
+    );
+
     // The provider judges the client: its verdicts bind other policies too.
     let on = |policy: usize, r: Req| Req { policy, ..r };
     let scoped: Vec<(&str, Vec<Req>, usize)> = vec![

@@ -39,7 +39,7 @@ use crate::record::{
     Identity, Lift, PolicyRecord, Verdict, add_verdict, lift_verdicts, rebase_note,
 };
 use crate::status::{
-    HostStatus, NextAction, PolicyStatus, stop_status, verdict_hold, verdict_stop,
+    HostStatus, NextAction, PolicyStatus, RetryStatus, stop_status, verdict_hold, verdict_stop,
 };
 
 /// The first back-off after a failure before any reply (resolve, connect, TLS, timeout).
@@ -188,6 +188,16 @@ pub enum Input {
     /// The verdicts that bind this policy now (at its server, or of its account), whichever
     /// policy got them.
     Verdicts(Vec<Verdict>),
+    /// The driver gave up the request `id` before its answer (its source address went away,
+    /// or an answer to another policy at the server changed what may be sent): nothing is
+    /// known of its fate, so nothing is recorded and the policy plans again at once, without
+    /// the back-off of a network failure.
+    Withdrawn {
+        /// Which request.
+        id: u64,
+        /// Why, in words.
+        why: String,
+    },
 }
 
 /// What the driver must do.
@@ -462,6 +472,15 @@ impl Machine {
             Input::Reset { host } => self.on_reset(host),
             Input::Force => self.force = true,
             Input::Verdicts(v) => self.verdicts = v,
+            Input::Withdrawn { id, why } => {
+                if self.take_in_flight(id).is_some() {
+                    self.notice(
+                        Level::Info,
+                        format!("request withdrawn before its answer: {why}; planning again"),
+                    );
+                    self.evaluate(now);
+                }
+            }
         }
         self.on_timers(now);
         if !self.state.busy() {
@@ -972,6 +991,16 @@ impl Machine {
                 .filter(|v| !v.is_stop() && v.in_force(now.wall))
                 .max_by_key(|v| v.until)
                 .and_then(verdict_hold),
+            retry: self
+                .record
+                .retry_at
+                .filter(|at| *at >= now.wall)
+                .map(|at| RetryStatus {
+                    failures: self.record.net_failures,
+                    reason: self.record.retry_reason.clone().unwrap_or_default(),
+                    // Whole-second stamps: the attempt may go out one second after.
+                    until: at.saturating_add(1).into(),
+                }),
             source: self.policy.source.to_string(),
             addresses: [
                 self.current.v4.map(|a| a.to_string()),

@@ -463,6 +463,56 @@ fn change_during_update_follows_after_min_gap() {
     assert!(req.url.ends_with("myip=203.0.113.7"), "{}", req.url);
 }
 
+/// A request the driver withdraws (its source address went away) records nothing and costs
+/// no back-off: the new address goes out as soon as it is stable, and a late answer to the
+/// withdrawn request is ignored.
+#[test]
+fn withdrawn_request_follows_the_new_address() {
+    let mut m = machine(policy(""), PolicyRecord::default(), t(0));
+    m.handle(t(0), addrs("203.0.113.5"));
+    m.handle(t(2), Input::Tick);
+    let s = sends(&m.handle(t(2), Input::Resolved(Ok(()))));
+    assert_eq!(m.state().name(), "updating");
+    m.handle(t(3), addrs("203.0.113.6"));
+    let before = m.persisted().clone();
+    let a = m.handle(
+        t(3),
+        Input::Withdrawn {
+            id: s[0].0,
+            why: "its source address 203.0.113.5 went away".into(),
+        },
+    );
+    assert!(
+        logged(
+            &a,
+            "request withdrawn before its answer: its source address 203.0.113.5 went away"
+        ),
+        "{a:?}"
+    );
+    assert!(
+        !a.contains(&Action::Persist) && !a.contains(&Action::Resolve),
+        "{a:?}"
+    );
+    assert_eq!(m.persisted(), &before, "nothing is known, nothing recorded");
+    assert_eq!(m.state().name(), "waiting");
+    assert_eq!(
+        m.next_deadline(),
+        Some(Duration::from_secs(5)),
+        "stable_for, no back-off"
+    );
+    assert!(m.handle(t(5), Input::Tick).contains(&Action::Resolve));
+    let late = m.handle(
+        t(5),
+        Input::Reply {
+            id: s[0].0,
+            result: ok("good 203.0.113.5\ngood 203.0.113.5"),
+        },
+    );
+    assert!(!late.contains(&Action::Persist), "{late:?}");
+    let req = round(&mut m, t(5), "good\ngood");
+    assert!(req.url.ends_with("myip=203.0.113.6"), "{}", req.url);
+}
+
 /// badauth makes the policy invalid: no request on any change until reset.
 #[test]
 fn fatal_until_reset() {
@@ -898,6 +948,10 @@ fn table_input(name: &str, id: u64) -> Input {
             host: Some("a.example.org".into()),
         },
         "force" => Input::Force,
+        "withdrawn" => Input::Withdrawn {
+            id,
+            why: "its source address went away".into(),
+        },
         other => panic!("no input {other}"),
     }
 }
@@ -978,6 +1032,7 @@ fn every_state_and_input() {
         ("waiting", "reset", "waiting", "LP"),
         ("waiting", "reset-a", "waiting", "-"),
         ("waiting", "force", "waiting", "-"),
+        ("waiting", "withdrawn", "waiting", "-"),
         // A change while resolving waits for the round; the lookup's answer starts it.
         ("resolving", "addrs", "resolving", "-"),
         ("resolving", "gone", "resolving", "-"),
@@ -992,6 +1047,7 @@ fn every_state_and_input() {
         ("resolving", "reset", "resolving", "LP"),
         ("resolving", "reset-a", "resolving", "-"),
         ("resolving", "force", "resolving", "-"),
+        ("resolving", "withdrawn", "resolving", "-"),
         // Only the reply of the request in flight moves an updating policy on.
         ("updating", "addrs", "updating", "-"),
         ("updating", "gone", "updating", "-"),
@@ -1006,6 +1062,7 @@ fn every_state_and_input() {
         ("updating", "reset", "updating", "LP"),
         ("updating", "reset-a", "updating", "-"),
         ("updating", "force", "updating", "-"),
+        ("updating", "withdrawn", "resolving", "R"),
         // Sleeping after a good at 1 s: a new address waits to be stable; a forced
         // round waits for min_interval.
         ("sleeping", "addrs", "waiting", "-"),
@@ -1021,6 +1078,7 @@ fn every_state_and_input() {
         ("sleeping", "reset", "sleeping", "LP"),
         ("sleeping", "reset-a", "sleeping", "P"),
         ("sleeping", "force", "sleeping", "-"),
+        ("sleeping", "withdrawn", "sleeping", "-"),
         // Invalid after badagent: only a reset of the policy lifts it (and then
         // min_interval still holds the next request).
         ("invalid", "addrs", "invalid", "-"),
@@ -1036,8 +1094,9 @@ fn every_state_and_input() {
         ("invalid", "reset", "sleeping", "LP"),
         ("invalid", "reset-a", "invalid", "P"),
         ("invalid", "force", "invalid", "-"),
+        ("invalid", "withdrawn", "invalid", "-"),
     ];
-    assert_eq!(table.len(), 5 * 13);
+    assert_eq!(table.len(), 5 * 14);
     for (from, input, to, acts) in table {
         let (mut m, id) = in_state(from);
         let a = m.handle(t(2), table_input(input, id));
@@ -1144,6 +1203,10 @@ fn random_inputs_keep_the_invariants() {
                         },
                         reason: None,
                     },
+                    (State::Updating(r), 9) => Input::Withdrawn {
+                        id: r.id,
+                        why: "x".into(),
+                    },
                     (_, 4) => Input::Resolved(Err(NetError::Timeout("x".into()))),
                     (_, 5) => Input::Reply {
                         id: rng.next() % 4,
@@ -1164,7 +1227,12 @@ fn random_inputs_keep_the_invariants() {
                 if matches!(input, Input::Force) {
                     forced = true;
                 }
+                let withdrawn = matches!(input, Input::Withdrawn { .. });
                 let a = m.handle(now, input);
+                if withdrawn {
+                    // 0: a withdrawn request leaves no trace in the record.
+                    assert_eq!(m.persisted(), &before, "{what}");
+                }
                 let s = sends(&a);
                 sends_seen += s.len();
                 // 1: at most one send, only with the state updating, for the id in flight.

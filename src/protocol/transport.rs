@@ -72,6 +72,10 @@ pub enum NetError {
     /// No complete reply within the time allowed.
     #[error("no reply from {0} within the timeout")]
     Timeout(String),
+    /// Every address of the server was tried (one per family with a usable source) and none
+    /// could be reached.
+    #[error("no address of the server could be reached: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Attempts(Vec<NetError>),
     /// The reply broke off or was not HTTP.
     #[error("broken reply from {host}: {detail}")]
     Reply {
@@ -95,6 +99,7 @@ impl NetError {
             NetError::CaFile { .. } => "ca_file",
             NetError::Timeout(_) => "timeout",
             NetError::Reply { .. } => "reply",
+            NetError::Attempts(_) => "connect",
         }
     }
 
@@ -102,5 +107,14 @@ impl NetError {
     /// until the user changes the config.
     pub fn is_config_problem(&self) -> bool {
         matches!(self, NetError::CaFile { .. } | NetError::Url(_))
+    }
+
+    /// Whether the connection was never made, so another address of the server may be tried
+    /// without a chance of sending the update twice.
+    pub fn before_connecting(&self) -> bool {
+        matches!(
+            self,
+            NetError::Refused(_) | NetError::Connect { .. } | NetError::Bind { .. }
+        )
     }
 }

@@ -21,7 +21,7 @@ pub struct Detected {
     pub addrs: AddrSet,
     /// Addresses not published, with why.
     pub skipped: Vec<(IpAddr, SkipReason)>,
-    /// Source addresses for the request sockets.
+    /// Source addresses for the request sockets: the published ones.
     pub bind: Vec<IpAddr>,
     /// Where the addresses came from, for output.
     pub origin: String,
@@ -61,28 +61,13 @@ pub fn from_candidates(policy: &Policy, ifname: &str, cands: &[Candidate]) -> De
         });
         d.skipped.extend(c.skipped);
     }
-    // Bind to the published address of each family; without one (e.g. a private WAN
-    // address behind NAT), to the interface's first usable address of that family.
-    for v6 in [false, true] {
-        let published = if v6 {
-            d.addrs.v6.map(IpAddr::V6)
-        } else {
-            d.addrs.v4.map(IpAddr::V4)
-        };
-        let fallback = cands
-            .iter()
-            .filter(|c| c.addr.is_ipv6() == v6)
-            .find(|c| {
-                !matches!(
-                    addr::skip_reason(c, true),
-                    Some(SkipReason::Tentative | SkipReason::DadFailed | SkipReason::LinkLocal)
-                ) && !c.addr.is_loopback()
-            })
-            .map(|c| c.addr);
-        if let Some(b) = published.or(fallback) {
-            d.bind.push(b);
-        }
-    }
+    // Requests leave from the published addresses, of the published families only: never a
+    // link-local, loopback or private address the server could not answer (a family with
+    // nothing to publish is not reached through this interface).
+    d.bind = [d.addrs.v4.map(IpAddr::V4), d.addrs.v6.map(IpAddr::V6)]
+        .into_iter()
+        .flatten()
+        .collect();
     if d.addrs.is_empty() {
         let fam = match (policy.ipv4, policy.ipv6) {
             (true, true) => "IPv4 or IPv6",
@@ -213,7 +198,7 @@ mod tests {
     }
 
     /// Interface detection: documentation addresses publish, private and ULA are skipped with
-    /// reasons, and the socket binds to the published address.
+    /// reasons, and the socket binds to the published address only.
     #[test]
     fn detection_from_candidates() {
         let p = policy("interface = \"eth0\"");
@@ -225,10 +210,8 @@ mod tests {
         assert_eq!(d.addrs, set(Some("192.0.2.2"), None));
         assert_eq!(
             d.bind,
-            vec![
-                "192.0.2.2".parse::<IpAddr>().expect("ip"),
-                "fd00::2".parse().expect("ip")
-            ]
+            vec!["192.0.2.2".parse::<IpAddr>().expect("ip")],
+            "the published address, no ULA or link-local one"
         );
         assert_eq!(d.skipped.len(), 3);
         assert!(d.error.is_none());
@@ -236,7 +219,7 @@ mod tests {
         let only_private = [Candidate::plain("10.0.0.5".parse().expect("ip"))];
         let d = from_candidates(&p, "eth0", &only_private);
         assert!(d.addrs.is_empty());
-        assert_eq!(d.bind, vec!["10.0.0.5".parse::<IpAddr>().expect("ip")]);
+        assert!(d.bind.is_empty(), "{:?}", d.bind);
         assert_eq!(
             d.error.as_deref(),
             Some("interface eth0 has no publishable IPv4 or IPv6 address")

@@ -421,9 +421,13 @@ impl Run {
     }
 }
 
-/// The binary under test.
+/// The binary under test: this build's, or `DYNWARD_TEST_BIN` (to show that a test fails
+/// with an older build).
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_dynward")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("DYNWARD_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_dynward").into())
+    })
 }
 
 /// Runs the binary with a config, arguments and extra environment variables.
@@ -586,6 +590,13 @@ impl Netns {
         let took = t0.elapsed();
         let _ = std::fs::remove_file(&file);
         took
+    }
+
+    /// A hosts file for this namespace only (ip netns exec mounts /etc/netns/NAME/*).
+    pub fn set_hosts(&self, text: &str) {
+        let dir = PathBuf::from("/etc/netns").join(&self.name);
+        std::fs::create_dir_all(&dir).expect("mkdir /etc/netns/NAME");
+        std::fs::write(dir.join("hosts"), text).expect("write hosts");
     }
 
     /// A resolv.conf for this namespace only (ip netns exec mounts /etc/netns/NAME/*).
