@@ -1,0 +1,328 @@
+//! dynward against a real dyndns2 server it was not written with: nsupdate.info (an
+//! open-source dyndns2 service, pinned in `tests/realserver/requirements.txt`) updating BIND9
+//! (Debian's `named`) over RFC 2136 with a TSIG key. Both run on loopback inside a network
+//! namespace the test creates; what was published is read back with real DNS queries.
+//!
+//! Root only, and it needs the service's virtualenv (`DYNWARD_NSUPDATE_VENV`, by default
+//! `/var/cache/dynward-tests/nsupdate-venv`), `named` and `dig`: `.ci/run` installs them, and
+//! `scripts/test` reports this test as skipped, never as passed, where they are missing.
+
+// The clock rule (crate::clock only) is the library's: tests time the real binary from outside.
+#![allow(clippy::disallowed_methods)]
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use util::{DaemonProc, Netns, Setup, wait_for};
+
+const DOMAIN: &str = "dyn.example.test";
+const FQDN: &str = "home.dyn.example.test";
+const SECRET: &str = "first-update-secret";
+const ROTATED: &str = "rotated-update-secret";
+
+fn venv() -> PathBuf {
+    std::env::var_os("DYNWARD_NSUPDATE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/dynward-tests/nsupdate-venv"))
+}
+
+fn realserver_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/realserver")
+}
+
+/// nsupdate.info and BIND9 inside `ns`, stopped (by the PIDs started here) on drop.
+struct RealServer<'a> {
+    ns: &'a Netns,
+    dir: tempfile::TempDir,
+    named: Child,
+    django: Option<Child>,
+}
+
+impl<'a> RealServer<'a> {
+    fn start(ns: &'a Netns) -> RealServer<'a> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().to_path_buf();
+        let tsig = "ZHlud2FyZC10ZXN0LXRzaWcta2V5LW5vdC1hLXNlY3JldC1hdC1hbGwtMDEyMzQ1Njc4OQ==";
+        std::fs::write(
+            d.join("named.conf"),
+            format!(
+                r#"options {{
+    directory "{dir}";
+    pid-file "{dir}/named.pid";
+    session-keyfile "{dir}/session.key";
+    managed-keys-directory "{dir}";
+    listen-on port 53 {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion no;
+    dnssec-validation no;
+    notify no;
+}};
+controls {{ }};
+key "{DOMAIN}" {{ algorithm hmac-sha512; secret "{tsig}"; }};
+zone "{DOMAIN}" {{
+    type primary;
+    file "{dir}/zone";
+    allow-update {{ key "{DOMAIN}"; }};
+}};
+"#,
+                dir = d.display()
+            ),
+        )
+        .expect("named.conf");
+        std::fs::write(
+            d.join("zone"),
+            format!(
+                "$TTL 60\n@ IN SOA ns.{DOMAIN}. hostmaster.{DOMAIN}. 1 3600 600 86400 60\n@ IN NS ns.{DOMAIN}.\nns IN A 127.0.0.1\n"
+            ),
+        )
+        .expect("zone");
+        let log = |name: &str| std::fs::File::create(d.join(name)).expect("log file");
+        let named = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "named", "-g", "-c"])
+            .arg(d.join("named.conf"))
+            .stdout(Stdio::null())
+            .stderr(log("named.log"))
+            .spawn()
+            .expect("start named");
+        let mut s = RealServer {
+            ns,
+            dir,
+            named,
+            django: None,
+        };
+        assert!(
+            wait_for(10, || !s.dig("SOA", DOMAIN).is_empty()),
+            "named did not come up:\n{}",
+            s.log("named.log")
+        );
+        s.django_cmd(&["-m", "django", "migrate", "--noinput"]);
+        s.provision(&["setup", DOMAIN, "127.0.0.1", tsig, "home", SECRET]);
+        let django = s
+            .python_in_ns()
+            .args(["-m", "django", "runserver", "127.0.0.1:8000", "--noreload"])
+            .stdout(Stdio::null())
+            .stderr(log("django.log"))
+            .spawn()
+            .expect("start the dyndns2 server");
+        s.django = Some(django);
+        assert!(
+            wait_for(20, || s
+                .python_in_ns()
+                .args([
+                    "-c",
+                    "import socket; socket.create_connection(('127.0.0.1', 8000), 1)"
+                ])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|st| st.success())),
+            "the dyndns2 server did not come up:\n{}",
+            s.log("django.log")
+        );
+        s
+    }
+
+    fn env(&self, c: &mut Command) {
+        c.env("DJANGO_SETTINGS_MODULE", "settings")
+            .env("PYTHONPATH", realserver_dir())
+            .env("DYNWARD_NSU_DB", self.dir.path().join("db.sqlite3"));
+    }
+
+    /// The service's Python inside the namespace.
+    fn python_in_ns(&self) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.ns.name])
+            .arg(venv().join("bin/python"));
+        self.env(&mut c);
+        c
+    }
+
+    /// Runs the service's Python (outside the namespace: only the database is touched).
+    fn django_cmd(&self, args: &[&str]) -> String {
+        let mut c = Command::new(venv().join("bin/python"));
+        self.env(&mut c);
+        let o = c.args(args).output().expect("python");
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn provision(&self, args: &[&str]) -> String {
+        let script = realserver_dir().join("provision.py");
+        let mut all = vec![script.to_str().expect("path")];
+        all.extend_from_slice(args);
+        self.django_cmd(&all)
+    }
+
+    /// The host's fault counters as the service keeps them: `client=N auth=N server=N`.
+    fn faults(&self) -> String {
+        self.provision(&["faults", FQDN]).trim().to_string()
+    }
+
+    /// What BIND answers for `name` (a real DNS query).
+    fn dig(&self, rtype: &str, name: &str) -> String {
+        let o = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.ns.name,
+                "dig",
+                "+short",
+                "+time=1",
+                "+tries=1",
+                "@127.0.0.1",
+                name,
+                rtype,
+            ])
+            .output()
+            .expect("dig");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
+    }
+
+    /// Update requests the service received so far (its request log).
+    fn updates(&self) -> usize {
+        self.log("django.log")
+            .lines()
+            .filter(|l| l.contains("\"GET /nic/update"))
+            .count()
+    }
+}
+
+impl Drop for RealServer<'_> {
+    fn drop(&mut self) {
+        for c in self.django.iter_mut().chain([&mut self.named]) {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn config(password: &str, extra: &str) -> String {
+    format!(
+        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"nsu\"\nserver = \"http://127.0.0.1:8000/nic/update\"\nallow_insecure_http = true\nusername = \"{FQDN}\"\npassword = \"{password}\"\nhosts = [\"{FQDN}\"]\ninterface = \"vw0\"\nipv6 = true\nstable_for = \"0s\"\nmin_interval = \"0s\"\ntimeout = \"15s\"\n{extra}"
+    )
+}
+
+/// The whole exchange with the real server: the first update publishes A and AAAA; an
+/// unchanged address sends nothing (again, after a restart, and after the password was
+/// rotated and the daemon reloaded: the service counts every needless `nochg` as a client
+/// fault); a new address is published; the service's own `nohost` (a host the user name does
+/// not own) and `badauth` (a wrong password) stop what they concern.
+#[test]
+#[ignore = "needs root (network namespaces), BIND9 and the nsupdate.info virtualenv: scripts/test runs it when they are there"]
+fn real_dyndns2_server() {
+    util::require_root("real_dyndns2_server");
+    let python = venv().join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: .ci/run makes it from tests/realserver/requirements.txt",
+        python.display()
+    );
+    for tool in ["named", "dig"] {
+        assert!(
+            Command::new(tool).arg("-v").output().is_ok(),
+            "{tool} is missing: apt-get install bind9 bind9-dnsutils (.ci/run does)"
+        );
+    }
+    let ns = Netns::new("n");
+    ns.add_wan();
+    ns.run("ip addr add 203.0.113.10/32 dev vw0");
+    ns.run("ip addr add 2001:db8:1::10/128 dev vw0 nodad");
+    let srv = RealServer::start(&ns);
+    assert_eq!(srv.dig("A", FQDN), "", "nothing published yet");
+
+    // 1. The first update: both records, one request per family.
+    let s = Setup::new(&config(SECRET, ""));
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.all(), srv.log("django.log"));
+    assert!(
+        r.stdout.contains("good 203.0.113.10") && r.stdout.contains("good 2001:db8:1::10"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(srv.dig("A", FQDN), "203.0.113.10");
+    assert_eq!(srv.dig("AAAA", FQDN), "2001:db8:1::10");
+    assert_eq!(srv.updates(), 2, "{}", srv.log("django.log"));
+    assert_eq!(srv.faults(), "client=0 auth=0 server=0");
+
+    // 2. Unchanged: no request.
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("up-to-date"), "{}", r.all());
+    assert_eq!(srv.updates(), 2, "{}", srv.log("django.log"));
+
+    // 3. The daemon starts over the same state, and the password is rotated (at the service
+    //    and in the config, then a reload): still no request, no client fault.
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    d.expect_log(10, "sleeping");
+    srv.provision(&["secret", FQDN, ROTATED]);
+    s.write_config(&config(ROTATED, ""));
+    d.signal("HUP");
+    d.expect_log(10, "config reloaded");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(srv.updates(), 2, "{}\n{}", d.log(), srv.log("django.log"));
+    assert_eq!(srv.faults(), "client=0 auth=0 server=0");
+
+    // 4. A new address goes out with the new password.
+    ns.batch("addr add 203.0.113.11/32 dev vw0\naddr del 203.0.113.10/32 dev vw0\n");
+    assert!(
+        wait_for(15, || srv.dig("A", FQDN) == "203.0.113.11"),
+        "{}\n{}",
+        d.log(),
+        srv.log("django.log")
+    );
+    assert_eq!(srv.dig("AAAA", FQDN), "2001:db8:1::10", "AAAA untouched");
+    assert_eq!(srv.updates(), 3, "{}", srv.log("django.log"));
+    assert_eq!(srv.faults(), "client=0 auth=0 server=0");
+    drop(d);
+
+    // 5. A host the user name does not own: the service answers nohost; that host stops,
+    //    and the next run sends nothing for it.
+    let other = "[[policy]]\nname = \"other\"\nserver = \"http://127.0.0.1:8000/nic/update\"\nallow_insecure_http = true\nusername = \"home.dyn.example.test\"\npassword = \"rotated-update-secret\"\nhosts = [\"other.dyn.example.test\"]\ninterface = \"vw0\"\nstable_for = \"0s\"\nmin_interval = \"0s\"\n";
+    s.write_config(&config(ROTATED, other));
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("other.dyn.example.test: nohost"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(srv.updates(), 4, "only other's request: {}", r.all());
+    // The service counts a request for a host the login does not own against the login's
+    // host: one fault, and the stop keeps it at one.
+    assert_eq!(srv.faults(), "client=1 auth=0 server=0");
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(
+        srv.updates(),
+        4,
+        "a stopped host sends nothing: {}",
+        r.all()
+    );
+    assert_eq!(srv.faults(), "client=1 auth=0 server=0");
+
+    // 6. A wrong password: badauth, the record stays, the account stops.
+    s.write_config(&config("a-wrong-secret", ""));
+    ns.batch("addr add 203.0.113.12/32 dev vw0\naddr del 203.0.113.11/32 dev vw0\n");
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stdout.contains("badauth"), "{}", r.all());
+    assert_eq!(srv.dig("A", FQDN), "203.0.113.11");
+    assert_eq!(srv.faults(), "client=1 auth=1 server=0");
+    let st = ns.dynward(&s.config(), &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&st.stdout).expect("status JSON");
+    assert_eq!(v["policies"][0]["stop"]["code"], "badauth", "{v}");
+    let before = srv.updates();
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(srv.updates(), before, "nothing after badauth: {}", r.all());
+}
