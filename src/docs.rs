@@ -52,11 +52,11 @@ pub const STATES: &[Row] = &[
     ),
     (
         "resolving",
-        "Looking up the update server's name. A failure here is \"cannot get the server's address\", distinct from connection and TLS failures; the address found is the one connected to.",
+        "Looking up the update server's name. A failure here is \"cannot get the server's address\", distinct from connection and TLS failures; the addresses found are the ones connected to, one for each family that has a published source address.",
     ),
     (
         "updating",
-        "A request is in flight, never more than one per policy. A change arriving meanwhile is logged (\"last update not finished\") and remembered: when the request ends, one more update runs with the newest address if the one sent is no longer current.",
+        "A request is in flight, never more than one per policy, and one at a time per update server: a policy whose server is busy with another policy's request waits for its answer, and plans again if that answer was a verdict for the server. A change arriving meanwhile is logged (\"last update not finished\") and remembered: when the request ends, one more update runs with the newest address if the one sent is no longer current. If the request's source address goes away, the request is withdrawn at once (no timeout, no back-off, nothing recorded) and the new address goes out as soon as it is stable.",
     ),
     (
         "sleeping",

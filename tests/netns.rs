@@ -196,6 +196,12 @@ fn once_on_a_down_interface_publishes_nothing() {
     assert_eq!(reqs[0].param("myip").as_deref(), Some("203.0.113.20"));
 }
 
+/// The server's IPv6 address, 2001:db8:1::1, on the host side of the namespace's veth.
+fn server_ipv6(ns: &Netns) {
+    let cmd = format!("ip -6 addr add 2001:db8:1::1/64 dev {} nodad", ns.outer);
+    sh(&cmd.split(' ').collect::<Vec<_>>());
+}
+
 /// A policy whose server is `update.example.test:{port}`, a name this namespace's hosts file
 /// gives both an AAAA (2001:db8:1::1) and an A (198.51.100.1) address.
 fn dual_server_policy(ns: &Netns, port: u16, extra: &str) -> Setup {
@@ -215,16 +221,7 @@ fn dual_server_policy(ns: &Netns, port: u16, extra: &str) -> Setup {
 fn source_address_fits_the_destination() {
     util::require_root("source_address_fits_the_destination");
     let ns = Netns::new("e");
-    sh(&[
-        "ip",
-        "-6",
-        "addr",
-        "add",
-        "2001:db8:1::1/64",
-        "dev",
-        &ns.outer,
-        "nodad",
-    ]);
+    server_ipv6(&ns);
     // A link-local address past duplicate-address detection, so nothing else rules it out.
     ns.run(&format!("ip -6 addr flush dev {} scope link", ns.inner));
     ns.run(&format!("ip -6 addr add fe80::2/64 dev {} nodad", ns.inner));
@@ -238,16 +235,10 @@ fn source_address_fits_the_destination() {
     assert_eq!(reqs[0].peer.ip().to_string(), "198.51.100.2");
 
     // IPv4 only, with a global IPv6 address on the WAN too: it is not a source.
-    ns.exec(&[
-        "ip",
-        "-6",
-        "addr",
-        "add",
-        "2001:db8:1::2/64",
-        "dev",
-        &ns.inner,
-        "nodad",
-    ]);
+    ns.run(&format!(
+        "ip -6 addr add 2001:db8:1::2/64 dev {} nodad",
+        ns.inner
+    ));
     let s = dual_server_policy(&ns, srv.addr.port(), "ipv6 = false");
     let r = ns.dynward(&s.config(), &["once", "--dry-run"]);
     assert_eq!(r.code, 0, "{}", r.all());
@@ -266,26 +257,11 @@ fn source_address_fits_the_destination() {
 fn each_family_of_the_server_is_tried() {
     util::require_root("each_family_of_the_server_is_tried");
     let ns = Netns::new("f");
-    sh(&[
-        "ip",
-        "-6",
-        "addr",
-        "add",
-        "2001:db8:1::1/64",
-        "dev",
-        &ns.outer,
-        "nodad",
-    ]);
-    ns.exec(&[
-        "ip",
-        "-6",
-        "addr",
-        "add",
-        "2001:db8:1::2/64",
-        "dev",
-        &ns.inner,
-        "nodad",
-    ]);
+    server_ipv6(&ns);
+    ns.run(&format!(
+        "ip -6 addr add 2001:db8:1::2/64 dev {} nodad",
+        ns.inner
+    ));
     // Listening on the AAAA address only: the A address refuses the connection.
     let srv = FakeServer::http_on("[2001:db8:1::1]:0");
     let port = srv.addr.port();
