@@ -164,6 +164,12 @@ impl Server {
         }
     }
 
+    /// How many updates carried `myip` so far.
+    fn count(&self, myip: &str) -> usize {
+        let a = self.arrivals.lock().expect("lock");
+        a.iter().filter(|x| x.myip.contains(myip)).count()
+    }
+
     fn wait_for(&self, myip: &str, n: usize, timeout: Duration) -> Option<Instant> {
         let end = Instant::now() + timeout;
         while Instant::now() < end {
@@ -401,6 +407,24 @@ fn idle(p: &Proc, secs: u64) -> (f64, f64) {
 }
 
 fn mem(p: &Proc) -> String {
+    // DYNWARD_BENCH_SMAPS=1: the resident pages per mapping, to find what moved.
+    if std::env::var_os("DYNWARD_BENCH_SMAPS").is_some() {
+        let smaps = std::fs::read_to_string(format!("/proc/{}/smaps", p.pid())).unwrap_or_default();
+        let mut name = String::new();
+        let mut per: std::collections::BTreeMap<String, u64> = Default::default();
+        for line in smaps.lines() {
+            if let Some(kb) = line.strip_prefix("Rss:") {
+                let kb = kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+                *per.entry(name.clone()).or_default() += kb;
+            } else if line.split_whitespace().count() >= 5 && line.contains('-') {
+                let w: Vec<&str> = line.split_whitespace().collect();
+                name = format!("{} {}", w.get(5).unwrap_or(&"[anon]"), w[1]);
+            }
+        }
+        for (n, kb) in per.iter().filter(|(_, kb)| **kb > 0) {
+            eprintln!("    resident: {kb:>6} kB {n}");
+        }
+    }
     let s = p.status();
     format!(
         "RSS {} kB, HWM {} kB, anon {} kB",
@@ -443,11 +467,32 @@ fn bench_dynward(
         size as f64 / 1048576.0
     );
 
-    let (p, _) = start_dynward(bin, &net.ns, &dynward_config(dir, srv.port, 1), dir);
-    srv.wait_for(&format!("203.0.113.{cur}"), 1, Duration::from_secs(5));
-    std::thread::sleep(Duration::from_millis(300));
+    // Resident pages of the binary and libc depend on where each start maps them (the
+    // kernel maps the pages around each one touched, in windows aligned to the randomized
+    // load address): the same binary varies by about ±100 kB from start to start. Five fresh
+    // starts, each with its first update, give the median and the spread.
+    let mut starts = Vec::new();
+    let mut p = None;
+    for _ in 0..5 {
+        drop(p.take());
+        let ip = format!("203.0.113.{cur}");
+        let seen = srv.count(&ip);
+        let (q, _) = start_dynward(bin, &net.ns, &dynward_config(dir, srv.port, 1), dir);
+        srv.wait_for(&ip, seen + 1, Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(300));
+        let st = q.status();
+        let kb = |k: &str| st.get(k).copied().unwrap_or(0);
+        starts.push((kb("VmRSS"), kb("RssAnon")));
+        p = Some(q);
+    }
+    let p = p.expect("started");
     let mem_start = mem(&p);
-    println!("  memory after start, one policy: {mem_start}");
+    let mut rss: Vec<u64> = starts.iter().map(|s| s.0).collect();
+    rss.sort_unstable();
+    println!(
+        "  memory after start, one policy (5 fresh starts): RSS median {} kB (from {} to {} kB), anon {} kB; last start: {mem_start}",
+        rss[2], rss[0], rss[4], starts[4].1
+    );
     let mut r = reaction(srv, &mut ip, &mut cur, 30, Duration::from_secs(5));
     let (m, w) = median_worst(&mut r);
     println!(

@@ -1515,15 +1515,19 @@ impl Policy {
     }
 
     /// A fingerprint of what the provider sees of this policy, password included, keyed with
-    /// `key` (HMAC-SHA256): the key is not in the state file, so the fingerprint there cannot
-    /// be used to test password guesses. A changed fingerprint clears a fatal stop: the user
-    /// acted.
+    /// `key` (SipHash-2-4 with a 128-bit output, a keyed pseudo-random function): the key is
+    /// not in the state file, so the fingerprint there cannot be used to test password
+    /// guesses. A changed fingerprint clears a fatal stop: the user acted.
     pub fn fingerprint(&self, key: &FingerprintKey) -> String {
-        let tag = ring::hmac::sign(
-            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key.bytes),
-            self.settings().0.as_bytes(),
-        );
-        let hex: String = tag.as_ref()[..16]
+        use siphasher::sip128::{Hasher128, SipHasher24};
+        use std::hash::Hasher;
+        let mut k = [0u8; 16];
+        k.copy_from_slice(&key.bytes[..16]);
+        let mut h = SipHasher24::new_with_key(&k);
+        h.write(self.settings().0.as_bytes());
+        let hex: String = h
+            .finish128()
+            .as_bytes()
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
@@ -1559,7 +1563,11 @@ impl Policy {
 }
 
 /// What keyed fingerprints start with, to tell them from version 0.1.0's.
-pub const FINGERPRINT_TAG: &str = "k1:";
+pub const FINGERPRINT_TAG: &str = "k2:";
+
+/// Tags of earlier keyed schemes (`k1:` was HMAC-SHA256, on main before any release): such a
+/// record cannot tell a change, so it is taken over silently.
+pub const OLDER_FINGERPRINT_TAGS: [&str; 1] = ["k1:"];
 
 /// The key config fingerprints are made with. It lives in a file of its own in the state
 /// directory ([`crate::store::fingerprint_key`]), never in the state file.

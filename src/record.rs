@@ -161,8 +161,12 @@ impl PolicyRecord {
             return true;
         }
         self.account = id.account.to_string();
+        let older_scheme = crate::config::OLDER_FINGERPRINT_TAGS
+            .iter()
+            .any(|t| self.fingerprint.starts_with(t));
         let silent = self.fingerprint.is_empty()
             || self.fingerprint == id.legacy
+            || older_scheme
             || (id.key_fresh && self.fingerprint.starts_with(crate::config::FINGERPRINT_TAG));
         if self.fingerprint == id.fingerprint || silent {
             self.fingerprint = id.fingerprint.to_string();
@@ -534,21 +538,34 @@ mod tests {
         let mut old = sample();
         old.fingerprint = "0123456789abcdef".into();
         old.account = String::new();
-        assert!(!old.adopt(&id("k1:new", "u1")), "0.1.0's record");
-        assert_eq!(old.fingerprint, "k1:new");
+        assert!(!old.adopt(&id("k2:new", "u1")), "0.1.0's record");
+        assert_eq!(old.fingerprint, "k2:new");
         assert!(
             old.hosts["home.example.org"].stop.is_some(),
             "its stops stand"
         );
 
         let mut lost = sample();
-        lost.fingerprint = "k1:made-with-the-old-key".into();
+        lost.fingerprint = "k2:made-with-the-old-key".into();
         let fresh = Identity {
             key_fresh: true,
-            ..id("k1:made-with-a-new-key", "u1")
+            ..id("k2:made-with-a-new-key", "u1")
         };
         assert!(!lost.adopt(&fresh), "a lost key is no config change");
         assert!(lost.hosts["home.example.org"].stop.is_some());
+
+        let mut hmac = sample();
+        hmac.fingerprint = "k1:an-hmac-sha256-fingerprint".into();
+        assert!(!hmac.adopt(&id("k2:new", "u1")), "an older keyed scheme");
+        assert_eq!(hmac.fingerprint, "k2:new");
+        assert!(hmac.hosts["home.example.org"].stop.is_some());
+
+        let mut changed = sample();
+        changed.fingerprint = "k2:before".into();
+        assert!(
+            changed.adopt(&id("k2:after", "u1")),
+            "same scheme, other config"
+        );
     }
 
     /// reset clears stops and holds of a policy or of one host (and the network back-off

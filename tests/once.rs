@@ -764,7 +764,7 @@ fn password_rotation_sends_nothing() {
     let fp = st["policies"]["home"]["fingerprint"]
         .as_str()
         .expect("fingerprint");
-    assert!(fp.starts_with("k1:"), "{fp}");
+    assert!(fp.starts_with("k2:"), "{fp}");
     let key = s.state_dir().join("fingerprint.key");
     assert_eq!(std::fs::read(&key).expect("key file").len(), 32);
     // A new address still goes out, with the new password.

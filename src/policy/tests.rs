@@ -813,7 +813,7 @@ fn refresh_after_max_interval() {
 #[test]
 fn config_change_sends_only_what_it_makes_unknown() {
     let mut rec = recorded("203.0.113.5", WALL0 - 600);
-    rec.fingerprint = "k1:an-older-config".into();
+    rec.fingerprint = "k2:an-older-config".into();
     rec.account = policy("").account();
     rec.stop = Some(crate::record::Stop {
         code: "badauth".into(),
@@ -1450,7 +1450,7 @@ fn config_change_lifts_verdict_stops() {
         ..stop.clone()
     };
     let mut rec = PolicyRecord {
-        fingerprint: "k1:older".into(),
+        fingerprint: "k2:older".into(),
         account: p.account(),
         ..PolicyRecord::default()
     };
