@@ -3,8 +3,6 @@
 //! equal), and so is the man page ([`man_page`]), which is what `man dynward` shows on the
 //! router.
 
-use clap::CommandFactory;
-
 /// A row of a reference table: what, and what it means (Markdown inline code in backticks).
 pub type Row = (&'static str, &'static str);
 
@@ -458,42 +456,26 @@ fn roff_list(rows: &[Row]) -> String {
     out
 }
 
-/// The synopsis of a subcommand as clap knows it: `dynward once [--dry-run] [POLICY]...`.
-fn synopsis(cmd: &clap::Command) -> String {
-    let mut parts = vec![format!("\\fBdynward {}\\fR", cmd.get_name())];
-    for a in cmd.get_arguments() {
-        if matches!(a.get_id().as_str(), "help" | "version") || a.is_global_set() {
-            continue;
-        }
-        let many = matches!(a.get_action(), clap::ArgAction::Append)
-            || a.get_num_args().is_some_and(|n| n.max_values() > 1);
-        let value = a
-            .get_value_names()
-            .and_then(|v| v.first())
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| a.get_id().to_string().to_uppercase());
-        let one = match a.get_long() {
-            Some(long) if a.get_action().takes_values() => {
+/// The synopsis of a subcommand: `dynward once [--dry-run] [--force] [POLICY]...`.
+fn synopsis(cmd: &crate::cli::Sub) -> String {
+    let mut parts = vec![format!("\\fBdynward {}\\fR", cmd.name)];
+    for a in cmd.args {
+        let value = a.value.unwrap_or("ARG");
+        let one = match a.long {
+            Some(long) if a.value.is_some() => {
                 format!("\\fB\\-\\-{}\\fR \\fI{value}\\fR", roff(long))
             }
             Some(long) => format!("\\fB\\-\\-{}\\fR", roff(long)),
             None => format!("\\fI{value}\\fR"),
         };
-        let one = if a.is_required_set() {
-            one
-        } else {
-            format!("[{one}]")
-        };
-        parts.push(if many { format!("{one}...") } else { one });
+        let one = if a.required { one } else { format!("[{one}]") };
+        parts.push(if a.many { format!("{one}...") } else { one });
     }
     parts.join(" ")
 }
 
 /// The man page dynward(1), in roff: the complete reference.
 pub fn man_page() -> String {
-    let mut cli = crate::cli::Cli::command();
-    // Built, the command has its --help and --version too.
-    cli.build();
     let version = env!("CARGO_PKG_VERSION");
     let mut m = format!(
         ".TH DYNWARD 1 \"\" \"dynward {version}\" \"User Commands\"\n.SH NAME\ndynward \\- event\\-driven dynamic\\-DNS (dyndns2) update client for Linux routers and servers\n"
@@ -501,30 +483,23 @@ pub fn man_page() -> String {
     m.push_str(".SH SYNOPSIS\n\\fBdynward\\fR [\\fB\\-c\\fR \\fIPATH\\fR] [\\fB\\-v\\fR...] \\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n");
     m.push_str(&format!(".SH DESCRIPTION\n{}\n", roff(DESCRIPTION)));
     m.push_str(".SH OPTIONS\n");
-    for a in cli.get_arguments() {
-        let Some(long) = a.get_long() else { continue };
+    for a in crate::cli::GLOBAL {
+        let Some(long) = a.long else { continue };
         let short = a
-            .get_short()
+            .short
             .map(|s| format!("\\fB\\-{s}\\fR, "))
             .unwrap_or_default();
-        let value = a
-            .get_value_names()
-            .and_then(|v| v.first())
-            .filter(|_| a.get_action().takes_values())
-            .map(|v| format!(" \\fI{v}\\fR"))
-            .unwrap_or_default();
-        let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let value = a.value.map(|v| format!(" \\fI{v}\\fR")).unwrap_or_default();
         m.push_str(&format!(
             ".TP\n{short}\\fB\\-\\-{}\\fR{value}\n{}\n",
             roff(long),
-            roff(&help)
+            roff(a.help)
         ));
     }
     m.push_str(".SH COMMANDS\n");
-    for sub in cli.get_subcommands() {
-        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
-        m.push_str(&format!(".TP\n{}\n{}\n", synopsis(sub), roff(&about)));
-        let name = format!("dynward {}", sub.get_name());
+    for sub in crate::cli::COMMANDS {
+        m.push_str(&format!(".TP\n{}\n{}\n", synopsis(sub), roff(sub.about)));
+        let name = format!("dynward {}", sub.name);
         for (usage, what) in COMMANDS
             .iter()
             .filter(|(u, _)| *u == name || u.starts_with(&format!("{name} ")))
@@ -538,22 +513,12 @@ pub fn man_page() -> String {
                 m.push_str(&format!(".IP\n{}\n", roff(what)));
             }
         }
-        for a in sub.get_arguments() {
-            if matches!(a.get_id().as_str(), "help") || a.is_global_set() {
-                continue;
-            }
-            let name = match a.get_long() {
+        for a in sub.args {
+            let name = match a.long {
                 Some(l) => format!("\\fB\\-\\-{}\\fR", roff(l)),
-                None => format!(
-                    "\\fI{}\\fR",
-                    a.get_value_names()
-                        .and_then(|v| v.first())
-                        .map(|v| v.to_string())
-                        .unwrap_or_default()
-                ),
+                None => format!("\\fI{}\\fR", a.value.unwrap_or_default()),
             };
-            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
-            m.push_str(&format!(".RS\n.TP\n{name}\n{}\n.RE\n", roff(&help)));
+            m.push_str(&format!(".RS\n.TP\n{name}\n{}\n.RE\n", roff(a.help)));
         }
     }
     m.push_str(&format!(

@@ -4,8 +4,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
-use dynward::cli::{Cli, Command};
+use dynward::cli::{self, Command, Parsed};
 use dynward::config::{self, Config, Env};
 use dynward::duration::Zone;
 use dynward::status::PolicyStatus;
@@ -13,7 +12,21 @@ use dynward::{daemon, offline, once, status, store};
 use tracing_subscriber::filter::LevelFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(Parsed::Run(c)) => c,
+        Ok(Parsed::Help(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Version) => {
+            println!("dynward {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(usage) => {
+            eprintln!("{usage}");
+            return ExitCode::from(2);
+        }
+    };
     // The daemon's log is its record of what it did: info by default. One-shot commands
     // print their results on stdout and keep stderr for problems.
     let is_daemon = matches!(cli.command, Command::Run);
