@@ -779,7 +779,7 @@ impl Daemon {
                 Action::Report(r) => r.log(name, &self.opts.zone),
                 Action::Verdict(v) => {
                     tracing::warn!(policy = %name, code = %v.code, "{}: it binds {} until {}", v.reason, v.scope(), match v.until {
-                        Some(u) => self.opts.zone.format(u.saturating_add(1)),
+                        Some(u) => self.opts.zone.format(crate::record::wait_end(u)),
                         None => "you act".to_string(),
                     });
                     let server = v.server.clone();

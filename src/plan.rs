@@ -15,7 +15,7 @@ use crate::duration::{self, Zone};
 use crate::protocol::dyndns2::{self, AddrSet, Code, Decision, History, Request};
 use crate::protocol::{NetError, Response};
 use crate::provider::FamilyMode;
-use crate::record::{Accepted, HostRecord, LastResult, PolicyRecord, Stop, Verdict};
+use crate::record::{Accepted, HostRecord, LastResult, PolicyRecord, Stop, Verdict, wait_end};
 
 /// Why a host is not updated now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,12 +66,6 @@ pub enum Plan {
     },
     /// Do not send.
     Skip(Skip),
-}
-
-/// Recorded times are whole seconds, rounded down, so an event recorded at `t` happened
-/// before `t + 1`: a wait recorded to end at `t` ends at `t + 1`, never early.
-fn wait_end(t: u64) -> u64 {
-    t.saturating_add(1)
 }
 
 /// Decides whether a host is due (pure). `force` is the user's `once --force`, which passes
@@ -547,7 +541,7 @@ impl Report {
                 Level::Warn,
                 format!("{head}; holding {}", duration::format(d)),
                 Outcome::Failed,
-                Some(now.saturating_add(d.as_secs()).saturating_add(1)),
+                Some(wait_end(now.saturating_add(d.as_secs()))),
             ),
             d => (
                 Level::Error,

@@ -273,10 +273,10 @@ impl Verdict {
 
     /// Whether it still binds at `now` (a hold ends one second after its recorded end).
     pub fn in_force(&self, now: u64) -> bool {
-        self.until.is_none_or(|u| u.saturating_add(1) > now)
+        self.until.is_none_or(|u| wait_end(u) > now)
     }
 
-    /// The words for its scope: "the client at SERVER" or "the account USER at SERVER".
+    /// The words for its scope: "every policy at SERVER" or "account USER at SERVER".
     pub fn scope(&self) -> String {
         match &self.user {
             Some(u) => format!("account {u} at {}", self.server),
@@ -324,22 +324,50 @@ pub fn shift_verdicts(all: &mut [Verdict], from: u64, delta: i64) {
 /// now: a hold keeps its length, as [`PolicyRecord::rebase_times`] does for the records.
 /// Returns the move in seconds (the larger one when both groups moved).
 pub fn rebase_verdicts(all: &mut [Verdict], now: u64) -> i64 {
-    let mut moves = [0i64; 2];
-    for (class, m) in moves.iter_mut().enumerate() {
-        let in_class = |v: &&mut Verdict| usize::from(v.since >= CLOCK_FLOOR) == class;
-        let Some(latest) = all.iter_mut().filter(in_class).map(|v| v.since).max() else {
-            continue;
-        };
-        let unset_clock_record = class == 0 && now >= CLOCK_FLOOR;
-        if latest > now.saturating_add(2) || unset_clock_record {
-            *m = i64::try_from(i128::from(now) - i128::from(latest)).unwrap_or(0);
-        }
+    let mut latest = [None::<u64>; 2];
+    for v in all.iter() {
+        latest[frame(v.since)] = latest[frame(v.since)].max(Some(v.since));
     }
+    let moves = frame_moves(latest, now);
     for v in all.iter_mut() {
-        let d = moves[usize::from(v.since >= CLOCK_FLOOR)];
+        let d = moves[frame(v.since)];
         v.since = v.since.saturating_add_signed(d);
         v.until = v.until.map(|u| u.saturating_add_signed(d));
     }
+    larger(moves)
+}
+
+/// Recorded times are whole seconds, rounded down, so an event recorded at `t` happened
+/// before `t + 1`: a wait recorded to end at `t` ends at `t + 1`, never early. Every reader of
+/// a recorded deadline goes through this.
+pub fn wait_end(t: u64) -> u64 {
+    t.saturating_add(1)
+}
+
+/// The clock frame a recorded time belongs to: 0 before the clock was set, 1 after.
+fn frame(t: u64) -> usize {
+    usize::from(t >= CLOCK_FLOOR)
+}
+
+/// How far to move each frame's times, from each frame's latest event (see
+/// [`PolicyRecord::rebase_times`]): so that it is `now`, when it lies ahead of the clock or
+/// was recorded before the clock was set; otherwise not at all.
+fn frame_moves(latest: [Option<u64>; 2], now: u64) -> [i64; 2] {
+    // Clock rounding between two reads of the same second is not a clock change.
+    const SLACK: u64 = 2;
+    let mut moves = [0i64; 2];
+    for (class, l) in latest.iter().enumerate() {
+        let Some(l) = *l else { continue };
+        let unset_clock_record = class == 0 && now >= CLOCK_FLOOR;
+        if l > now.saturating_add(SLACK) || unset_clock_record {
+            moves[class] = i64::try_from(i128::from(now) - i128::from(l)).unwrap_or(0);
+        }
+    }
+    moves
+}
+
+/// The larger of the two frames' moves, for the log.
+fn larger(moves: [i64; 2]) -> i64 {
     if moves[0].abs() >= moves[1].abs() {
         moves[0]
     } else {
@@ -440,35 +468,18 @@ impl PolicyRecord {
     /// from now at the earliest, and nothing becomes due that was not due before. Erring
     /// late is the safe side: early would mean an update burst or a skipped back-off.
     pub fn rebase_times(&mut self, now: u64) -> i64 {
-        // Clock rounding between two reads of the same second is not a clock change.
-        const SLACK: u64 = 2;
         let mut latest = [None::<u64>; 2];
         self.for_each_stamp(|t, kind| {
             if kind == Stamp::Event {
-                let class = usize::from(*t >= CLOCK_FLOOR);
-                latest[class] = latest[class].max(Some(*t));
+                latest[frame(*t)] = latest[frame(*t)].max(Some(*t));
             }
         });
-        let mut moves = [0i64; 2];
-        for (class, l) in latest.iter().enumerate() {
-            let Some(l) = *l else { continue };
-            let unset_clock_record = class == 0 && now >= CLOCK_FLOOR;
-            if l > now.saturating_add(SLACK) || unset_clock_record {
-                moves[class] = i64::try_from(i128::from(now) - i128::from(l)).unwrap_or(0);
-            }
-        }
+        let moves = frame_moves(latest, now);
         if moves == [0, 0] {
             return 0;
         }
-        self.for_each_stamp(|t, _| {
-            let d = moves[usize::from(*t >= CLOCK_FLOOR)];
-            *t = t.saturating_add_signed(d);
-        });
-        if moves[0].abs() >= moves[1].abs() {
-            moves[0]
-        } else {
-            moves[1]
-        }
+        self.for_each_stamp(|t, _| *t = t.saturating_add_signed(moves[frame(*t)]));
+        larger(moves)
     }
 }
 

@@ -192,7 +192,7 @@ pub fn verdict_stop(v: &Verdict, policy: &str) -> StopStatus {
 pub fn verdict_hold(v: &Verdict) -> Option<HoldStatus> {
     Some(HoldStatus {
         code: v.code.clone(),
-        until: v.until?.saturating_add(1).into(),
+        until: crate::record::wait_end(v.until?).into(),
         scope: Some(v.scope()),
         by: Some(v.by.clone()),
     })
@@ -226,9 +226,8 @@ impl HostStatus {
             stop: hs
                 .and_then(|x| x.stop.as_ref())
                 .map(|s| stop_status(s, policy, Some(host))),
-            // Whole-second stamps: a hold ends one second after its recorded end.
             hold: hs.and_then(|x| {
-                let until = x.hold_until?.saturating_add(1);
+                let until = crate::record::wait_end(x.hold_until?);
                 (until > now).then(|| HoldStatus {
                     code: x.hold_code.clone().unwrap_or_default(),
                     until: until.into(),

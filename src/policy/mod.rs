@@ -36,7 +36,7 @@ use crate::plan::{self, Level, Plan, Report, Round, Skip};
 use crate::protocol::dyndns2::{self, AddrSet, Decision, Request};
 use crate::protocol::{NetError, Response};
 use crate::record::{
-    Identity, Lift, PolicyRecord, Verdict, add_verdict, lift_verdicts, rebase_note,
+    Identity, Lift, PolicyRecord, Verdict, add_verdict, lift_verdicts, rebase_note, wait_end,
 };
 use crate::status::{
     HostStatus, NextAction, PolicyStatus, RetryStatus, stop_status, verdict_hold, verdict_stop,
@@ -821,7 +821,7 @@ impl Machine {
     fn still_wanted(&self, req: Request, now: u64) -> Vec<Request> {
         let blocked = |h: &String| {
             self.record.hosts.get(h).is_some_and(|r| {
-                r.stop.is_some() || r.hold_until.is_some_and(|u| u.saturating_add(1) > now)
+                r.stop.is_some() || r.hold_until.is_some_and(|u| wait_end(u) > now)
             })
         };
         if !req.hosts.iter().any(blocked) {
@@ -872,7 +872,7 @@ impl Machine {
         }
         self.set_state(State::Sleeping {
             until: Some(now.mono + d),
-            at: Some(now.wall.saturating_add(d.as_secs()).saturating_add(1)),
+            at: Some(wait_end(now.wall.saturating_add(d.as_secs()))),
             reason: format!("until the retry after a network failure: {e}"),
         });
         self.actions.push(Action::Hook(HookEvent {
@@ -998,8 +998,7 @@ impl Machine {
                 .map(|at| RetryStatus {
                     failures: self.record.net_failures,
                     reason: self.record.retry_reason.clone().unwrap_or_default(),
-                    // Whole-second stamps: the attempt may go out one second after.
-                    until: at.saturating_add(1).into(),
+                    until: wait_end(at).into(),
                 }),
             source: self.policy.source.to_string(),
             addresses: [
