@@ -123,14 +123,7 @@ pub fn plan_host(
     let first = hs.is_none_or(|h| h.v4.is_none() && h.v6.is_none());
     let v4_changed = current.v4.is_some() && hs.and_then(|h| h.v4).map(|a| a.addr) != current.v4;
     let v6_changed = current.v6.is_some() && hs.and_then(|h| h.v6).map(|a| a.addr) != current.v6;
-    let oldest = hs.and_then(|h| {
-        let ats = [
-            current.v4.and(h.v4.map(|a| a.at)),
-            current.v6.and(h.v6.map(|a| a.at)),
-        ];
-        ats.into_iter().flatten().min()
-    });
-    let refresh = oldest.is_some_and(|at| now >= at.saturating_add(policy.max_interval.as_secs()));
+    let refresh = refresh_at(policy, hs.map(|b| &**b), current).is_some_and(|at| now >= at);
     let (why, nochg_expected) = if first {
         ("no address on record for this host", true)
     } else if v4_changed || v6_changed {
@@ -167,6 +160,20 @@ pub fn plan_host(
         nochg_expected,
         why,
     }
+}
+
+/// When the host's periodic refresh (`max_interval`) falls due: counted from the oldest
+/// acceptance of the families being published (`None`: nothing accepted yet).
+pub fn refresh_at(policy: &Policy, hs: Option<&HostRecord>, current: AddrSet) -> Option<u64> {
+    let h = hs?;
+    [
+        current.v4.and(h.v4.map(|a| a.at)),
+        current.v6.and(h.v6.map(|a| a.at)),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .map(|at| at.saturating_add(policy.max_interval.as_secs()))
 }
 
 /// The plan of every host of the policy, in config order.
@@ -666,6 +673,14 @@ pub fn hold_end(code: &str) -> String {
     }
 }
 
+/// What the user can do about a stop by `code` (its name as recorded), decided as `decision`.
+fn action(code: &str, decision: Decision, policy: &str, host: Option<&str>) -> String {
+    match Code::from_name(code) {
+        Some(code) => code.user_action(decision, policy, host),
+        None => format!("change the config or run `dynward reset {policy}`"),
+    }
+}
+
 /// What the user can do about a recorded stop of `policy` (a host's, when `host` is given).
 pub fn stop_action(stop: &Stop, policy: &str, host: Option<&str>) -> String {
     let decision = if host.is_some() {
@@ -673,10 +688,7 @@ pub fn stop_action(stop: &Stop, policy: &str, host: Option<&str>) -> String {
     } else {
         Decision::StopAccount
     };
-    match Code::from_name(&stop.code) {
-        Some(code) => code.user_action(decision, policy, host),
-        None => format!("change the config or run `dynward reset {policy}`"),
-    }
+    action(&stop.code, decision, policy, host)
 }
 
 /// The verdicts that bind `policy`: those at its server, or of its account.
@@ -695,10 +707,7 @@ pub fn verdict_action(v: &Verdict, policy: &str) -> String {
     } else {
         Decision::StopClient
     };
-    match Code::from_name(&v.code) {
-        Some(code) => code.user_action(decision, policy, None),
-        None => format!("change the config or run `dynward reset {policy}`"),
-    }
+    action(&v.code, decision, policy, None)
 }
 
 /// Why `host` of `policy` is not sent now, in words (`once` prints it per host), with times
@@ -706,20 +715,16 @@ pub fn verdict_action(v: &Verdict, policy: &str) -> String {
 pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zone) -> String {
     match s {
         Skip::UpToDate => format!("up-to-date ({current} is on record with the provider)"),
-        Skip::PolicyStopped(st) => format!(
-            "stopped since {} by {}: {}; to send again: {}",
-            zone.format(st.since),
-            st.code,
-            st.reason,
-            stop_action(st, policy, None)
-        ),
-        Skip::HostStopped(st) => format!(
-            "stopped since {} by {}: {}; to send again: {}",
-            zone.format(st.since),
-            st.code,
-            st.reason,
-            stop_action(st, policy, Some(host))
-        ),
+        Skip::PolicyStopped(st) | Skip::HostStopped(st) => {
+            let host = matches!(s, Skip::HostStopped(_)).then_some(host);
+            format!(
+                "stopped since {} by {}: {}; to send again: {}",
+                zone.format(st.since),
+                st.code,
+                st.reason,
+                stop_action(st, policy, host)
+            )
+        }
         Skip::Refused(v) => format!(
             "stopped since {} by {} (for {}; policy {} got it): {}; to send again: {}",
             zone.format(v.since),

@@ -661,17 +661,9 @@ impl Machine {
                     consider(until, "until min_interval has passed".into())
                 }
                 Plan::Skip(Skip::UpToDate) => {
-                    let h = self.record.hosts.get(&host);
-                    let at = [
-                        self.current.v4.and(h.and_then(|h| h.v4).map(|a| a.at)),
-                        self.current.v6.and(h.and_then(|h| h.v6).map(|a| a.at)),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .min();
-                    if let Some(at) = at {
-                        let refresh = at.saturating_add(self.policy.max_interval.as_secs());
-                        consider(refresh, "until the periodic refresh".into());
+                    let h = self.record.hosts.get(&host).map(|b| &**b);
+                    if let Some(at) = plan::refresh_at(&self.policy, h, self.current) {
+                        consider(at, "until the periodic refresh".into());
                     }
                 }
                 Plan::Skip(
