@@ -609,15 +609,12 @@ impl Daemon {
             return;
         };
         // An answer already in: it is on its way to the machine, and it counts.
-        if slot.flight.as_ref().is_none_or(|f| f.abort.is_finished()) {
-            return;
-        }
-        let Some(flight) = slot.flight.take() else {
+        let Some(flight) = slot.flight.take_if(|f| !f.abort.is_finished()) else {
             return;
         };
         flight.abort.abort();
-        let (generation, server) = (slot.generation, slot.machine.policy().server_key());
-        self.release(&server, name, generation, flight.id);
+        let generation = slot.generation;
+        let server = self.release(name, generation, flight.id);
         self.feed(
             name,
             Input::Withdrawn {
@@ -625,19 +622,21 @@ impl Daemon {
                 why: why.to_string(),
             },
         );
-        self.next_in_line(&server);
+        if let Some(server) = server {
+            self.next_in_line(&server);
+        }
     }
 
-    /// Frees the server's line when this request held it.
-    fn release(&mut self, server: &str, name: &str, generation: u64, id: u64) {
-        if let Some(line) = self.lines.get_mut(server)
-            && line
-                .busy
+    /// Frees the line this request held (whichever server's: its policy may have been
+    /// replaced by a reload since); returns that server.
+    fn release(&mut self, name: &str, generation: u64, id: u64) -> Option<String> {
+        let (server, line) = self.lines.iter_mut().find(|(_, l)| {
+            l.busy
                 .as_ref()
                 .is_some_and(|(n, g, i)| n == name && *g == generation && *i == id)
-        {
-            line.busy = None;
-        }
+        })?;
+        line.busy = None;
+        Some(server.clone())
     }
 
     /// Sends the next queued request at `server` while its line is free: as planned when no
@@ -828,20 +827,9 @@ impl Daemon {
             } => (policy.clone(), *generation),
         };
         let answered = match &done {
-            Done::Reply { id, .. } => self
-                .lines
-                .iter()
-                .find(|(_, l)| {
-                    l.busy
-                        .as_ref()
-                        .is_some_and(|(n, g, i)| *n == policy && *g == generation && i == id)
-                })
-                .map(|(server, _)| server.clone()),
+            Done::Reply { id, .. } => self.release(&policy, generation, *id),
             _ => None,
         };
-        if let Some(line) = answered.as_ref().and_then(|s| self.lines.get_mut(s)) {
-            line.busy = None;
-        }
         self.finished_for(policy, generation, done);
         if let Some(server) = answered {
             self.next_in_line(&server);
