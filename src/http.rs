@@ -238,27 +238,24 @@ pub async fn resolve_all(url: &Url, bind: &[IpAddr]) -> Result<Vec<SocketAddr>, 
 /// One address per family, those with a source in `bind` first and, when there are any,
 /// only those (pure).
 fn pick_targets(addrs: &[SocketAddr], bind: &[IpAddr]) -> Vec<SocketAddr> {
-    let first_of = |v6: bool| addrs.iter().find(|a| a.is_ipv6() == v6).copied();
-    let bound: Vec<SocketAddr> =
-        bind.iter()
-            .map(|b| b.is_ipv6())
-            .filter_map(first_of)
-            .fold(Vec::new(), |mut v, a| {
-                if !v.contains(&a) {
-                    v.push(a);
-                }
-                v
-            });
-    if !bound.is_empty() {
-        return bound;
-    }
-    let mut all: Vec<SocketAddr> = Vec::new();
-    for a in addrs {
-        if !all.iter().any(|x| x.is_ipv6() == a.is_ipv6()) {
-            all.push(*a);
+    // The first address of each family in `families`' order, each family once.
+    let one_each = |families: &mut dyn Iterator<Item = bool>| {
+        let mut out: Vec<SocketAddr> = Vec::new();
+        for v6 in families {
+            if let Some(a) = addrs.iter().find(|a| a.is_ipv6() == v6)
+                && !out.contains(a)
+            {
+                out.push(*a);
+            }
         }
+        out
+    };
+    let bound = one_each(&mut bind.iter().map(IpAddr::is_ipv6));
+    if bound.is_empty() {
+        one_each(&mut addrs.iter().map(SocketAddr::is_ipv6))
+    } else {
+        bound
     }
-    all
 }
 
 /// Sends one GET to `url` (Basic auth when `auth` is given) and reads the reply.
