@@ -141,10 +141,25 @@ pub const KEY_FILE: &str = "fingerprint.key";
 pub fn fingerprint_key(dir: &Path, create: bool) -> Result<crate::config::FingerprintKey, Error> {
     use ring::rand::SecureRandom;
     let path = dir.join(KEY_FILE);
-    if let Ok(bytes) = fs::read(&path)
-        && let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice())
-    {
-        return Ok(crate::config::FingerprintKey::new(key, false));
+    match fs::read(&path) {
+        Ok(bytes) => match <[u8; 32]>::try_from(bytes.as_slice()) {
+            Ok(key) => return Ok(crate::config::FingerprintKey::new(key, false)),
+            // A new key is safe (records it cannot check are taken over without counting as
+            // a change), but the user should know why a config edit went unnoticed.
+            Err(_) => tracing::warn!(
+                "{}: not a fingerprint key ({} bytes, 32 expected); {}, so a config change made before now is not noticed",
+                path.display(),
+                bytes.len(),
+                if create {
+                    "a new one replaces it"
+                } else {
+                    "it is ignored"
+                }
+            ),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        // Unreadable is not missing: never overwrite what could not be read.
+        Err(source) => return Err(Error::Read { path, source }),
     }
     let mut key = [0u8; 32];
     ring::rand::SystemRandom::new()
@@ -324,6 +339,17 @@ mod tests {
         let again = fingerprint_key(dir.path(), true).expect("key");
         assert!(!again.fresh);
         assert_eq!(again.bytes(), made.bytes());
+
+        // Not a key: replaced. Unreadable: an error naming the file, nothing overwritten.
+        fs::write(dir.path().join(KEY_FILE), b"short").expect("write");
+        let replaced = fingerprint_key(dir.path(), true).expect("key");
+        assert!(replaced.fresh);
+        assert_eq!(fs::read(dir.path().join(KEY_FILE)).expect("read").len(), 32);
+        let odd = tempfile::tempdir().expect("tempdir");
+        fs::create_dir(odd.path().join(KEY_FILE)).expect("mkdir");
+        let err = fingerprint_key(odd.path(), true).expect_err("a directory is no key");
+        assert!(err.to_string().contains(KEY_FILE), "{err}");
+        assert!(odd.path().join(KEY_FILE).is_dir());
     }
 
     /// $STATE_DIRECTORY wins, then the config, then the default.
