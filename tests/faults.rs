@@ -115,10 +115,7 @@ fn odd_statuses_and_encodings() {
     ] {
         let srv = FakeServer::http();
         srv.script([Script::Reply(status, body.into())]);
-        let s = Setup::new(&format!(
-            "state_dir = \"{{state}}\"\n{}",
-            web_policy(&srv, "home", &["home.example.org"], "pw", "")
-        ));
+        let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], "pw", ""));
         let r = s.run(&["once"]);
         assert_eq!(r.code, 1, "{}", r.all());
         assert!(
@@ -131,10 +128,7 @@ fn odd_statuses_and_encodings() {
     let srv = FakeServer::http();
     let latin1 = String::from_utf8_lossy(b"nohost \xe9t\xe9").into_owned();
     srv.script([Script::Reply(200, latin1)]);
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], "pw", "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], "pw", ""));
     let r = s.run(&["once"]);
     assert!(
         r.stdout.contains("does not exist in this account (nohost)"),
@@ -460,7 +454,7 @@ fn full_state_dir_keeps_the_daemon_updating() {
             "stable_for = \"0s\"",
         )
     };
-    let s = Setup::new(&format!("state_dir = \"{{state}}\"\n{}", policy(&a, "a")));
+    let s = Setup::with(&policy(&a, "a"));
     std::fs::create_dir_all(s.state_dir()).expect("mkdir");
     util::sh(&[
         "mount",
@@ -787,15 +781,12 @@ fn huge_reply_does_not_grow_memory() {
     for body in ["good 203.0.113.7".to_string(), "x".repeat(10 * 1024 * 1024)] {
         let srv = FakeServer::http();
         srv.script([Script::Reply(200, body)]);
-        let s = Setup::new(&format!(
-            "state_dir = \"{{state}}\"\n{}",
-            web_policy(
-                &srv,
-                "home",
-                &["home.example.org"],
-                "pw",
-                "stable_for = \"0s\""
-            )
+        let s = Setup::with(&web_policy(
+            &srv,
+            "home",
+            &["home.example.org"],
+            "pw",
+            "stable_for = \"0s\"",
         ));
         let d = DaemonProc::start(&s.config(), None);
         assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());

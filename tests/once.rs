@@ -16,15 +16,12 @@ fn state_of(s: &Setup) -> serde_json::Value {
 #[test]
 fn request_contents_and_success() {
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(
-            &srv,
-            "home",
-            &["home.example.org", "nas.example.org"],
-            PW,
-            ""
-        )
+    let s = Setup::with(&web_policy(
+        &srv,
+        "home",
+        &["home.example.org", "nas.example.org"],
+        PW,
+        "",
     ));
     let r = s.run(&["once"]);
     assert_eq!(r.code, 0, "{}", r.all());
@@ -71,10 +68,7 @@ fn request_contents_and_success() {
 #[test]
 fn unchanged_address_sends_nothing() {
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
     assert_eq!(s.run(&["once"]).code, 0);
     let r = s.run(&["once"]);
     assert_eq!(r.code, 0, "{}", r.all());
@@ -133,10 +127,7 @@ fn each_code_explained_with_exit_status() {
     for (status, body, code, words) in cases {
         let srv = FakeServer::http();
         srv.script([Script::Reply(*status, body.to_string())]);
-        let s = Setup::new(&format!(
-            "state_dir = \"{{state}}\"\n{}",
-            web_policy(&srv, "home", &["home.example.org"], PW, "")
-        ));
+        let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
         let r = s.run(&["once"]);
         assert_eq!(r.code, *code, "{status} {body:?}\n{}", r.all());
         assert!(
@@ -203,10 +194,7 @@ fn fatal_code_stops_until_reset_or_config_change() {
 fn outage_holds() {
     let srv = FakeServer::http();
     srv.script([Script::Reply(500, "911".into())]);
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
     let r = s.run(&["once"]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("holding 30m"), "{}", r.all());
@@ -234,10 +222,7 @@ fn batches_of_twenty() {
     let srv = FakeServer::http();
     let hosts: Vec<String> = (0..25).map(|i| format!("h{i}.example.org")).collect();
     let refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "many", &refs, PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "many", &refs, PW, ""));
     let r = s.run(&["once"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let counts: Vec<usize> = srv
@@ -253,10 +238,7 @@ fn batches_of_twenty() {
 #[test]
 fn https_trusted_and_untrusted() {
     let srv = FakeServer::https();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
     let r = s.run(&["once"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(srv.requests().len(), 1);
@@ -310,11 +292,10 @@ fn network_failures_are_specific() {
 
     // Timeout: the server accepts and never answers.
     srv.script([Script::Hang]);
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-            .replace("\ntimeout = \"2s\"", "\ntimeout = \"1s\"")
-    ));
+    let s = Setup::with(
+        &web_policy(&srv, "home", &["home.example.org"], PW, "")
+            .replace("\ntimeout = \"2s\"", "\ntimeout = \"1s\""),
+    );
     let r = s.run(&["once"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
@@ -327,10 +308,7 @@ fn network_failures_are_specific() {
     // A redirect to another host is not followed: the credentials stay home.
     let other = FakeServer::http();
     srv.script([Script::Redirect(other.url())]);
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
     let r = s.run(&["once"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stdout.contains("redirected (HTTP 302)"), "{}", r.all());
@@ -341,10 +319,7 @@ fn network_failures_are_specific() {
 #[test]
 fn dry_run_sends_nothing() {
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
     let r = s.run(&["once", "--dry-run"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
@@ -443,10 +418,7 @@ fn check_reports_located_problems() {
 #[test]
 fn corrupt_state_kept_aside() {
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
     std::fs::create_dir_all(s.state_dir()).expect("mkdir");
     std::fs::write(s.state_dir().join("state.json"), "{ not json").expect("write");
     let r = s.run(&["once"]);
@@ -545,10 +517,7 @@ fn password_never_leaks() {
 #[test]
 fn unknown_policy_name() {
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
     let r = s.run(&["once", "nope"]);
     assert_eq!(r.code, 2);
     assert!(
@@ -675,17 +644,16 @@ fn once_runs_hooks_as_the_daemon_does() {
 fn network_backoff_is_shared_by_once_and_the_daemon() {
     let srv = FakeServer::http();
     srv.script([Script::Hang]);
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(
+    let s = Setup::with(
+        &web_policy(
             &srv,
             "home",
             &["home.example.org"],
             PW,
-            "stable_for = \"0s\""
+            "stable_for = \"0s\"",
         )
-        .replace("\ntimeout = \"2s\"", "\ntimeout = \"1s\"")
-    ));
+        .replace("\ntimeout = \"2s\"", "\ntimeout = \"1s\""),
+    );
     let r = s.run(&["once"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(
@@ -790,12 +758,14 @@ fn verdicts_bind_every_policy_at_the_server() {
         _ => Script::Reply(200, "good".into()),
     });
     let other = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}{}{}",
-        web_policy(&srv, "a", &["a.example.org"], PW, ""),
-        as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
-        web_policy(&other, "c", &["c.example.org"], PW, ""),
-    ));
+    let s = Setup::with(
+        &[
+            web_policy(&srv, "a", &["a.example.org"], PW, ""),
+            as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
+            web_policy(&other, "c", &["c.example.org"], PW, ""),
+        ]
+        .concat(),
+    );
     let r = s.run(&["once"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert_eq!(
@@ -838,12 +808,14 @@ fn verdicts_bind_every_policy_at_the_server() {
         Some("Basic YWxpY2U6U3VwM3ItczNjcmV0JnB3") => Script::Reply(401, "badauth".into()),
         _ => Script::Reply(200, "good".into()),
     });
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}{}{}",
-        web_policy(&srv, "a", &["a.example.org"], PW, ""),
-        as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
-        web_policy(&srv, "d", &["d.example.org"], PW, ""),
-    ));
+    let s = Setup::with(
+        &[
+            web_policy(&srv, "a", &["a.example.org"], PW, ""),
+            as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
+            web_policy(&srv, "d", &["d.example.org"], PW, ""),
+        ]
+        .concat(),
+    );
     let r = s.run(&["once"]);
     let hosts: Vec<String> = srv
         .requests()
@@ -860,11 +832,13 @@ fn verdicts_bind_every_policy_at_the_server() {
     // 911 holds every policy at the server.
     let srv = FakeServer::http();
     srv.respond_with(|_| Script::Reply(500, "911".into()));
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}{}",
-        web_policy(&srv, "a", &["a.example.org"], PW, ""),
-        as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
-    ));
+    let s = Setup::with(
+        &[
+            web_policy(&srv, "a", &["a.example.org"], PW, ""),
+            as_user(web_policy(&srv, "b", &["b.example.org"], PW, ""), "bob"),
+        ]
+        .concat(),
+    );
     let r = s.run(&["once"]);
     assert_eq!(srv.requests().len(), 1, "{}", r.all());
     assert!(
@@ -889,15 +863,16 @@ fn offline_status_shows_every_stop_and_hold() {
     let outage = FakeServer::http();
     outage.script([Script::Reply(500, "911".into())]);
     let down = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}{}{}{}",
-        web_policy(&auth, "auth", &["auth.example.org"], PW, ""),
-        web_policy(&host, "host", &["host.example.org"], PW, ""),
-        web_policy(&outage, "outage", &["outage.example.org"], PW, ""),
-        // The check-IP service answers; the update server is a closed port.
-        web_policy(&down, "down", &["down.example.org"], PW, "")
-            .replace(&down.url(), "http://127.0.0.1:9/nic/update"),
-    ));
+    let s = Setup::with(
+        &[
+            web_policy(&auth, "auth", &["auth.example.org"], PW, ""),
+            web_policy(&host, "host", &["host.example.org"], PW, ""),
+            web_policy(&outage, "outage", &["outage.example.org"], PW, ""), // The check-IP service answers; the update server is a closed port.
+            web_policy(&down, "down", &["down.example.org"], PW, "")
+                .replace(&down.url(), "http://127.0.0.1:9/nic/update"),
+        ]
+        .concat(),
+    );
     let r = s.run(&["once"]);
     assert_eq!(r.code, 1, "{}", r.all());
     let st = s.run(&["status", "--json"]);

@@ -52,15 +52,12 @@ fn verbosity_is_as_the_help_says() {
         help.all()
     );
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(
-            &srv,
-            "home",
-            &["home.example.org"],
-            PW,
-            "stable_for = \"0s\""
-        )
+    let s = Setup::with(&web_policy(
+        &srv,
+        "home",
+        &["home.example.org"],
+        PW,
+        "stable_for = \"0s\"",
     ));
     let levels = |args: &[&str]| {
         let r = s.run(args);
@@ -120,10 +117,7 @@ fn example_config_names_the_credential_dynward_reads() {
 #[test]
 fn reset_of_an_unknown_host_is_an_error() {
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(&srv, "home", &["home.example.org"], PW, "")
-    ));
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
     assert_eq!(s.run(&["once"]).code, 0);
     let check = |r: util::Run| {
         assert_eq!(r.code, 2, "{}", r.all());
@@ -328,23 +322,25 @@ fn status_text_says_what_to_do_in_local_time() {
     bad.respond_with(|_| util::Script::Reply(401, "badauth".into()));
     let held = FakeServer::http();
     held.respond_with(|_| util::Script::Reply(200, "911".into()));
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}{}",
-        web_policy(
-            &bad,
-            "home",
-            &["home.example.org"],
-            PW,
-            "stable_for = \"0s\""
-        ),
-        web_policy(
-            &held,
-            "office",
-            &["office.example.org"],
-            PW,
-            "stable_for = \"0s\"\ncheck_interval = \"1h\""
-        ),
-    ));
+    let s = Setup::with(
+        &[
+            web_policy(
+                &bad,
+                "home",
+                &["home.example.org"],
+                PW,
+                "stable_for = \"0s\"",
+            ),
+            web_policy(
+                &held,
+                "office",
+                &["office.example.org"],
+                PW,
+                "stable_for = \"0s\"\ncheck_interval = \"1h\"",
+            ),
+        ]
+        .concat(),
+    );
     let first = s.run(&["once"]);
     assert_eq!(first.code, 1);
     assert!(
@@ -431,15 +427,12 @@ fn status_text_says_what_to_do_in_local_time() {
 #[test]
 fn status_json_is_one_schema() {
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(
-            &srv,
-            "home",
-            &["home.example.org"],
-            PW,
-            "stable_for = \"0s\""
-        )
+    let s = Setup::with(&web_policy(
+        &srv,
+        "home",
+        &["home.example.org"],
+        PW,
+        "stable_for = \"0s\"",
     ));
     let d = util::DaemonProc::start(&s.config(), None);
     let status = || {
@@ -583,15 +576,12 @@ fn man_page_is_the_reference() {
 #[test]
 fn dual_stack_says_what_it_leaves_out() {
     let srv = FakeServer::http();
-    let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n{}",
-        web_policy(
-            &srv,
-            "home",
-            &["home.example.org"],
-            PW,
-            "ipv6 = true\nipv6_mode = \"combined\"\nstable_for = \"0s\""
-        )
+    let s = Setup::with(&web_policy(
+        &srv,
+        "home",
+        &["home.example.org"],
+        PW,
+        "ipv6 = true\nipv6_mode = \"combined\"\nstable_for = \"0s\"",
     ));
     for args in [&["once", "--dry-run"][..], &["once"][..]] {
         let r = s.run(args);

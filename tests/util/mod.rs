@@ -364,6 +364,11 @@ impl Setup {
         s
     }
 
+    /// A config of these `[[policy]]` sections, with its state in the setup's directory.
+    pub fn with(policies: &str) -> Self {
+        Setup::new(&format!("state_dir = \"{{state}}\"\n{policies}"))
+    }
+
     /// Replaces the config file.
     pub fn write_config(&self, config: &str) {
         use std::os::unix::fs::PermissionsExt;
