@@ -114,6 +114,8 @@ struct ServerModel {
     /// The client is refused (badagent and the like: not in this mix, but checked).
     stopped: bool,
     hold_until: Option<Instant>,
+    /// Which answer set the hold, for the report.
+    hold_by: String,
     /// Accounts (user names) refused with badauth or 401.
     accounts_stopped: std::collections::HashSet<String>,
 }
@@ -126,32 +128,74 @@ struct Report {
     requests: usize,
 }
 
-/// An address the test took off a policy's interface, and when it began to.
+/// An address the test took off a policy's interface: it went between `from` (the test
+/// began to remove it) and `to` (the command returned).
 #[derive(Clone)]
 struct Removal {
     policy: usize,
     ip: String,
-    at: Instant,
+    from: Instant,
+    to: Instant,
 }
 
-/// Replays the server's log against the rules; `resets` are (policy, when the test asked).
-fn check(reqs: &[Req], resets: &[(usize, Instant)], t0: Instant) -> Report {
+/// A reset the test asked for: the daemon applied it at some moment between `from` (the
+/// command started) and `to` (it answered).
+#[derive(Clone, Copy)]
+struct Reset {
+    policy: usize,
+    from: Instant,
+    to: Instant,
+}
+
+/// Replays the server's log against the rules.
+fn check(reqs: &[Req], resets: &[Reset], t0: Instant) -> Report {
     check_with(reqs, resets, &[], t0)
 }
 
 /// As [`check`], with the addresses taken away during the run.
-fn check_with(
-    reqs: &[Req],
-    resets: &[(usize, Instant)],
-    removals: &[Removal],
-    t0: Instant,
-) -> Report {
+///
+/// The checker must never blame the daemon for a race it cannot see, so each event counts
+/// at the earliest moment the daemon could have acted on it: a request when the server got
+/// it, its answer when the server wrote it (a timeout when it was sent), and a reset at the
+/// start of its command and again at its end, lifting what an answer set meanwhile (the
+/// daemon may have read that answer before the reset). Likewise a request was given up if
+/// its source address may have gone while it was open.
+fn check_with(reqs: &[Req], resets: &[Reset], removals: &[Removal], t0: Instant) -> Report {
     enum Ev<'a> {
         Req(&'a Req),
+        Answer(&'a Req),
         Reset(usize),
     }
-    let mut events: Vec<(Instant, Ev)> = reqs.iter().map(|r| (r.at, Ev::Req(r))).collect();
-    events.extend(resets.iter().map(|(p, at)| (*at, Ev::Reset(*p))));
+    let timed_out =
+        |r: &Req| r.status == 0 || r.end.is_some_and(|end| end.duration_since(r.at) >= TIMEOUT);
+    // Its source address went away while it was open: the client gave it up there, and
+    // nothing of it counts on the client's side.
+    let gone = |r: &Req| {
+        removals
+            .iter()
+            .find(|x| {
+                x.policy == r.policy
+                    && x.ip == r.source
+                    && x.to > r.at
+                    && r.end.is_none_or(|e| e > x.from)
+            })
+            .map(|x| x.from)
+    };
+    let mut events: Vec<(Instant, Ev)> = Vec::new();
+    for r in reqs {
+        events.push((r.at, Ev::Req(r)));
+        match r.end {
+            Some(_) if gone(r).is_some() => {}
+            Some(_) if timed_out(r) => events.push((r.at, Ev::Answer(r))),
+            Some(end) => events.push((end, Ev::Answer(r))),
+            None => {}
+        }
+    }
+    for x in resets {
+        events.push((x.from, Ev::Reset(x.policy)));
+        events.push((x.to, Ev::Reset(x.policy)));
+    }
+    // Stable: a request comes before its own answer at the same instant.
     events.sort_by_key(|(at, _)| *at);
     let mut models: HashMap<usize, PolicyModel> = HashMap::new();
     let mut servers: HashMap<usize, ServerModel> = HashMap::new();
@@ -192,8 +236,12 @@ fn check_with(
                 if sm.accounts_stopped.contains(&user) {
                     bad(format!("request for the refused account {user}"));
                 }
-                if sm.hold_until.is_some_and(|t| at < t) {
-                    bad("request inside a hold of the whole server".into());
+                if let Some(t) = sm.hold_until.filter(|t| at < *t) {
+                    bad(format!(
+                        "request inside a hold of the whole server ({}, until {})",
+                        sm.hold_by,
+                        secs(t)
+                    ));
                 }
                 if m.backoff_until.is_some_and(|t| at < t) {
                     bad("request inside the network back-off".into());
@@ -218,14 +266,7 @@ fn check_with(
                         bad(format!("{h}: two requests within the minimum gap"));
                     }
                 }
-                // Its source address went away while it was open: the client gave it up
-                // there, and nothing of it counts on the client's side.
-                let gone = removals
-                    .iter()
-                    .filter(|x| x.policy == r.policy && x.ip == r.source && x.at > at)
-                    .map(|x| x.at)
-                    .find(|t| r.end.is_none_or(|e| e > *t));
-                if let Some(t) = gone {
+                if let Some(t) = gone(r) {
                     m.busy_until = Some(Some(t));
                     continue;
                 }
@@ -233,11 +274,22 @@ fn check_with(
                     m.hosts.entry(h.clone()).or_default().last_at = Some(at);
                 }
                 m.busy_until = Some(r.end);
+            }
+            Ev::Answer(r) => {
+                let m = models.entry(r.policy).or_default();
+                let sm = servers.entry(server_of(r.policy)).or_default();
+                let user = user_of(r.policy);
                 let Some(end) = r.end else { continue };
                 let mut code = |c: &str| *report.codes.entry(c.to_string()).or_default() += 1;
-                if r.status == 0 || end.duration_since(at) >= TIMEOUT {
+                let hold = |sm: &mut ServerModel, until: Instant, what: &str| {
+                    if sm.hold_until.is_none_or(|t| t < until) {
+                        sm.hold_until = Some(until);
+                        sm.hold_by = format!("p{}'s {what} at {}", r.policy, secs(end));
+                    }
+                };
+                if timed_out(r) {
                     code("(timeout)");
-                    m.backoff_until = Some(at + NET_BACKOFF_MIN);
+                    m.backoff_until = Some(r.at + NET_BACKOFF_MIN);
                     continue;
                 }
                 if r.status == 401 {
@@ -247,7 +299,7 @@ fn check_with(
                 }
                 if r.status >= 500 {
                     code("HTTP 5xx");
-                    sm.hold_until = Some(end + OUTAGE_HOLD);
+                    hold(sm, end + OUTAGE_HOLD, "HTTP 5xx");
                     continue;
                 }
                 let mut lines: Vec<&str> = r.body.lines().collect();
@@ -272,11 +324,10 @@ fn check_with(
                         }
                         "badagent" | "badsys" | "badrequest" => sm.stopped = true,
                         "nohost" | "abuse" => hm.stopped = true,
-                        "911" | "dnserr" | "servererror" => sm.hold_until = Some(end + OUTAGE_HOLD),
+                        "911" | "dnserr" | "servererror" => hold(sm, end + OUTAGE_HOLD, word),
                         w if w.len() > 2 && w.starts_with('w') && w.ends_with('s') => {
                             let n: u64 = w[1..w.len() - 1].parse().unwrap_or(0);
-                            let until = end + Duration::from_secs(n);
-                            sm.hold_until = Some(sm.hold_until.map_or(until, |t| t.max(until)));
+                            hold(sm, end + Duration::from_secs(n), w);
                         }
                         _ => hm.hold_until = Some(end + OUTAGE_HOLD),
                     }
@@ -413,12 +464,13 @@ fn soak_keeps_the_protocol_discipline() {
     let s = Setup::new(&config);
     let t0 = Instant::now();
     let mut d = DaemonProc::start(&s.config(), Some(&ns.name));
-    let mut resets: Vec<(usize, Instant)> = Vec::new();
+    let mut resets: Vec<Reset> = Vec::new();
     let mut removals: Vec<Removal> = Vec::new();
-    let removed = |p: usize, a: &str| Removal {
+    let removed = |p: usize, a: &str, from: Instant| Removal {
         policy: p,
         ip: a.trim_end_matches("/32").to_string(),
-        at: Instant::now(),
+        from,
+        to: Instant::now(),
     };
     let mut changes = 0usize;
     let end = t0 + Duration::from_secs(secs);
@@ -427,14 +479,20 @@ fn soak_keeps_the_protocol_discipline() {
         let p = rng.below(POLICIES as u64) as usize;
         match rng.below(100) {
             0..15 => {
-                resets.push((p, Instant::now()));
+                let from = Instant::now();
                 let r = s.run(&["reset", &format!("p{p}")]);
                 assert_eq!(r.code, 0, "reset p{p}: {}", r.all());
+                resets.push(Reset {
+                    policy: p,
+                    from,
+                    to: Instant::now(),
+                });
             }
             15..22 => {
                 if let Some(a) = current[p].take() {
-                    removals.push(removed(p, &a));
+                    let from = Instant::now();
                     ns.batch(&format!("addr del {a} dev sw{p}a\n"));
+                    removals.push(removed(p, &a, from));
                     changes += 1;
                 }
             }
@@ -442,11 +500,15 @@ fn soak_keeps_the_protocol_discipline() {
                 let a = addr(p, 1 + rng.below(30));
                 if current[p].as_ref() != Some(&a) {
                     let mut b = format!("addr add {a} dev sw{p}a\n");
-                    if let Some(old) = current[p].replace(a) {
+                    let old = current[p].replace(a);
+                    if let Some(old) = &old {
                         b.push_str(&format!("addr del {old} dev sw{p}a\n"));
-                        removals.push(removed(p, &old));
                     }
+                    let from = Instant::now();
                     ns.batch(&b);
+                    if let Some(old) = old {
+                        removals.push(removed(p, &old, from));
+                    }
                     changes += 1;
                 }
             }
@@ -461,11 +523,15 @@ fn soak_keeps_the_protocol_discipline() {
     let mut reqs: Vec<Req> = srvs.iter().flat_map(requests_of).collect();
     reqs.sort_by_key(|r| r.at);
     let report = check_with(&reqs, &resets, &removals, t0);
+    // How long the races the checker allows for could last.
+    let longest = |spans: Vec<Duration>| spans.into_iter().max().unwrap_or_default().as_millis();
     let mut text = format!(
-        "soak: {secs} s, seed {seed}, {POLICIES} policies, {changes} address changes, {} resets, {} requests, answers {:?}\nsoak: {} violations\n",
+        "soak: {secs} s, seed {seed}, {POLICIES} policies, {changes} address changes, {} resets, {} requests, answers {:?}\nsoak: the longest reset took {} ms, the longest address change {} ms\nsoak: {} violations\n",
         resets.len(),
         report.requests,
         report.codes,
+        longest(resets.iter().map(|x| x.to - x.from).collect()),
+        longest(removals.iter().map(|x| x.to - x.from).collect()),
         report.violations.len()
     );
     for v in &report.violations {
@@ -572,14 +638,16 @@ fn checker_finds_each_broken_rule() {
     let gone = [Removal {
         policy: 0,
         ip: "203.0.113.1".into(),
-        at: s(0.5),
+        from: s(0.5),
+        to: s(0.5),
     }];
     let r = check_with(&withdrawn, &[], &gone, t0);
     assert!(r.violations.is_empty(), "{:?}", r.violations);
     let r = check(&withdrawn, &[], t0);
     assert_eq!(r.violations.len(), 4, "{:?}", r.violations);
     let late = [Removal {
-        at: s(3.5),
+        from: s(3.5),
+        to: s(3.5),
         ..gone[0].clone()
     }];
     let r = check_with(&withdrawn, &[], &late, t0);
@@ -589,6 +657,29 @@ fn checker_finds_each_broken_rule() {
         "answered before the removal: {:?}",
         r.violations
     );
+    // The removal began before the server read the request and ended after: the request
+    // may have left just before the address went, and been given up.
+    let straddling = [Removal {
+        from: s(0.0),
+        to: s(0.01),
+        ..gone[0].clone()
+    }];
+    let withdrawn_at_once = vec![
+        Req {
+            at: s(0.005),
+            ..withdrawn[0].clone()
+        },
+        withdrawn[1].clone(),
+        withdrawn[2].clone(),
+    ];
+    let r = check_with(&withdrawn_at_once, &[], &straddling, t0);
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+    let before = [Removal {
+        to: s(0.004),
+        ..straddling[0].clone()
+    }];
+    let r = check_with(&withdrawn_at_once, &[], &before, t0);
+    assert_eq!(r.violations.len(), 4, "gone before: {:?}", r.violations);
 
     // The provider judges the client: its verdicts bind other policies too.
     let on = |policy: usize, r: Req| Req { policy, ..r };
@@ -638,28 +729,70 @@ fn checker_finds_each_broken_rule() {
         let r = check(&reqs, &[], t0);
         assert_eq!(r.violations.len(), want, "{rule}: {:?}", r.violations);
     }
+    // A reset at 5 s, its command answered at once.
+    let reset = |policy: usize| Reset {
+        policy,
+        from: s(5.0),
+        to: s(5.0),
+    };
     let held = vec![
         req(0.0, "203.0.113.1", "911", 200, 0.1),
         on(1, req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1)),
     ];
     assert!(
-        check(&held, &[(2, s(5.0))], t0).violations.is_empty(),
+        check(&held, &[reset(2)], t0).violations.is_empty(),
         "a reset of any policy bound by a verdict lifts it for all"
     );
-    assert_eq!(check(&held, &[(3, s(5.0))], t0).violations.len(), 1);
+    assert_eq!(check(&held, &[reset(3)], t0).violations.len(), 1);
     // A reset between a stop and the next request makes it legitimate.
     let reqs = vec![
         req(0.0, "203.0.113.1", "badauth", 200, 0.1),
         req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
     ];
-    assert!(check(&reqs, &[(0, s(5.0))], t0).violations.is_empty());
+    assert!(check(&reqs, &[reset(0)], t0).violations.is_empty());
     assert_eq!(
-        check(&reqs, &[(2, s(5.0))], t0).violations.len(),
+        check(&reqs, &[reset(2)], t0).violations.len(),
         1,
         "the reset of a policy of another account"
     );
     assert!(
-        check(&reqs, &[(1, s(5.0))], t0).violations.is_empty(),
+        check(&reqs, &[reset(1)], t0).violations.is_empty(),
         "policy 1 shares the account: its reset lifts the account's stop"
     );
+    // The daemon applies a reset somewhere between the command's start and its answer: an
+    // answer written in between may have come before the reset, and been lifted by it.
+    let slow_reset = [Reset {
+        to: s(5.2),
+        ..reset(2)
+    }];
+    let raced = vec![
+        on(1, req(5.05, "203.0.113.1", "911", 200, 0.05)),
+        req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
+    ];
+    assert_eq!(check(&raced, &[reset(2)], t0).violations.len(), 1);
+    assert!(
+        check(&raced, &slow_reset, t0).violations.is_empty(),
+        "a hold set while the reset was being applied: {:?}",
+        check(&raced, &slow_reset, t0).violations
+    );
+    let after = vec![
+        on(1, req(5.15, "203.0.113.1", "911", 200, 0.1)),
+        req(10.0, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
+    ];
+    assert_eq!(
+        check(&after, &slow_reset, t0).violations.len(),
+        1,
+        "a hold set after the reset answered binds"
+    );
+    // A request sent while the reset was being applied may already follow it.
+    let stopped = vec![
+        on(1, req(0.0, "203.0.113.1", "badauth", 200, 0.1)),
+        req(5.1, "203.0.113.2", "good 203.0.113.2", 200, 0.1),
+    ];
+    let own = [Reset {
+        to: s(5.2),
+        ..reset(0)
+    }];
+    assert!(check(&stopped, &own, t0).violations.is_empty());
+    assert_eq!(check(&stopped, &[], t0).violations.len(), 1);
 }
