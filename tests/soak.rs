@@ -124,6 +124,8 @@ struct ServerModel {
 #[derive(Default, Debug)]
 struct Report {
     violations: Vec<String>,
+    /// When each violation happened (the request's arrival), for the log excerpt.
+    moments: Vec<Instant>,
     codes: BTreeMap<String, usize>,
     requests: usize,
 }
@@ -225,7 +227,8 @@ fn check_with(reqs: &[Req], resets: &[Reset], removals: &[Removal], t0: Instant)
                 let mut bad = |what: String| {
                     report
                         .violations
-                        .push(format!("p{} at {}: {what}", r.policy, secs(at)))
+                        .push(format!("p{} at {}: {what}", r.policy, secs(at)));
+                    report.moments.push(at);
                 };
                 if m.stopped {
                     bad("request for a stopped policy".into());
@@ -408,6 +411,29 @@ fn requests_of(srv: &FakeServer) -> Vec<Req> {
         .collect()
 }
 
+/// The lines of a daemon log stamped between `from` and `to`.
+fn log_between(log: &str, from: std::time::SystemTime, to: std::time::SystemTime) -> String {
+    // tracing's stamps are UTC, "2026-12-02T00:45:05.516820Z": the second of the day is
+    // enough for a window of seconds (a run across midnight shows less).
+    let of_day = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() % 86400.0)
+    };
+    let stamp = |line: &str| -> Option<f64> {
+        let clock = line.get(11..26)?;
+        let mut parts = clock.split(':');
+        let h: f64 = parts.next()?.parse().ok()?;
+        let m: f64 = parts.next()?.parse().ok()?;
+        let s: f64 = parts.next()?.parse().ok()?;
+        Some(h * 3600.0 + m * 60.0 + s)
+    };
+    let (a, b) = (of_day(from), of_day(to) + 0.01);
+    log.lines()
+        .filter(|l| stamp(l).is_some_and(|t| t >= a && t <= b))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 fn addr(policy: usize, n: u64) -> String {
     format!("203.0.113.{}/32", policy as u64 * 40 + 1 + n)
 }
@@ -463,6 +489,7 @@ fn soak_keeps_the_protocol_discipline() {
     ns.batch(&batch);
     let s = Setup::new(&config);
     let t0 = Instant::now();
+    let t0_wall = std::time::SystemTime::now();
     let mut d = DaemonProc::start(&s.config(), Some(&ns.name));
     let mut resets: Vec<Reset> = Vec::new();
     let mut removals: Vec<Removal> = Vec::new();
@@ -543,7 +570,19 @@ fn soak_keeps_the_protocol_discipline() {
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("soak-report.txt"),
         &text,
     );
-    assert!(report.violations.is_empty(), "{}", d.log());
+    if !report.violations.is_empty() {
+        // The whole log first; the part that explains each violation last, where a
+        // shortened CI output still shows it.
+        let log = d.log();
+        eprintln!("the daemon's log:\n{log}");
+        let mut around = String::new();
+        for (v, at) in report.violations.iter().zip(&report.moments) {
+            let wall = t0_wall + at.duration_since(t0);
+            around.push_str(&format!("--- {v}: the daemon's log from 5 s before\n"));
+            around.push_str(&log_between(&log, wall - Duration::from_secs(5), wall));
+        }
+        panic!("{text}{around}");
+    }
     assert!(
         report.requests as u64 >= secs / 6,
         "too little traffic for a soak: {} requests",
@@ -795,4 +834,16 @@ fn checker_finds_each_broken_rule() {
     }];
     assert!(check(&stopped, &own, t0).violations.is_empty());
     assert_eq!(check(&stopped, &[], t0).violations.len(), 1);
+}
+
+/// The excerpt shown with a violation holds the lines of its window and no others.
+#[test]
+fn log_excerpt_is_the_window() {
+    let t = std::time::UNIX_EPOCH + Duration::from_secs(20_000 * 86400 + 3600);
+    let log = "1970-01-01T01:00:01.000000Z  INFO early\n\
+               1970-01-01T01:00:04.500000Z  WARN inside\n\
+               continued without a stamp\n\
+               1970-01-01T01:00:06.000000Z  INFO late\n";
+    let got = log_between(log, t + Duration::from_secs(3), t + Duration::from_secs(5));
+    assert_eq!(got, "1970-01-01T01:00:04.500000Z  WARN inside\n");
 }
