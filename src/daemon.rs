@@ -777,13 +777,19 @@ impl Daemon {
                 }
                 Action::Report(r) => r.log(name, &self.opts.zone),
                 Action::Verdict(v) => {
-                    tracing::warn!(policy = %name, code = %v.code, "{}: it binds {} until {}", v.reason, v.scope(), match v.until {
+                    let server = v.server.clone();
+                    self.lines.entry(server.clone()).or_default().epoch += 1;
+                    add_verdict(&mut self.verdicts, v.clone());
+                    // A longer hold of the same scope may already stand: say the end that binds.
+                    let until = self
+                        .verdicts
+                        .iter()
+                        .find(|o| o.same_kind(&v))
+                        .and_then(|o| o.until);
+                    tracing::warn!(policy = %name, code = %v.code, "{}: it binds {} until {}", v.reason, v.scope(), match until {
                         Some(u) => self.opts.zone.format(crate::record::wait_end(u)),
                         None => "you act".to_string(),
                     });
-                    let server = v.server.clone();
-                    self.lines.entry(server.clone()).or_default().epoch += 1;
-                    add_verdict(&mut self.verdicts, v);
                     self.dirty = true;
                     self.spread(&server, name);
                 }

@@ -266,6 +266,11 @@ impl Verdict {
         self.server == server && self.user.as_deref().is_none_or(|u| u == user)
     }
 
+    /// Whether `other` is of the same scope and kind (stop or hold): one replaces the other.
+    pub fn same_kind(&self, other: &Verdict) -> bool {
+        self.server == other.server && self.user == other.user && self.is_stop() == other.is_stop()
+    }
+
     /// Whether it is a stop (until the user acts) rather than a hold.
     pub fn is_stop(&self) -> bool {
         self.until.is_none()
@@ -296,9 +301,14 @@ pub enum Lift {
 }
 
 /// Adds `v` to `all`: it replaces a verdict of the same scope and kind, so one answer is
-/// remembered once however many policies share it.
+/// remembered once however many policies share it. Of two holds the one that ends later
+/// stays: one reply can ask for `w10s` for one host and `w7s` for the next, and the provider
+/// counts a request before the later end against the client.
 pub fn add_verdict(all: &mut Vec<Verdict>, v: Verdict) {
-    all.retain(|o| !(o.server == v.server && o.user == v.user && o.is_stop() == v.is_stop()));
+    if !v.is_stop() && all.iter().any(|o| o.same_kind(&v) && o.until >= v.until) {
+        return;
+    }
+    all.retain(|o| !o.same_kind(&v));
     all.push(v);
 }
 
@@ -715,6 +725,36 @@ mod tests {
             assert_eq!(rebase_verdicts(&mut v, now), 0, "{since} at {now}");
             assert_eq!(v[0].since, since);
         }
+    }
+
+    /// One reply's `w10s` and `w7s` (two hosts), in either order, hold the server until the
+    /// later end; a stop of the same scope stands beside a hold, and a later stop replaces
+    /// the earlier one.
+    #[test]
+    fn the_later_hold_stays() {
+        let v = |code: &str, until: Option<u64>| Verdict {
+            server: "https://u.example:443".into(),
+            user: None,
+            code: code.into(),
+            reason: "r".into(),
+            since: 1000,
+            until,
+            by: "home".into(),
+        };
+        for order in [["w10s", "w7s"], ["w7s", "w10s"]] {
+            let mut all = Vec::new();
+            for code in order {
+                let secs = if code == "w10s" { 10 } else { 7 };
+                add_verdict(&mut all, v(code, Some(1000 + secs)));
+            }
+            assert_eq!(all.len(), 1, "{order:?}");
+            assert_eq!((all[0].code.as_str(), all[0].until), ("w10s", Some(1010)));
+        }
+        let mut all = vec![v("w10s", Some(1010))];
+        add_verdict(&mut all, v("badagent", None));
+        add_verdict(&mut all, v("badsys", None));
+        let codes: Vec<&str> = all.iter().map(|x| x.code.as_str()).collect();
+        assert_eq!(codes, ["w10s", "badsys"]);
     }
 
     /// A record holding both frames: each part moves on its own rule.

@@ -1480,3 +1480,21 @@ fn config_change_lifts_verdict_stops() {
     assert!(!m.drain().iter().any(|x| matches!(x, Action::Lift { .. })));
     assert_eq!(m.state().name(), "invalid");
 }
+
+/// One reply that asks for `w10s` for one host and `w7s` for the other holds the server
+/// (this policy and every other there) until the later end.
+#[test]
+fn the_longer_wait_of_one_reply_holds() {
+    let s1 = "https://dyn.example.net/nic/update";
+    let two = Arc::new(crate::config::test_policy(&format!(
+        "[[policy]]\nname = \"a\"\nserver = \"{s1}\"\nusername = \"alice\"\npassword = \"pw\"\nhosts = [\"a.example.org\", \"b.example.org\"]\ninterface = \"eth0\"\nstable_for = \"0s\"\nmin_interval = \"0s\"\n"
+    )));
+    let mut sh = Shared::new(&[two, at("b", s1, "bob")]);
+    sh.answer(0, t(0), "203.0.113.5", "w10s\nw7s");
+    for i in [0, 1] {
+        let a = sh.feed(i, t(8), addrs("203.0.113.6"));
+        assert!(!a.contains(&Action::Resolve), "#{i} at 8 s: {a:?}");
+    }
+    assert!(!sh.feed(1, t(10), Input::Tick).contains(&Action::Resolve));
+    assert!(sh.feed(1, t(11), Input::Tick).contains(&Action::Resolve));
+}
