@@ -41,6 +41,10 @@ pub struct Candidate {
     pub prefix_len: u8,
     /// Kernel flags.
     pub flags: AddrFlags,
+    /// Preferred lifetime left, in seconds (none: forever, or not reported).
+    pub preferred: Option<u32>,
+    /// Valid lifetime left, in seconds (none: forever, or not reported).
+    pub valid: Option<u32>,
 }
 
 impl Candidate {
@@ -50,6 +54,8 @@ impl Candidate {
             addr,
             prefix_len: if addr.is_ipv4() { 32 } else { 128 },
             flags: AddrFlags::default(),
+            preferred: None,
+            valid: None,
         }
     }
 }
@@ -79,6 +85,8 @@ pub enum SkipReason {
     DadFailed,
     /// Outside the configured prefix while another candidate is inside it.
     OutsidePrefix,
+    /// A LAN prefix too long to take the host id (`ipv6_host_id`) in the bits it leaves.
+    NoRoomForHostId,
 }
 
 impl SkipReason {
@@ -108,6 +116,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Deprecated => "deprecated IPv6 address",
             SkipReason::DadFailed => "IPv6 address failed duplicate-address detection",
             SkipReason::OutsidePrefix => "outside the configured prefix",
+            SkipReason::NoRoomForHostId => "its prefix is too long for the host id",
         })
     }
 }

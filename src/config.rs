@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::addr::Prefix;
 use crate::duration;
+use crate::lan6::{HostId, LanHost};
 use crate::protocol::dyndns2::Endpoint;
 use crate::provider::{Dialect, FamilyMode, Provider};
 use crate::secret::Secret;
@@ -108,6 +109,9 @@ pub struct Policy {
     pub ipv4_prefix: Option<Prefix>,
     /// Preferred IPv6 prefix when several addresses qualify.
     pub ipv6_prefix: Option<Prefix>,
+    /// Publish the IPv6 address of a host behind the router: the prefix on a LAN interface
+    /// plus the host's id, instead of an address of the policy's interface.
+    pub ipv6_lan: Option<LanHost>,
     /// How long an address must stay unchanged before it is published (daemon).
     pub stable_for: Duration,
     /// Minimum gap between two updates of the same host.
@@ -388,6 +392,9 @@ pub(crate) const POLICY_KEYS: &[&str] = &[
     "ipv6_mode",
     "ipv4_prefix",
     "ipv6_prefix",
+    "ipv6_prefix_from",
+    "ipv6_host_id",
+    "ipv6_host_mac",
     "stable_for",
     "min_interval",
     "max_interval",
@@ -680,6 +687,7 @@ impl Walker<'_> {
         let timers = self.timers(&s);
         let ipv4_prefix = self.prefix(&s, "ipv4_prefix", false);
         let ipv6_prefix = self.prefix(&s, "ipv6_prefix", true);
+        let ipv6_lan = self.lan_host(&s, &families, source.as_ref());
         let (on_change, on_error) = self.hooks(&s, globals);
         if self.problems.len() != before {
             return None;
@@ -705,6 +713,7 @@ impl Walker<'_> {
             connect_timeout: http.connect_timeout,
             ipv4_prefix,
             ipv6_prefix,
+            ipv6_lan,
             stable_for: timers.stable_for,
             min_interval: timers.min_interval,
             max_interval: timers.max_interval,
@@ -943,7 +952,7 @@ impl Walker<'_> {
             (Some(i), None) => self.string(i, &s.key("interface")).and_then(|name| {
                 if name == "auto" {
                     Some(Source::DefaultRoute)
-                } else if name.is_empty() || name.len() > 15 || name.contains(['/', ' ', '\t']) {
+                } else if !is_interface_name(&name) {
                     self.problem_at(
                         i.span().start,
                         &s.key("interface"),
@@ -1125,6 +1134,94 @@ impl Walker<'_> {
     }
 
     /// `ipv4_prefix` / `ipv6_prefix`: a prefix of the right family.
+    /// `ipv6_prefix_from` with `ipv6_host_id` or `ipv6_host_mac`: the IPv6 address of a host
+    /// behind the router. Each half without the other is an error, as is a combination that
+    /// cannot work.
+    fn lan_host(
+        &mut self,
+        s: &Section<'_, '_>,
+        families: &Families,
+        source: Option<&Source>,
+    ) -> Option<LanHost> {
+        let from = s.get("ipv6_prefix_from");
+        let (id_key, id) = match (s.get("ipv6_host_id"), s.get("ipv6_host_mac")) {
+            (Some(_), Some(m)) => {
+                self.problem_at(
+                    m.span().start,
+                    &s.key("ipv6_host_mac"),
+                    "set only one of ipv6_host_id and ipv6_host_mac".into(),
+                );
+                return None;
+            }
+            (Some(l), None) => ("ipv6_host_id", Some(l)),
+            (None, Some(m)) => ("ipv6_host_mac", Some(m)),
+            (None, None) => ("ipv6_host_id", None),
+        };
+        let (f, v) = match (from, id) {
+            (None, None) => return None,
+            (None, Some(v)) => {
+                self.problem_at(
+                    v.span().start,
+                    &s.key(id_key),
+                    "needs ipv6_prefix_from = \"br-lan\" (the LAN interface that carries the delegated prefix)".into(),
+                );
+                return None;
+            }
+            (Some(f), None) => {
+                self.problem_at(
+                    f.span().start,
+                    &s.key("ipv6_prefix_from"),
+                    "needs the host's id: ipv6_host_id = \"::1234\" or ipv6_host_mac = \"00:11:22:33:44:55\"".into(),
+                );
+                return None;
+            }
+            (Some(f), Some(v)) => (f, v),
+        };
+        let key = s.key("ipv6_prefix_from");
+        let interface = self.string(f, &key)?;
+        let text = self.string(v, &s.key(id_key))?;
+        let mut ok = true;
+        if !is_interface_name(&interface) || interface == "auto" {
+            self.problem_at(
+                f.span().start,
+                &key,
+                format!(
+                    "\"{interface}\" is not an interface name (1-15 characters, no '/' or spaces)"
+                ),
+            );
+            ok = false;
+        }
+        if !families.ipv6 {
+            self.problem_at(
+                f.span().start,
+                &key,
+                "publishes an IPv6 address: set ipv6 = true".into(),
+            );
+            ok = false;
+        }
+        if let Some(Source::Web(_)) = source {
+            self.problem_at(
+                f.span().start,
+                &key,
+                "cannot go with web = \"...\": the IPv4 address comes from `interface` (the WAN; with ipv4 = false, the LAN interface too)".into(),
+            );
+            ok = false;
+        }
+        let parsed = if id_key == "ipv6_host_id" {
+            HostId::literal(&text)
+        } else {
+            HostId::mac(&text)
+        };
+        let host_id = match parsed {
+            Ok(h) => h,
+            Err(e) => {
+                self.problem_at(v.span().start, &s.key(id_key), e);
+                return None;
+            }
+        };
+        ok.then_some(LanHost { interface, host_id })
+    }
+
     fn prefix(&mut self, s: &Section<'_, '_>, k: &str, v6: bool) -> Option<Prefix> {
         let v = s.get(k)?;
         let text = self.string(v, &s.key(k))?;
@@ -1439,6 +1536,11 @@ pub enum Change {
     Identity,
 }
 
+/// Whether `name` can be a Linux interface name: 1-15 characters, no '/' or whitespace.
+fn is_interface_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 15 && !name.contains(['/', ' ', '\t'])
+}
+
 impl Change {
     /// Compares two versions of a policy (same name).
     pub fn between(old: &Policy, new: &Policy) -> Change {
@@ -1480,6 +1582,8 @@ impl Policy {
             connect_timeout,
             ipv4_prefix,
             ipv6_prefix,
+            // What it changes is the address: a new one is sent because it is new.
+            ipv6_lan,
             stable_for,
             min_interval,
             max_interval,
@@ -1499,7 +1603,7 @@ impl Policy {
             password.expose(),
         );
         let runtime = format!(
-            "{provider:?}\n{password_origin}\n{allow_insecure_http}\n{ca_file:?}\n{timeout:?} {connect_timeout:?}\n{stable_for:?} {min_interval:?} {max_interval:?} {check_interval:?}\n{on_change:?} {on_error:?} {hook_timeout:?}"
+            "{provider:?}\n{password_origin}\n{allow_insecure_http}\n{ca_file:?}\n{timeout:?} {connect_timeout:?}\n{stable_for:?} {min_interval:?} {max_interval:?} {check_interval:?}\n{on_change:?} {on_error:?} {hook_timeout:?}\n{ipv6_lan:?}"
         );
         (identity, runtime)
     }
@@ -1837,6 +1941,72 @@ colour = "blue"
                 "IPv4 prefix",
             ),
             (
+                base("ipv6 = true\nipv6_host_id = \"::1234\"", &[]),
+                "policy[0].ipv6_host_id",
+                10,
+                "needs ipv6_prefix_from",
+            ),
+            (
+                base("ipv6 = true\nipv6_prefix_from = \"br-lan\"", &[]),
+                "policy[0].ipv6_prefix_from",
+                10,
+                "needs the host's id",
+            ),
+            (
+                base(
+                    "ipv6_prefix_from = \"br-lan\"\nipv6_host_id = \"::1234\"",
+                    &[],
+                ),
+                "policy[0].ipv6_prefix_from",
+                9,
+                "set ipv6 = true",
+            ),
+            (
+                base(
+                    "ipv6 = true\nipv6_prefix_from = \"br-lan\"\nipv6_host_id = \"2001:db8::1\"",
+                    &[],
+                ),
+                "policy[0].ipv6_host_id",
+                11,
+                "sets bits of the prefix",
+            ),
+            (
+                base(
+                    "ipv6 = true\nipv6_prefix_from = \"br-lan\"\nipv6_host_mac = \"01:00:5e:00:00:01\"",
+                    &[],
+                ),
+                "policy[0].ipv6_host_mac",
+                11,
+                "multicast",
+            ),
+            (
+                base(
+                    "ipv6 = true\nipv6_prefix_from = \"br-lan\"\nipv6_host_id = \"::1\"\nipv6_host_mac = \"00:11:22:33:44:55\"",
+                    &[],
+                ),
+                "policy[0].ipv6_host_mac",
+                12,
+                "only one of ipv6_host_id",
+            ),
+            (
+                base(
+                    "ipv6 = true\nipv6_prefix_from = \"br lan\"\nipv6_host_id = \"::1\"",
+                    &[],
+                ),
+                "policy[0].ipv6_prefix_from",
+                10,
+                "not an interface name",
+            ),
+            (
+                base(
+                    "ipv6 = true\nweb = \"https://ip.example/\"\nipv6_prefix_from = \"br-lan\"\nipv6_host_id = \"::1\"",
+                    &["interface"],
+                ),
+                "policy[0].ipv6_prefix_from",
+                10,
+                "cannot go with web",
+            ),
+            (
                 base("ipv6_mode = \"both\"", &[]),
                 "policy[0].ipv6_mode",
                 9,
@@ -2115,6 +2285,32 @@ colour = "blue"
             changed("name = \"home\"", "name = \"home\"\n# a comment"),
             Change::None
         );
+        // The host behind the router: its id changes the address, which is sent as new; the
+        // provider's view of the policy is the same.
+        let lan = |id: &str| {
+            parse(&GOOD.replace(
+                "interface",
+                &format!("ipv6 = true\nipv6_prefix_from = \"br-lan\"\n{id}\ninterface"),
+            ))
+            .expect("valid")
+            .policies
+            .remove(0)
+        };
+        let one = lan("ipv6_host_id = \"::1234\"");
+        assert_eq!(
+            one.ipv6_lan,
+            Some(LanHost {
+                interface: "br-lan".into(),
+                host_id: HostId::literal("::1234").expect("id"),
+            })
+        );
+        let mac = lan("ipv6_host_mac = \"00:11:22:33:44:55\"");
+        assert_eq!(
+            mac.ipv6_lan.as_ref().map(|l| l.host_id.bits()),
+            Some(0x0211_22ff_fe33_4455)
+        );
+        assert_eq!(Change::between(&one, &mac), Change::Runtime);
+        assert_eq!(Change::between(&one, &one.clone()), Change::None);
     }
 
     /// The example config shipped in config/ is valid.

@@ -102,6 +102,8 @@ struct Slot {
     /// The server's addresses, in the order they are tried.
     targets: Vec<SocketAddr>,
     last_skips: Vec<(IpAddr, SkipReason)>,
+    /// How the address of a host behind the router was composed (for `status` and the log).
+    derived: Option<String>,
     /// The request in flight, withdrawn when its source address goes away.
     flight: Option<Flight>,
     /// A request waiting for its server's line.
@@ -497,6 +499,7 @@ impl Daemon {
                 bind: Vec::new(),
                 targets: Vec::new(),
                 last_skips: Vec::new(),
+                derived: None,
                 flight: None,
                 queued: None,
             },
@@ -579,6 +582,18 @@ impl Daemon {
                 .then(|| slot.queued.take())
                 .flatten();
             slot.bind = det.bind.clone();
+            // Lifetimes count down between reads: a line when the address or the reason for
+            // having none changes, not at every read.
+            let said = |d: &Option<String>| {
+                d.as_deref()
+                    .map(|x| x.split(" (from ").next().unwrap_or(x).to_string())
+            };
+            if said(&slot.derived) != said(&det.derived)
+                && let Some(x) = &det.derived
+            {
+                tracing::info!(policy = %name, "host behind the router: {x}");
+            }
+            slot.derived = det.derived.clone();
             if slot.last_skips != det.skipped {
                 for (ip, why) in &det.skipped {
                     tracing::info!(policy = %name, address = %ip, "address skipped: {why}");
@@ -1006,8 +1021,14 @@ impl Daemon {
         match c {
             Control::Status(reply) => {
                 let now = self.now();
-                let all: Vec<PolicyStatus> =
-                    self.slots.values().map(|s| s.machine.status(now)).collect();
+                let all: Vec<PolicyStatus> = self
+                    .slots
+                    .values()
+                    .map(|s| PolicyStatus {
+                        derived: s.derived.clone(),
+                        ..s.machine.status(now)
+                    })
+                    .collect();
                 let json = serde_json::to_string(&all).unwrap_or_else(|_| "[]".into());
                 let _ = reply.send(json);
             }

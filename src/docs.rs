@@ -242,6 +242,16 @@ pub const POLICY_KEYS: &[Key] = &[
         "With several publishable addresses, prefer one inside this prefix.",
     ),
     (
+        "ipv6_prefix_from",
+        "none",
+        "Publish the IPv6 address of a host behind the router: the prefix of a global address on this LAN interface (delegated by the ISP) plus the host's id. Needs `ipv6 = true` and one of the next two.",
+    ),
+    (
+        "ipv6_host_id / ipv6_host_mac",
+        "none",
+        "With `ipv6_prefix_from`, one of them: the host's interface id: its low bits as an address (`\"::1234\"`), or its MAC address, turned into the EUI-64 id SLAAC gives it.",
+    ),
+    (
         "ipv6_mode",
         "preset, else separate",
         "`combined` (`myip=v4,v6`), `myipv6` (`myip=v4&myipv6=v6`), `separate` (one request per family).",

@@ -7,6 +7,7 @@
 //! - [`protocol`]: build dyndns2 requests, parse replies, decide per code; the plain values an
 //!   HTTP exchange ends in.
 //! - [`addr`]: which addresses are publishable and which one to pick.
+//! - [`lan6`]: the IPv6 address of a host behind the router: a LAN prefix plus its host id.
 //! - [`record`]: what each provider accepted, and every stop and hold.
 //! - [`plan`]: the decision core: which host is due, grouping into requests, what a reply
 //!   does to the record, and the words for each result.
@@ -36,6 +37,7 @@ pub mod docs;
 pub mod duration;
 pub mod hook;
 pub mod http;
+pub mod lan6;
 pub mod offline;
 pub mod once;
 pub mod plan;

@@ -149,6 +149,12 @@ fn check(cfg: &Config, path: &Path, state_dir: &Path) -> ExitCode {
             p.hosts.join(", "),
             p.source
         );
+        if let Some(lan) = &p.ipv6_lan {
+            println!(
+                "    IPv6 of a host behind the router: the prefix on {} + host id {}",
+                lan.interface, lan.host_id
+            );
+        }
     }
     println!("  state: {}", state_dir.join(store::FILE_NAME).display());
     ExitCode::SUCCESS

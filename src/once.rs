@@ -376,6 +376,10 @@ impl Pass<'_> {
         if !d.addrs.is_empty() {
             self.line(&format!("  address: {}", d.addrs));
         }
+        if let Some(x) = &d.derived {
+            tracing::info!(policy = %policy.name, "host behind the router: {x}");
+            self.line(&format!("  host behind the router: {x}"));
+        }
         if let Some(e) = &d.error {
             tracing::warn!(policy = %policy.name, error = %e, "no address to publish");
             self.line(&format!("  {e}"));

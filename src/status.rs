@@ -148,6 +148,10 @@ pub struct PolicyStatus {
     pub source: String,
     /// Addresses being published.
     pub addresses: Vec<String>,
+    /// How the IPv6 address of a host behind the router was composed (`ipv6_prefix_from`),
+    /// or why there is none; known to a running daemon only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived: Option<String>,
     /// A family the policy publishes but has no address for, why, and what the provider
     /// does about it.
     pub left_out: Option<String>,
@@ -294,6 +298,9 @@ pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
             a => out.push_str(&format!("; address {}", a.join(", "))),
         }
         out.push('\n');
+        if let Some(x) = &p.derived {
+            out.push_str(&format!("  host behind the router: {x}\n"));
+        }
         if let Some(l) = &p.left_out {
             out.push_str(&format!("  {l}\n"));
         }

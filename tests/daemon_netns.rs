@@ -381,3 +381,97 @@ fn request_from_a_vanished_address_is_withdrawn() {
         "{rec}"
     );
 }
+
+/// A host behind the router: its IPv6 address is the LAN interface's prefix plus its host id.
+/// The prefix appears (published with the WAN's IPv4), changes as after a reconnect (the new
+/// one published once stable, the old one deprecated), a second, shorter-lived prefix does
+/// not win over it, and with every prefix deprecated nothing IPv6 is published; `status` and
+/// `once --dry-run` show the derivation.
+#[test]
+#[ignore = "needs root (network namespaces): scripts/test runs it as root"]
+fn host_behind_the_router_follows_the_lan_prefix() {
+    util::require_root("host_behind_the_router_follows_the_lan_prefix");
+    let ns = Netns::new("l");
+    let srv = FakeServer::http_on("198.51.100.1:0");
+    ns.batch(
+        "link add dwlan0 type veth peer name dwlan1\nlink set dwlan0 up\nlink set dwlan1 up\n\
+         addr add 2001:db8:1:2::1/64 dev dwlan0 nodad preferred_lft 3600 valid_lft 7200\n",
+    );
+    let s = Setup::new(&cfg(
+        &srv,
+        &ns.inner,
+        "stable_for = \"1s\"\nipv6 = true\nipv6_mode = \"combined\"\nipv6_prefix_from = \"dwlan0\"\nipv6_host_id = \"::1234\"",
+    ));
+    let dry = ns.dynward(&s.config(), &["once", "--dry-run"]);
+    assert!(
+        dry.stdout.contains("host behind the router: 2001:db8:1:2::1234 = prefix 2001:db8:1:2::/64 (from 2001:db8:1:2::1 on dwlan0, preferred for"),
+        "{}",
+        dry.all()
+    );
+    assert!(
+        dry.stdout.contains("myip=198.51.100.2,2001:db8:1:2::1234"),
+        "the request it would send: {}",
+        dry.all()
+    );
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    let myip = |i: usize| srv.requests()[i].param("myip").unwrap_or_default();
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    assert_eq!(myip(0), "198.51.100.2,2001:db8:1:2::1234");
+    let derived = || {
+        state_of(&s)["policies"][0]["derived"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        derived().starts_with("2001:db8:1:2::1234 = prefix 2001:db8:1:2::/64"),
+        "{}",
+        state_of(&s)
+    );
+
+    // A reconnect: a new prefix with the full lifetime, the old one deprecated.
+    ns.batch(
+        "addr add 2001:db8:1:3::1/64 dev dwlan0 nodad preferred_lft 7200 valid_lft 7200\n\
+         addr change 2001:db8:1:2::1/64 dev dwlan0 preferred_lft 0 valid_lft 600\n",
+    );
+    assert!(wait_for(10, || srv.requests().len() == 2), "{}", d.log());
+    assert_eq!(myip(1), "198.51.100.2,2001:db8:1:3::1234");
+    assert!(
+        derived().contains("prefix 2001:db8:1:3::/64"),
+        "{}",
+        derived()
+    );
+    assert!(
+        d.log()
+            .contains("host behind the router: 2001:db8:1:3::1234"),
+        "{}",
+        d.log()
+    );
+
+    // Two usable prefixes: the one preferred longer stays; nothing is sent.
+    ns.batch("addr add 2001:db8:1:4::1/64 dev dwlan0 nodad preferred_lft 600 valid_lft 1200\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(srv.requests().len(), 2, "{}", d.log());
+    assert!(
+        derived().contains("prefix 2001:db8:1:3::/64"),
+        "{}",
+        derived()
+    );
+
+    // Every prefix deprecated: no IPv6 to publish, and the IPv4 is unchanged: no request.
+    ns.batch(
+        "addr change 2001:db8:1:3::1/64 dev dwlan0 preferred_lft 0 valid_lft 600\n\
+         addr change 2001:db8:1:4::1/64 dev dwlan0 preferred_lft 0 valid_lft 600\n",
+    );
+    assert!(
+        wait_for(10, || derived().starts_with("no IPv6 address")),
+        "{}",
+        derived()
+    );
+    assert_eq!(
+        derived(),
+        "no IPv6 address: interface dwlan0 has no usable IPv6 prefix for host id ::1234"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(srv.requests().len(), 2, "{}", d.log());
+}

@@ -399,6 +399,18 @@ fn check_reports_located_problems() {
         r.all()
     );
 
+    // A host behind the router: check names the LAN interface and the host id it composes.
+    let lan = Setup::new(
+        "[[policy]]\nname = \"nas\"\nprovider = \"dyn\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"nas.example.org\"]\ninterface = \"eth0\"\nipv6 = true\nipv6_prefix_from = \"br-lan\"\nipv6_host_mac = \"00:11:22:33:44:55\"\n",
+    );
+    let r = lan.run(&["check"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("IPv6 of a host behind the router: the prefix on br-lan + host id ::211:22ff:fe33:4455 (EUI-64 of 00:11:22:33:44:55)"),
+        "{}",
+        r.all()
+    );
+
     let missing = util::run_with(
         std::path::Path::new("/nonexistent/dynward.toml"),
         &["check"],

@@ -1000,6 +1000,8 @@ impl Machine {
             .into_iter()
             .flatten()
             .collect(),
+            // The driver knows the interfaces: it adds the derivation.
+            derived: None,
             left_out: plan::left_out(&self.policy, self.current),
             next,
             hosts,

@@ -12,6 +12,7 @@ use super::web;
 use crate::addr::{self, Candidate, SkipReason};
 use crate::config::{Policy, Source};
 use crate::http;
+use crate::lan6::{self, LanHost};
 use crate::protocol::dyndns2::AddrSet;
 
 /// The addresses found for a policy.
@@ -25,6 +26,8 @@ pub struct Detected {
     pub bind: Vec<IpAddr>,
     /// Where the addresses came from, for output.
     pub origin: String,
+    /// How the IPv6 address of a host behind the router was composed, for output.
+    pub derived: Option<String>,
     /// Why there is nothing to publish, if there is not.
     pub error: Option<String>,
 }
@@ -48,7 +51,8 @@ pub fn from_candidates(policy: &Policy, ifname: &str, cands: &[Candidate]) -> De
         });
         d.skipped.extend(c.skipped);
     }
-    if policy.ipv6 {
+    // A host behind the router takes its IPv6 address from the LAN prefix instead.
+    if policy.ipv6 && policy.ipv6_lan.is_none() {
         let c = addr::choose(
             cands,
             true,
@@ -81,6 +85,55 @@ pub fn from_candidates(policy: &Policy, ifname: &str, cands: &[Candidate]) -> De
         });
     }
     d
+}
+
+/// The IPv6 address of the host behind the router, from the LAN interface's candidates
+/// (pure): into `d`, with the derivation, or why there is none.
+fn add_lan_host(
+    d: &mut Detected,
+    policy: &Policy,
+    lan: &LanHost,
+    up: Option<bool>,
+    cands: &[Candidate],
+) {
+    let ifname = &lan.interface;
+    let why = match up {
+        Some(false) => Some(format!("interface {ifname} is down")),
+        None => Some(format!("interface {ifname} does not exist")),
+        Some(true) => None,
+    };
+    let why = why.or_else(|| {
+        let got = lan6::derive(
+            cands,
+            lan.host_id,
+            policy.ipv6_prefix.as_ref(),
+            policy.allow_private,
+        );
+        d.skipped.extend(got.skipped);
+        match got.chosen {
+            Some(x) => {
+                d.addrs.v6 = Some(x.addr);
+                d.derived = Some(x.describe(lan));
+                None
+            }
+            None => Some(format!(
+                "interface {ifname} has no usable IPv6 prefix for host id {}",
+                lan.host_id
+            )),
+        }
+    });
+    if let Some(why) = why {
+        d.derived = Some(format!("no IPv6 address: {why}"));
+        if d.addrs.is_empty() {
+            d.error = Some(match d.error.take() {
+                Some(e) if policy.ipv4 => format!("{e}; {why}"),
+                _ => why,
+            });
+        }
+    } else {
+        // The WAN side had nothing, but the host behind the router has an address.
+        d.error = None;
+    }
 }
 
 /// What an interface policy may publish according to one snapshot (pure); `None` for a web
@@ -117,9 +170,27 @@ pub fn from_snapshot(policy: &Policy, snap: &Snapshot) -> Option<Detected> {
         Some(false) => Some(format!("interface {ifname} is down")),
         _ => None,
     };
+    // A policy's interface that is down or gone publishes nothing, not even the LAN host's
+    // address: a request with IPv6 alone would replace the provider's IPv4 record too.
+    let lan = policy.ipv6_lan.as_ref().filter(|_| unusable.is_none());
     if let Some(why) = unusable {
         d.addrs = AddrSet::default();
         d.error = Some(why);
+    }
+    if let Some(lan) = lan {
+        let lan_cands: Vec<Candidate> = snap
+            .addrs
+            .iter()
+            .filter(|a| a.name == lan.interface)
+            .map(|a| a.candidate.clone())
+            .collect();
+        // Without link states (no netlink), an interface with addresses is taken as up.
+        let up = match snap.up.get(&lan.interface) {
+            Some(u) => Some(*u),
+            None if snap.up.is_empty() => Some(true),
+            None => None,
+        };
+        add_lan_host(&mut d, policy, lan, up, &lan_cands);
     }
     Some(d)
 }
@@ -271,6 +342,74 @@ mod tests {
 
         let web = policy("web = \"https://checkip.example/\"");
         assert!(from_snapshot(&web, &snapshot(&[("eth0", true)], None)).is_none());
+    }
+
+    /// A host behind the router: IPv4 from the policy's interface, IPv6 composed from the
+    /// LAN prefix and the host id (never a bind address: it is not the router's); a LAN
+    /// interface that is down or missing gives no IPv6 and says why; a WAN that is down
+    /// publishes nothing at all.
+    #[test]
+    fn detection_of_a_host_behind_the_router() {
+        let p = policy(
+            "interface = \"eth0\"\nipv6_prefix_from = \"br-lan\"\nipv6_host_id = \"::1234\"",
+        );
+        let on = |name: &str, a: &str, len: u8| IfAddr {
+            index: 2,
+            name: name.into(),
+            candidate: Candidate {
+                prefix_len: len,
+                preferred: Some(3600),
+                valid: Some(7200),
+                ..Candidate::plain(a.parse().expect("ip"))
+            },
+        };
+        let snap = |up: &[(&str, bool)]| Snapshot {
+            addrs: vec![
+                on("eth0", "192.0.2.2", 24),
+                on("eth0", "2001:db8:ffff::2", 64),
+                on("br-lan", "fe80::1", 64),
+                on("br-lan", "2001:db8:1:2::1", 64),
+            ],
+            up: up.iter().map(|(n, u)| (n.to_string(), *u)).collect(),
+            default_route: None,
+        };
+        let d = from_snapshot(&p, &snap(&[("eth0", true), ("br-lan", true)])).expect("interface");
+        assert_eq!(d.addrs, set(Some("192.0.2.2"), Some("2001:db8:1:2::1234")));
+        assert_eq!(d.bind, vec!["192.0.2.2".parse::<IpAddr>().expect("ip")]);
+        assert_eq!(d.error, None);
+        assert_eq!(
+            d.derived.as_deref(),
+            Some(
+                "2001:db8:1:2::1234 = prefix 2001:db8:1:2::/64 (from 2001:db8:1:2::1 on br-lan, preferred for 3600 s more) + host id ::1234"
+            )
+        );
+        let d = from_snapshot(&p, &snap(&[("eth0", true), ("br-lan", false)])).expect("interface");
+        assert_eq!(d.addrs, set(Some("192.0.2.2"), None));
+        assert_eq!(
+            d.derived.as_deref(),
+            Some("no IPv6 address: interface br-lan is down")
+        );
+        let d = from_snapshot(&p, &snap(&[("eth0", true)])).expect("interface");
+        assert_eq!(
+            d.derived.as_deref(),
+            Some("no IPv6 address: interface br-lan does not exist")
+        );
+        let d = from_snapshot(&p, &snap(&[("eth0", false), ("br-lan", true)])).expect("interface");
+        assert!(d.addrs.is_empty(), "{:?}", d.addrs);
+        assert_eq!(d.error.as_deref(), Some("interface eth0 is down"));
+        // IPv6 only: nothing on the LAN is the whole error.
+        let v6 = policy(
+            "interface = \"br-lan\"\nipv4 = false\nipv6_prefix_from = \"br-lan\"\nipv6_host_id = \"::1234\"",
+        );
+        let mut bare = snap(&[("eth0", true), ("br-lan", true)]);
+        bare.addrs
+            .retain(|a| a.candidate.addr.to_string() != "2001:db8:1:2::1");
+        let d = from_snapshot(&v6, &bare).expect("interface");
+        assert!(d.addrs.is_empty());
+        assert_eq!(
+            d.error.as_deref(),
+            Some("interface br-lan has no usable IPv6 prefix for host id ::1234")
+        );
     }
 
     /// A check-IP answer is validated like an interface address, and by family.

@@ -68,8 +68,15 @@ pub fn candidate_of(msg: &rtnl::Addr) -> Option<(u32, Candidate)> {
                 deprecated: f & IFA_F_DEPRECATED != 0,
                 dad_failed: f & IFA_F_DADFAILED != 0,
             },
+            preferred: msg.lifetimes.and_then(|(p, _)| finite(p)),
+            valid: msg.lifetimes.and_then(|(_, v)| finite(v)),
         },
     ))
+}
+
+/// A lifetime in seconds; the kernel's "forever" (INFINITY_LIFE_TIME) is none.
+fn finite(secs: u32) -> Option<u32> {
+    (secs != u32::MAX).then_some(secs)
 }
 
 /// The raw datagrams of one dump, as the kernel sent them.
@@ -221,6 +228,7 @@ mod tests {
             flags,
             address: Some(addr.parse().expect("ip")),
             local: local.map(|l| l.parse().expect("ip")),
+            lifetimes: Some((u32::MAX, u32::MAX)),
         }
     }
 
@@ -233,6 +241,13 @@ mod tests {
         assert!(c.flags.secondary && !c.flags.temporary);
         let (_, c) = candidate_of(&msg("2001:db8::1", 0x40, None)).expect("some");
         assert!(c.flags.tentative);
+        assert_eq!((c.preferred, c.valid), (None, None), "forever");
+        let timed = rtnl::Addr {
+            lifetimes: Some((0, 120)),
+            ..msg("2001:db8::1", 0, None)
+        };
+        let (_, c) = candidate_of(&timed).expect("some");
+        assert_eq!((c.preferred, c.valid), (Some(0), Some(120)));
         let (_, c) = candidate_of(&msg("2001:db8::1", 0x44, None)).expect("some");
         assert!(!c.flags.tentative, "optimistic DAD is usable");
         let (_, c) = candidate_of(&msg("2001:db8::1", 0x20, None)).expect("some");

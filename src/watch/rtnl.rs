@@ -30,6 +30,7 @@ const AF_INET: u8 = 2;
 const AF_INET6: u8 = 10;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
+const IFA_CACHEINFO: u16 = 6;
 const IFA_FLAGS: u16 = 8;
 const IFLA_IFNAME: u16 = 3;
 const RTA_OIF: u16 = 4;
@@ -64,6 +65,9 @@ pub struct Addr {
     pub address: Option<IpAddr>,
     /// IFA_LOCAL (our own address on point-to-point links).
     pub local: Option<IpAddr>,
+    /// IFA_CACHEINFO: the preferred and valid lifetimes left, in seconds (`u32::MAX`:
+    /// forever).
+    pub lifetimes: Option<(u32, u32)>,
 }
 
 /// A route (RTM_NEWROUTE).
@@ -182,6 +186,7 @@ fn parse_one(kind: u16, body: &[u8]) -> Result<Msg, String> {
                 flags: u32::from(body[2]),
                 address: None,
                 local: None,
+                lifetimes: None,
             };
             attrs(&body[8..], |t, p| match t {
                 IFA_ADDRESS => a.address = ip(family, p),
@@ -189,6 +194,12 @@ fn parse_one(kind: u16, body: &[u8]) -> Result<Msg, String> {
                 IFA_FLAGS => {
                     if let Some(f) = u32_at(p, 0) {
                         a.flags = f;
+                    }
+                }
+                // struct ifa_cacheinfo: ifa_prefered, ifa_valid, then two time stamps.
+                IFA_CACHEINFO => {
+                    if let (Some(pref), Some(valid)) = (u32_at(p, 0), u32_at(p, 4)) {
+                        a.lifetimes = Some((pref, valid));
                     }
                 }
                 _ => {}
@@ -284,7 +295,8 @@ mod tests {
         b
     }
 
-    /// An address message with IFA_LOCAL, IFA_ADDRESS and IFA_FLAGS, then DONE.
+    /// An address message with IFA_LOCAL, IFA_ADDRESS, IFA_FLAGS and IFA_CACHEINFO, then
+    /// DONE.
     #[test]
     fn address_and_done() {
         let mut body = vec![AF_INET, 24, 0x01, 0, 7, 0, 0, 0];
@@ -292,6 +304,11 @@ mod tests {
         body.extend(rta(IFA_ADDRESS, &[198, 51, 100, 1]));
         body.extend(rta(IFA_LOCAL, &[203, 0, 113, 9]));
         body.extend(rta(IFA_FLAGS, &0x80u32.to_ne_bytes()));
+        let cache: Vec<u8> = [3600u32, 7200, 11, 12]
+            .iter()
+            .flat_map(|x| x.to_ne_bytes())
+            .collect();
+        body.extend(rta(IFA_CACHEINFO, &cache));
         let mut dgram = nlmsg(RTM_NEWADDR, &body);
         dgram.extend(nlmsg(NLMSG_DONE, &[0, 0, 0, 0]));
         let m = parse(&dgram).expect("parses");
@@ -304,6 +321,7 @@ mod tests {
                     flags: 0x80,
                     address: Some("198.51.100.1".parse().expect("ip")),
                     local: Some("203.0.113.9".parse().expect("ip")),
+                    lifetimes: Some((3600, 7200)),
                 }),
                 Msg::Done
             ]
