@@ -56,6 +56,17 @@ pub enum Source {
     DefaultRoute,
     /// A check-IP web service.
     Web(Url),
+    /// A command (program and arguments, no shell) that prints the address, asked like a web
+    /// service.
+    Command(Vec<String>),
+}
+
+impl Source {
+    /// Whether the address is asked for every `check_interval` (web, command) rather than
+    /// followed through netlink.
+    pub fn is_asked(&self) -> bool {
+        matches!(self, Source::Web(_) | Source::Command(_))
+    }
 }
 
 impl fmt::Display for Source {
@@ -64,6 +75,7 @@ impl fmt::Display for Source {
             Source::Interface(i) => write!(f, "interface {i}"),
             Source::DefaultRoute => f.write_str("interface auto (default route)"),
             Source::Web(u) => write!(f, "web {u}"),
+            Source::Command(argv) => write!(f, "command {}", argv.join(" ")),
         }
     }
 }
@@ -381,6 +393,7 @@ pub(crate) const POLICY_KEYS: &[&str] = &[
     "hosts",
     "interface",
     "web",
+    "command",
     "ipv4",
     "ipv6",
     "allow_private",
@@ -657,7 +670,7 @@ impl Walker<'_> {
                 self.problem_at(
                     v.span().start,
                     key,
-                    format!("\"{p}\" must be an absolute path (hooks run without a shell or PATH lookup)"),
+                    format!("\"{p}\" must be an absolute path (commands run without a shell or PATH lookup)"),
                 );
                 None
             }
@@ -948,8 +961,20 @@ impl Walker<'_> {
 
     /// The address source: exactly one of `interface` and `web`.
     fn source(&mut self, s: &Section<'_, '_>) -> Option<Source> {
-        match (s.get("interface"), s.get("web")) {
-            (Some(i), None) => self.string(i, &s.key("interface")).and_then(|name| {
+        let mut given = ["interface", "web", "command"]
+            .into_iter()
+            .filter_map(|k| s.get(k).map(|v| (k, v)));
+        let first = given.next();
+        if let Some((k, v)) = given.next() {
+            self.problem_at(
+                v.span().start,
+                &s.key(k),
+                "set only one address source: interface, web or command".into(),
+            );
+            return None;
+        }
+        match first {
+            Some(("interface", i)) => self.string(i, &s.key("interface")).and_then(|name| {
                 if name == "auto" {
                     Some(Source::DefaultRoute)
                 } else if !is_interface_name(&name) {
@@ -963,7 +988,7 @@ impl Walker<'_> {
                     Some(Source::Interface(name))
                 }
             }),
-            (None, Some(wv)) => {
+            Some(("web", wv)) => {
                 self.string(wv, &s.key("web"))
                     .and_then(|text| match Url::parse(&text) {
                         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
@@ -979,19 +1004,12 @@ impl Walker<'_> {
                         }
                     })
             }
-            (Some(_), Some(wv)) => {
-                self.problem_at(
-                    wv.span().start,
-                    &s.key("web"),
-                    "set only one address source: interface or web".into(),
-                );
-                None
-            }
-            (None, None) => {
+            Some((_, c)) => self.command(c, &s.key("command")).map(Source::Command),
+            None => {
                 self.problem_at(
                     s.table_at,
                     &s.key("interface"),
-                    "missing address source; set interface = \"eth0\" (or \"auto\") or web = \"https://...\"".into(),
+                    "missing address source; set interface = \"eth0\" (or \"auto\"), web = \"https://...\" or command = [\"/path/to/program\"]".into(),
                 );
                 None
             }
@@ -1199,11 +1217,11 @@ impl Walker<'_> {
             );
             ok = false;
         }
-        if let Some(Source::Web(_)) = source {
+        if source.is_some_and(Source::is_asked) {
             self.problem_at(
                 f.span().start,
                 &key,
-                "cannot go with web = \"...\": the IPv4 address comes from `interface` (the WAN; with ipv4 = false, the LAN interface too)".into(),
+                "cannot go with web or command: the IPv4 address comes from `interface` (the WAN; with ipv4 = false, the LAN interface too)".into(),
             );
             ok = false;
         }
@@ -1939,6 +1957,18 @@ colour = "blue"
                 "policy[0].ipv6_prefix",
                 9,
                 "IPv4 prefix",
+            ),
+            (
+                base("command = [\"get-ip\"]", &["interface"]),
+                "policy[0].command",
+                8,
+                "must be an absolute path",
+            ),
+            (
+                base("command = [\"/bin/get-ip\"]", &[]),
+                "policy[0].command",
+                9,
+                "only one address source",
             ),
             (
                 base("ipv6 = true\nipv6_host_id = \"::1234\"", &[]),

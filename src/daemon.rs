@@ -766,7 +766,7 @@ impl Daemon {
                 Action::CheckWeb => {
                     tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
-                        let result = detect::check_web(&policy).await;
+                        let result = detect::check_asked(&policy).await;
                         let _ = tx.send(Done::Web {
                             policy: pname,
                             generation,

@@ -222,13 +222,18 @@ pub const POLICY_KEYS: &[Key] = &[
     ),
     (
         "interface",
-        "one of two",
+        "one of three",
         "Interface whose global addresses are published; `\"auto\"` = the default route's interface.",
     ),
     (
         "web",
-        "one of two",
+        "one of three",
         "A check-IP URL (plain text or `Current IP Address:` pages), for hosts behind NAT.",
+    ),
+    (
+        "command",
+        "one of three",
+        "A program that prints the address, `[\"/path\", \"arg\"]` (absolute path, no shell), asked every `check_interval`; run like a hook (clean environment, killed after `hook_timeout`), its output read like a check-IP page.",
     ),
     ("ipv4, ipv6", "true, false", "Families to publish."),
     (
@@ -290,7 +295,7 @@ pub const POLICY_KEYS: &[Key] = &[
     (
         "check_interval",
         "10m",
-        "Daemon: how often a web source is asked (at least `1m`).",
+        "Daemon: how often a web or command source is asked (at least `1m`).",
     ),
     (
         "on_change, on_error",

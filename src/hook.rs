@@ -28,13 +28,13 @@ pub enum Outcome {
     NotStarted(String),
 }
 
+/// The PATH every command dynward runs gets, whatever the daemon's own.
+pub const SAFE_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// The environment a hook gets.
 pub fn environment(policy: &str, e: &HookEvent) -> Vec<(&'static str, String)> {
     vec![
-        (
-            "PATH",
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
-        ),
+        ("PATH", SAFE_PATH.into()),
         ("DYNWARD_POLICY", policy.to_string()),
         ("DYNWARD_HOSTS", e.hosts.join(",")),
         ("DYNWARD_ADDRESS", e.address.clone()),
@@ -67,25 +67,44 @@ async fn read_capped(mut r: impl AsyncRead + Unpin) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// Runs `argv` for `policy`, logging its output; returns how it ended.
-pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration) -> Outcome {
+/// What a finished command left: how it ended and its output (each stream capped at
+/// [`MAX_OUTPUT`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+/// Runs `argv` with exactly `env`, no stdin, and kills it after `timeout` (hooks and the
+/// command address source share this).
+pub async fn capture(
+    argv: &[String],
+    env: Vec<(&'static str, String)>,
+    timeout: Duration,
+) -> Finished {
+    let done = |outcome| Finished {
+        outcome,
+        stdout: String::new(),
+        stderr: String::new(),
+    };
     let Some((prog, args)) = argv.split_first() else {
-        return Outcome::NotStarted("empty command".into());
+        return done(Outcome::NotStarted("empty command".into()));
     };
     let mut cmd = Command::new(prog);
     cmd.args(args)
         .env_clear()
-        .envs(environment(policy, e))
+        .envs(env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(err) => {
-            tracing::warn!(policy, hook = %prog, "hook could not be started: {err}");
-            return Outcome::NotStarted(err.to_string());
-        }
+        Err(err) => return done(Outcome::NotStarted(err.to_string())),
     };
     let out = child.stdout.take().map(|s| tokio::spawn(read_capped(s)));
     let err = child.stderr.take().map(|s| tokio::spawn(read_capped(s)));
@@ -104,15 +123,27 @@ pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration
             Outcome::TimedOut
         }
     };
-    for (stream, handle) in [("stdout", out), ("stderr", err)] {
-        // A killed hook's grandchildren may hold the pipe open: do not wait for them.
+    let mut f = done(outcome);
+    for (slot, handle) in [(&mut f.stdout, out), (&mut f.stderr, err)] {
+        // A killed command's grandchildren may hold the pipe open: do not wait for them.
         let Some(h) = handle else { continue };
         if let Ok(Ok(text)) = tokio::time::timeout(Duration::from_millis(200), h).await {
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                tracing::info!(policy, hook = %prog, stream, "hook: {line}");
-            }
+            *slot = text;
         }
     }
+    f
+}
+
+/// Runs `argv` for `policy`, logging its output; returns how it ended.
+pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration) -> Outcome {
+    let prog = argv.first().map(String::as_str).unwrap_or_default();
+    let f = capture(argv, environment(policy, e), timeout).await;
+    for (stream, text) in [("stdout", &f.stdout), ("stderr", &f.stderr)] {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            tracing::info!(policy, hook = %prog, stream, "hook: {line}");
+        }
+    }
+    let outcome = f.outcome;
     match &outcome {
         Outcome::Exited(0) => tracing::info!(policy, hook = %prog, "hook finished"),
         Outcome::Exited(code) => {
@@ -127,7 +158,9 @@ pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration
             "hook still running after {}; killed",
             crate::duration::format(timeout)
         ),
-        Outcome::NotStarted(e) => tracing::warn!(policy, hook = %prog, "hook failed: {e}"),
+        Outcome::NotStarted(e) => {
+            tracing::warn!(policy, hook = %prog, "hook could not be started: {e}")
+        }
     }
     outcome
 }

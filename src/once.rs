@@ -125,7 +125,7 @@ fn open_state(opts: &Options, out: &mut dyn Write) -> Result<(State, bool), Stri
 
 /// One reading of the interfaces for every interface policy of the pass.
 fn read_snapshot(selected: &[&Policy]) -> Option<Result<Snapshot, String>> {
-    let interface = |p: &&&Policy| !matches!(p.source, Source::Web(_));
+    let interface = |p: &&&Policy| !p.source.is_asked();
     if !selected.iter().any(|p| interface(&p)) {
         return None;
     }
@@ -195,7 +195,8 @@ struct Drive<'p> {
 /// source (its machine asks for the web check).
 fn detection(policy: &Policy, snapshot: &Option<Result<Snapshot, String>>) -> Option<Detected> {
     match (&policy.source, snapshot) {
-        (Source::Web(_), _) | (_, None) => None,
+        (source, _) if source.is_asked() => None,
+        (_, None) => None,
         (_, Some(Ok(snap))) => detect::from_snapshot(policy, snap),
         (_, Some(Err(e))) => Some(Detected {
             origin: policy.source.to_string(),
@@ -266,7 +267,7 @@ impl Pass<'_> {
     /// The policy's first line: how it updates and where its addresses come from.
     fn header(&mut self, policy: &Policy, detected: Option<&Detected>) {
         let origin = match (&policy.source, detected) {
-            (Source::Web(url), _) => format!("web {url}"),
+            (source, _) if source.is_asked() => source.to_string(),
             (_, Some(d)) => d.origin.clone(),
             (source, None) => source.to_string(),
         };
@@ -308,7 +309,7 @@ impl Pass<'_> {
                 Input::Reply { id, result }
             }
             Action::CheckWeb => {
-                match detect::check_web(policy).await {
+                match detect::check_asked(policy).await {
                     Ok(ip) => self.feed_addresses(d, detect::from_web_answer(policy, ip)),
                     Err(e) => {
                         self.line(&format!("  {e}"));

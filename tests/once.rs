@@ -955,3 +955,66 @@ fn offline_status_shows_every_stop_and_hold() {
         assert!(text.stdout.contains(words), "{words:?} in\n{}", text.stdout);
     }
 }
+
+/// A command address source: what it prints is read like a check-IP page and published; a
+/// command that fails, prints no address, prints a private one or hangs is named with what
+/// went wrong, and nothing is sent.
+#[test]
+fn command_address_source() {
+    use std::os::unix::fs::PermissionsExt;
+    let srv = FakeServer::http();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("script");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        p.display().to_string()
+    };
+    let setup = |cmd: &str| {
+        Setup::new(&format!(
+            "state_dir = \"{{state}}\"\nhook_timeout = \"1s\"\n[[policy]]\nname = \"c\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"c.example.org\"]\ncommand = [\"{cmd}\", \"wan\"]\n",
+            srv.url()
+        ))
+    };
+    let ok = script("ok.sh", "echo \"$1 address: 203.0.113.77\"");
+    let r = setup(&ok).run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains(&format!("via command {ok} wan")),
+        "{}",
+        r.all()
+    );
+    assert_eq!(srv.requests().len(), 1, "{}", r.all());
+    assert_eq!(
+        srv.requests()[0].param("myip").as_deref(),
+        Some("203.0.113.77")
+    );
+
+    for (name, body, said) in [
+        (
+            "fail.sh",
+            "echo 'modem unreachable' >&2; exit 3",
+            "failed with exit status 3: modem unreachable",
+        ),
+        ("junk.sh", "echo hello", "printed no IP address: hello"),
+        (
+            "private.sh",
+            "echo 10.0.0.1",
+            "address command reported 10.0.0.1: private",
+        ),
+        ("slow.sh", "sleep 5", "still running after 1s; killed"),
+    ] {
+        let path = script(name, body);
+        let r = setup(&path).run(&["once"]);
+        assert_eq!(r.code, 1, "{name}: {}", r.all());
+        assert!(r.stdout.contains(said), "{name}: {}", r.all());
+        assert_eq!(srv.requests().len(), 1, "{name}: nothing sent");
+    }
+    let r = setup("/nonexistent/ip").run(&["once"]);
+    assert!(
+        r.stdout
+            .contains("address command /nonexistent/ip could not be started"),
+        "{}",
+        r.all()
+    );
+}

@@ -31,7 +31,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{FingerprintKey, Policy, Source};
+use crate::config::{FingerprintKey, Policy};
 use crate::plan::{self, Level, Plan, Report, Round, Skip};
 use crate::protocol::dyndns2::{self, AddrSet, Decision, Request};
 use crate::protocol::{NetError, Response};
@@ -321,7 +321,7 @@ impl Machine {
         let rng = policy.name.bytes().fold(0x9e37_79b9_7f4a_7c15u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         }) | 1;
-        let web_next = matches!(policy.source, Source::Web(_)).then_some((now.mono, now.wall));
+        let web_next = policy.source.is_asked().then_some((now.mono, now.wall));
         let mut m = Machine {
             policy,
             record,
@@ -535,7 +535,7 @@ impl Machine {
     }
 
     fn on_addresses(&mut self, now: Now, addrs: AddrSet, reason: Option<String>) {
-        if matches!(self.policy.source, Source::Web(_)) && self.web_in_flight {
+        if self.policy.source.is_asked() && self.web_in_flight {
             self.web_in_flight = false;
             self.web_next = Some(Self::after(now, self.policy.check_interval));
         }

@@ -2,8 +2,8 @@
 //!
 //! Both commands read addresses the same way: [`from_snapshot`] over one
 //! [`Snapshot`](super::iface::Snapshot) (links with their state, addresses with their flags,
-//! the default route), and [`check_web`] plus [`web_addresses`] for a check-IP service. The
-//! choosing is pure; only [`check_web`] does I/O.
+//! the default route), and [`check_asked`] plus [`web_addresses`] for a check-IP service or
+//! an address command. The choosing is pure; only [`check_asked`] does I/O.
 
 use std::net::IpAddr;
 
@@ -11,6 +11,7 @@ use super::iface::Snapshot;
 use super::web;
 use crate::addr::{self, Candidate, SkipReason};
 use crate::config::{Policy, Source};
+use crate::hook;
 use crate::http;
 use crate::lan6::{self, LanHost};
 use crate::protocol::dyndns2::AddrSet;
@@ -141,7 +142,7 @@ fn add_lan_host(
 /// still carries: they are not reachable.
 pub fn from_snapshot(policy: &Policy, snap: &Snapshot) -> Option<Detected> {
     let ifname = match &policy.source {
-        Source::Web(_) => return None,
+        Source::Web(_) | Source::Command(_) => return None,
         Source::Interface(n) => n.clone(),
         Source::DefaultRoute => match &snap.default_route {
             Some(n) => n.clone(),
@@ -198,8 +199,12 @@ pub fn from_snapshot(policy: &Policy, snap: &Snapshot) -> Option<Detected> {
 /// What a check-IP answer lets the policy publish: the address, if it is publishable and of a
 /// family the policy publishes; otherwise why not.
 pub fn web_addresses(policy: &Policy, ip: IpAddr) -> Result<AddrSet, String> {
+    let who = match policy.source {
+        Source::Command(_) => "address command",
+        _ => "check-IP service",
+    };
     if let Some(reason) = addr::skip_reason(&Candidate::plain(ip), policy.allow_private) {
-        return Err(format!("check-IP service reported {ip}: {reason}"));
+        return Err(format!("{who} reported {ip}: {reason}"));
     }
     match ip {
         IpAddr::V4(a) if policy.ipv4 => Ok(AddrSet {
@@ -211,7 +216,7 @@ pub fn web_addresses(policy: &Policy, ip: IpAddr) -> Result<AddrSet, String> {
             v6: Some(a),
         }),
         _ => Err(format!(
-            "check-IP service reported {ip}, a family this policy does not publish"
+            "{who} reported {ip}, a family this policy does not publish"
         )),
     }
 }
@@ -235,18 +240,72 @@ pub fn from_web_answer(policy: &Policy, ip: IpAddr) -> Detected {
     }
 }
 
-/// Asks the policy's check-IP service for the address it sees (I/O).
-pub async fn check_web(policy: &Policy) -> Result<IpAddr, String> {
-    let Source::Web(url) = &policy.source else {
-        return Err("the policy has no check-IP service".into());
-    };
+/// Asks the policy's check-IP service or address command for the address it sees (I/O).
+pub async fn check_asked(policy: &Policy) -> Result<IpAddr, String> {
+    match &policy.source {
+        Source::Web(url) => check_web(policy, url.as_str()).await,
+        Source::Command(argv) => check_command(policy, argv).await,
+        _ => Err("the policy's address is not asked for: it follows an interface".into()),
+    }
+}
+
+async fn check_web(policy: &Policy, url: &str) -> Result<IpAddr, String> {
     let opts = http::Options::for_policy(policy, Vec::new());
-    match http::get(url.as_str(), None, &opts).await {
+    match http::get(url, None, &opts).await {
         Err(e) => Err(format!("check-IP service: {e}")),
         Ok(r) if !(200..300).contains(&r.status) => {
             Err(format!("check-IP service answered HTTP {}", r.status))
         }
         Ok(r) => web::parse_page(&r.body).ok_or_else(|| "check-IP page holds no IP address".into()),
+    }
+}
+
+/// Runs the address command as a hook runs (no shell, a clean environment, killed after
+/// `hook_timeout`) and reads its output as a check-IP page.
+async fn check_command(policy: &Policy, argv: &[String]) -> Result<IpAddr, String> {
+    let prog = argv.first().map(String::as_str).unwrap_or_default();
+    let env = vec![
+        ("PATH", hook::SAFE_PATH.to_string()),
+        ("DYNWARD_POLICY", policy.name.clone()),
+    ];
+    let f = hook::capture(argv, env, policy.hook_timeout).await;
+    // What the command said about its failure, on one line.
+    let said = |text: &str| {
+        let line: String = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect();
+        if line.is_empty() {
+            String::new()
+        } else {
+            format!(": {line}")
+        }
+    };
+    match f.outcome {
+        hook::Outcome::Exited(0) => web::parse_page(&f.stdout).ok_or_else(|| {
+            format!(
+                "address command {prog} printed no IP address{}",
+                said(&f.stdout)
+            )
+        }),
+        hook::Outcome::Exited(c) => Err(format!(
+            "address command {prog} failed with exit status {c}{}",
+            said(&f.stderr)
+        )),
+        hook::Outcome::Signaled(sig) => {
+            Err(format!("address command {prog} was ended by signal {sig}"))
+        }
+        hook::Outcome::TimedOut => Err(format!(
+            "address command {prog} still running after {}; killed",
+            crate::duration::format(policy.hook_timeout)
+        )),
+        hook::Outcome::NotStarted(e) => {
+            Err(format!("address command {prog} could not be started: {e}"))
+        }
     }
 }
 
