@@ -18,6 +18,8 @@ Examples:
   dynward once                                  update every host whose address changed
   dynward once --force home                     re-send policy \"home\" even if unchanged
   dynward reset home                            re-enable policy \"home\" after a fatal answer
+  dynward import --from ddclient /etc/ddclient.conf -o /etc/dynward/dynward.toml
+                                                carry a ddclient config over, then check it
 
 Exit status: 0 when everything is fine; 1 when a host was not updated, the config is
 invalid, or (status) a policy or host is stopped; 2 on a usage error or when the state cannot
@@ -169,6 +171,37 @@ pub const COMMANDS: &[Sub] = &[
             },
         ],
     },
+    Sub {
+        name: "import",
+        about: "Write a dynward config from a ddclient or inadyn one: each setting says where it came from, what cannot be carried is listed with the reason",
+        args: &[
+            Arg {
+                short: None,
+                long: Some("from"),
+                value: Some("CLIENT"),
+                help: "The other client: ddclient or inadyn",
+                required: false,
+                many: false,
+            },
+            Arg {
+                short: Some('o'),
+                long: Some("output"),
+                value: Some("PATH"),
+                help: "Write the config here (mode 0600), then check it; without it, print it with secrets masked",
+                required: false,
+                many: false,
+            },
+            Arg::flag("force", "Replace the output file if it exists"),
+            Arg {
+                short: None,
+                long: None,
+                value: Some("FILE"),
+                help: "The other client's config file",
+                required: true,
+                many: false,
+            },
+        ],
+    },
 ];
 
 /// The parsed command line.
@@ -211,6 +244,17 @@ pub enum Command {
         policy: String,
         /// Only this host.
         host: Option<String>,
+    },
+    /// Carry another client's config over.
+    Import {
+        /// `ddclient` or `inadyn`.
+        from: String,
+        /// Its config file.
+        file: PathBuf,
+        /// Where to write ours.
+        output: Option<PathBuf>,
+        /// Replace an existing output.
+        force: bool,
     },
 }
 
@@ -272,7 +316,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
     let mut sub: Option<&'static Sub> = None;
     let (mut config, mut verbose) = (None, 0u8);
     let (mut dry_run, mut force, mut json) = (false, false, false);
-    let mut host = None;
+    let (mut host, mut from, mut output) = (None, None, None);
     let mut values: Vec<String> = Vec::new();
     let mut help_command = false;
     let on = |sub: Option<&Sub>, name: &str| sub.is_some_and(|s| s.name == name);
@@ -291,7 +335,19 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
             Short('h') | Long("help") => return Ok(Parsed::Help(help(sub))),
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Long("dry-run") if on(sub, "once") => dry_run = true,
-            Long("force") if on(sub, "once") => force = true,
+            Long("force") if on(sub, "once") || on(sub, "import") => force = true,
+            Long("from") if on(sub, "import") => {
+                from = Some(
+                    p.value()
+                        .map_err(|e| usage_error(e, sub))?
+                        .into_string()
+                        .map_err(|v| usage_error(format!("not UTF-8: {v:?}"), sub))?,
+                )
+            }
+            Short('o') | Long("output") if on(sub, "import") => match p.value() {
+                Ok(v) => output = Some(PathBuf::from(v)),
+                Err(e) => return Err(usage_error(e, sub)),
+            },
             Long("json") if on(sub, "status") => json = true,
             Long("host") if on(sub, "reset") => {
                 host = Some(
@@ -347,6 +403,32 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
         "run" => Command::Run,
         "reload" => Command::Reload,
         "status" => Command::Status { json },
+        "import" => {
+            let from = match from.as_deref() {
+                Some(f @ ("ddclient" | "inadyn")) => f.to_string(),
+                Some(other) => {
+                    return Err(usage_error(
+                        format!("--from {other}: dynward reads ddclient and inadyn configs"),
+                        sub,
+                    ));
+                }
+                None => {
+                    return Err(usage_error(
+                        "--from ddclient or --from inadyn is missing",
+                        sub,
+                    ));
+                }
+            };
+            match values.next() {
+                Some(file) => Command::Import {
+                    from,
+                    file: PathBuf::from(file),
+                    output,
+                    force,
+                },
+                None => return Err(usage_error("the config file to import is missing", sub)),
+            }
+        }
         _ => match values.next() {
             Some(policy) => Command::Reset { policy, host },
             None => return Err(usage_error("the policy to reset is missing", sub)),

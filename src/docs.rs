@@ -40,6 +40,10 @@ pub const COMMANDS: &[Row] = &[
         "dynward reset POLICY [--host HOST]",
         "Re-enables a policy (or one host) stopped by a fatal answer and clears holds and the network back-off. A running daemon acts on it at once; otherwise the state file is edited. A policy or host not in the config is a usage error (exit 2).",
     ),
+    (
+        "dynward import --from ddclient|inadyn FILE [-o PATH] [--force]",
+        "Writes a dynward config from ddclient's or inadyn's, with a comment beside each setting saying where it came from; what cannot be carried is listed with the reason and left as a commented line. `-o` writes the file with mode 0600 (an existing one only with `--force`) and runs `check` on it; without `-o` the config is printed with secrets masked. Exit 0 when everything was carried and the result is valid, 1 when something was not, 2 when the file cannot be read or parsed.",
+    ),
 ];
 
 /// The states of a policy, as logs and `status` show them.
@@ -312,7 +316,7 @@ pub const EXIT_STATUS: &[Row] = &[
     ),
     (
         "1",
-        "A host was not updated (`once`), the config is invalid (`check`, `reload`), or a policy or host is stopped and needs you (`status`).",
+        "A host was not updated (`once`), the config is invalid (`check`, `reload`), a policy or host is stopped and needs you (`status`), or something could not be carried over (`import`).",
     ),
     (
         "2",

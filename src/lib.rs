@@ -18,6 +18,7 @@
 //! - [`once`]: `dynward once`, in order, one pass.
 //! - [`daemon`]: `dynward run`, the one select loop.
 //! - [`offline`]: `status` and `reset` from the state file, without a daemon.
+//! - [`import`]: `dynward import`, another client's config carried into one of ours.
 //!
 //! Edges (I/O), called by the drivers:
 //! - [`http`]: the only module that knows reqwest: runs one request.
@@ -37,6 +38,7 @@ pub mod docs;
 pub mod duration;
 pub mod hook;
 pub mod http;
+pub mod import;
 pub mod lan6;
 pub mod offline;
 pub mod once;

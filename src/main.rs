@@ -31,6 +31,24 @@ fn main() -> ExitCode {
     // print their results on stdout and keep stderr for problems.
     let is_daemon = matches!(cli.command, Command::Run);
     init_logging(cli.verbose.saturating_add(u8::from(is_daemon)), is_daemon);
+    // Another client's config is all import reads: no dynward config is needed.
+    if let Command::Import {
+        from,
+        file,
+        output,
+        force,
+    } = &cli.command
+    {
+        let opts = dynward::import::Options {
+            client: dynward::import::Client::parse(from)
+                .unwrap_or(dynward::import::Client::Ddclient),
+            input: file.clone(),
+            output: output.clone(),
+            force: *force,
+        };
+        let code = dynward::import::run(&opts, &mut std::io::stdout(), &mut std::io::stderr());
+        return ExitCode::from(code);
+    }
     let path = cli
         .config
         .or_else(|| std::env::var_os("DYNWARD_CONFIG").map(PathBuf::from))
@@ -74,6 +92,7 @@ fn main() -> ExitCode {
         Command::Reload => reload(&state_dir),
         Command::Status { json } => show_status(&cfg, &state_dir, json),
         Command::Reset { policy, host } => reset(&cfg, &path, &state_dir, &policy, host),
+        Command::Import { .. } => unreachable!("handled before the config is read"),
     }
 }
 
@@ -310,7 +329,7 @@ fn daemon_command(command: &Command) -> Option<String> {
         Command::Status { .. } => Some("status".into()),
         Command::Reset { policy, host } => Some(reset_command(policy, host.as_deref())),
         Command::Reload => Some("reload".into()),
-        Command::Check | Command::Once { .. } | Command::Run => None,
+        Command::Check | Command::Once { .. } | Command::Run | Command::Import { .. } => None,
     }
 }
 

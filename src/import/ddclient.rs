@@ -1,0 +1,709 @@
+//! ddclient's config (pure): `var=value [, var=value]* [host[,host...]]` lines, `#` comments,
+//! `\` continuations. A line without hosts sets defaults for the lines after it; a line with
+//! hosts is one policy. Both the 3.x names (`use`, `if`, `web`) and the 4.x ones (`usev4`,
+//! `ifv4`, `webv4`, `usev6`, …) are read.
+
+use std::collections::BTreeMap;
+
+use super::{Draft, Import, Value, name_for, preset_for_host, secs_text, shown, split_command};
+
+/// One `var=value` with the line it was on.
+#[derive(Debug, Clone)]
+struct Var {
+    value: String,
+    line: usize,
+}
+
+/// A logical line: its first physical line, its assignments and its hosts.
+struct Logical {
+    line: usize,
+    vars: Vec<(String, String)>,
+    hosts: Vec<String>,
+}
+
+/// Strips a `#` comment that is not inside quotes.
+fn strip_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '#') => return &line[..i],
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            _ => {}
+        }
+    }
+    line
+}
+
+/// Joins `\` continuations and splits each logical line into assignments and hosts.
+fn logical_lines(text: &str) -> Vec<Logical> {
+    let mut out = Vec::new();
+    let mut acc = String::new();
+    let mut start = 0;
+    for (i, raw) in text.lines().enumerate() {
+        let body = strip_comment(raw).trim_end();
+        if acc.is_empty() {
+            start = i + 1;
+        }
+        if let Some(cont) = body.strip_suffix('\\') {
+            acc.push_str(cont);
+            acc.push(' ');
+            continue;
+        }
+        acc.push_str(body);
+        if !acc.trim().is_empty() {
+            out.push(tokens(&acc, start));
+        }
+        acc.clear();
+    }
+    if !acc.trim().is_empty() {
+        out.push(tokens(&acc, start));
+    }
+    out
+}
+
+fn tokens(s: &str, line: usize) -> Logical {
+    let mut l = Logical {
+        line,
+        vars: Vec::new(),
+        hosts: Vec::new(),
+    };
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    let sep = |c: char| c.is_whitespace() || c == ',';
+    while i < chars.len() {
+        while i < chars.len() && sep(chars[i]) {
+            i += 1;
+        }
+        let from = i;
+        while i < chars.len() && !sep(chars[i]) && chars[i] != '=' {
+            i += 1;
+        }
+        let word: String = chars[from..i].iter().collect();
+        // `key = value` with spaces is read too.
+        let mut j = i;
+        while j < chars.len() && chars[j].is_whitespace() {
+            j += 1;
+        }
+        if j < chars.len() && chars[j] == '=' {
+            j += 1;
+            while j < chars.len() && chars[j].is_whitespace() {
+                j += 1;
+            }
+            let mut value = String::new();
+            if j < chars.len() && (chars[j] == '\'' || chars[j] == '"') {
+                let q = chars[j];
+                j += 1;
+                while j < chars.len() && chars[j] != q {
+                    value.push(chars[j]);
+                    j += 1;
+                }
+                j += 1;
+            } else {
+                while j < chars.len() && !sep(chars[j]) {
+                    value.push(chars[j]);
+                    j += 1;
+                }
+            }
+            l.vars
+                .push((word.to_ascii_lowercase().replace('_', "-"), value));
+            i = j;
+        } else if !word.is_empty() {
+            l.hosts.push(word);
+        }
+    }
+    l
+}
+
+/// ddclient's named check-IP services that have a dynward equivalent URL.
+const WEB_NAMES: &[(&str, &str)] = &[
+    ("dyndns", "http://checkip.dyndns.org/"),
+    ("ipify-ipv4", "https://api.ipify.org/"),
+    ("ipify-ipv6", "https://api6.ipify.org/"),
+    ("noip-ipv4", "http://ip1.dynupdate.no-ip.com/"),
+    ("noip-ipv6", "http://ip1.dynupdate6.no-ip.com/"),
+    ("he", "https://checkip.dns.he.net/"),
+    ("nsupdate.info-ipv4", "https://ipv4.nsupdate.info/myip"),
+    ("nsupdate.info-ipv6", "https://ipv6.nsupdate.info/myip"),
+];
+
+/// Settings that dynward does not need, and why.
+const NOT_NEEDED: &[(&str, &str)] = &[
+    (
+        "daemon",
+        "dynward follows interfaces through netlink; a web or command source is asked every check_interval",
+    ),
+    (
+        "syslog",
+        "dynward logs to the journal (stderr under systemd)",
+    ),
+    (
+        "facility",
+        "dynward logs to the journal (stderr under systemd)",
+    ),
+    (
+        "priority",
+        "dynward logs to the journal (stderr under systemd)",
+    ),
+    (
+        "mail",
+        "dynward sends no mail; on_error runs a command of yours",
+    ),
+    (
+        "mail-failure",
+        "dynward sends no mail; on_error runs a command of yours",
+    ),
+    ("pid", "the systemd unit tracks the process"),
+    (
+        "foreground",
+        "the systemd unit runs dynward in the foreground",
+    ),
+    ("cache", "dynward keeps its own state file (state_dir)"),
+    ("quiet", "set the log level with -v or DYNWARD_LOG"),
+    ("verbose", "set the log level with -v or DYNWARD_LOG"),
+    ("debug", "set the log level with -v or DYNWARD_LOG"),
+    (
+        "retry",
+        "dynward retries network failures by itself (30 s doubling to 30 min)",
+    ),
+    (
+        "static",
+        "Dyn's static and custom services are gone; dynward sends a plain update",
+    ),
+    (
+        "custom",
+        "Dyn's static and custom services are gone; dynward sends a plain update",
+    ),
+    (
+        "min-error-interval",
+        "dynward's back-off after errors follows the provider's rules",
+    ),
+    ("ssl-validate", "dynward always validates certificates"),
+];
+
+/// Reads ddclient's config text (`file` names it in origins).
+pub fn read(text: &str, file: &str) -> Import {
+    let mut imp = Import::default();
+    let mut globals: BTreeMap<String, Var> = BTreeMap::new();
+    let mut names: Vec<String> = Vec::new();
+    for l in logical_lines(text) {
+        let mut vars = globals.clone();
+        for (k, v) in &l.vars {
+            vars.insert(
+                k.clone(),
+                Var {
+                    value: v.clone(),
+                    line: l.line,
+                },
+            );
+        }
+        if l.hosts.is_empty() {
+            globals = vars;
+            continue;
+        }
+        let mut d = draft(&vars, &l.hosts, file, l.line, &names);
+        if let Some(Value::Str(n)) = d.get("name") {
+            names.push(n.clone());
+        }
+        d.at = format!("{file}:{}", l.line);
+        imp.policies.push(d);
+    }
+    // Global settings that no host line used are still reported (the sample file's only
+    // active lines are such settings).
+    if imp.policies.is_empty() {
+        let mut by_line: Vec<(&String, &Var)> = globals.iter().collect();
+        by_line.sort_by_key(|(_, v)| v.line);
+        for (k, v) in by_line {
+            let at = format!("{file}:{}", v.line);
+            let text = shown(k, &v.value, "=");
+            match NOT_NEEDED.iter().find(|(n, _)| n == k) {
+                Some((_, why)) => imp.left.push(super::Left {
+                    at,
+                    text,
+                    why: (*why).into(),
+                    lost: false,
+                }),
+                None => imp.left.push(super::Left {
+                    at,
+                    text,
+                    why: "no host line uses it".into(),
+                    lost: false,
+                }),
+            }
+        }
+    }
+    imp
+}
+
+/// One host line's policy.
+fn draft(
+    vars: &BTreeMap<String, Var>,
+    hosts: &[String],
+    file: &str,
+    line: usize,
+    taken: &[String],
+) -> Draft {
+    let mut d = Draft::default();
+    let at = |v: &Var| format!("{file}:{}", v.line);
+    let from = |k: &str, v: &Var| format!("{file}:{} {k}", v.line);
+    // Which keys this draft read, so that the rest is listed.
+    let used = std::cell::RefCell::new(Vec::<&str>::new());
+    let take = |k: &'static str| {
+        used.borrow_mut().push(k);
+        vars.get(k)
+    };
+
+    let name = name_for(hosts, "ddclient", taken);
+    d.set(
+        "name",
+        Value::Str(name),
+        format!("{file}:{line} (named after its first host)"),
+    );
+
+    // Where updates go.
+    let protocol = take("protocol").map_or("dyndns2".to_string(), |v| v.value.to_ascii_lowercase());
+    let server = take("server");
+    let ssl = take("ssl");
+    let plain =
+        ssl.is_some_and(|v| matches!(v.value.to_ascii_lowercase().as_str(), "no" | "false" | "0"));
+    match protocol.as_str() {
+        "dyndns2" | "noip" => {
+            let host = server.map_or(
+                if protocol == "noip" {
+                    "dynupdate.no-ip.com"
+                } else {
+                    "members.dyndns.org"
+                },
+                |v| v.value.as_str(),
+            );
+            let bare = host
+                .trim_start_matches("https://")
+                .trim_start_matches("http://");
+            let origin = match server {
+                Some(v) => from("server", v),
+                None => {
+                    format!("{file}:{line} (ddclient's default server for protocol={protocol})")
+                }
+            };
+            match preset_for_host(bare.split(['/', ':']).next().unwrap_or(bare)) {
+                Some(p) => {
+                    d.set("provider", Value::Str(p.name().into()), origin);
+                    if p.server().starts_with("http://") {
+                        d.set(
+                            "allow_insecure_http",
+                            Value::Bool(true),
+                            format!("the {p} preset only offers plain HTTP"),
+                        );
+                    }
+                }
+                None => {
+                    let path = if bare.contains('/') {
+                        ""
+                    } else {
+                        "/nic/update"
+                    };
+                    d.set(
+                        "server",
+                        Value::Str(format!("https://{bare}{path}")),
+                        origin,
+                    );
+                }
+            }
+            if let Some(v) = ssl.filter(|_| plain) {
+                d.leave(
+                    &at(v),
+                    shown("ssl", &v.value, "="),
+                    "ddclient sent the password over plain HTTP; dynward uses HTTPS (if the server has none: server = \"http://…\" and allow_insecure_http = true)",
+                    false,
+                );
+            }
+        }
+        other => {
+            d.refused = Some(format!(
+                "protocol={other}: dynward speaks dyndns2 (protocol=dyndns2, or a preset); this provider has no preset yet"
+            ));
+        }
+    }
+    d.set(
+        "hosts",
+        Value::List(hosts.to_vec()),
+        format!("{file}:{line} (the line's hosts)"),
+    );
+    if let Some(v) = take("login") {
+        d.set("username", Value::Str(v.value.clone()), from("login", v));
+    }
+    if let Some(v) = take("password") {
+        d.set(
+            "password",
+            Value::Secret(v.value.clone()),
+            from("password", v),
+        );
+    }
+
+    // The address source: 4.x names first, then 3.x's `use`.
+    let v4 = take("usev4").or(take("use"));
+    let v6 = take("usev6");
+    for k in [
+        "if",
+        "ifv4",
+        "ifv6",
+        "web",
+        "webv4",
+        "webv6",
+        "cmd",
+        "cmdv4",
+        "cmdv6",
+        "ip",
+        "ipv4",
+        "ipv6",
+        "web-skip",
+        "webv4-skip",
+        "webv6-skip",
+        "cmd-skip",
+        "fw",
+        "fw-login",
+        "fw-password",
+        "fw-skip",
+    ] {
+        used.borrow_mut().push(k);
+    }
+    source(&mut d, v4, v6, vars, file, line);
+
+    // Timers and the rest.
+    if let Some(v) = take("daemon")
+        && let Some(secs) = seconds(&v.value)
+    {
+        let asked = d.get("web").is_some() || d.get("command").is_some();
+        if asked {
+            let secs = secs.max(60);
+            d.set(
+                "check_interval",
+                Value::Str(secs_text(secs)),
+                from("daemon", v),
+            );
+        } else {
+            d.leave(
+                &at(v),
+                shown("daemon", &v.value, "="),
+                NOT_NEEDED[0].1,
+                false,
+            );
+        }
+    }
+    for (k, key) in [
+        ("max-interval", "max_interval"),
+        ("min-interval", "min_interval"),
+        ("timeout", "timeout"),
+    ] {
+        if let Some(v) = take(k) {
+            match seconds(&v.value) {
+                Some(s) => d.set(key, Value::Str(secs_text(s)), from(k, v)),
+                None => d.leave(&at(v), shown(k, &v.value, "="), "not a duration", true),
+            }
+        }
+    }
+    if let Some(v) = take("ssl-ca-file") {
+        d.set(
+            "ca_file",
+            Value::Str(v.value.clone()),
+            from("ssl_ca_file", v),
+        );
+    }
+    if let Some(v) = take("postscript") {
+        d.leave(
+            &at(v),
+            shown("postscript", &v.value, "="),
+            "ddclient passed the address as an argument; dynward's on_change = [\"/path\"] gets it in DYNWARD_ADDRESS: adapt the script, then add on_change",
+            true,
+        );
+    }
+    for k in ["wildcard", "mx", "backupmx"] {
+        if let Some(v) = take(k) {
+            let off = matches!(
+                v.value.to_ascii_lowercase().as_str(),
+                "no" | "false" | "0" | ""
+            );
+            d.leave(
+                &at(v),
+                shown(k, &v.value, "="),
+                "dynward sends no wildcard, mx or backupmx: set them at the provider",
+                !off,
+            );
+        }
+    }
+    for (k, v) in vars {
+        if used.borrow().contains(&k.as_str()) {
+            continue;
+        }
+        match NOT_NEEDED.iter().find(|(n, _)| n == k) {
+            Some((_, why)) => d.leave(&at(v), shown(k, &v.value, "="), *why, false),
+            None => d.leave(
+                &at(v),
+                shown(k, &v.value, "="),
+                "dynward has no such setting",
+                true,
+            ),
+        }
+    }
+    d
+}
+
+/// The address source of a policy, from `use`/`usev4` and `usev6`.
+fn source(
+    d: &mut Draft,
+    v4: Option<&Var>,
+    v6: Option<&Var>,
+    vars: &BTreeMap<String, Var>,
+    file: &str,
+    line: usize,
+) {
+    let at = |v: &Var| format!("{file}:{}", v.line);
+    let from = |k: &str, v: &Var| format!("{file}:{} {k}", v.line);
+    let method = |v: Option<&Var>| v.map(|v| v.value.to_ascii_lowercase());
+    let (m4, m6) = (method(v4), method(v6));
+    let family_on = |m: &Option<String>| m.as_deref().is_some_and(|m| m != "disabled" && m != "no");
+    let (want4, want6) = (
+        m4.is_none() && m6.is_none() || family_on(&m4),
+        family_on(&m6),
+    );
+    if !want4 && !want6 {
+        d.refused = Some("no address source: use, usev4 or usev6 is missing or disabled".into());
+        return;
+    }
+    if m4.is_none() && m6.is_none() {
+        d.refused = Some(format!(
+            "line {line}: no address source (use=if, use=web or use=cmd); ddclient would have used use=ip, a fixed address dynward does not have"
+        ));
+        return;
+    }
+    // dynward's defaults are IPv4 on, IPv6 off: only a difference is written.
+    if !want4 && let Some(v) = v4 {
+        d.set("ipv4", Value::Bool(false), from("usev4", v));
+    }
+    if want6 && let Some(v) = v6 {
+        d.set("ipv6", Value::Bool(true), from("usev6", v));
+    }
+    // One source per policy: the IPv4 one, else the IPv6 one; a second, different one is lost.
+    let mut chosen: Option<(&'static str, Value, String)> = None;
+    for (m, v, fam) in [(&m4, v4, "v4"), (&m6, v6, "v6")] {
+        let (Some(m), Some(v)) = (m.as_deref(), v) else {
+            continue;
+        };
+        if m == "disabled" || m == "no" {
+            continue;
+        }
+        let pick = |names: [&str; 2]| {
+            names
+                .into_iter()
+                .find_map(|n| vars.get(n).map(|x| (n.to_string(), x)))
+        };
+        let this: Result<(&'static str, Value, String), String> = match m.trim_end_matches(fam) {
+            "if" => match pick([&format!("if{fam}") as &str, "if"]) {
+                Some((k, x)) => Ok(("interface", Value::Str(x.value.clone()), from(&k, x))),
+                None => Err(format!("use{fam}=if names no interface (if=…)")),
+            },
+            "web" => match pick([&format!("web{fam}") as &str, "web"]) {
+                Some((k, x)) => web_url(&x.value)
+                    .map(|u| ("web", Value::Str(u), from(&k, x)))
+                    .ok_or_else(|| format!("{}: no URL dynward knows for this check-IP service", shown(&k, &x.value, "="))),
+                None => Ok(("web", Value::Str("http://checkip.dyndns.org/".into()), format!("{} (ddclient's default check-IP service)", from("use", v)))),
+            },
+            "cmd" => match pick([&format!("cmd{fam}") as &str, "cmd"]) {
+                Some((k, x)) => split_command(&x.value)
+                    .map(|argv| ("command", Value::List(argv), from(&k, x)))
+                    .map_err(|e| format!("{}: {e}", shown(&k, &x.value, "="))),
+                None => Err(format!("use{fam}=cmd names no command (cmd=…)")),
+            },
+            "ip" => Err("a fixed address (use=ip): dynward publishes what an interface, a check-IP service or a command reports".into()),
+            other => Err(format!("use={other}: reading the address from a router's status page is not in dynward; use=if, use=web or use=cmd instead")),
+        };
+        match (this, &chosen) {
+            (Ok(c), None) => chosen = Some(c),
+            (Ok(c), Some(first)) if first.0 == c.0 && first.1 == c.1 => {}
+            (Ok(c), Some(_)) => d.leave(
+                &at(v),
+                format!("use{fam} from {}", c.2),
+                "dynward reads both families from one source; this second one is not used",
+                true,
+            ),
+            (Err(why), _) => d.leave(&at(v), shown(&format!("use{fam}"), m, "="), why, true),
+        }
+    }
+    for k in ["web-skip", "webv4-skip", "webv6-skip", "fw-skip"] {
+        if let Some(x) = vars.get(k) {
+            d.leave(
+                &at(x),
+                shown(k, &x.value, "="),
+                "dynward takes the first address on the page (after \"Current IP Address:\" if there is one)",
+                true,
+            );
+        }
+    }
+    match chosen {
+        Some((key, value, origin)) => d.set(key, value, origin),
+        None => {
+            d.refused = Some("no address source dynward can use".into());
+        }
+    }
+}
+
+/// A check-IP URL for ddclient's `web=` value (a name or a URL, with or without scheme).
+fn web_url(v: &str) -> Option<String> {
+    if let Some((_, u)) = WEB_NAMES.iter().find(|(n, _)| *n == v) {
+        return Some((*u).into());
+    }
+    if v.starts_with("http://") || v.starts_with("https://") {
+        return Some(v.into());
+    }
+    // ddclient adds http:// to a bare host.
+    v.contains('.').then(|| format!("http://{v}"))
+}
+
+/// ddclient's durations: plain seconds or a number with s, m, h or d.
+fn seconds(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let (num, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => v.split_at(i),
+        None => (v, "s"),
+    };
+    let n: u64 = num.parse().ok()?;
+    Some(match unit.trim() {
+        "s" | "" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn val<'a>(d: &'a Draft, k: &str) -> Option<&'a Value> {
+        d.get(k)
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.into())
+    }
+
+    /// Globals, per-line overrides, continuations, quotes and comments; a known server
+    /// becomes its preset, another a dyndns2 server; what dynward does not need or lacks is
+    /// listed, secrets masked.
+    #[test]
+    fn reads_globals_hosts_and_continuations() {
+        let text = "\
+daemon=300                     # check every 300 seconds
+syslog=yes
+ssl=yes
+use=if, if=eth0
+protocol=dyndns2, \\
+server=members.dyndns.org,    \\
+login=alice,                  \\
+password='pa ss#word'         \\
+home.example.org,nas.example.org
+
+protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes other.example.net
+";
+        let imp = read(text, "ddclient.conf");
+        assert_eq!(imp.policies.len(), 2);
+        let a = &imp.policies[0];
+        assert_eq!(a.refused, None);
+        assert_eq!(val(a, "name"), Some(&s("home")));
+        assert_eq!(val(a, "provider"), Some(&s("dyn")));
+        assert_eq!(val(a, "username"), Some(&s("alice")));
+        assert_eq!(
+            val(a, "password"),
+            Some(&Value::Secret("pa ss#word".into()))
+        );
+        assert_eq!(
+            val(a, "hosts"),
+            Some(&Value::List(vec![
+                "home.example.org".into(),
+                "nas.example.org".into()
+            ]))
+        );
+        assert_eq!(val(a, "interface"), Some(&s("eth0")));
+        assert_eq!(a.at, "ddclient.conf:5");
+        // daemon= with an interface source is not needed; syslog neither.
+        assert!(a.left.iter().all(|l| !l.lost), "{:?}", a.left);
+        assert!(a.left.iter().any(|l| l.text == "daemon=300"));
+        let b = &imp.policies[1];
+        assert_eq!(
+            val(b, "server"),
+            Some(&s("https://dyn.example.net/nic/update"))
+        );
+        let w = b
+            .left
+            .iter()
+            .find(|l| l.text == "wildcard=yes")
+            .expect("wildcard listed");
+        assert!(w.lost);
+        assert!(!imp.complete(), "wildcard=yes is lost");
+        for l in imp.report() {
+            assert!(!l.contains("pa ss") && !l.contains("password=x"), "{l}");
+        }
+    }
+
+    /// Address sources: web by name or URL, cmd split without a shell, 4.x names; what
+    /// dynward cannot do is refused or listed with the reason.
+    #[test]
+    fn address_sources() {
+        let one = |src: &str| {
+            let imp = read(&format!("login=u, password=p, {src} h.example.org\n"), "c");
+            imp.policies.into_iter().next().expect("policy")
+        };
+        let d = one("use=web, web=dyndns");
+        assert_eq!(val(&d, "web"), Some(&s("http://checkip.dyndns.org/")));
+        let d = one("usev4=webv4, webv4=ipify-ipv4, daemon=30");
+        assert_eq!(val(&d, "web"), Some(&s("https://api.ipify.org/")));
+        assert_eq!(val(&d, "check_interval"), Some(&s("1m")), "floored");
+        let d = one("use=web, web=checkip.example.net/ip, web-skip='IP'");
+        assert_eq!(val(&d, "web"), Some(&s("http://checkip.example.net/ip")));
+        assert!(
+            d.left
+                .iter()
+                .any(|l| l.lost && l.text.starts_with("web-skip"))
+        );
+        let d = one("use=cmd, cmd='/usr/local/bin/wan-ip ppp0'");
+        assert_eq!(
+            val(&d, "command"),
+            Some(&Value::List(vec![
+                "/usr/local/bin/wan-ip".into(),
+                "ppp0".into()
+            ]))
+        );
+        let d = one("use=cmd, cmd='ip addr | grep inet'");
+        assert!(d.refused.is_some(), "{d:?}");
+        let d = one("usev4=ifv4, ifv4=ppp0, usev6=ifv6, ifv6=ppp0");
+        assert_eq!(
+            (val(&d, "interface"), val(&d, "ipv6")),
+            (Some(&s("ppp0")), Some(&Value::Bool(true)))
+        );
+        let d = one("usev4=ifv4, ifv4=ppp0, usev6=ifv6, ifv6=br-lan");
+        assert!(
+            d.left
+                .iter()
+                .any(|l| l.lost && l.why.contains("one source")),
+            "{:?}",
+            d.left
+        );
+        let d = one("use=ip, ip=203.0.113.5");
+        assert!(d.refused.is_some());
+        let d = one("");
+        assert!(
+            d.refused
+                .as_deref()
+                .is_some_and(|r| r.contains("no address source"))
+        );
+        let d = one("use=linksys, fw=192.168.1.1");
+        assert!(d.refused.is_some());
+        let d = one("use=if, if=eth0, protocol=cloudflare, zone=example.org");
+        assert!(
+            d.refused
+                .as_deref()
+                .is_some_and(|r| r.contains("protocol=cloudflare"))
+        );
+    }
+}

@@ -1,0 +1,678 @@
+//! inadyn 2.x's config (pure): libConfuse syntax. Top-level `key = value` settings,
+//! `provider NAME { … }` and `custom NAME { … }` sections (NAME may end in `:N` for a second
+//! instance), lists `{ "a", "b" }`, `include("file")`, `#`, `//` and `/* */` comments.
+
+use super::{Draft, Import, Left, Value, name_for, secs_text, shown, split_command};
+
+/// A token with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Word(String),
+    Quoted(String),
+    Open,
+    Close,
+    Eq,
+    Comma,
+    LParen,
+    RParen,
+}
+
+fn lex(text: &str, file: &str) -> Result<Vec<(Tok, usize)>, String> {
+    let c: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let (mut i, mut line) = (0, 1);
+    while i < c.len() {
+        let ch = c[i];
+        match ch {
+            '\n' => {
+                line += 1;
+                i += 1;
+            }
+            _ if ch.is_whitespace() => i += 1,
+            '#' => {
+                while i < c.len() && c[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if c.get(i + 1) == Some(&'/') => {
+                while i < c.len() && c[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if c.get(i + 1) == Some(&'*') => {
+                let start = line;
+                i += 2;
+                while i < c.len() && !(c[i] == '*' && c.get(i + 1) == Some(&'/')) {
+                    if c[i] == '\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+                if i >= c.len() {
+                    return Err(format!("{file}:{start}: a /* comment is never closed"));
+                }
+                i += 2;
+            }
+            '{' | '}' | '=' | ',' | '(' | ')' => {
+                out.push((
+                    match ch {
+                        '{' => Tok::Open,
+                        '}' => Tok::Close,
+                        '=' => Tok::Eq,
+                        ',' => Tok::Comma,
+                        '(' => Tok::LParen,
+                        _ => Tok::RParen,
+                    },
+                    line,
+                ));
+                i += 1;
+            }
+            '"' | '\'' => {
+                let (q, start) = (ch, line);
+                let mut s = String::new();
+                i += 1;
+                while i < c.len() && c[i] != q {
+                    if c[i] == '\\' && i + 1 < c.len() {
+                        i += 1;
+                    }
+                    if c[i] == '\n' {
+                        line += 1;
+                    }
+                    s.push(c[i]);
+                    i += 1;
+                }
+                if i >= c.len() {
+                    return Err(format!("{file}:{start}: a quoted string is never closed"));
+                }
+                i += 1;
+                out.push((Tok::Quoted(s), start));
+            }
+            _ => {
+                let mut s = String::new();
+                while i < c.len() && !c[i].is_whitespace() && !"{}=,()\"'#".contains(c[i]) {
+                    s.push(c[i]);
+                    i += 1;
+                }
+                out.push((Tok::Word(s), line));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads an included file by name: its label for origins, and its text.
+pub type Load<'a> = &'a dyn Fn(&str) -> Result<(String, String), String>;
+
+/// A value: one string or a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Val {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Val {
+    fn text(&self) -> String {
+        match self {
+            Val::One(s) => s.clone(),
+            Val::Many(l) => format!("{{ {} }}", l.join(", ")),
+        }
+    }
+}
+
+/// One `key = value`, with where it was.
+#[derive(Debug, Clone)]
+struct Entry {
+    key: String,
+    val: Val,
+    at: String,
+}
+
+/// A `provider` or `custom` section.
+#[derive(Debug, Clone)]
+struct Section {
+    kind: String,
+    name: String,
+    at: String,
+    entries: Vec<Entry>,
+}
+
+struct Parser<'a> {
+    toks: Vec<(Tok, usize)>,
+    pos: usize,
+    file: String,
+    load: Load<'a>,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn next(&mut self) -> Option<(Tok, usize)> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    fn err(&self, line: usize, what: &str) -> String {
+        format!("{}:{line}: {what}", self.file)
+    }
+
+    fn value(&mut self, line: usize) -> Result<Val, String> {
+        match self.next() {
+            Some((Tok::Word(s) | Tok::Quoted(s), _)) => Ok(Val::One(s)),
+            Some((Tok::Open, _)) => {
+                let mut items = Vec::new();
+                loop {
+                    match self.next() {
+                        Some((Tok::Word(s) | Tok::Quoted(s), _)) => items.push(s),
+                        Some((Tok::Comma, _)) => {}
+                        Some((Tok::Close, _)) => return Ok(Val::Many(items)),
+                        Some((_, l)) => {
+                            return Err(self.err(l, "expected a string or '}' in a list"));
+                        }
+                        None => return Err(self.err(line, "a list is never closed")),
+                    }
+                }
+            }
+            Some((_, l)) => Err(self.err(l, "expected a value after '='")),
+            None => Err(self.err(line, "expected a value after '='")),
+        }
+    }
+
+    /// Items until `}` (in a section) or the end; sections go to `out`.
+    fn items(
+        &mut self,
+        in_section: bool,
+        entries: &mut Vec<Entry>,
+        sections: &mut Vec<Section>,
+    ) -> Result<(), String> {
+        loop {
+            let Some((t, line)) = self.next() else {
+                return if in_section {
+                    Err(format!(
+                        "{}: a section is never closed with '}}'",
+                        self.file
+                    ))
+                } else {
+                    Ok(())
+                };
+            };
+            let word = match t {
+                Tok::Close if in_section => return Ok(()),
+                Tok::Word(w) => w,
+                _ => return Err(self.err(line, "expected a setting or a section")),
+            };
+            match self.next() {
+                Some((Tok::Eq, _)) => {
+                    let val = self.value(line)?;
+                    entries.push(Entry {
+                        key: word.to_ascii_lowercase(),
+                        val,
+                        at: format!("{}:{line}", self.file),
+                    });
+                }
+                Some((Tok::LParen, _)) if word == "include" => {
+                    let Some((Tok::Word(name) | Tok::Quoted(name), _)) = self.next() else {
+                        return Err(self.err(line, "include() takes a file name"));
+                    };
+                    if self.next().map(|t| t.0) != Some(Tok::RParen) {
+                        return Err(self.err(line, "expected ')' after the include's file name"));
+                    }
+                    if self.depth >= 8 {
+                        return Err(self.err(line, "includes nest more than 8 deep"));
+                    }
+                    let (label, text) = (self.load)(&name)?;
+                    let mut sub = Parser {
+                        toks: lex(&text, &label)?,
+                        pos: 0,
+                        file: label,
+                        load: self.load,
+                        depth: self.depth + 1,
+                    };
+                    sub.items(false, entries, sections)?;
+                }
+                Some((Tok::Word(name) | Tok::Quoted(name), _))
+                    if !in_section && (word == "provider" || word == "custom") =>
+                {
+                    if self.next().map(|t| t.0) != Some(Tok::Open) {
+                        return Err(self.err(line, &format!("expected '{{' after {word} {name}")));
+                    }
+                    let mut s = Section {
+                        kind: word,
+                        name,
+                        at: format!("{}:{line}", self.file),
+                        entries: Vec::new(),
+                    };
+                    self.items(true, &mut s.entries, sections)?;
+                    sections.push(s);
+                }
+                _ => return Err(self.err(line, &format!("expected '=' after {word}"))),
+            }
+        }
+    }
+}
+
+/// inadyn's provider names that have a dynward preset (the `default@` prefix and a `:N`
+/// instance suffix are dropped before the look-up).
+const PRESETS: &[(&str, &str)] = &[
+    ("dyndns.org", "dyn"),
+    ("dyn.com", "dyn"),
+    ("dyn", "dyn"),
+    ("no-ip.com", "noip"),
+    ("noip.com", "noip"),
+    ("dynu.com", "dynu"),
+    ("3322.org", "3322"),
+    ("oray.com", "oray"),
+    ("ovh.com", "ovh"),
+    ("strato.com", "strato"),
+    ("selfhost.de", "selfhost"),
+    ("changeip.com", "changeip"),
+    ("dyndns@he.net", "he"),
+    ("he.net", "he"),
+    ("dnsomatic.com", "dnsomatic"),
+];
+
+/// Top-level settings dynward does not need, and why.
+const NOT_NEEDED: &[(&str, &str)] = &[
+    (
+        "verify-address",
+        "dynward checks every address before it publishes it",
+    ),
+    ("cache-dir", "dynward keeps its own state file (state_dir)"),
+    (
+        "forced-update",
+        "dynward refreshes each host after max_interval (25 days by default)",
+    ),
+    ("secure-ssl", "dynward always validates certificates"),
+    (
+        "broken-rtc",
+        "dynward's records survive a wrong clock (README \"Clock\")",
+    ),
+    (
+        "startup-delay",
+        "dynward waits until an address is stable (stable_for)",
+    ),
+    ("fake-address", "dynward never sends a made-up address"),
+];
+
+/// Reads inadyn's config; `load` reads an included file (its label and text).
+pub fn read(text: &str, file: &str, load: Load<'_>) -> Result<Import, String> {
+    let mut p = Parser {
+        toks: lex(text, file)?,
+        pos: 0,
+        file: file.to_string(),
+        load,
+        depth: 0,
+    };
+    let (mut globals, mut sections) = (Vec::new(), Vec::new());
+    p.items(false, &mut globals, &mut sections)?;
+    let mut imp = Import::default();
+    for e in &globals {
+        match e.key.as_str() {
+            "period" | "iface" | "allow-ipv6" | "user-agent" | "ca-trust-file" => {}
+            k => {
+                let (why, lost) = NOT_NEEDED
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map_or(("dynward has no such setting", true), |(_, w)| (*w, false));
+                imp.left.push(Left {
+                    at: e.at.clone(),
+                    text: shown(k, &e.val.text(), " = "),
+                    why: why.into(),
+                    lost,
+                });
+            }
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    for s in &sections {
+        let d = section(s, &globals, &names);
+        if let Some(Value::Str(n)) = d.get("name") {
+            names.push(n.clone());
+        }
+        imp.policies.push(d);
+    }
+    Ok(imp)
+}
+
+/// The first entry named `k`.
+fn find<'a>(entries: &'a [Entry], k: &str) -> Option<&'a Entry> {
+    entries.iter().find(|e| e.key == k)
+}
+
+fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
+    let g = |k: &str| find(globals, k);
+    let mut d = Draft {
+        at: s.at.clone(),
+        ..Draft::default()
+    };
+    let get = |k: &str| find(&s.entries, k);
+    let from = |e: &Entry| format!("{} {}", e.at, e.key);
+    let one = |e: &Entry| match &e.val {
+        Val::One(v) => v.clone(),
+        Val::Many(l) => l.join(","),
+    };
+    let hosts: Vec<String> = match get("hostname").map(|e| &e.val) {
+        Some(Val::One(h)) => vec![h.clone()],
+        Some(Val::Many(l)) => l.clone(),
+        None => Vec::new(),
+    };
+    let instance = s
+        .name
+        .split(':')
+        .next()
+        .unwrap_or(&s.name)
+        .to_ascii_lowercase();
+    d.set(
+        "name",
+        Value::Str(name_for(&hosts, &instance.replace(['@', '.'], "-"), taken)),
+        format!("{} (named after its first host)", s.at),
+    );
+    let ssl = get("ssl").is_none_or(|e| one(e) != "false");
+    let plain_note = |d: &mut Draft| {
+        if let Some(e) = get("ssl").filter(|_| !ssl) {
+            d.leave(
+                &e.at,
+                "ssl = false".into(),
+                "inadyn sent the password over plain HTTP; dynward uses HTTPS (if the server has none: server = \"http://…\" and allow_insecure_http = true)",
+                false,
+            );
+        }
+    };
+    if s.kind == "provider" {
+        let key = instance.trim_start_matches("default@");
+        match PRESETS.iter().find(|(n, _)| *n == key || *n == instance) {
+            Some((_, preset)) => {
+                d.set(
+                    "provider",
+                    Value::Str((*preset).into()),
+                    format!("{} provider {}", s.at, s.name),
+                );
+                if matches!(*preset, "3322" | "oray") {
+                    d.set(
+                        "allow_insecure_http",
+                        Value::Bool(true),
+                        format!("the {preset} preset only offers plain HTTP"),
+                    );
+                }
+                plain_note(&mut d);
+            }
+            None => {
+                d.refused = Some(format!(
+                    "provider {}: dynward has no preset for it yet; a service that speaks dyndns2 can be written as server = \"https://…/nic/update\"",
+                    s.name
+                ));
+            }
+        }
+    } else {
+        custom(&mut d, s);
+        plain_note(&mut d);
+    }
+    if let Some(e) = get("username") {
+        d.set("username", Value::Str(one(e)), from(e));
+    }
+    if let Some(e) = get("password") {
+        d.set("password", Value::Secret(one(e)), from(e));
+    }
+    if hosts.is_empty() {
+        d.refused
+            .get_or_insert_with(|| "it names no hostname".into());
+    }
+    d.set(
+        "hosts",
+        Value::List(hosts),
+        get("hostname").map_or("none".into(), from),
+    );
+
+    // The address source: the interface, else the check-IP command, else the server.
+    let v6 = g("allow-ipv6").is_some_and(|e| one(e) == "true");
+    if let Some(e) = g("iface") {
+        d.set("interface", Value::Str(one(e)), from(e));
+    } else if let Some(e) = get("checkip-command") {
+        match split_command(&one(e)) {
+            Ok(argv) => d.set("command", Value::List(argv), from(e)),
+            Err(why) => {
+                d.refused
+                    .get_or_insert_with(|| format!("checkip-command {:?}: {why}", one(e)));
+            }
+        }
+    } else {
+        let checkip_ssl = get("checkip-ssl").map_or(ssl, |e| one(e) != "false");
+        let url = match get("checkip-server") {
+            Some(e) => {
+                let path = get("checkip-path").map_or("/".into(), one);
+                let scheme = if checkip_ssl { "https" } else { "http" };
+                (format!("{scheme}://{}{path}", one(e)), from(e))
+            }
+            None => (
+                "http://checkip.dyndns.com/".to_string(),
+                format!(
+                    "{} (no iface and no checkip-server: inadyn's default check-IP server)",
+                    s.at
+                ),
+            ),
+        };
+        d.set("web", Value::Str(url.0), url.1);
+    }
+    if v6 && let Some(e) = g("allow-ipv6") {
+        d.set("ipv6", Value::Bool(true), from(e));
+    }
+    if let Some(e) = g("period")
+        && let Ok(secs) = one(e).parse::<u64>()
+    {
+        if d.get("interface").is_some() {
+            d.leave(
+                &e.at,
+                format!("period = {secs}"),
+                "dynward follows the interface through netlink: no interval",
+                false,
+            );
+        } else {
+            d.set(
+                "check_interval",
+                Value::Str(secs_text(secs.max(60))),
+                from(e),
+            );
+        }
+    }
+    if let Some(e) = get("user-agent").or(g("user-agent")) {
+        d.set("user_agent", Value::Str(one(e)), from(e));
+    }
+    if let Some(e) = g("ca-trust-file") {
+        d.set("ca_file", Value::Str(one(e)), from(e));
+    }
+    let handled = [
+        "hostname",
+        "username",
+        "password",
+        "ssl",
+        "checkip-server",
+        "checkip-path",
+        "checkip-ssl",
+        "checkip-command",
+        "user-agent",
+        "ddns-server",
+        "ddns-path",
+    ];
+    for e in &s.entries {
+        if handled.contains(&e.key.as_str()) {
+            continue;
+        }
+        let off = matches!(one(e).as_str(), "false" | "no");
+        let why = match e.key.as_str() {
+            "wildcard" => "dynward sends no wildcard: set it at the provider",
+            "ttl" | "proxied" => "a setting of a provider dynward has no preset for",
+            "append-myip" => "dynward always sends the address (myip)",
+            _ => "dynward has no such setting",
+        };
+        d.leave(&e.at, shown(&e.key, &e.val.text(), " = "), why, !off);
+    }
+    d
+}
+
+/// A `custom` section: a dyndns2 server, or a URL template carrying the address.
+fn custom(d: &mut Draft, s: &Section) {
+    let get = |k: &str| find(&s.entries, k);
+    let one = |e: &Entry| match &e.val {
+        Val::One(v) => v.clone(),
+        Val::Many(l) => l.join(","),
+    };
+    let Some(server) = get("ddns-server") else {
+        d.refused = Some(format!("custom {}: no ddns-server", s.name));
+        return;
+    };
+    // HTTPS even where inadyn used plain HTTP: the section's note says so.
+    let scheme = "https";
+    let path = get("ddns-path").map_or("/nic/update".into(), one);
+    let from = format!("{} ddns-server, ddns-path", server.at);
+    if path.starts_with("/nic/update") {
+        d.set(
+            "server",
+            Value::Str(format!("{scheme}://{}/nic/update", one(server))),
+            from,
+        );
+        return;
+    }
+    if !path.contains("%i") {
+        d.refused = Some(format!(
+            "custom {}: its ddns-path carries no address (%i); dynward's URL templates always send it (<a>)",
+            s.name
+        ));
+        return;
+    }
+    let template = path
+        .replace("%u", "<username>")
+        .replace("%p", "<password>")
+        .replace("%h", "<h>")
+        .replace("%i", "<a>");
+    d.set(
+        "url",
+        Value::Str(format!("{scheme}://{}{template}", one(server))),
+        from,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_include(name: &str) -> Result<(String, String), String> {
+        Err(format!("{name}: cannot read"))
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.into())
+    }
+
+    /// Sections, lists, comments of three kinds, a preset, a dyndns2 custom server, a
+    /// template, and providers dynward lacks (refused with the reason).
+    #[test]
+    fn reads_sections() {
+        let text = r#"
+# comment
+period = 300 // another
+/* a block
+   comment */
+iface = eth0
+verify-address = false
+provider default@dyndns.org {
+    ssl = true
+    username = alice
+    password = "s3cret"
+    hostname = { "home.example.org", nas.example.org }
+}
+custom mine:1 {
+    ddns-server = dyn.example.net
+    ddns-path = "/nic/update?hostname=%h&myip=%i"
+    username = bob
+    password = pw
+    hostname = other.example.net
+}
+custom tpl {
+    ddns-server = u.example
+    ddns-path = "/set?h=%h&ip=%i&t=%p"
+    password = tok
+    hostname = t.example.net
+}
+provider duckdns.org {
+    password = t
+    hostname = x.duckdns.org
+}
+"#;
+        let imp = read(text, "inadyn.conf", &no_include).expect("parses");
+        assert_eq!(imp.policies.len(), 4);
+        let a = &imp.policies[0];
+        assert_eq!(a.get("provider"), Some(&s("dyn")));
+        assert_eq!(a.get("interface"), Some(&s("eth0")));
+        assert_eq!(
+            a.get("hosts"),
+            Some(&Value::List(vec![
+                "home.example.org".into(),
+                "nas.example.org".into()
+            ]))
+        );
+        assert_eq!(a.at, "inadyn.conf:8");
+        assert!(a.left.iter().any(|l| l.text == "period = 300" && !l.lost));
+        assert_eq!(
+            imp.policies[1].get("server"),
+            Some(&s("https://dyn.example.net/nic/update"))
+        );
+        assert_eq!(
+            imp.policies[2].get("url"),
+            Some(&s("https://u.example/set?h=<h>&ip=<a>&t=<password>"))
+        );
+        assert!(
+            imp.policies[3]
+                .refused
+                .as_deref()
+                .is_some_and(|r| r.contains("duckdns.org"))
+        );
+        assert!(
+            imp.left
+                .iter()
+                .any(|l| l.text == "verify-address = false" && !l.lost)
+        );
+        assert!(!imp.complete());
+    }
+
+    /// Includes are read relative to the including file; syntax errors name file and line.
+    #[test]
+    fn includes_and_errors() {
+        let load = |name: &str| -> Result<(String, String), String> {
+            match name {
+                "secrets.conf" => Ok((
+                    "secrets.conf".into(),
+                    "provider dyn.com { username = a\n password = b\n hostname = h.example.org }"
+                        .into(),
+                )),
+                _ => Err(format!("{name}: cannot read")),
+            }
+        };
+        let imp = read(
+            "iface = eth0\ninclude(\"secrets.conf\")\n",
+            "inadyn.conf",
+            &load,
+        )
+        .expect("parses");
+        assert_eq!(imp.policies.len(), 1);
+        assert_eq!(imp.policies[0].at, "secrets.conf:1");
+        assert_eq!(imp.policies[0].get("provider"), Some(&s("dyn")));
+        for (text, want) in [
+            (
+                "provider x {\n username = a\n",
+                "inadyn.conf: a section is never closed",
+            ),
+            ("period 300\n", "inadyn.conf:1: expected '=' after period"),
+            (
+                "a = \"open\n",
+                "inadyn.conf:1: a quoted string is never closed",
+            ),
+            ("include(\"gone.conf\")\n", "gone.conf: cannot read"),
+            (
+                "hostname = { a, \n",
+                "inadyn.conf:1: a list is never closed",
+            ),
+        ] {
+            let e = read(text, "inadyn.conf", &load).expect_err(text);
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! `dynward import --from ddclient|inadyn FILE`: another client's config, carried over into a
+//! dynward config. Every carried setting has a comment saying where it came from; whatever
+//! cannot be carried is listed with the reason and left as a commented line, never dropped
+//! silently.
+//!
+//! Reading the other format and drafting the policies is pure ([`ddclient::read`],
+//! [`inadyn::read`], [`render`]); [`run`] does the file I/O: it reads the file (and inadyn's
+//! includes), writes the result with mode 0600, and runs `check` on it.
+
+pub mod ddclient;
+pub mod inadyn;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::provider::{self, Provider};
+
+/// The clients whose configs are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// ddclient (3.x and 4.x option names).
+    Ddclient,
+    /// inadyn 2.x (libConfuse syntax).
+    Inadyn,
+}
+
+impl Client {
+    /// From the command line's `--from`.
+    pub fn parse(s: &str) -> Option<Client> {
+        match s {
+            "ddclient" => Some(Client::Ddclient),
+            "inadyn" => Some(Client::Inadyn),
+            _ => None,
+        }
+    }
+
+    /// Its name, as comments and messages say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Ddclient => "ddclient",
+            Client::Inadyn => "inadyn",
+        }
+    }
+}
+
+/// A value as it goes into the dynward config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A string.
+    Str(String),
+    /// A password or token: written to the file, masked on the terminal.
+    Secret(String),
+    /// true or false.
+    Bool(bool),
+    /// A list of strings.
+    List(Vec<String>),
+}
+
+/// One setting carried over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The dynward key.
+    pub key: &'static str,
+    /// Its value.
+    pub value: Value,
+    /// Where it came from (`file:line key`, or why it was chosen).
+    pub from: String,
+}
+
+/// Something of the other config that is not carried over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Left {
+    /// Where it was (`file:line`).
+    pub at: String,
+    /// The setting as written there (secrets masked).
+    pub text: String,
+    /// Why it is not carried.
+    pub why: String,
+    /// Whether something the user relied on is lost (else it is not needed with dynward).
+    pub lost: bool,
+}
+
+/// A policy as drafted from the other config.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Draft {
+    /// Where its section or line was.
+    pub at: String,
+    /// The carried settings, in the order they are written.
+    pub settings: Vec<Setting>,
+    /// What of it is not carried.
+    pub left: Vec<Left>,
+    /// Why the whole policy cannot work, if it cannot: then it is written commented out.
+    pub refused: Option<String>,
+}
+
+impl Draft {
+    /// Adds a carried setting.
+    pub fn set(&mut self, key: &'static str, value: Value, from: impl Into<String>) {
+        self.settings.retain(|s| s.key != key);
+        self.settings.push(Setting {
+            key,
+            value,
+            from: from.into(),
+        });
+    }
+
+    /// Records a setting that is not carried.
+    pub fn leave(&mut self, at: &str, text: String, why: impl Into<String>, lost: bool) {
+        self.left.push(Left {
+            at: at.to_string(),
+            text,
+            why: why.into(),
+            lost,
+        });
+    }
+
+    /// The value of a carried setting.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.settings
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| &s.value)
+    }
+}
+
+/// Everything read from the other client's config.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Import {
+    /// One per host line (ddclient) or provider section (inadyn).
+    pub policies: Vec<Draft>,
+    /// Settings of the whole file that are not carried.
+    pub left: Vec<Left>,
+}
+
+impl Import {
+    /// Whether every host and setting that matters was carried.
+    pub fn complete(&self) -> bool {
+        !self.policies.is_empty()
+            && self.policies.iter().all(|p| p.refused.is_none())
+            && self
+                .policies
+                .iter()
+                .flat_map(|p| &p.left)
+                .chain(&self.left)
+                .all(|l| !l.lost)
+    }
+
+    /// What was not carried, with where and why, one line each (secrets masked).
+    pub fn report(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in &self.policies {
+            if let Some(why) = &p.refused {
+                out.push(format!("{}: not carried: {why}", p.at));
+            }
+        }
+        for l in self.policies.iter().flat_map(|p| &p.left).chain(&self.left) {
+            let kind = if l.lost { "not carried" } else { "not needed" };
+            out.push(format!("{}: {kind}: {}: {}", l.at, l.text, l.why));
+        }
+        out
+    }
+}
+
+/// Whether a key of the other client holds a secret (its value is never shown).
+pub fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.contains("password") || k.contains("token") || k.contains("secret") || k == "key"
+}
+
+/// `key=value` as shown in messages and comments: a secret's value masked.
+pub fn shown(key: &str, value: &str, sep: &str) -> String {
+    if is_secret_key(key) {
+        format!("{key}{sep}********")
+    } else {
+        format!("{key}{sep}{value}")
+    }
+}
+
+/// The dynward preset whose update server is `host`, if any.
+pub fn preset_for_host(host: &str) -> Option<Provider> {
+    let host = host.to_ascii_lowercase();
+    let aliases: &[(&str, Provider)] = &[
+        ("members.dyndns.org", Provider::Dyn),
+        ("members.3322.org", Provider::P3322),
+        ("dynupdate.no-ip.com", Provider::NoIp),
+    ];
+    if let Some((_, p)) = aliases.iter().find(|(h, _)| *h == host) {
+        return Some(*p);
+    }
+    provider::ALL.iter().map(|(_, p)| *p).find(|p| {
+        url::Url::parse(p.server())
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h == host))
+            .unwrap_or(false)
+    })
+}
+
+/// A policy name from its first host: letters, digits, `-`, `_`, `.`; unique among `taken`.
+pub fn name_for(hosts: &[String], fallback: &str, taken: &[String]) -> String {
+    let base: String = hosts
+        .first()
+        .map(|h| h.split('.').next().unwrap_or(h))
+        .filter(|b| !b.is_empty() && *b != "@")
+        .unwrap_or(fallback)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let base = if base.is_empty() {
+        fallback.to_string()
+    } else {
+        base
+    };
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
+/// A duration in seconds as dynward writes it (`"5m"`, `"90s"`).
+pub fn secs_text(secs: u64) -> String {
+    if secs > 0 && secs.is_multiple_of(86_400) {
+        format!("{}d", secs / 86_400)
+    } else if secs > 0 && secs.is_multiple_of(3600) {
+        format!("{}h", secs / 3600)
+    } else if secs > 0 && secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// A command line split on whitespace, or why it needs a shell (then it is not carried:
+/// dynward runs commands without one).
+pub fn split_command(cmd: &str) -> Result<Vec<String>, String> {
+    if cmd.contains([
+        '|', ';', '&', '$', '`', '>', '<', '\'', '"', '(', ')', '*', '?',
+    ]) {
+        return Err(
+            "it needs a shell (pipes, quotes or variables); dynward runs commands without one: put it in a script and name the script".into(),
+        );
+    }
+    let argv: Vec<String> = cmd.split_whitespace().map(String::from).collect();
+    match argv.first() {
+        None => Err("it is empty".into()),
+        Some(p) if !p.starts_with('/') => Err(format!(
+            "\"{p}\" is not an absolute path; dynward runs commands without a PATH lookup"
+        )),
+        Some(_) => Ok(argv),
+    }
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn toml_value(v: &Value, masked: bool) -> String {
+    match v {
+        Value::Str(s) => quote(s),
+        Value::Secret(_) if masked => quote("********"),
+        Value::Secret(s) => quote(s),
+        Value::Bool(b) => b.to_string(),
+        Value::List(l) => format!(
+            "[{}]",
+            l.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The dynward config for `imp`, every carried line with its origin, every left-out one
+/// commented with its reason. `masked`: secrets replaced (for the terminal).
+pub fn render(imp: &Import, client: Client, source: &Path, masked: bool) -> String {
+    let tool = client.name();
+    let mut out = format!(
+        "# Written by `dynward import --from {tool}` from {}.\n# Each setting says where it came from; what could not be carried is commented out\n# with the reason. Check the result with `dynward check`.\n",
+        source.display()
+    );
+    let line = |out: &mut String, prefix: &str, body: String, note: String| {
+        let width = 44usize.saturating_sub(prefix.len());
+        let _ = writeln!(out, "{prefix}{body:width$} # {note}");
+    };
+    for l in &imp.left {
+        let kind = if l.lost { "not carried" } else { "not needed" };
+        line(
+            &mut out,
+            "# ",
+            l.text.clone(),
+            format!("{tool} {}: {kind}: {}", l.at, l.why),
+        );
+    }
+    for p in &imp.policies {
+        out.push('\n');
+        let prefix = match &p.refused {
+            Some(why) => {
+                let _ = writeln!(out, "# Not carried ({tool} {}): {why}", p.at);
+                "# "
+            }
+            None => "",
+        };
+        let _ = writeln!(out, "{prefix}[[policy]]");
+        for s in &p.settings {
+            line(
+                &mut out,
+                prefix,
+                format!("{} = {}", s.key, toml_value(&s.value, masked)),
+                format!("{tool}: {}", s.from),
+            );
+        }
+        for l in &p.left {
+            let kind = if l.lost { "not carried" } else { "not needed" };
+            line(
+                &mut out,
+                "# ",
+                l.text.clone(),
+                format!("{tool} {}: {kind}: {}", l.at, l.why),
+            );
+        }
+    }
+    out
+}
+
+/// What `import` should do with its result.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The other client.
+    pub client: Client,
+    /// Its config file.
+    pub input: PathBuf,
+    /// Where to write the dynward config; none: print it, secrets masked.
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    pub force: bool,
+}
+
+/// Why the import could not be done at all (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read.
+    #[error("{0}: cannot read: {1}")]
+    Read(PathBuf, std::io::Error),
+    /// The other config has a syntax error.
+    #[error("{0}")]
+    Syntax(String),
+    /// The output exists and `--force` was not given.
+    #[error("{0}: exists; choose another file or add --force to replace it")]
+    Exists(PathBuf),
+    /// The output could not be written.
+    #[error("{0}: cannot write: {1}")]
+    Write(PathBuf, std::io::Error),
+}
+
+/// Reads the other config (inadyn's includes too) into drafts; what is left out is listed
+/// in the file's order.
+pub fn read(client: Client, input: &Path) -> Result<Import, Error> {
+    let mut imp = read_unordered(client, input)?;
+    let place = |l: &Left| {
+        let (file, line) = l.at.rsplit_once(':').unwrap_or((&l.at, "0"));
+        (file.to_string(), line.parse::<usize>().unwrap_or(0))
+    };
+    imp.left.sort_by_key(place);
+    for p in &mut imp.policies {
+        p.left.sort_by_key(place);
+    }
+    Ok(imp)
+}
+
+fn read_unordered(client: Client, input: &Path) -> Result<Import, Error> {
+    let text = std::fs::read_to_string(input).map_err(|e| Error::Read(input.into(), e))?;
+    match client {
+        Client::Ddclient => Ok(ddclient::read(&text, &file_label(input))),
+        Client::Inadyn => {
+            let base = input.parent().map(Path::to_path_buf).unwrap_or_default();
+            let load = |name: &str| {
+                let p = base.join(name);
+                std::fs::read_to_string(&p)
+                    .map(|t| (file_label(&p), t))
+                    .map_err(|e| format!("{}: cannot read: {e}", p.display()))
+            };
+            inadyn::read(&text, &file_label(input), &load).map_err(Error::Syntax)
+        }
+    }
+}
+
+fn file_label(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+/// Writes `text` to `path` with mode 0600 (atomically: a temporary file, then a rename).
+pub fn write_private(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.exists() && !force {
+        return Err(Error::Exists(path.into()));
+    }
+    let tmp = path.with_extension("import-tmp");
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Write(path.into(), e)
+    })
+}
+
+/// Runs `dynward import`: reads, writes (or prints, secrets masked), checks, and reports on
+/// `out` and `err`. Returns the exit status: 0 when everything was carried and the result is
+/// valid, 1 when something was not carried or `check` finds a problem, 2 when the import
+/// could not be done.
+pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> u8 {
+    let imp = match read(opts.client, &opts.input) {
+        Ok(i) => i,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+    };
+    let text = render(&imp, opts.client, &opts.input, false);
+    let checked = match &opts.output {
+        None => {
+            let _ = out.write_all(render(&imp, opts.client, &opts.input, true).as_bytes());
+            crate::config::from_str(
+                &text,
+                Path::new("(imported config)"),
+                &crate::config::Env::process(),
+            )
+        }
+        Some(path) => {
+            if let Err(e) = write_private(path, &text, opts.force) {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+            let _ = writeln!(out, "wrote {} (mode 0600)", path.display());
+            crate::config::load(path, &crate::config::Env::process())
+        }
+    };
+    if imp.policies.is_empty() {
+        let what = match opts.client {
+            Client::Ddclient => "no host line",
+            Client::Inadyn => "no provider or custom section",
+        };
+        let _ = writeln!(err, "{}: {what}: nothing to carry", opts.input.display());
+    }
+    let carried = imp.policies.iter().filter(|p| p.refused.is_none()).count();
+    let _ = writeln!(
+        err,
+        "{}: {carried} of {} polic{} carried",
+        opts.input.display(),
+        imp.policies.len(),
+        if imp.policies.len() == 1 { "y" } else { "ies" }
+    );
+    for line in imp.report() {
+        let _ = writeln!(err, "  {line}");
+    }
+    let valid = match checked {
+        Ok(_) => {
+            let _ = writeln!(err, "check: valid");
+            true
+        }
+        Err(e) => {
+            let _ = writeln!(err, "check: {e}");
+            false
+        }
+    };
+    if imp.complete() && valid { 0 } else { 1 }
+}
