@@ -336,3 +336,37 @@ fn single_instance_and_offline_status() {
     );
     assert!(!r.stdout.contains("pw-secret") && !d.log().contains("pw-secret"));
 }
+
+/// A command address source under the daemon: asked at start, its address published; the
+/// command runs without the daemon's environment (no password reaches it).
+#[test]
+fn command_source_under_the_daemon() {
+    use std::os::unix::fs::PermissionsExt;
+    let srv = FakeServer::http();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seen = dir.path().join("env.txt");
+    let script = dir.path().join("wan-ip");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nenv > {}\necho 198.51.100.77\n", seen.display()),
+    )
+    .expect("script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let s = Setup::with(&format!(
+        "[[policy]]\nname = \"c\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"u\"\npassword_env = \"DW_TEST_PW\"\nhosts = [\"c.example.org\"]\ncommand = [\"{}\"]\nstable_for = \"0s\"\n",
+        srv.url(),
+        script.display()
+    ));
+    let d = DaemonProc::start_env(&s.config(), None, &[("DW_TEST_PW", "pw-in-env")]);
+    assert!(wait_for(10, || srv.requests().len() == 1), "{}", d.log());
+    assert_eq!(
+        srv.requests()[0].param("myip").as_deref(),
+        Some("198.51.100.77")
+    );
+    let env = std::fs::read_to_string(&seen).expect("the command ran");
+    assert!(env.contains("DYNWARD_POLICY=c"), "{env}");
+    assert!(
+        !env.contains("pw-in-env") && !env.contains("DW_TEST_PW"),
+        "{env}"
+    );
+}
