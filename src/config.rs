@@ -842,13 +842,32 @@ impl Walker<'_> {
                     }
                 }
             }
+            // A preset sent to another endpoint (a regional or self-hosted server, a test):
+            // the preset's dialect and quirks, the given server.
+            [(a, pv), (b, sv)] | [(b, sv), (a, pv)] if *a == "provider" && *b == "server" => {
+                let p = self.string(pv, &s.key("provider")).and_then(|text| {
+                    text.parse::<Provider>()
+                        .map_err(|e| self.problem_at(pv.span().start, &s.key("provider"), e))
+                        .ok()
+                });
+                let u = self.string(sv, &s.key("server")).and_then(|text| {
+                    parse_server(&text)
+                        .map_err(|e| self.problem_at(sv.span().start, &s.key("server"), e))
+                        .ok()
+                });
+                if let (Some(p), Some(u)) = (p, u) {
+                    provider = Some(p);
+                    dialect = p.dialect();
+                    endpoint = Some(Endpoint::Server(u));
+                }
+            }
             many => {
                 if let Some((later, v)) = last_in_file(many) {
                     self.problem_at(
                         v.span().start,
                         &s.key(later),
                         format!(
-                            "set only one of server, url and provider (found {})",
+                            "set only one of server, url and provider (found {}); server next to provider sends that preset's requests to another endpoint",
                             names(many)
                         ),
                     );
@@ -1630,6 +1649,9 @@ impl Policy {
     /// `server https://…`, or `url template`.
     pub fn endpoint_label(&self) -> String {
         match (&self.provider, &self.endpoint) {
+            (Some(p), Endpoint::Server(u)) if u.as_str() != p.server() => {
+                format!("provider {p} at server {u}")
+            }
             (Some(p), _) => format!("provider {p}"),
             (None, Endpoint::Server(u)) => format!("server {u}"),
             (None, Endpoint::Template(_)) => "url template".to_string(),
@@ -1758,6 +1780,24 @@ hosts = ["home.example.org", "nas.example.org"]
 interface = "eth0"
 "#;
 
+    /// `server` next to `provider`: the preset's dialect, sent to that endpoint; the label
+    /// says both.
+    #[test]
+    fn preset_at_another_endpoint() {
+        let text = GOOD.replace(
+            "provider = \"dyn\"",
+            "provider = \"ovh\"\nserver = \"https://dyn.example.net/nic/update\"",
+        );
+        let p = parse(&text).expect("valid").policies.remove(0);
+        assert_eq!(p.provider, Some(Provider::Ovh));
+        assert_eq!(p.dialect, Provider::Ovh.dialect());
+        assert_eq!(p.server_key(), "https://dyn.example.net:443");
+        assert_eq!(
+            p.endpoint_label(),
+            "provider ovh at server https://dyn.example.net/nic/update"
+        );
+    }
+
     /// A minimal policy gets the documented defaults.
     #[test]
     fn minimal_policy_defaults() {
@@ -1831,10 +1871,19 @@ colour = "blue"
                 "did you mean \"server\"",
             ),
             (
-                base("server = \"https://x.example\"", &[]),
-                "policy[0].server",
+                base("url = \"https://x.example/u?ip=<a>\"", &[]),
+                "policy[0].url",
                 9,
                 "only one of server, url and provider",
+            ),
+            (
+                base(
+                    "server = \"https://x.example\"\nurl = \"https://x.example/u?ip=<a>\"",
+                    &["provider"],
+                ),
+                "policy[0].url",
+                9,
+                "server next to provider",
             ),
             (
                 base("", &["provider"]),

@@ -202,7 +202,7 @@ pub const POLICY_KEYS: &[Key] = &[
     (
         "server",
         "one of three",
-        "A dyndns2 endpoint URL. `https://` unless you write `http://`; a bare host gets `/nic/update`.",
+        "A dyndns2 endpoint URL. `https://` unless you write `http://`; a bare host gets `/nic/update`. Next to `provider`, the preset's requests go to this endpoint instead (a regional or self-hosted server), with the preset's quirks.",
     ),
     (
         "url",

@@ -1018,3 +1018,42 @@ fn command_address_source() {
         r.all()
     );
 }
+
+/// `server` next to `provider`: the preset's quirks (OVH's `system=dyndns`), sent to the
+/// server given.
+#[test]
+fn preset_sent_to_another_endpoint() {
+    let srv = FakeServer::http();
+    let s = Setup::with(&format!(
+        "[[policy]]\nname = \"o\"\nprovider = \"ovh\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"o.example.org\"]\nweb = \"http://{}/ip\"\n",
+        srv.url(),
+        srv.addr
+    ));
+    srv.respond_with(|r| {
+        if r.path == "/ip" {
+            util::Script::Reply(200, "203.0.113.9".into())
+        } else {
+            let ip = r.param("myip").unwrap_or_default();
+            util::Script::Reply(200, format!("good {ip}"))
+        }
+    });
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains(&format!("provider ovh at server {}", srv.url())),
+        "{}",
+        r.all()
+    );
+    let update = srv
+        .requests()
+        .into_iter()
+        .find(|q| q.path != "/ip")
+        .expect("an update");
+    assert_eq!(
+        update.param("system").as_deref(),
+        Some("dyndns"),
+        "{update:?}"
+    );
+    assert_eq!(update.param("myip").as_deref(), Some("203.0.113.9"));
+}
