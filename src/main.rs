@@ -39,9 +39,13 @@ fn main() -> ExitCode {
         force,
     } = &cli.command
     {
+        // The parser lets only the clients import reads through.
+        let Some(client) = dynward::import::Client::parse(from) else {
+            eprintln!("error: --from {from}: dynward reads ddclient and inadyn configs");
+            return ExitCode::from(2);
+        };
         let opts = dynward::import::Options {
-            client: dynward::import::Client::parse(from)
-                .unwrap_or(dynward::import::Client::Ddclient),
+            client,
             input: file.clone(),
             output: output.clone(),
             force: *force,
