@@ -12,6 +12,7 @@ fn main() {
         ("states", docs::markdown(("state", "meaning"), docs::STATES)),
         ("top-level keys", docs::markdown_keys(docs::TOP_KEYS)),
         ("policy keys", docs::markdown_keys(docs::POLICY_KEYS)),
+        ("providers", docs::markdown_presets()),
         (
             "exit statuses",
             docs::markdown(("exit", "meaning"), docs::EXIT_STATUS),

@@ -172,6 +172,11 @@ pub const COMMANDS: &[Sub] = &[
         ],
     },
     Sub {
+        name: "providers",
+        about: "List the provider presets: endpoint, how both families travel, hosts per request, what to know",
+        args: &[Arg::flag("json", "Machine-readable output")],
+    },
+    Sub {
         name: "import",
         about: "Write a dynward config from a ddclient or inadyn one: each setting says where it came from, what cannot be carried is listed with the reason",
         args: &[
@@ -244,6 +249,11 @@ pub enum Command {
         policy: String,
         /// Only this host.
         host: Option<String>,
+    },
+    /// List the presets.
+    Providers {
+        /// As JSON.
+        json: bool,
     },
     /// Carry another client's config over.
     Import {
@@ -348,7 +358,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
                 Ok(v) => output = Some(PathBuf::from(v)),
                 Err(e) => return Err(usage_error(e, sub)),
             },
-            Long("json") if on(sub, "status") => json = true,
+            Long("json") if on(sub, "status") || on(sub, "providers") => json = true,
             Long("host") if on(sub, "reset") => {
                 host = Some(
                     p.value()
@@ -403,6 +413,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
         "run" => Command::Run,
         "reload" => Command::Reload,
         "status" => Command::Status { json },
+        "providers" => Command::Providers { json },
         "import" => {
             let from = match from.as_deref() {
                 Some(f @ ("ddclient" | "inadyn")) => f.to_string(),
@@ -621,7 +632,11 @@ mod tests {
         assert_eq!(parse_str("help"), Ok(Parsed::Help(top.clone())));
         assert!(top.starts_with(ABOUT), "{top}");
         assert!(top.contains("  -c, --config <PATH>  Config file"), "{top}");
-        assert!(top.contains("  reset   Re-enable a policy"), "{top}");
+        assert!(
+            top.lines()
+                .any(|l| l.starts_with("  reset ") && l.ends_with("Re-enable a policy (or one of its hosts) stopped by a fatal answer, and clear holds")),
+            "{top}"
+        );
         assert!(top.contains(EXAMPLES), "{top}");
         let Ok(Parsed::Help(once)) = parse_str("once -h") else {
             panic!()

@@ -41,6 +41,10 @@ pub const COMMANDS: &[Row] = &[
         "Re-enables a policy (or one host) stopped by a fatal answer and clears holds and the network back-off. A running daemon acts on it at once; otherwise the state file is edited. A policy or host not in the config is a usage error (exit 2).",
     ),
     (
+        "dynward providers [--json]",
+        "Lists the provider presets: update endpoint, how IPv4 and IPv6 travel, hosts per request, and what to know about each (the README's \"Providers\" table is the same). Needs no config.",
+    ),
+    (
         "dynward import --from ddclient|inadyn FILE [-o PATH] [--force]",
         "Writes a dynward config from ddclient's or inadyn's, with a comment beside each setting saying where it came from; what cannot be carried is listed with the reason and left as a commented line. `-o` writes the file with mode 0600 (an existing one only with `--force`) and runs `check` on it; without `-o` the config is printed with secrets masked. Exit 0 when everything was carried and the result is valid, 1 when something was not, 2 when the file cannot be read or parsed.",
     ),
@@ -401,6 +405,75 @@ pub fn markdown(head: (&str, &str), rows: &[Row]) -> String {
     out
 }
 
+/// One preset as `dynward providers` and the README show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PresetRow {
+    /// `provider = "…"`.
+    pub name: &'static str,
+    /// Its update endpoint.
+    pub server: &'static str,
+    /// How IPv4 and IPv6 travel: `combined`, `myipv6` or `separate`.
+    pub families: &'static str,
+    /// Hosts one request carries at most.
+    pub hosts_per_request: usize,
+    /// Whether it offers plain HTTP only.
+    pub plain_http: bool,
+    /// What to know about it.
+    pub notes: &'static str,
+}
+
+/// Every preset, in the order `provider` lists them.
+pub fn presets() -> Vec<PresetRow> {
+    crate::provider::ALL
+        .iter()
+        .map(|(name, p)| {
+            let d = p.dialect();
+            PresetRow {
+                name,
+                server: p.server(),
+                families: d.family.as_str(),
+                hosts_per_request: d.max_hosts,
+                plain_http: p.server().starts_with("http://"),
+                notes: p.notes(),
+            }
+        })
+        .collect()
+}
+
+/// The presets table in Markdown (README "Providers").
+pub fn markdown_presets() -> String {
+    let mut out = "| provider | update endpoint | IPv4 + IPv6 | hosts per request | notes |\n|---|---|---|---|---|\n".to_string();
+    for p in presets() {
+        out.push_str(&format!(
+            "| `{}` | `{}` | `{}` | {} | {} |\n",
+            p.name, p.server, p.families, p.hosts_per_request, p.notes
+        ));
+    }
+    out
+}
+
+/// The presets as `dynward providers` prints them.
+pub fn text_presets() -> String {
+    let rows = presets();
+    let width = rows.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for p in rows {
+        out.push_str(&format!(
+            "{:width$}  {}\n{:width$}  IPv4 + IPv6: {}; at most {} host{} per request\n{:width$}  {}\n",
+            p.name,
+            p.server,
+            "",
+            p.families,
+            p.hosts_per_request,
+            if p.hosts_per_request == 1 { "" } else { "s" },
+            "",
+            p.notes
+        ));
+    }
+    out.push_str("Any other dyndns2 service: server = \"https://…/nic/update\"; a preset at another endpoint: provider with server.\n");
+    out
+}
+
 /// The answers table in Markdown (its cells are Markdown already).
 pub fn markdown_answers() -> String {
     let mut out = "| code | what dynward tells you | decision |\n|---|---|---|\n".to_string();
@@ -619,6 +692,7 @@ mod tests {
             ("policy keys", markdown_keys(POLICY_KEYS)),
             ("exit statuses", markdown(("exit", "meaning"), EXIT_STATUS)),
             ("answers", markdown_answers()),
+            ("providers", markdown_presets()),
         ] {
             assert!(
                 readme().contains(&table),

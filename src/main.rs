@@ -31,6 +31,19 @@ fn main() -> ExitCode {
     // print their results on stdout and keep stderr for problems.
     let is_daemon = matches!(cli.command, Command::Run);
     init_logging(cli.verbose.saturating_add(u8::from(is_daemon)), is_daemon);
+    // The presets are the program's own: no config is needed.
+    if let Command::Providers { json } = cli.command {
+        if json {
+            let rows = dynward::docs::presets();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into())
+            );
+        } else {
+            print!("{}", dynward::docs::text_presets());
+        }
+        return ExitCode::SUCCESS;
+    }
     // Another client's config is all import reads: no dynward config is needed.
     if let Command::Import {
         from,
@@ -96,7 +109,9 @@ fn main() -> ExitCode {
         Command::Reload => reload(&state_dir),
         Command::Status { json } => show_status(&cfg, &state_dir, json),
         Command::Reset { policy, host } => reset(&cfg, &path, &state_dir, &policy, host),
-        Command::Import { .. } => unreachable!("handled before the config is read"),
+        Command::Import { .. } | Command::Providers { .. } => {
+            unreachable!("handled before the config is read")
+        }
     }
 }
 
@@ -333,7 +348,11 @@ fn daemon_command(command: &Command) -> Option<String> {
         Command::Status { .. } => Some("status".into()),
         Command::Reset { policy, host } => Some(reset_command(policy, host.as_deref())),
         Command::Reload => Some("reload".into()),
-        Command::Check | Command::Once { .. } | Command::Run | Command::Import { .. } => None,
+        Command::Check
+        | Command::Once { .. }
+        | Command::Run
+        | Command::Import { .. }
+        | Command::Providers { .. } => None,
     }
 }
 

@@ -166,6 +166,42 @@ impl Provider {
         }
     }
 
+    /// What a user should know about the preset, beyond its dialect's flags (reference
+    /// sections 1, 3 and 10).
+    pub fn notes(self) -> &'static str {
+        match self {
+            Provider::Dyn => {
+                "The /v3/update endpoint; both families in one request, whose list replaces the host's addresses."
+            }
+            Provider::NoIp => {
+                "Both families in one request; the user is the account's email or a DDNS key's user; `abuse` blocks the whole account."
+            }
+            Provider::Dynu => {
+                "GET only; IPv6 goes in `myipv6`; `servererror` is held as an outage."
+            }
+            Provider::P3322 => {
+                "Plain HTTP only (needs allow_insecure_http); sends `system=dyndns`; updates at least 1 minute apart."
+            }
+            Provider::Oray => {
+                "Plain HTTP only (needs allow_insecure_http): HTTPS is reported not to work."
+            }
+            Provider::Ovh => {
+                "The DynHost login, not the OVH account's; sends `system=dyndns`; `badrequest` stops the client."
+            }
+            Provider::Strato => "Both families in one request; `badrequest` stops the client.",
+            Provider::SelfHost => {
+                "One request per family (a combined list is answered `abuse`); HTTP status codes carry the answer: 204 is no change, 409-412 are errors."
+            }
+            Provider::ChangeIp => "Sends `system=dyndns`.",
+            Provider::He => {
+                "One host per request: each host has its own key, and the user name is the host."
+            }
+            Provider::DnsOMatic => {
+                "Host `all.dnsomatic.com` updates every service behind the account; sends `wildcard=NOCHG&mx=NOCHG&backmx=NOCHG`."
+            }
+        }
+    }
+
     /// The config name.
     pub fn name(self) -> &'static str {
         ALL.iter()

@@ -611,3 +611,61 @@ fn dual_stack_says_what_it_leaves_out() {
         text.all()
     );
 }
+
+/// `dynward providers` needs no config and lists every preset, the same in text and JSON
+/// (the README's table comes from the same rows: a unit test keeps them equal).
+#[test]
+fn providers_lists_every_preset() {
+    let run = |args: &[&str]| {
+        let o = Command::new(bin())
+            .args(["--config", "/nonexistent/dynward.toml", "providers"])
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8(o.stdout).expect("utf-8")
+    };
+    let text = run(&[]);
+    let json: serde_json::Value = serde_json::from_str(&run(&["--json"])).expect("JSON");
+    let rows = json.as_array().expect("a list");
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "dyn",
+            "noip",
+            "dynu",
+            "3322",
+            "oray",
+            "ovh",
+            "strato",
+            "selfhost",
+            "changeip",
+            "he",
+            "dnsomatic"
+        ]
+    );
+    for r in rows {
+        let (name, server) = (
+            r["name"].as_str().expect("name"),
+            r["server"].as_str().expect("server"),
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>() == [name, server]),
+            "{name} and its endpoint on one line: {text}"
+        );
+        assert!(
+            text.contains(r["notes"].as_str().expect("notes")),
+            "{name}: {text}"
+        );
+    }
+    let he = rows.iter().find(|r| r["name"] == "he").expect("he");
+    assert_eq!(he["hosts_per_request"], 1);
+    assert!(text.contains("at most 1 host per request"), "{text}");
+    let oray = rows.iter().find(|r| r["name"] == "oray").expect("oray");
+    assert_eq!(oray["plain_http"], true);
+}
