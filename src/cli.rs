@@ -319,6 +319,14 @@ fn usage_line(sub: Option<&Sub>) -> String {
     }
 }
 
+/// An option's value, which must be UTF-8.
+fn text_value(p: &mut lexopt::Parser, sub: Option<&Sub>) -> Result<String, Usage> {
+    p.value()
+        .map_err(|e| usage_error(e, sub))?
+        .into_string()
+        .map_err(|v| usage_error(format!("not UTF-8: {v:?}"), sub))
+}
+
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> {
     use lexopt::Arg::{Long, Short, Value};
@@ -346,27 +354,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Long("dry-run") if on(sub, "once") => dry_run = true,
             Long("force") if on(sub, "once") || on(sub, "import") => force = true,
-            Long("from") if on(sub, "import") => {
-                from = Some(
-                    p.value()
-                        .map_err(|e| usage_error(e, sub))?
-                        .into_string()
-                        .map_err(|v| usage_error(format!("not UTF-8: {v:?}"), sub))?,
-                )
-            }
+            Long("from") if on(sub, "import") => from = Some(text_value(&mut p, sub)?),
             Short('o') | Long("output") if on(sub, "import") => match p.value() {
                 Ok(v) => output = Some(PathBuf::from(v)),
                 Err(e) => return Err(usage_error(e, sub)),
             },
             Long("json") if on(sub, "status") || on(sub, "providers") => json = true,
-            Long("host") if on(sub, "reset") => {
-                host = Some(
-                    p.value()
-                        .map_err(|e| usage_error(e, sub))?
-                        .into_string()
-                        .map_err(|v| usage_error(format!("not UTF-8: {v:?}"), sub))?,
-                )
-            }
+            Long("host") if on(sub, "reset") => host = Some(text_value(&mut p, sub)?),
             Value(v) => {
                 let v = v
                     .into_string()

@@ -299,14 +299,18 @@ pub fn render(imp: &Import, client: Client, source: &Path, masked: bool) -> Stri
         let width = 44usize.saturating_sub(prefix.len());
         let _ = writeln!(out, "{prefix}{body:width$} # {note}");
     };
-    for l in &imp.left {
+    // What is left out is a commented line with its place and reason.
+    let left = |out: &mut String, l: &Left| {
         let kind = if l.lost { "not carried" } else { "not needed" };
         line(
-            &mut out,
+            out,
             "# ",
             l.text.clone(),
             format!("{tool} {}: {kind}: {}", l.at, l.why),
         );
+    };
+    for l in &imp.left {
+        left(&mut out, l);
     }
     for p in &imp.policies {
         out.push('\n');
@@ -327,13 +331,7 @@ pub fn render(imp: &Import, client: Client, source: &Path, masked: bool) -> Stri
             );
         }
         for l in &p.left {
-            let kind = if l.lost { "not carried" } else { "not needed" };
-            line(
-                &mut out,
-                "# ",
-                l.text.clone(),
-                format!("{tool} {}: {kind}: {}", l.at, l.why),
-            );
+            left(&mut out, l);
         }
     }
     out
