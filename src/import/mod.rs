@@ -150,12 +150,17 @@ impl Import {
         let mut out = Vec::new();
         for p in &self.policies {
             if let Some(why) = &p.refused {
-                out.push(format!("{}: not carried: {why}", p.at));
+                out.push(format!("{}: not carried: {}", p.at, flat(why)));
             }
         }
         for l in self.policies.iter().flat_map(|p| &p.left).chain(&self.left) {
             let kind = if l.lost { "not carried" } else { "not needed" };
-            out.push(format!("{}: {kind}: {}: {}", l.at, l.text, l.why));
+            out.push(format!(
+                "{}: {kind}: {}: {}",
+                l.at,
+                flat(&l.text),
+                flat(&l.why)
+            ));
         }
         out
     }
@@ -258,6 +263,12 @@ pub fn split_command(cmd: &str) -> Result<Vec<String>, String> {
     }
 }
 
+/// Text of the other file on one line: in a comment, a newline would start a line of TOML of
+/// its own; in the report, a line of its own.
+fn flat(t: &str) -> String {
+    t.replace(|c: char| c.is_control(), " ")
+}
+
 fn quote(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -297,6 +308,7 @@ pub fn render(imp: &Import, client: Client, source: &Path, masked: bool) -> Stri
     );
     let line = |out: &mut String, prefix: &str, body: String, note: String| {
         let width = 44usize.saturating_sub(prefix.len());
+        let (body, note) = (flat(&body), flat(&note));
         let _ = writeln!(out, "{prefix}{body:width$} # {note}");
     };
     // What is left out is a commented line with its place and reason.
@@ -316,7 +328,7 @@ pub fn render(imp: &Import, client: Client, source: &Path, masked: bool) -> Stri
         out.push('\n');
         let prefix = match &p.refused {
             Some(why) => {
-                let _ = writeln!(out, "# Not carried ({tool} {}): {why}", p.at);
+                let _ = writeln!(out, "# Not carried ({tool} {}): {}", p.at, flat(why));
                 "# "
             }
             None => "",
@@ -490,4 +502,105 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         }
     };
     if imp.complete() && valid { 0 } else { 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A newline inside a quoted value of the other file stays inside its comment: it
+    /// cannot start a live line of TOML.
+    #[test]
+    fn comments_stay_comments() {
+        let text = "provider dyn.com {\n username = a\n password = b\n hostname = h.example.org\n wildcard = \"yes\nserver = \\\"https://evil.example/\\\"\"\n}\n";
+        let imp = inadyn::read(text, "f", &|n: &str| Err(n.to_string())).expect("parses");
+        let left = &imp.policies[0].left[0];
+        assert!(left.text.contains('\n'), "{left:?}");
+        let out = render(&imp, Client::Inadyn, Path::new("f"), false);
+        assert!(
+            !out.lines().any(|l| l.starts_with("server")),
+            "an injected line:\n{out}"
+        );
+    }
+
+    /// Neither reader panics on any input: thousands of random lines made of the characters
+    /// their grammars care about (quotes, braces, `=`, `,`, `\`, comments, newlines), and
+    /// every render of what they read is a config that parses or reports problems.
+    #[test]
+    fn readers_take_any_input() {
+        const ALPHABET: &[&str] = &[
+            "=",
+            ",",
+            "\\",
+            "\n",
+            "\"",
+            "'",
+            "{",
+            "}",
+            "(",
+            ")",
+            "#",
+            "//",
+            "/*",
+            "*/",
+            " ",
+            "\t",
+            "use",
+            "if",
+            "web",
+            "cmd",
+            "login",
+            "password",
+            "server",
+            "protocol",
+            "provider",
+            "custom",
+            "include",
+            "hostname",
+            "iface",
+            "dyn.com",
+            "eth0",
+            "h.example.org",
+            "usev6",
+            "ifv6",
+            "ddns-path",
+            "%i",
+            "/nic/update",
+            "é",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let no_include =
+            |name: &str| -> Result<(String, String), String> { Err(format!("{name}: not here")) };
+        for _ in 0..3000 {
+            let len = (next() % 40) as usize;
+            let text: String = (0..len)
+                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                .collect();
+            let d = ddclient::read(&text, "f");
+            let i = inadyn::read(&text, "f", &no_include);
+            for imp in [Some(d), i.ok()].into_iter().flatten() {
+                let out = render(&imp, Client::Ddclient, Path::new("f"), false);
+                let _ =
+                    crate::config::from_str(&out, Path::new("f"), &crate::config::Env::process());
+                // Only carried settings are live lines; all else is comment.
+                let live = out
+                    .lines()
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .count();
+                let carried: usize = imp
+                    .policies
+                    .iter()
+                    .filter(|p| p.refused.is_none())
+                    .map(|p| 1 + p.settings.len())
+                    .sum();
+                assert_eq!(live, carried, "{text:?}\n{out}");
+            }
+        }
+    }
 }
