@@ -559,21 +559,13 @@ fn web_url(v: &str) -> Option<String> {
     v.contains('.').then(|| format!("http://{v}"))
 }
 
-/// ddclient's durations: plain seconds or a number with s, m, h or d.
+/// ddclient's durations: plain seconds, or a number with a unit as dynward reads them.
 fn seconds(v: &str) -> Option<u64> {
     let v = v.trim();
-    let (num, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => v.split_at(i),
-        None => (v, "s"),
-    };
-    let n: u64 = num.parse().ok()?;
-    Some(match unit.trim() {
-        "s" | "" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return None,
-    })
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return v.parse().ok();
+    }
+    crate::duration::parse(v).ok().map(|d| d.as_secs())
 }
 
 #[cfg(test)]

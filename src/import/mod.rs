@@ -230,17 +230,9 @@ pub fn name_for(hosts: &[String], fallback: &str, taken: &[String]) -> String {
     name
 }
 
-/// A duration in seconds as dynward writes it (`"5m"`, `"90s"`).
+/// A duration in seconds as dynward writes it (`"5m"`, `"1m30s"`).
 pub fn secs_text(secs: u64) -> String {
-    if secs > 0 && secs.is_multiple_of(86_400) {
-        format!("{}d", secs / 86_400)
-    } else if secs > 0 && secs.is_multiple_of(3600) {
-        format!("{}h", secs / 3600)
-    } else if secs > 0 && secs.is_multiple_of(60) {
-        format!("{}m", secs / 60)
-    } else {
-        format!("{secs}s")
-    }
+    crate::duration::format(std::time::Duration::from_secs(secs))
 }
 
 /// A command line split on whitespace, or why it needs a shell (then it is not carried:
