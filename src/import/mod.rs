@@ -447,14 +447,12 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
         }
     };
     let text = render(&imp, opts.client, &opts.input, false);
-    let checked = match &opts.output {
+    // The check reads the text written (no second read of the file); relative paths in it
+    // resolve against the output's directory.
+    let label = match &opts.output {
         None => {
             let _ = out.write_all(render(&imp, opts.client, &opts.input, true).as_bytes());
-            crate::config::from_str(
-                &text,
-                Path::new("(imported config)"),
-                &crate::config::Env::process(),
-            )
+            PathBuf::from("(imported config)")
         }
         Some(path) => {
             if let Err(e) = write_private(path, &text, opts.force) {
@@ -462,9 +460,10 @@ pub fn run(opts: &Options, out: &mut dyn std::io::Write, err: &mut dyn std::io::
                 return 2;
             }
             let _ = writeln!(out, "wrote {} (mode 0600)", path.display());
-            crate::config::load(path, &crate::config::Env::process())
+            path.clone()
         }
     };
+    let checked = crate::config::from_str(&text, &label, &crate::config::Env::process());
     if imp.policies.is_empty() {
         let what = match opts.client {
             Client::Ddclient => "no host line",
