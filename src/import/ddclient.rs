@@ -14,6 +14,16 @@ struct Var {
     line: usize,
 }
 
+/// Where a setting was: `file:line`.
+fn at(file: &str, v: &Var) -> String {
+    format!("{file}:{}", v.line)
+}
+
+/// Where a carried setting came from: `file:line key`.
+fn from(file: &str, k: &str, v: &Var) -> String {
+    format!("{file}:{} {k}", v.line)
+}
+
 /// A logical line: its first physical line, its assignments and its hosts.
 struct Logical {
     line: usize,
@@ -214,7 +224,7 @@ pub fn read(text: &str, file: &str) -> Import {
         let mut by_line: Vec<(&String, &Var)> = globals.iter().collect();
         by_line.sort_by_key(|(_, v)| v.line);
         for (k, v) in by_line {
-            let at = format!("{file}:{}", v.line);
+            let at = at(file, v);
             let text = shown(k, &v.value, "=");
             match NOT_NEEDED.iter().find(|(n, _)| n == k) {
                 Some((_, why)) => imp.left.push(super::Left {
@@ -244,8 +254,8 @@ fn draft(
     taken: &[String],
 ) -> Draft {
     let mut d = Draft::default();
-    let at = |v: &Var| format!("{file}:{}", v.line);
-    let from = |k: &str, v: &Var| format!("{file}:{} {k}", v.line);
+    let at = |v: &Var| at(file, v);
+    let from = |k: &str, v: &Var| from(file, k, v);
     // Which keys this draft read, so that the rest is listed.
     let used = std::cell::RefCell::new(Vec::<&str>::new());
     let take = |k: &'static str| {
@@ -457,8 +467,8 @@ fn source(
     file: &str,
     line: usize,
 ) {
-    let at = |v: &Var| format!("{file}:{}", v.line);
-    let from = |k: &str, v: &Var| format!("{file}:{} {k}", v.line);
+    let at = |v: &Var| at(file, v);
+    let from = |k: &str, v: &Var| from(file, k, v);
     let method = |v: Option<&Var>| v.map(|v| v.value.to_ascii_lowercase());
     let (m4, m6) = (method(v4), method(v6));
     let family_on = |m: &Option<String>| m.as_deref().is_some_and(|m| m != "disabled" && m != "no");

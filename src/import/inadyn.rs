@@ -127,6 +127,14 @@ struct Entry {
     at: String,
 }
 
+/// An entry's value as one string (a list joined with commas).
+fn one(e: &Entry) -> String {
+    match &e.val {
+        Val::One(v) => v.clone(),
+        Val::Many(l) => l.join(","),
+    }
+}
+
 /// A `provider` or `custom` section.
 #[derive(Debug, Clone)]
 struct Section {
@@ -346,10 +354,6 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
     };
     let get = |k: &str| find(&s.entries, k);
     let from = |e: &Entry| format!("{} {}", e.at, e.key);
-    let one = |e: &Entry| match &e.val {
-        Val::One(v) => v.clone(),
-        Val::Many(l) => l.join(","),
-    };
     let hosts: Vec<String> = match get("hostname").map(|e| &e.val) {
         Some(Val::One(h)) => vec![h.clone()],
         Some(Val::Many(l)) => l.clone(),
@@ -511,10 +515,6 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
 /// A `custom` section: a dyndns2 server, or a URL template carrying the address.
 fn custom(d: &mut Draft, s: &Section) {
     let get = |k: &str| find(&s.entries, k);
-    let one = |e: &Entry| match &e.val {
-        Val::One(v) => v.clone(),
-        Val::Many(l) => l.join(","),
-    };
     let Some(server) = get("ddns-server") else {
         d.refused = Some(format!("custom {}: no ddns-server", s.name));
         return;
