@@ -137,9 +137,7 @@ impl Prefix {
                 u32::from(p) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(p), IpAddr::V6(a)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.len))
-                    .unwrap_or(0);
+                let mask = v6_mask(self.len);
                 u128::from(p) & mask == u128::from(a) & mask
             }
             _ => false,
@@ -176,6 +174,11 @@ impl fmt::Display for Prefix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.addr, self.len)
     }
+}
+
+/// The network bits of an IPv6 prefix of length `len`.
+pub fn v6_mask(len: u8) -> u128 {
+    u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
 }
 
 fn in_v4(a: Ipv4Addr, net: [u8; 4], len: u32) -> bool {

@@ -18,7 +18,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 
-use crate::addr::{Candidate, Prefix, SkipReason, scope_reason, skip_reason};
+use crate::addr::{Candidate, Prefix, SkipReason, scope_reason, skip_reason, v6_mask};
 
 /// A host's interface identifier: the low bits of its address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +136,7 @@ pub struct Derived {
 impl Derived {
     /// The derivation in words, for `once --dry-run` and `status`.
     pub fn describe(&self, lan: &LanHost) -> String {
-        let net = Ipv6Addr::from(u128::from(self.from) & mask(self.prefix_len));
+        let net = Ipv6Addr::from(u128::from(self.from) & v6_mask(self.prefix_len));
         let life = match self.preferred {
             Some(s) => format!("preferred for {s} s more"),
             None => "preferred forever".into(),
@@ -155,10 +155,6 @@ pub struct Derivation {
     pub chosen: Option<Derived>,
     /// The interface's IPv6 addresses that give no prefix, with why.
     pub skipped: Vec<(IpAddr, SkipReason)>,
-}
-
-fn mask(len: u8) -> u128 {
-    u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
 }
 
 /// Composes the host's address from the best prefix on the LAN interface (see module doc).
@@ -207,7 +203,7 @@ pub fn derive(
         )
     });
     let chosen = usable.first().map(|(_, c, a)| Derived {
-        addr: Ipv6Addr::from(u128::from(*a) & mask(c.prefix_len) | host_id.bits()),
+        addr: Ipv6Addr::from(u128::from(*a) & v6_mask(c.prefix_len) | host_id.bits()),
         from: *a,
         prefix_len: c.prefix_len,
         preferred: c.preferred,
