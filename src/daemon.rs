@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,8 +102,9 @@ struct Slot {
     /// The server's addresses, in the order they are tried.
     targets: Vec<SocketAddr>,
     last_skips: Vec<(IpAddr, SkipReason)>,
-    /// How the address of a host behind the router was composed (for `status` and the log).
-    derived: Option<String>,
+    /// The address of a host behind the router and how it was composed (for `status` and
+    /// the log).
+    derived: Option<(Option<Ipv6Addr>, String)>,
     /// The request in flight, withdrawn when its source address goes away.
     flight: Option<Flight>,
     /// A request waiting for its server's line.
@@ -582,18 +583,19 @@ impl Daemon {
                 .then(|| slot.queued.take())
                 .flatten();
             slot.bind = det.bind.clone();
-            // Lifetimes count down between reads: a line when the address or the reason for
-            // having none changes, not at every read.
-            let said = |d: &Option<String>| {
-                d.as_deref()
-                    .map(|x| x.split(" (from ").next().unwrap_or(x).to_string())
+            // Lifetimes count down between reads, so the text changes at every read: a line
+            // when the address changes, or the reason for having none.
+            let lan = det.derived.clone().map(|text| (det.addrs.v6, text));
+            let said = |x: &Option<(Option<Ipv6Addr>, String)>| {
+                x.as_ref()
+                    .map(|(a, t)| a.map_or_else(|| t.clone(), |a| a.to_string()))
             };
-            if said(&slot.derived) != said(&det.derived)
-                && let Some(x) = &det.derived
+            if said(&slot.derived) != said(&lan)
+                && let Some((_, x)) = &lan
             {
                 tracing::info!(policy = %name, "host behind the router: {x}");
             }
-            slot.derived = det.derived.clone();
+            slot.derived = lan;
             if slot.last_skips != det.skipped {
                 for (ip, why) in &det.skipped {
                     tracing::info!(policy = %name, address = %ip, "address skipped: {why}");
@@ -1025,7 +1027,7 @@ impl Daemon {
                     .slots
                     .values()
                     .map(|s| PolicyStatus {
-                        derived: s.derived.clone(),
+                        derived: s.derived.as_ref().map(|(_, t)| t.clone()),
                         ..s.machine.status(now)
                     })
                     .collect();
