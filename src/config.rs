@@ -767,10 +767,7 @@ impl Walker<'_> {
             return None;
         };
         let n = self.string(v, &s.key("name"))?;
-        let ok = !n.is_empty()
-            && n.len() <= 64
-            && n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        let ok = !n.is_empty() && n.len() <= MAX_NAME && n.chars().all(is_name_char);
         if !ok {
             self.problem_at(
                 v.span().start,
@@ -1571,6 +1568,14 @@ pub enum Change {
     /// families, user agent): the fingerprint changes, the stops are cleared, and one round
     /// validates the change.
     Identity,
+}
+
+/// The longest policy name (it names a credential file).
+pub const MAX_NAME: usize = 64;
+
+/// Whether `c` may stand in a policy name: letters, digits, '-', '_' and '.'.
+pub fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
 /// Whether `name` can be a Linux interface name: 1-15 characters, no '/' or whitespace.

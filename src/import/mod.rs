@@ -202,6 +202,7 @@ pub fn preset_for_host(host: &str) -> Option<Provider> {
 
 /// A policy name from its first host: letters, digits, `-`, `_`, `.`; unique among `taken`.
 pub fn name_for(hosts: &[String], fallback: &str, taken: &[String]) -> String {
+    // Room for a "-N" suffix within the config's longest name.
     let base: String = hosts
         .first()
         .map(|h| h.split('.').next().unwrap_or(h))
@@ -209,18 +210,14 @@ pub fn name_for(hosts: &[String], fallback: &str, taken: &[String]) -> String {
         .unwrap_or(fallback)
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+            if crate::config::is_name_char(c) {
                 c
             } else {
                 '-'
             }
         })
+        .take(crate::config::MAX_NAME - 4)
         .collect();
-    let base = if base.is_empty() {
-        fallback.to_string()
-    } else {
-        base
-    };
     let mut name = base.clone();
     let mut n = 2;
     while taken.contains(&name) {
