@@ -811,23 +811,13 @@ impl Walker<'_> {
             [(one, v)] => {
                 if let Some(text) = self.string(v, &s.key(one)) {
                     match *one {
-                        "provider" => match text.parse::<Provider>() {
-                            Ok(p) => {
+                        "provider" => {
+                            if let Some(p) = self.preset(v, &text, &s.key("provider")) {
                                 provider = Some(p);
                                 dialect = p.dialect();
                                 endpoint = Url::parse(p.server()).ok().map(Endpoint::Server);
                             }
-                            Err(e) => {
-                                let hint = provider_hint(&text)
-                                    .map(|c| format!("; did you mean \"{c}\"?"))
-                                    .unwrap_or_default();
-                                self.problem_at(
-                                    v.span().start,
-                                    &s.key("provider"),
-                                    format!("{e}{hint}"),
-                                )
-                            }
-                        },
+                        }
                         "server" => match parse_server(&text) {
                             Ok(u) => endpoint = Some(Endpoint::Server(u)),
                             Err(e) => self.problem_at(v.span().start, &s.key("server"), e),
@@ -842,11 +832,9 @@ impl Walker<'_> {
             // A preset sent to another endpoint (a regional or self-hosted server, a test):
             // the preset's dialect and quirks, the given server.
             [(a, pv), (b, sv)] | [(b, sv), (a, pv)] if *a == "provider" && *b == "server" => {
-                let p = self.string(pv, &s.key("provider")).and_then(|text| {
-                    text.parse::<Provider>()
-                        .map_err(|e| self.problem_at(pv.span().start, &s.key("provider"), e))
-                        .ok()
-                });
+                let p = self
+                    .string(pv, &s.key("provider"))
+                    .and_then(|text| self.preset(pv, &text, &s.key("provider")));
                 let u = self.string(sv, &s.key("server")).and_then(|text| {
                     parse_server(&text)
                         .map_err(|e| self.problem_at(sv.span().start, &s.key("server"), e))
@@ -886,6 +874,18 @@ impl Walker<'_> {
             }
         }
         (provider, endpoint, dialect)
+    }
+
+    /// The preset `text` names, or a problem with the closest name.
+    fn preset(&mut self, v: &Item<'_>, text: &str, key: &str) -> Option<Provider> {
+        text.parse::<Provider>()
+            .map_err(|e| {
+                let hint = provider_hint(text)
+                    .map(|c| format!("; did you mean \"{c}\"?"))
+                    .unwrap_or_default();
+                self.problem_at(v.span().start, key, format!("{e}{hint}"));
+            })
+            .ok()
     }
 
     /// `hosts`: a non-empty list of distinct host names.
