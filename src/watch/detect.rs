@@ -98,42 +98,41 @@ fn add_lan_host(
     cands: &[Candidate],
 ) {
     let ifname = &lan.interface;
-    let why = match up {
-        Some(false) => Some(format!("interface {ifname} is down")),
-        None => Some(format!("interface {ifname} does not exist")),
-        Some(true) => None,
+    let got = match up {
+        Some(false) => Err(format!("interface {ifname} is down")),
+        None => Err(format!("interface {ifname} does not exist")),
+        Some(true) => {
+            let got = lan6::derive(
+                cands,
+                lan.host_id,
+                policy.ipv6_prefix.as_ref(),
+                policy.allow_private,
+            );
+            d.skipped.extend(got.skipped);
+            got.chosen.ok_or_else(|| {
+                format!(
+                    "interface {ifname} has no usable IPv6 prefix for host id {}",
+                    lan.host_id
+                )
+            })
+        }
     };
-    let why = why.or_else(|| {
-        let got = lan6::derive(
-            cands,
-            lan.host_id,
-            policy.ipv6_prefix.as_ref(),
-            policy.allow_private,
-        );
-        d.skipped.extend(got.skipped);
-        match got.chosen {
-            Some(x) => {
-                d.addrs.v6 = Some(x.addr);
-                d.derived = Some(x.describe(lan));
-                None
+    match got {
+        Ok(x) => {
+            d.addrs.v6 = Some(x.addr);
+            d.derived = Some(x.describe(lan));
+            // The WAN side may have had nothing, but the host behind the router has one.
+            d.error = None;
+        }
+        Err(why) => {
+            d.derived = Some(format!("no IPv6 address: {why}"));
+            if d.addrs.is_empty() {
+                d.error = Some(match d.error.take() {
+                    Some(e) if policy.ipv4 => format!("{e}; {why}"),
+                    _ => why,
+                });
             }
-            None => Some(format!(
-                "interface {ifname} has no usable IPv6 prefix for host id {}",
-                lan.host_id
-            )),
         }
-    });
-    if let Some(why) = why {
-        d.derived = Some(format!("no IPv6 address: {why}"));
-        if d.addrs.is_empty() {
-            d.error = Some(match d.error.take() {
-                Some(e) if policy.ipv4 => format!("{e}; {why}"),
-                _ => why,
-            });
-        }
-    } else {
-        // The WAN side had nothing, but the host behind the router has an address.
-        d.error = None;
     }
 }
 
