@@ -26,6 +26,8 @@ pub enum Outcome {
     TimedOut,
     /// It could not be started.
     NotStarted(String),
+    /// It ran, but how it ended could not be read.
+    Unknown(String),
 }
 
 /// The PATH every command dynward runs gets, whatever the daemon's own.
@@ -114,10 +116,10 @@ pub async fn capture(
             match (status.code(), status.signal()) {
                 (Some(c), _) => Outcome::Exited(c),
                 (None, Some(sig)) => Outcome::Signaled(sig),
-                (None, None) => Outcome::NotStarted(format!("ended with {status}")),
+                (None, None) => Outcome::Unknown(format!("ended with {status}")),
             }
         }
-        Ok(Err(e)) => Outcome::NotStarted(e.to_string()),
+        Ok(Err(e)) => Outcome::Unknown(e.to_string()),
         Err(_) => {
             let _ = child.kill().await;
             Outcome::TimedOut
@@ -160,6 +162,9 @@ pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration
         ),
         Outcome::NotStarted(e) => {
             tracing::warn!(policy, hook = %prog, "hook could not be started: {e}")
+        }
+        Outcome::Unknown(e) => {
+            tracing::warn!(policy, hook = %prog, "hook ran, but how it ended is unknown: {e}")
         }
     }
     outcome

@@ -305,6 +305,9 @@ async fn check_command(policy: &Policy, argv: &[String]) -> Result<IpAddr, Strin
         hook::Outcome::NotStarted(e) => {
             Err(format!("address command {prog} could not be started: {e}"))
         }
+        hook::Outcome::Unknown(e) => Err(format!(
+            "address command {prog} ran, but how it ended is unknown: {e}"
+        )),
     }
 }
 
