@@ -17,7 +17,7 @@ use crate::addr::Prefix;
 use crate::duration;
 use crate::lan6::{HostId, LanHost};
 use crate::protocol::dyndns2::Endpoint;
-use crate::provider::{Dialect, FamilyMode, Provider};
+use crate::provider::{Credentials, Dialect, FamilyMode, HostForm, Provider, Rule, User};
 use crate::secret::Secret;
 
 /// Where the config is read from when neither `--config` nor `DYNWARD_CONFIG` says.
@@ -54,8 +54,15 @@ pub enum Source {
     Interface(String),
     /// The interface of the default route, followed as it changes.
     DefaultRoute,
-    /// A check-IP web service.
+    /// A check-IP web service, asked over each family the policy publishes.
     Web(Url),
+    /// A check-IP service per family (`web4`, `web6`), each asked over its own family.
+    WebFamilies {
+        /// Asked over IPv4 for the IPv4 address.
+        v4: Option<Url>,
+        /// Asked over IPv6 for the IPv6 address.
+        v6: Option<Url>,
+    },
     /// A command (program and arguments, no shell) that prints the address, asked like a web
     /// service.
     Command(Vec<String>),
@@ -65,7 +72,10 @@ impl Source {
     /// Whether the address is asked for every `check_interval` (web, command) rather than
     /// followed through netlink.
     pub fn is_asked(&self) -> bool {
-        matches!(self, Source::Web(_) | Source::Command(_))
+        matches!(
+            self,
+            Source::Web(_) | Source::WebFamilies { .. } | Source::Command(_)
+        )
     }
 }
 
@@ -75,6 +85,11 @@ impl fmt::Display for Source {
             Source::Interface(i) => write!(f, "interface {i}"),
             Source::DefaultRoute => f.write_str("interface auto (default route)"),
             Source::Web(u) => write!(f, "web {u}"),
+            Source::WebFamilies { v4, v6 } => {
+                let v4 = v4.iter().map(|u| format!("web4 {u}"));
+                let v6 = v6.iter().map(|u| format!("web6 {u}"));
+                f.write_str(&v4.chain(v6).collect::<Vec<_>>().join(", "))
+            }
             Source::Command(argv) => write!(f, "command {}", argv.join(" ")),
         }
     }
@@ -393,7 +408,11 @@ pub(crate) const POLICY_KEYS: &[&str] = &[
     "hosts",
     "interface",
     "web",
+    "web4",
+    "web6",
     "command",
+    "replies",
+    "alias",
     "ipv4",
     "ipv6",
     "allow_private",
@@ -690,17 +709,34 @@ impl Walker<'_> {
         let s = Section { t, table_at, at };
         self.unknown_keys(&s);
         let name = self.name(&s);
-        let (provider, endpoint, dialect) = self.endpoint(&s);
-        let hosts = self.hosts(&s, endpoint.as_ref());
-        let username = self.username(&s, provider, &hosts);
+        let (provider, endpoint, mut dialect) = self.endpoint(&s);
+        self.replies(&s, provider, endpoint.as_ref(), &mut dialect);
+        self.alias(&s, provider, &mut dialect);
+        let hosts = self.hosts(&s, endpoint.as_ref(), &dialect);
+        let username = self.username(&s, provider, endpoint.as_ref(), &dialect, &hosts);
         let password = self.password(t, table_at, at, name.as_deref(), env);
         let source = self.source(&s);
-        let families = self.families(&s, provider, endpoint.as_ref());
+        let families = self.families(&s, provider, endpoint.as_ref(), &dialect);
         let http = self.http_settings(&s);
         let timers = self.timers(&s);
         let ipv4_prefix = self.prefix(&s, "ipv4_prefix", false);
         let ipv6_prefix = self.prefix(&s, "ipv6_prefix", true);
         let ipv6_lan = self.lan_host(&s, &families, source.as_ref());
+        if let Some(Source::WebFamilies { v4, v6 }) = &source {
+            for (url, on, key, flag) in [
+                (v4, families.ipv4, "web4", "ipv4 = false"),
+                (v6, families.ipv6, "web6", "ipv6 is not true"),
+            ] {
+                if url.is_some() && !on {
+                    let at = s.get(key).map_or(s.table_at, |v| v.span().start);
+                    self.problem_at(
+                        at,
+                        &s.key(key),
+                        format!("asks for an address the policy does not publish ({flag})"),
+                    );
+                }
+            }
+        }
         let (on_change, on_error) = self.hooks(&s, globals);
         if self.problems.len() != before {
             return None;
@@ -836,11 +872,17 @@ impl Walker<'_> {
                     .string(pv, &s.key("provider"))
                     .and_then(|text| self.preset(pv, &text, &s.key("provider")));
                 let u = self.string(sv, &s.key("server")).and_then(|text| {
+                    let given_path = Url::parse(&text).map(|u| u.path().len() > 1);
                     parse_server(&text)
                         .map_err(|e| self.problem_at(sv.span().start, &s.key("server"), e))
                         .ok()
+                        .map(|u| (u, given_path.unwrap_or(true)))
                 });
-                if let (Some(p), Some(u)) = (p, u) {
+                if let (Some(p), Some((mut u, given_path))) = (p, u) {
+                    // A server without a path takes the preset's (`/update`, `/u/`, `/`).
+                    if !given_path && let Ok(preset) = Url::parse(p.server()) {
+                        u.set_path(preset.path());
+                    }
                     provider = Some(p);
                     dialect = p.dialect();
                     endpoint = Some(Endpoint::Server(u));
@@ -889,7 +931,16 @@ impl Walker<'_> {
     }
 
     /// `hosts`: a non-empty list of distinct host names.
-    fn hosts(&mut self, s: &Section<'_, '_>, endpoint: Option<&Endpoint>) -> Vec<String> {
+    fn hosts(
+        &mut self,
+        s: &Section<'_, '_>,
+        endpoint: Option<&Endpoint>,
+        dialect: &Dialect,
+    ) -> Vec<String> {
+        // A service whose names all end the same (DuckDNS) takes them without the ending, and
+        // a template sends what it is given: both may be one label.
+        let short_ok = matches!(endpoint, Some(Endpoint::Template(_)))
+            || matches!(dialect.shape.host_form, HostForm::Strip(_));
         let mut hosts = Vec::new();
         let Some(v) = s.get("hosts") else {
             self.problem_at(
@@ -905,7 +956,7 @@ impl Walker<'_> {
                 for (i, h) in items.iter().enumerate() {
                     let hk = format!("{}.hosts[{i}]", s.at);
                     if let Some(name) = self.string(h, &hk) {
-                        match check_hostname(&name) {
+                        match check_hostname(&name, short_ok) {
                             Ok(()) if hosts.contains(&name) => self.problem_at(
                                 h.span().start,
                                 &hk,
@@ -946,50 +997,294 @@ impl Walker<'_> {
         hosts
     }
 
-    /// `username`: required, except for Hurricane Electric, where it is the host itself (and
-    /// so one policy has one host).
+    /// `username`, as the dialect has it: the account's login (required), the host itself
+    /// unless given (then one policy has one host), not used at all (a token names the
+    /// account), or the domain hosts are named under (Namecheap). A url template needs one
+    /// when it has `<username>`, or no `<password>` (the account then goes in a header).
     fn username(
         &mut self,
         s: &Section<'_, '_>,
         provider: Option<Provider>,
+        endpoint: Option<&Endpoint>,
+        dialect: &Dialect,
         hosts: &[String],
     ) -> Option<String> {
+        let rule = match endpoint {
+            Some(Endpoint::Template(t))
+                if t.contains("<username>") || !t.contains("<password>") =>
+            {
+                User::Required
+            }
+            Some(Endpoint::Template(_)) => User::Unused,
+            _ => dialect.user,
+        };
+        let hosts_at = s.get("hosts").map_or(s.table_at, |v| v.span().start);
+        let given = s.get("username");
+        let name = provider.map_or("this".to_string(), |p| format!("\"{p}\""));
         if provider == Some(Provider::He) && hosts.len() > 1 {
             self.problem_at(
-                s.get("hosts").map_or(s.table_at, |v| v.span().start),
+                hosts_at,
                 &s.key("hosts"),
                 "provider \"he\" has one key per host: write one policy per host".into(),
             );
+        } else if (rule == User::Host && given.is_none()
+            || dialect.shape.secret == Credentials::Path)
+            && hosts.len() > 1
+        {
+            let why = if dialect.shape.secret == Credentials::Path {
+                "its token names one record"
+            } else {
+                "the user name is the host's own"
+            };
+            self.problem_at(
+                hosts_at,
+                &s.key("hosts"),
+                format!(
+                    "provider {name}: {why}, so one policy has one host; write one policy per host"
+                ),
+            );
         }
-        match s.get("username") {
+        let value = match given {
             Some(v) => self.string(v, &s.key("username")),
-            None if provider == Some(Provider::He) => hosts.first().cloned(),
-            None => {
-                self.problem_at(
-                    s.table_at,
-                    &s.key("username"),
-                    "missing; set the account's user name".into(),
-                );
-                None
+            None => match rule {
+                User::Host => hosts.first().cloned(),
+                User::Unused => Some(String::new()),
+                User::Required | User::Param(_) => {
+                    let what = match rule {
+                        User::Param(_) => {
+                            "missing; set the domain the hosts are in (e.g. \"example.com\") as username"
+                        }
+                        _ => "missing; set the account's user name",
+                    };
+                    self.problem_at(s.table_at, &s.key("username"), what.into());
+                    None
+                }
+            },
+        };
+        if given.is_some() && rule == User::Unused {
+            self.warnings.push(format!(
+                "{}: username is not used: {name} endpoint takes the token (password) alone",
+                s.at
+            ));
+        }
+        // Namecheap names a host relative to its domain: it must be the domain or under it.
+        if let (User::Param(_), Some(domain)) = (rule, value.as_deref()) {
+            for (i, h) in hosts.iter().enumerate() {
+                let under = h.eq_ignore_ascii_case(domain)
+                    || h.to_ascii_lowercase()
+                        .ends_with(&format!(".{}", domain.to_ascii_lowercase()));
+                if !under {
+                    self.problem_at(
+                        hosts_at,
+                        &format!("{}.hosts[{i}]", s.at),
+                        format!("\"{h}\" is not in the domain \"{domain}\" (the username): provider {name} updates hosts of that domain only"),
+                    );
+                }
             }
+        }
+        value
+    }
+
+    /// `replies`: reply rules for a url template or a server, in order, each
+    /// `{ contains = "…", status = N, means = "code" }` (contains, status or both).
+    fn replies(
+        &mut self,
+        s: &Section<'_, '_>,
+        provider: Option<Provider>,
+        endpoint: Option<&Endpoint>,
+        dialect: &mut Dialect,
+    ) {
+        let Some(v) = s.get("replies") else {
+            return;
+        };
+        let key = s.key("replies");
+        if let Some(p) = provider {
+            self.problem_at(
+                v.span().start,
+                &key,
+                format!("provider \"{p}\" has its own reply table (see `dynward providers`); replies are for url and server"),
+            );
+            return;
+        }
+        if endpoint.is_none() {
+            return;
+        }
+        let DeValue::Array(items) = v.get_ref() else {
+            self.problem_at(
+                v.span().start,
+                &key,
+                "must be a list like [{ contains = \"OK\", means = \"good\" }]".into(),
+            );
+            return;
+        };
+        let mut rules = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            let k = format!("{key}[{i}]");
+            let DeValue::Table(t) = it.get_ref() else {
+                self.problem_at(
+                    it.span().start,
+                    &k,
+                    "must be a table like { contains = \"OK\", means = \"good\" }".into(),
+                );
+                continue;
+            };
+            for (name, _) in t.iter() {
+                let n = name.get_ref().as_ref();
+                if !["contains", "status", "means"].contains(&n) {
+                    self.problem_at(
+                        name.span().start,
+                        &format!("{k}.{n}"),
+                        "unknown key; a reply rule has contains, status and means".into(),
+                    );
+                }
+            }
+            let contains = t
+                .get("contains")
+                .and_then(|c| self.string(c, &format!("{k}.contains")).map(|x| (c, x)));
+            if let Some((c, text)) = &contains
+                && text.trim().is_empty()
+            {
+                self.problem_at(
+                    c.span().start,
+                    &format!("{k}.contains"),
+                    "is empty; leave it out to match on the status alone".into(),
+                );
+            }
+            let status = t.get("status").and_then(|c| match c.get_ref() {
+                DeValue::Integer(n) => match n.as_str().replace('_', "").parse::<u16>() {
+                    Ok(code) if (100..=599).contains(&code) && n.radix() == 10 => Some(code),
+                    _ => {
+                        self.problem_at(
+                            c.span().start,
+                            &format!("{k}.status"),
+                            "must be an HTTP status, 100 to 599".into(),
+                        );
+                        None
+                    }
+                },
+                other => {
+                    self.problem_at(
+                        c.span().start,
+                        &format!("{k}.status"),
+                        format!(
+                            "must be an HTTP status like 404, found {}",
+                            other.type_str()
+                        ),
+                    );
+                    None
+                }
+            });
+            if contains.is_none()
+                && status.is_none()
+                && !t.contains_key("contains")
+                && !t.contains_key("status")
+            {
+                self.problem_at(
+                    it.span().start,
+                    &k,
+                    "needs contains, status or both: what the reply must be for the rule to apply"
+                        .into(),
+                );
+            }
+            let means = match t.get("means") {
+                None => {
+                    self.problem_at(
+                        it.span().start,
+                        &format!("{k}.means"),
+                        "missing; say which dyndns2 code the answer means, e.g. means = \"good\"".into(),
+                    );
+                    None
+                }
+                Some(m) => self.string(m, &format!("{k}.means")).and_then(|text| {
+                    if RULE_CODES.contains(&text.as_str()) || is_wait_code(&text) {
+                        Some(text)
+                    } else {
+                        self.problem_at(
+                            m.span().start,
+                            &format!("{k}.means"),
+                            format!("\"{text}\" is not a dyndns2 code; use one of {}, or a wait like w5m", RULE_CODES.join(", ")),
+                        );
+                        None
+                    }
+                }),
+            };
+            if let (Some(means), true) = (means, status.is_some() || contains.is_some()) {
+                rules.push(Rule {
+                    status,
+                    contains: contains.map(|(_, t)| t).unwrap_or_default(),
+                    means,
+                });
+            }
+        }
+        dialect.rules = rules;
+    }
+
+    /// `alias` (Dynu only): the alias a custom domain's update names.
+    fn alias(&mut self, s: &Section<'_, '_>, provider: Option<Provider>, dialect: &mut Dialect) {
+        let Some(v) = s.get("alias") else {
+            return;
+        };
+        let Some(text) = self.string(v, &s.key("alias")) else {
+            return;
+        };
+        if provider != Some(Provider::Dynu) {
+            self.problem_at(
+                v.span().start,
+                &s.key("alias"),
+                "is Dynu's (provider = \"dynu\"): other providers have no alias".into(),
+            );
+        } else if text.is_empty()
+            || !text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            self.problem_at(
+                v.span().start,
+                &s.key("alias"),
+                "must be the alias's name: letters, digits, '-', '_' or '.'".into(),
+            );
+        } else {
+            dialect.extra = format!("alias={text}");
         }
     }
 
-    /// The address source: exactly one of `interface` and `web`.
+    /// A check-IP service's URL: http(s) with a host.
+    fn web_url(&mut self, v: &Item<'_>, key: &str) -> Option<Url> {
+        self.string(v, key)
+            .and_then(|text| match Url::parse(&text) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                    Some(u)
+                }
+                _ => {
+                    self.problem_at(
+                        v.span().start,
+                        key,
+                        format!("\"{text}\" is not an http:// or https:// URL"),
+                    );
+                    None
+                }
+            })
+    }
+
+    /// The address source: exactly one of `interface`, `web` (or `web4`/`web6`, which go
+    /// together) and `command`.
     fn source(&mut self, s: &Section<'_, '_>) -> Option<Source> {
-        let mut given = ["interface", "web", "command"]
+        let given: Vec<(&str, &Item<'_>)> = ["interface", "web", "web4", "web6", "command"]
             .into_iter()
-            .filter_map(|k| s.get(k).map(|v| (k, v)));
-        let first = given.next();
-        if let Some((k, v)) = given.next() {
+            .filter_map(|k| s.get(k).map(|v| (k, v)))
+            .collect();
+        let per_family = |k: &str| k == "web4" || k == "web6";
+        if let [(a, _), rest @ ..] = given.as_slice()
+            && let Some((k, v)) = rest.iter().find(|(k, _)| !(per_family(a) && per_family(k)))
+        {
             self.problem_at(
                 v.span().start,
                 &s.key(k),
-                "set only one address source: interface, web or command".into(),
+                "set only one address source: interface, web (or web4 and web6) or command".into(),
             );
             return None;
         }
-        match first {
+        match given.first().copied() {
             Some(("interface", i)) => self.string(i, &s.key("interface")).and_then(|name| {
                 if name == "auto" {
                     Some(Source::DefaultRoute)
@@ -1004,28 +1299,23 @@ impl Walker<'_> {
                     Some(Source::Interface(name))
                 }
             }),
-            Some(("web", wv)) => {
-                self.string(wv, &s.key("web"))
-                    .and_then(|text| match Url::parse(&text) {
-                        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-                            Some(Source::Web(u))
-                        }
-                        _ => {
-                            self.problem_at(
-                                wv.span().start,
-                                &s.key("web"),
-                                format!("\"{text}\" is not an http:// or https:// URL"),
-                            );
-                            None
-                        }
-                    })
+            Some(("web", wv)) => self.web_url(wv, &s.key("web")).map(Source::Web),
+            Some((k, _)) if per_family(k) => {
+                let mut url = |k: &str| s.get(k).map(|v| self.web_url(v, &s.key(k)));
+                match (url("web4"), url("web6")) {
+                    (Some(None), _) | (_, Some(None)) => None,
+                    (v4, v6) => Some(Source::WebFamilies {
+                        v4: v4.flatten(),
+                        v6: v6.flatten(),
+                    }),
+                }
             }
             Some((_, c)) => self.command(c, &s.key("command")).map(Source::Command),
             None => {
                 self.problem_at(
                     s.table_at,
                     &s.key("interface"),
-                    "missing address source; set interface = \"eth0\" (or \"auto\"), web = \"https://...\" or command = [\"/path/to/program\"]".into(),
+                    "missing address source; set interface = \"eth0\" (or \"auto\"), web = \"https://...\" (web4/web6 per family) or command = [\"/path/to/program\"]".into(),
                 );
                 None
             }
@@ -1039,6 +1329,7 @@ impl Walker<'_> {
         s: &Section<'_, '_>,
         provider: Option<Provider>,
         endpoint: Option<&Endpoint>,
+        dialect: &Dialect,
     ) -> Families {
         let mut flag = |k: &str, default: bool| {
             s.get(k)
@@ -1059,6 +1350,21 @@ impl Walker<'_> {
                     .unwrap_or(s.table_at),
                 &s.key("ipv4"),
                 "ipv4 and ipv6 are both false: the policy would publish nothing".into(),
+            );
+        }
+        let name = provider.map(|p| p.name()).unwrap_or_default();
+        let v6_at = s.get("ipv6").map_or(s.table_at, |v| v.span().start);
+        if f.ipv6 && !dialect.ipv6 {
+            self.problem_at(
+                v6_at,
+                &s.key("ipv6"),
+                format!("provider \"{name}\" updates IPv4 only; set ipv6 = false"),
+            );
+        } else if f.ipv4 && f.ipv6 && dialect.one_family {
+            self.problem_at(
+                v6_at,
+                &s.key("ipv6"),
+                format!("provider \"{name}\" has one token per record (A or AAAA): write one policy for IPv4 and another with ipv4 = false and ipv6 = true for IPv6"),
             );
         }
         let chosen = ["server", "url", "provider"]
@@ -1480,12 +1786,41 @@ fn check_template(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The codes a reply rule may mean: every dyndns2 code the protocol decides on.
+const RULE_CODES: &[&str] = &[
+    "good",
+    "nochg",
+    "badauth",
+    "!donator",
+    "notfqdn",
+    "nohost",
+    "numhost",
+    "abuse",
+    "badagent",
+    "badsys",
+    "!yours",
+    "!active",
+    "dnserr",
+    "911",
+    "servererror",
+    "badrequest",
+    "fatal",
+];
+
+/// A `wNNN[smh]` wait code.
+fn is_wait_code(text: &str) -> bool {
+    matches!(
+        crate::protocol::dyndns2::Code::from_name(text),
+        Some(crate::protocol::dyndns2::Code::Wait(_))
+    )
+}
+
 /// A host name as a provider accepts it: letters, digits, '-', '.', '_' (some providers use
 /// it) and a leading "*." for wildcards; at least two labels.
-fn check_hostname(h: &str) -> Result<(), String> {
+fn check_hostname(h: &str, short_ok: bool) -> Result<(), String> {
     let body = h.strip_prefix("*.").unwrap_or(h);
     let labels: Vec<&str> = body.split('.').collect();
-    if h.len() > 253 || labels.len() < 2 {
+    if h.len() > 253 || (labels.len() < 2 && !short_ok) {
         return Err(format!(
             "\"{h}\" is not a fully qualified host name (e.g. home.example.org)"
         ));
@@ -1641,7 +1976,8 @@ impl Policy {
         // The layout of this text is what state files of earlier versions were fingerprinted
         // with: changing it would make every policy look changed after an upgrade.
         let identity = format!(
-            "{ep}\n{dialect:?}\n{username}\n{}\n{hosts:?}\n{source}\n{ipv4}{ipv6}{allow_private}\n{user_agent}\n{ipv4_prefix:?}\n{ipv6_prefix:?}",
+            "{ep}\n{}\n{username}\n{}\n{hosts:?}\n{source}\n{ipv4}{ipv6}{allow_private}\n{user_agent}\n{ipv4_prefix:?}\n{ipv6_prefix:?}",
+            dialect.identity(),
             password.expose(),
         );
         let runtime = format!(

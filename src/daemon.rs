@@ -81,7 +81,7 @@ enum Done {
     Web {
         policy: String,
         generation: u64,
-        result: Result<IpAddr, String>,
+        result: Vec<Result<IpAddr, String>>,
     },
 }
 
@@ -881,10 +881,14 @@ impl Daemon {
             }
             Done::Web { result, .. } => {
                 let p = slot.machine.policy();
-                match result.and_then(|ip| detect::web_addresses(p, ip)) {
-                    Err(e) => Input::WebFailed(e),
-                    Ok(addrs) => Input::Addresses {
-                        addrs,
+                let d = detect::from_asked(p, &result);
+                for n in &d.notes {
+                    tracing::warn!(policy = %p.name, "{n}; publishing {} only", d.addrs);
+                }
+                match d.error {
+                    Some(e) => Input::WebFailed(e),
+                    None => Input::Addresses {
+                        addrs: d.addrs,
                         reason: None,
                     },
                 }

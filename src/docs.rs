@@ -201,7 +201,7 @@ pub const POLICY_KEYS: &[Key] = &[
     (
         "provider",
         "one of three",
-        "A preset: `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`.",
+        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`.",
     ),
     (
         "server",
@@ -211,12 +211,22 @@ pub const POLICY_KEYS: &[Key] = &[
     (
         "url",
         "one of three",
-        "A Comware-style template with `<h>` (hosts), `<a>` (address), `<username>`, `<password>`, percent-encoded on substitution. Must contain `<a>`.",
+        "A Comware-style template with `<h>` (hosts), `<a>` (address), `<username>`, `<password>`, percent-encoded on substitution. Must contain `<a>`. Its hosts may be single labels; without `<password>` the account goes in a Basic header.",
+    ),
+    (
+        "replies",
+        "dyndns2 codes",
+        "With `url` or `server`: how the service answers, a list of rules tried in order, `{ contains = \"OK\", means = \"good\" }`, `{ status = 404, means = \"nohost\" }` (words matched case-insensitively as whole words; both keys: both must match). `means` is a dyndns2 code (`good`, `nochg`, `badauth`, `nohost`, `abuse`, `911`, `w5m`, …) and leads to that code's decision for every host of the request. An answer no rule names is read as dyndns2, then by its HTTP status.",
     ),
     (
         "username",
         "required",
-        "Account user (for `he`, defaults to the host).",
+        "Account user. For `he`, `nsupdate.info`, `desec` and `dnshome` it defaults to the host; `duckdns`, `dynv6`, `ddnss` and `freedns` use none (the password is the token); for `namecheap` it is the domain. A template needs it only with `<username>` or without `<password>`.",
+    ),
+    (
+        "alias",
+        "none",
+        "Dynu only: the alias of a custom domain, sent as `alias=`.",
     ),
     (
         "password / password_file / password_env",
@@ -236,7 +246,12 @@ pub const POLICY_KEYS: &[Key] = &[
     (
         "web",
         "one of three",
-        "A check-IP URL (plain text or `Current IP Address:` pages), for hosts behind NAT.",
+        "A check-IP URL (plain text or `Current IP Address:` pages), for hosts behind NAT. Asked over each family published: over IPv4 for the IPv4 address and, with `ipv6 = true`, over IPv6 for the IPv6 one.",
+    ),
+    (
+        "web4, web6",
+        "none",
+        "Instead of `web`: a check-IP URL per family, asked over its own family (one or both). A family whose service fails is left out, with a warning; the other is published.",
     ),
     (
         "command",
@@ -412,14 +427,55 @@ pub struct PresetRow {
     pub name: &'static str,
     /// Its update endpoint.
     pub server: &'static str,
-    /// How IPv4 and IPv6 travel: `combined`, `myipv6` or `separate`.
-    pub families: &'static str,
+    /// How IPv4 and IPv6 travel.
+    pub families: String,
     /// Hosts one request carries at most.
     pub hosts_per_request: usize,
     /// Whether it offers plain HTTP only.
     pub plain_http: bool,
+    /// How its answers are read: its reply rules in order, then dyndns2 codes or not.
+    pub answers: String,
     /// What to know about it.
     pub notes: &'static str,
+}
+
+/// How a dialect sends IPv4 and IPv6, in words.
+fn families_text(d: &crate::provider::Dialect) -> String {
+    use crate::provider::FamilyMode;
+    if !d.ipv6 {
+        return "IPv4 only".into();
+    }
+    if d.one_family {
+        return "one family per policy".into();
+    }
+    match d.family {
+        FamilyMode::Combined => "one request, `myip=v4,v6`".into(),
+        FamilyMode::MyipV6 => format!("one request, `{}` and `{}`", d.shape.v4, d.shape.v6),
+        FamilyMode::Separate => "one request per family".into(),
+    }
+}
+
+/// How a dialect reads answers, in words.
+fn answers_text(d: &crate::provider::Dialect) -> String {
+    let mut parts: Vec<String> = d
+        .rules
+        .iter()
+        .map(|r| match (r.status, r.contains.as_str()) {
+            (Some(s), "") => format!("HTTP {s} = {}", r.means),
+            (Some(s), w) => format!("HTTP {s} with \"{w}\" = {}", r.means),
+            (None, w) => format!("\"{w}\" = {}", r.means),
+        })
+        .collect();
+    if d.words {
+        parts.push(if d.status_codes {
+            "dyndns2 codes and HTTP status codes".into()
+        } else {
+            "dyndns2 codes".into()
+        });
+    } else {
+        parts.push("else by HTTP status".into());
+    }
+    parts.join(", ")
 }
 
 /// Every preset, in the order `provider` lists them.
@@ -431,9 +487,10 @@ pub fn presets() -> Vec<PresetRow> {
             PresetRow {
                 name,
                 server: p.server(),
-                families: d.family.as_str(),
+                families: families_text(&d),
                 hosts_per_request: d.max_hosts,
                 plain_http: p.server().starts_with("http://"),
+                answers: answers_text(&d),
                 notes: p.notes(),
             }
         })
@@ -442,11 +499,11 @@ pub fn presets() -> Vec<PresetRow> {
 
 /// The presets table in Markdown (README "Providers").
 pub fn markdown_presets() -> String {
-    let mut out = "| provider | update endpoint | IPv4 + IPv6 | hosts per request | notes |\n|---|---|---|---|---|\n".to_string();
+    let mut out = "| provider | update endpoint | IPv4 + IPv6 | hosts per request | answers | notes |\n|---|---|---|---|---|---|\n".to_string();
     for p in presets() {
         out.push_str(&format!(
-            "| `{}` | `{}` | `{}` | {} | {} |\n",
-            p.name, p.server, p.families, p.hosts_per_request, p.notes
+            "| `{}` | `{}` | {} | {} | {} | {} |\n",
+            p.name, p.server, p.families, p.hosts_per_request, p.answers, p.notes
         ));
     }
     out
@@ -459,18 +516,20 @@ pub fn text_presets() -> String {
     let mut out = String::new();
     for p in rows {
         out.push_str(&format!(
-            "{:width$}  {}\n{:width$}  IPv4 + IPv6: {}; at most {} host{} per request\n{:width$}  {}\n",
+            "{:width$}  {}\n{:width$}  IPv4 + IPv6: {}; at most {} host{} per request\n{:width$}  answers: {}\n{:width$}  {}\n",
             p.name,
             p.server,
             "",
-            p.families,
+            p.families.replace('`', ""),
             p.hosts_per_request,
             if p.hosts_per_request == 1 { "" } else { "s" },
+            "",
+            p.answers,
             "",
             p.notes
         ));
     }
-    out.push_str("Any other dyndns2 service: server = \"https://…/nic/update\"; a preset at another endpoint: provider with server.\n");
+    out.push_str("Any other dyndns2 service: server = \"https://…/nic/update\"; a preset at another endpoint: provider with server; another answer format: url with replies.\n");
     out
 }
 

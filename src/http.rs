@@ -336,6 +336,13 @@ pub async fn get_via(
         .await
         .map_err(|e| classify(e, &host, target, local, &scrub))?;
     let status = resp.status().as_u16();
+    // Seconds only: an HTTP date would need the wall clock here, and no provider sends one.
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
     let mut body = Vec::new();
     let mut truncated = false;
     loop {
@@ -357,6 +364,7 @@ pub async fn get_via(
         status,
         body: scrub(String::from_utf8_lossy(&body).into_owned()),
         truncated,
+        retry_after,
     })
 }
 
@@ -383,7 +391,9 @@ pub async fn update(
     targets: &[SocketAddr],
 ) -> Result<Response, NetError> {
     let opts = Options::for_policy(policy, bind.to_vec());
-    let auth = Some((policy.username.as_str(), &policy.password));
+    let auth = request
+        .basic_auth
+        .then_some((policy.username.as_str(), &policy.password));
     if targets.is_empty() {
         return get_via(&request.url, auth, &opts, None).await;
     }

@@ -309,9 +309,13 @@ impl Pass<'_> {
                 Input::Reply { id, result }
             }
             Action::CheckWeb => {
-                match detect::check_asked(policy).await {
-                    Ok(ip) => self.feed_addresses(d, detect::from_web_answer(policy, ip)),
-                    Err(e) => {
+                let answers = detect::check_asked(policy).await;
+                match answers.iter().any(Result::is_ok) {
+                    true => self.feed_addresses(d, detect::from_asked(policy, &answers)),
+                    false => {
+                        let e = detect::from_asked(policy, &answers)
+                            .error
+                            .unwrap_or_default();
                         self.line(&format!("  {e}"));
                         let actions = d.m.handle(self.now(), Input::WebFailed(e));
                         d.pending.extend(actions);
@@ -385,6 +389,10 @@ impl Pass<'_> {
             tracing::warn!(policy = %policy.name, error = %e, "no address to publish");
             self.line(&format!("  {e}"));
         }
+        for n in &d.notes {
+            tracing::warn!(policy = %policy.name, "{n}; publishing {} only", d.addrs);
+            self.line(&format!("  {n}; publishing {} only", d.addrs));
+        }
         route.bind = d.bind;
         Input::Addresses {
             addrs: d.addrs,
@@ -446,10 +454,12 @@ impl Pass<'_> {
 
     fn print_request(&mut self, policy: &Policy, req: &Request, bind: &[IpAddr]) {
         self.line(&format!("  would send: GET {}", req.display_url()));
-        self.line(&format!(
-            "    Authorization: Basic {MASK} (user {})",
-            policy.username
-        ));
+        if req.basic_auth {
+            self.line(&format!(
+                "    Authorization: Basic {MASK} (user {})",
+                policy.username
+            ));
+        }
         self.line(&format!("    User-Agent: {}", policy.user_agent));
         if !bind.is_empty() {
             let b: Vec<String> = bind.iter().map(|a| a.to_string()).collect();

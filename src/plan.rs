@@ -383,13 +383,7 @@ pub fn apply_reply(
     now: u64,
 ) -> Applied {
     p.clear_net_backoff();
-    let parsed = dyndns2::parse_reply(
-        resp.status,
-        &resp.body,
-        &req.hosts,
-        &req.sent,
-        &policy.dialect,
-    );
+    let parsed = dyndns2::read_response(resp, &req.hosts, &req.sent, &policy.dialect);
     let mut applied = Applied {
         results: Vec::new(),
         notes: parsed.notes,
@@ -660,7 +654,9 @@ pub fn left_out(policy: &Policy, current: AddrSet) -> Option<String> {
 /// after a provider-side error (`911`, `dnserr`, HTTP 5xx) as the protocol says.
 pub fn hold_words(code: &str) -> String {
     match Code::from_name(code) {
-        Some(Code::Wait(_)) => format!("the provider asked to wait ({code})"),
+        Some(Code::Wait(_) | Code::RateLimited(_)) => {
+            format!("the provider asked to wait ({code})")
+        }
         _ => format!("dynward waits after the provider's error ({code})"),
     }
 }
@@ -668,7 +664,9 @@ pub fn hold_words(code: &str) -> String {
 /// The same hold as what a sleeping policy waits for: "until the wait … ends".
 pub fn hold_end(code: &str) -> String {
     match Code::from_name(code) {
-        Some(Code::Wait(_)) => format!("until the wait the provider asked for ({code}) ends"),
+        Some(Code::Wait(_) | Code::RateLimited(_)) => {
+            format!("until the wait the provider asked for ({code}) ends")
+        }
         _ => format!("until the wait after the provider's error ({code}) ends"),
     }
 }

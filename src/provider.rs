@@ -9,7 +9,8 @@ use std::str::FromStr;
 pub enum FamilyMode {
     /// One request, `myip=v4,v6` (Dyn v3, No-IP, Strato). The list replaces the host's set.
     Combined,
-    /// One request, `myip=v4&myipv6=v6` (Dynu).
+    /// One request, two parameters: `myip=v4&myipv6=v6` (Dynu), or the preset's own names
+    /// (deSEC `myipv4`/`myipv6`, DuckDNS `ip`/`ipv6`, dynv6 `ipv4`/`ipv6`).
     MyipV6,
     /// One request per family (selfHOST, HE, most others; the safe default).
     Separate,
@@ -40,6 +41,116 @@ impl FromStr for FamilyMode {
     }
 }
 
+/// Where the password (or token) travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// An `Authorization: Basic` header with the user name (dyndns2).
+    Basic,
+    /// A query parameter of this name (DuckDNS `token`, dynv6 `token`, ddnss `key`).
+    Query(&'static str),
+    /// The last segment of the path, followed by `/` (FreeDNS: `/u/<token>/`).
+    Path,
+}
+
+/// What the account's user name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum User {
+    /// Required: the account's login.
+    Required,
+    /// The host's own name unless given (Hurricane Electric, nsupdate.info, deSEC, dnsHome):
+    /// then one policy has one host.
+    Host,
+    /// Not used at all: the token alone identifies the account (DuckDNS, dynv6, FreeDNS).
+    Unused,
+    /// Sent as this query parameter (Namecheap: `domain`), and hosts are named relative to it.
+    Param(&'static str),
+}
+
+/// How a host is named in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostForm {
+    /// As configured.
+    Full,
+    /// Without this suffix (DuckDNS: `home` for `home.duckdns.org`).
+    Strip(&'static str),
+    /// Relative to the user name, the domain (Namecheap: `www` for `www.example.com` when the
+    /// user name is `example.com`, `@` for the domain itself).
+    UnderUser,
+}
+
+/// The form of one provider's update request: parameter names, where the secret goes, what
+/// stands for a family not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Query name of the host list; empty when the secret names the host (FreeDNS).
+    pub host: &'static str,
+    /// Query name of the address (of the IPv4 one, when both travel in one request).
+    pub v4: &'static str,
+    /// Query name of the IPv6 address when both families travel in one request
+    /// ([`FamilyMode::MyipV6`]).
+    pub v6: &'static str,
+    /// Sent for IPv4 when only IPv6 is published, in a two-parameter request: Dynu's `no`
+    /// keeps the server from filling in the connecting address, deSEC's `preserve` keeps the
+    /// record. `None` leaves the parameter out.
+    pub keep4: Option<&'static str>,
+    /// Sent for IPv6 when only IPv4 is published, likewise.
+    pub keep6: Option<&'static str>,
+    /// Where the secret goes.
+    pub secret: Credentials,
+    /// Parameters every request carries (`verbose=true`).
+    pub fixed: &'static str,
+    /// How hosts are named.
+    pub host_form: HostForm,
+}
+
+impl Shape {
+    /// The dyndns2 request: `hostname`, `myip` (`myipv6` beside it for Dynu), Basic auth.
+    pub const DYNDNS2: Shape = Shape {
+        host: "hostname",
+        v4: "myip",
+        v6: "myipv6",
+        keep4: Some("no"),
+        keep6: None,
+        secret: Credentials::Basic,
+        fixed: "",
+        host_form: HostForm::Full,
+    };
+}
+
+/// One reply rule: an answer that, when it matches, is this code for every host of the
+/// request. Rules are tried in order; the first that matches decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The HTTP status the rule needs, if any.
+    pub status: Option<u16>,
+    /// Words the reply must contain (case-insensitive, whole words at both ends); empty
+    /// matches any body.
+    pub contains: String,
+    /// The dyndns2 code the answer means (`good`, `nochg`, `badauth`, `nohost`, `911`, …),
+    /// and so the decision it leads to.
+    pub means: String,
+}
+
+impl Rule {
+    /// A rule on the reply's words alone.
+    pub fn words(contains: &str, means: &str) -> Rule {
+        Rule {
+            status: None,
+            contains: contains.into(),
+            means: means.into(),
+        }
+    }
+
+    /// A rule on the HTTP status alone.
+    pub fn status(status: u16, means: &str) -> Rule {
+        Rule {
+            status: Some(status),
+            contains: String::new(),
+            means: means.into(),
+        }
+    }
+}
+
 /// The behaviour of one provider that the protocol code must follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialect {
@@ -55,6 +166,24 @@ pub struct Dialect {
     pub abuse_is_account: bool,
     /// HTTP status codes carry meaning (selfHOST: 204, 409–412).
     pub status_codes: bool,
+    /// The request's form.
+    pub shape: Shape,
+    /// Query parameters of this policy, sent in every request (Dynu's `alias=`).
+    pub extra: String,
+    /// What the user name is.
+    pub user: User,
+    /// Reply rules tried before anything else (the whole reply answers for every host).
+    pub rules: Vec<Rule>,
+    /// Whether the reply is read as dyndns2 codes when no rule matches. Without, an answer no
+    /// rule names is read from its HTTP status alone (and is unknown on 2xx).
+    pub words: bool,
+    /// `nochg` is only ever information, never a reason to stop (dynv6 answers "addresses
+    /// unchanged" to any repeat, and counts none against the account).
+    pub nochg_harmless: bool,
+    /// Whether the service takes IPv6 at all (Namecheap: IPv4 only).
+    pub ipv6: bool,
+    /// One family per policy: the secret names one record, A or AAAA (FreeDNS).
+    pub one_family: bool,
 }
 
 impl Default for Dialect {
@@ -66,7 +195,56 @@ impl Default for Dialect {
             max_hosts: 20,
             abuse_is_account: false,
             status_codes: false,
+            shape: Shape::DYNDNS2,
+            extra: String::new(),
+            user: User::Required,
+            rules: Vec::new(),
+            words: true,
+            nochg_harmless: false,
+            ipv6: true,
+            one_family: false,
         }
+    }
+}
+
+impl Dialect {
+    /// The dialect as the config fingerprint holds it: the text earlier versions hashed (the
+    /// derived `Debug` of the fields they had), then what differs in the fields added since.
+    /// An upgrade must not make an unchanged policy look changed: that would clear its stops.
+    /// The user rule is left out: the user name itself is in the fingerprint.
+    pub fn identity(&self) -> String {
+        let Dialect {
+            family,
+            system_dyndns,
+            legacy_nochg,
+            max_hosts,
+            abuse_is_account,
+            status_codes,
+            shape,
+            extra,
+            user: _,
+            rules,
+            words,
+            nochg_harmless,
+            ipv6,
+            one_family,
+        } = self;
+        let mut out = format!(
+            "Dialect {{ family: {family:?}, system_dyndns: {system_dyndns}, legacy_nochg: {legacy_nochg}, max_hosts: {max_hosts}, abuse_is_account: {abuse_is_account}, status_codes: {status_codes} }}"
+        );
+        if *shape != Shape::DYNDNS2 {
+            out.push_str(&format!(" {shape:?}"));
+        }
+        if !extra.is_empty() {
+            out.push_str(&format!(" extra {extra}"));
+        }
+        if !rules.is_empty() {
+            out.push_str(&format!(" {rules:?}"));
+        }
+        if !words || *nochg_harmless || !ipv6 || *one_family {
+            out.push_str(&format!(" {words} {nochg_harmless} {ipv6} {one_family}"));
+        }
+        out
     }
 }
 
@@ -95,10 +273,36 @@ pub enum Provider {
     He,
     /// DNS-O-Matic.
     DnsOMatic,
+    /// deSEC (dedyn.io).
+    DeSec,
+    /// DuckDNS.
+    DuckDns,
+    /// dynv6.
+    Dynv6,
+    /// nsupdate.info.
+    NsupdateInfo,
+    /// Infomaniak.
+    Infomaniak,
+    /// now-dns.
+    NowDns,
+    /// Spdyn (Securepoint).
+    Spdyn,
+    /// all-inkl (KAS).
+    AllInkl,
+    /// IPv64.
+    Ipv64,
+    /// ddnss.de.
+    Ddnss,
+    /// dnsHome.de.
+    DnsHome,
+    /// FreeDNS (afraid.org), the v2 sync API.
+    FreeDns,
+    /// Namecheap.
+    Namecheap,
 }
 
 /// Every provider with its config name, for error messages and docs.
-pub const ALL: [(&str, Provider); 11] = [
+pub const ALL: [(&str, Provider); 24] = [
     ("dyn", Provider::Dyn),
     ("noip", Provider::NoIp),
     ("dynu", Provider::Dynu),
@@ -110,6 +314,19 @@ pub const ALL: [(&str, Provider); 11] = [
     ("changeip", Provider::ChangeIp),
     ("he", Provider::He),
     ("dnsomatic", Provider::DnsOMatic),
+    ("desec", Provider::DeSec),
+    ("duckdns", Provider::DuckDns),
+    ("dynv6", Provider::Dynv6),
+    ("nsupdate.info", Provider::NsupdateInfo),
+    ("infomaniak", Provider::Infomaniak),
+    ("now-dns", Provider::NowDns),
+    ("spdyn", Provider::Spdyn),
+    ("all-inkl", Provider::AllInkl),
+    ("ipv64", Provider::Ipv64),
+    ("ddnss", Provider::Ddnss),
+    ("dnshome", Provider::DnsHome),
+    ("freedns", Provider::FreeDns),
+    ("namecheap", Provider::Namecheap),
 ];
 
 impl Provider {
@@ -128,12 +345,33 @@ impl Provider {
             Provider::ChangeIp => "https://nic.changeip.com/nic/update",
             Provider::He => "https://dyn.dns.he.net/nic/update",
             Provider::DnsOMatic => "https://updates.dnsomatic.com/nic/update",
+            Provider::DeSec => "https://update.dedyn.io/",
+            Provider::DuckDns => "https://www.duckdns.org/update",
+            Provider::Dynv6 => "https://dynv6.com/api/update",
+            Provider::NsupdateInfo => "https://ipv4.nsupdate.info/nic/update",
+            Provider::Infomaniak => "https://infomaniak.com/nic/update",
+            Provider::NowDns => "https://now-dns.com/update",
+            Provider::Spdyn => "https://update.spdyn.de/nic/update",
+            Provider::AllInkl => "https://dyndns.kasserver.com/",
+            Provider::Ipv64 => "https://ipv64.net/nic/update",
+            Provider::Ddnss => "https://ddnss.de/upd.php",
+            Provider::DnsHome => "https://www.dnshome.de/dyndns.php",
+            Provider::FreeDns => "https://sync.afraid.org/u/",
+            Provider::Namecheap => "https://dynamicdns.park-your-domain.com/update",
         }
     }
 
-    /// The provider's quirks.
+    /// The provider's quirks: its request's form and its reply table.
     pub fn dialect(self) -> Dialect {
         let d = Dialect::default();
+        let one = Dialect {
+            max_hosts: 1,
+            ..Dialect::default()
+        };
+        let shape = Shape::DYNDNS2;
+        let rules = |list: &[(&str, &str)]| -> Vec<Rule> {
+            list.iter().map(|(w, m)| Rule::words(w, m)).collect()
+        };
         match self {
             Provider::Dyn | Provider::Strato => Dialect {
                 family: FamilyMode::Combined,
@@ -157,17 +395,164 @@ impl Provider {
                 ..d
             },
             // HE: each host has its own key, and the user name is the host itself.
-            Provider::He => Dialect { max_hosts: 1, ..d },
+            Provider::He => Dialect {
+                user: User::Host,
+                ..one
+            },
             Provider::DnsOMatic => Dialect {
                 legacy_nochg: true,
                 ..d
             },
             Provider::Oray => d,
+            // One request per minute per domain: both families in one, the other kept as it is.
+            Provider::DeSec => Dialect {
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    v4: "myipv4",
+                    keep4: Some("preserve"),
+                    keep6: Some("preserve"),
+                    ..shape
+                },
+                user: User::Host,
+                rules: vec![Rule::status(404, "nohost")],
+                ..one
+            },
+            Provider::DuckDns => Dialect {
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    host: "domains",
+                    v4: "ip",
+                    v6: "ipv6",
+                    keep4: None,
+                    secret: Credentials::Query("token"),
+                    // The answer then says UPDATED or NOCHANGE after OK.
+                    fixed: "verbose=true",
+                    host_form: HostForm::Strip(".duckdns.org"),
+                    ..shape
+                },
+                user: User::Unused,
+                rules: rules(&[("KO", "badauth"), ("NOCHANGE", "nochg"), ("OK", "good")]),
+                words: false,
+                ..d
+            },
+            Provider::Dynv6 => Dialect {
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    host: "zone",
+                    v4: "ipv4",
+                    v6: "ipv6",
+                    keep4: None,
+                    secret: Credentials::Query("token"),
+                    ..shape
+                },
+                user: User::Unused,
+                rules: vec![
+                    Rule::words("addresses unchanged", "nochg"),
+                    Rule::words("addresses updated", "good"),
+                    Rule::status(401, "badauth"),
+                    Rule::status(403, "badauth"),
+                    Rule::status(404, "nohost"),
+                ],
+                words: false,
+                nochg_harmless: true,
+                ..one
+            },
+            Provider::NsupdateInfo | Provider::DnsHome => Dialect {
+                user: User::Host,
+                family: if self == Provider::DnsHome {
+                    FamilyMode::MyipV6
+                } else {
+                    FamilyMode::Separate
+                },
+                shape: if self == Provider::DnsHome {
+                    Shape {
+                        v4: "ip",
+                        v6: "ip6",
+                        keep4: None,
+                        ..shape
+                    }
+                } else {
+                    shape
+                },
+                ..one
+            },
+            Provider::Infomaniak | Provider::NowDns | Provider::Spdyn | Provider::Ipv64 => one,
+            Provider::AllInkl => Dialect {
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    host: "host",
+                    v6: "myip6",
+                    keep4: None,
+                    ..shape
+                },
+                ..one
+            },
+            Provider::Ddnss => Dialect {
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    host: "host",
+                    v4: "ip",
+                    v6: "ip6",
+                    keep4: None,
+                    secret: Credentials::Query("key"),
+                    ..shape
+                },
+                user: User::Unused,
+                rules: rules(&[
+                    ("badauth", "badauth"),
+                    ("notfqdn", "notfqdn"),
+                    ("nohost", "nohost"),
+                    ("abuse", "abuse"),
+                    ("No change", "nochg"),
+                    ("Updated", "good"),
+                ]),
+                words: false,
+                ..d
+            },
+            Provider::FreeDns => Dialect {
+                shape: Shape {
+                    host: "",
+                    v4: "address",
+                    secret: Credentials::Path,
+                    ..shape
+                },
+                user: User::Unused,
+                rules: rules(&[
+                    ("No IP change detected", "nochg"),
+                    ("has not changed", "nochg"),
+                    ("Updated", "good"),
+                    ("Unable to locate this record", "badauth"),
+                ]),
+                words: false,
+                one_family: true,
+                ..one
+            },
+            Provider::Namecheap => Dialect {
+                shape: Shape {
+                    host: "host",
+                    v4: "ip",
+                    secret: Credentials::Query("password"),
+                    host_form: HostForm::UnderUser,
+                    ..shape
+                },
+                user: User::Param("domain"),
+                rules: rules(&[
+                    ("<ErrCount>0</ErrCount>", "good"),
+                    ("Passwords do not match", "badauth"),
+                    ("Invalid password", "badauth"),
+                    ("Domain name not found", "nohost"),
+                    ("No Records updated", "nohost"),
+                    ("record not found", "nohost"),
+                ]),
+                words: false,
+                ipv6: false,
+                ..one
+            },
         }
     }
 
     /// What a user should know about the preset, beyond its dialect's flags (reference
-    /// sections 1, 3 and 10).
+    /// sections 1, 3 and 10, and the providers' own documentation).
     pub fn notes(self) -> &'static str {
         match self {
             Provider::Dyn => {
@@ -177,7 +562,7 @@ impl Provider {
                 "Both families in one request; the user is the account's email or a DDNS key's user; `abuse` blocks the whole account."
             }
             Provider::Dynu => {
-                "GET only; IPv6 goes in `myipv6`; `servererror` is held as an outage."
+                "GET only; IPv6 goes in `myipv6`; `servererror` is held as an outage; `alias` sends Dynu's alias for custom domains."
             }
             Provider::P3322 => {
                 "Plain HTTP only (needs allow_insecure_http); sends `system=dyndns`; updates at least 1 minute apart."
@@ -198,6 +583,43 @@ impl Provider {
             }
             Provider::DnsOMatic => {
                 "Host `all.dnsomatic.com` updates every service behind the account; sends `wildcard=NOCHG&mx=NOCHG&backmx=NOCHG`."
+            }
+            Provider::DeSec => {
+                "One request per minute per domain, so both families go in one (`myipv4`, `myipv6`; `preserve` for a family not published); the user is the domain (the host unless set), the password a token; HTTP 429 holds for its Retry-After."
+            }
+            Provider::DuckDns => {
+                "`domains`, `token` (the password; no user name), `ip`, `ipv6` in one request; hosts without `.duckdns.org`; `OK`/`KO` answers, `KO` stops the account."
+            }
+            Provider::Dynv6 => {
+                "Token in the query (no user name); both families in one request; \"addresses unchanged\" is a `nochg` that never stops the host."
+            }
+            Provider::NsupdateInfo => {
+                "One request per family and host; the user name is the host (the default), the password its update secret."
+            }
+            Provider::Infomaniak => {
+                "Errors come as HTTP 400 with a dyndns2 word; `successfully_changed`/`no_change` as success."
+            }
+            Provider::NowDns => {
+                "Errors come as HTTP 400 with a dyndns2 word; one host per request."
+            }
+            Provider::Spdyn => {
+                "dyndns2 codes plus `fatal` (the host was deactivated: stops the host); one host per request."
+            }
+            Provider::AllInkl => "The KAS DynDNS login; `host`, `myip` and `myip6` in one request.",
+            Provider::Ipv64 => {
+                "The password is the domain's update key; HTTP 429 (\"overcommited\") holds for its Retry-After."
+            }
+            Provider::Ddnss => {
+                "The update key in the query (no user name); `host`, `ip`, `ip6`; HTML answers (\"Updated N hostname\")."
+            }
+            Provider::DnsHome => {
+                "The user name is the host (the default); `ip` and `ip6` in one request."
+            }
+            Provider::FreeDns => {
+                "The v2 sync URL: its token names one record, so one host and one family per policy (a second policy for AAAA); no user name."
+            }
+            Provider::Namecheap => {
+                "IPv4 only; the user name is the domain, the password its Dynamic DNS password; hosts split into `host` and `domain` (`@` for the domain itself); XML answers."
             }
         }
     }

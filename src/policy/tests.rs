@@ -61,6 +61,7 @@ fn reply(status: u16, body: &str) -> Result<Response, NetError> {
         status,
         body: body.into(),
         truncated: false,
+        retry_after: None,
     })
 }
 

@@ -14,7 +14,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use url::Url;
 
-use crate::provider::{Dialect, FamilyMode};
+use crate::provider::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
 use crate::secret::{MASK, Secret};
 
 /// Characters percent-encoded in a query value. Commas and colons stay as they are: both are
@@ -107,8 +107,8 @@ impl fmt::Display for AddrSet {
 /// One update request, ready for the HTTP layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// The full URL with its query. In template mode it may hold the password: print
-    /// [`Request::display_url`] instead.
+    /// The full URL with its query. In template mode, and for providers that take the secret
+    /// in the URL, it holds the password: print [`Request::display_url`] instead.
     pub url: String,
     /// The same URL with the password's slot masked, built beside it: masking where the
     /// request carries the secret, not every text that happens to equal it, keeps the rest
@@ -118,6 +118,9 @@ pub struct Request {
     pub hosts: Vec<String>,
     /// What it publishes.
     pub sent: AddrSet,
+    /// Whether the account goes in an `Authorization: Basic` header. Not when the URL
+    /// carries the secret: it is sent once, where the provider reads it.
+    pub basic_auth: bool,
 }
 
 impl Request {
@@ -129,6 +132,64 @@ impl Request {
 
 fn enc(s: &str) -> String {
     utf8_percent_encode(s, COMPONENT).to_string()
+}
+
+/// How `host` is named in a request of `shape` for the account `username`.
+pub fn host_in_request<'h>(
+    shape: &Shape,
+    username: &str,
+    host: &'h str,
+) -> std::borrow::Cow<'h, str> {
+    match shape.host_form {
+        HostForm::Full => host.into(),
+        HostForm::Strip(suffix) => {
+            let cut = host.len().saturating_sub(suffix.len());
+            match host.get(cut..) {
+                Some(end) if cut > 0 && end.eq_ignore_ascii_case(suffix) => host[..cut].into(),
+                _ => host.into(),
+            }
+        }
+        HostForm::UnderUser => {
+            if host.eq_ignore_ascii_case(username) {
+                "@".into()
+            } else {
+                let cut = host.len().saturating_sub(username.len() + 1);
+                match host.get(cut..) {
+                    Some(end)
+                        if cut > 0
+                            && end.starts_with('.')
+                            && end[1..].eq_ignore_ascii_case(username) =>
+                    {
+                        host[..cut].into()
+                    }
+                    _ => host.into(),
+                }
+            }
+        }
+    }
+}
+
+/// The address parameters of one request publishing `set`, in the dialect's form.
+fn address_params(dialect: &Dialect, set: &AddrSet) -> Vec<(&'static str, String)> {
+    let sh = &dialect.shape;
+    match dialect.family {
+        FamilyMode::MyipV6 => {
+            let mut out = Vec::new();
+            match (set.v4, sh.keep4) {
+                (Some(a), _) => out.push((sh.v4, a.to_string())),
+                (None, Some(k)) => out.push((sh.v4, k.to_string())),
+                (None, None) => {}
+            }
+            match (set.v6, sh.keep6) {
+                (Some(b), _) => out.push((sh.v6, b.to_string())),
+                (None, Some(k)) => out.push((sh.v6, k.to_string())),
+                (None, None) => {}
+            }
+            out
+        }
+        // One parameter: a single address, or Dyn's `v4,v6` list.
+        FamilyMode::Combined | FamilyMode::Separate => vec![(sh.v4, set.myip())],
+    }
 }
 
 /// Builds the requests that publish `addrs` for `hosts`: batches of at most
@@ -160,33 +221,59 @@ pub fn build_requests(
         _ => vec![addrs],
     };
     let per = dialect.max_hosts.clamp(1, MAX_HOSTS);
+    let sh = &dialect.shape;
     let mut out = Vec::new();
     for set in sets {
         for batch in hosts.chunks(per) {
-            let host_list = batch.iter().map(|h| enc(h)).collect::<Vec<_>>().join(",");
-            let url = match endpoint {
+            let host_list = batch
+                .iter()
+                .map(|h| enc(&host_in_request(sh, username, h)))
+                .collect::<Vec<_>>()
+                .join(",");
+            let (url, shown, basic_auth) = match endpoint {
                 Endpoint::Server(base) => {
-                    let mut q = format!("hostname={host_list}");
-                    match (dialect.family, set.v4, set.v6) {
-                        (FamilyMode::MyipV6, Some(a), Some(b)) => {
-                            q.push_str(&format!("&myip={a}&myipv6={b}"))
+                    // The query with the secret's value as given: the real one, or the mask.
+                    let query = |secret: &str| {
+                        let mut q: Vec<String> = Vec::new();
+                        if !sh.host.is_empty() {
+                            q.push(format!("{}={host_list}", sh.host));
                         }
-                        // Dynu: myip=no keeps the server from filling in the connecting IPv4.
-                        (FamilyMode::MyipV6, None, Some(b)) => {
-                            q.push_str(&format!("&myip=no&myipv6={b}"))
+                        if let User::Param(name) = dialect.user {
+                            q.push(format!("{name}={}", enc(username)));
                         }
-                        _ => q.push_str(&format!("&myip={}", set.myip())),
-                    }
-                    if dialect.system_dyndns {
-                        q.push_str("&system=dyndns");
-                    }
-                    if dialect.legacy_nochg {
-                        q.push_str("&wildcard=NOCHG&mx=NOCHG&backmx=NOCHG");
-                    }
-                    let mut u = base.clone();
-                    u.set_query(Some(&q));
-                    // The password goes in the Authorization header, never in this URL.
-                    (u.to_string(), u.to_string())
+                        if let Credentials::Query(name) = sh.secret {
+                            q.push(format!("{name}={secret}"));
+                        }
+                        for (k, v) in address_params(dialect, &set) {
+                            q.push(format!("{k}={v}"));
+                        }
+                        for fixed in [sh.fixed, dialect.extra.as_str()] {
+                            if !fixed.is_empty() {
+                                q.push(fixed.to_string());
+                            }
+                        }
+                        if dialect.system_dyndns {
+                            q.push("system=dyndns".into());
+                        }
+                        if dialect.legacy_nochg {
+                            q.push("wildcard=NOCHG&mx=NOCHG&backmx=NOCHG".into());
+                        }
+                        q.join("&")
+                    };
+                    let fill = |secret: &str| {
+                        let mut u = base.clone();
+                        if sh.secret == Credentials::Path {
+                            let path = format!("{}/{secret}/", u.path().trim_end_matches('/'));
+                            u.set_path(&path);
+                        }
+                        u.set_query(Some(&query(secret)));
+                        u.to_string()
+                    };
+                    (
+                        fill(&enc(password.expose())),
+                        fill(MASK),
+                        sh.secret == Credentials::Basic,
+                    )
                 }
                 Endpoint::Template(t) => {
                     let fill = |pass: &str| {
@@ -195,14 +282,20 @@ pub fn build_requests(
                             .replace("<username>", &enc(username))
                             .replace("<password>", pass)
                     };
-                    (fill(&enc(password.expose())), fill(MASK))
+                    // The account goes in a header only when the template does not carry it.
+                    (
+                        fill(&enc(password.expose())),
+                        fill(MASK),
+                        !t.contains("<password>"),
+                    )
                 }
             };
             out.push(Request {
-                url: url.0,
-                shown: url.1,
+                url,
+                shown,
                 hosts: batch.to_vec(),
                 sent: set,
+                basic_auth,
             });
         }
     }
@@ -248,6 +341,10 @@ pub enum Code {
     Wait(Duration),
     /// `badrequest`: the provider found the request malformed.
     BadRequest,
+    /// `fatal` (Spdyn): the host was deactivated at the provider.
+    Fatal,
+    /// HTTP 429: too many requests; wait this long (its `Retry-After`, or half an hour).
+    RateLimited(Duration),
     /// `good 127.0.0.1` although 127.0.0.1 was not sent: the client is blocked.
     Refused127,
     /// `good`/`nochg` naming other addresses than those sent.
@@ -282,6 +379,8 @@ impl Code {
             Code::Conflict(r) => format!("conflict {r}"),
             Code::Wait(d) => format!("w{}s", d.as_secs()),
             Code::BadRequest => "badrequest".into(),
+            Code::Fatal => "fatal".into(),
+            Code::RateLimited(d) => format!("ratelimit {}s", d.as_secs()),
             Code::Refused127 => "good 127.0.0.1".into(),
             Code::Mismatch(_) => "mismatch".into(),
             Code::Http(s) => format!("http {s}"),
@@ -332,6 +431,8 @@ impl Code {
             Code::Conflict(r) => format!("a manual {r} record at the provider clashes with the dynamic one (conflict)"),
             Code::Wait(d) => format!("the provider asks to wait {} before the next update", crate::duration::format(*d)),
             Code::BadRequest => "the provider found the request malformed (badrequest)".into(),
+            Code::Fatal => "the provider says the host was deactivated (fatal)".into(),
+            Code::RateLimited(d) => format!("the provider refused the request as one too many (HTTP 429) and asks to wait {}", crate::duration::format(*d)),
             Code::Refused127 => "the provider ignored the update and answered 127.0.0.1: it is refusing this client".into(),
             Code::Mismatch(got) => format!(
                 "the provider answered with {} instead of the address sent",
@@ -395,6 +496,8 @@ impl Code {
                 "check the server or url setting, report it to the dynward developers, then {reset}"
             ),
             Code::NotActive => format!("activate the domain at the provider, then {reset_host}"),
+            Code::Fatal => format!("re-activate {host_name} in the provider's account, then {reset_host}"),
+            Code::RateLimited(_) => "none; dynward waits as asked".into(),
             Code::DnsErr | Code::Outage | Code::ServerError => {
                 "none; dynward waits 30 minutes (60 on repeat) before trying again".into()
             }
@@ -430,6 +533,13 @@ impl Code {
             "unknown" => return Some(Code::Unknown(String::new())),
             n => n,
         };
+        if let Some(secs) = line.strip_prefix("ratelimit ") {
+            let secs = secs.strip_suffix('s').unwrap_or(secs);
+            return secs
+                .parse()
+                .ok()
+                .map(|n| Code::RateLimited(Duration::from_secs(n)));
+        }
         if let Some(status) = line.strip_prefix("http ") {
             return status.parse().ok().map(Code::Http);
         }
@@ -508,6 +618,7 @@ fn parse_line(line: &str, sent: &AddrSet) -> (Code, Vec<IpAddr>) {
         "911" => Code::Outage,
         "servererror" => Code::ServerError,
         "badrequest" => Code::BadRequest,
+        "fatal" => Code::Fatal,
         "conflict" => Code::Conflict(
             rest.first()
                 .map(|s| s.to_ascii_uppercase())
@@ -589,10 +700,67 @@ fn wait_duration(w: &str) -> Duration {
     Duration::from_secs(n.saturating_mul(unit))
 }
 
-/// Reads an HTTP status and body into one result per host (reference section 4).
+/// The longest wait a `Retry-After` is taken for; a longer one is cut to this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Whether `hay` contains `needle`, case-insensitively, as whole words: a needle that starts
+/// (ends) with a letter or digit must not have one just before (after) it, so that `OK` is not
+/// found in "token" nor `updated` in "outdated".
+pub fn has_words(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let word = |c: char| c.is_ascii_alphanumeric();
+    let (h, n) = (hay.to_ascii_lowercase(), needle.to_ascii_lowercase());
+    let open = n.starts_with(word);
+    let close = n.ends_with(word);
+    h.match_indices(&n).any(|(i, _)| {
+        (!open || !h[..i].ends_with(word)) && (!close || !h[i + n.len()..].starts_with(word))
+    })
+}
+
+/// Whether `rule` matches a reply: its status, if it names one, and its words in the body as
+/// sent or in its text without HTML.
+fn rule_matches(rule: &Rule, status: u16, body: &str, text: &str) -> bool {
+    rule.status.is_none_or(|s| s == status)
+        && (has_words(body, &rule.contains) || has_words(text, &rule.contains))
+}
+
+/// Reads a response into one result per host: [`parse_reply`], with the `Retry-After` of an
+/// HTTP 429 as the wait.
+pub fn read_response(
+    resp: &super::Response,
+    hosts: &[String],
+    sent: &AddrSet,
+    dialect: &Dialect,
+) -> Reply {
+    read(
+        resp.status,
+        &resp.body,
+        resp.retry_after,
+        hosts,
+        sent,
+        dialect,
+    )
+}
+
+/// Reads an HTTP status and body into one result per host (reference section 4), through the
+/// dialect: its reply rules first, then dyndns2 codes (unless the dialect has none), then the
+/// HTTP status alone.
 pub fn parse_reply(
     status: u16,
     body: &str,
+    hosts: &[String],
+    sent: &AddrSet,
+    dialect: &Dialect,
+) -> Reply {
+    read(status, body, None, hosts, sent, dialect)
+}
+
+fn read(
+    status: u16,
+    body: &str,
+    retry_after: Option<Duration>,
     hosts: &[String],
     sent: &AddrSet,
     dialect: &Dialect,
@@ -602,13 +770,6 @@ pub fn parse_reply(
     } else {
         body.to_string()
     };
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.trim_matches(|c: char| c == '\r' || c.is_whitespace()))
-        .filter(|l| !l.is_empty())
-        .collect();
-    let parsed: Vec<(Code, Vec<IpAddr>)> = lines.iter().map(|l| parse_line(l, sent)).collect();
-    let recognised = parsed.iter().any(|(c, _)| !matches!(c, Code::Unknown(_)));
     let all = |code: Code, addrs: Vec<IpAddr>| -> Vec<HostResult> {
         hosts
             .iter()
@@ -620,6 +781,38 @@ pub fn parse_reply(
             .collect()
     };
     let mut notes = Vec::new();
+    // A rule names the answer for the whole request: such services answer once per request.
+    if let Some(rule) = dialect
+        .rules
+        .iter()
+        .find(|r| rule_matches(r, status, body, &text))
+    {
+        let code = Code::from_name(&rule.means).unwrap_or_else(|| Code::Unknown(excerpt(&text)));
+        return Reply {
+            results: all(code, Vec::new()),
+            notes,
+        };
+    }
+    if status == 429 {
+        let wait = retry_after
+            .unwrap_or(OUTAGE_HOLD)
+            .clamp(Duration::from_secs(1), MAX_RETRY_AFTER);
+        return Reply {
+            results: all(Code::RateLimited(wait), Vec::new()),
+            notes,
+        };
+    }
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.trim_matches(|c: char| c == '\r' || c.is_whitespace()))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let parsed: Vec<(Code, Vec<IpAddr>)> = if dialect.words {
+        lines.iter().map(|l| parse_line(l, sent)).collect()
+    } else {
+        Vec::new()
+    };
+    let recognised = parsed.iter().any(|(c, _)| !matches!(c, Code::Unknown(_)));
 
     if !recognised {
         // No dyndns2 word in the body: the HTTP status is all there is (section 6).
@@ -772,7 +965,11 @@ pub fn decide(code: &Code, history: &History, dialect: &Dialect) -> Decision {
     };
     match code {
         Code::Good => Decision::Continue,
-        Code::Nochg if history.nochg_expected || history.nochg_streak == 0 => Decision::Continue,
+        Code::Nochg
+            if history.nochg_expected || history.nochg_streak == 0 || dialect.nochg_harmless =>
+        {
+            Decision::Continue
+        }
         Code::Nochg => Decision::StopHost,
         Code::Badauth | Code::NotDonator => Decision::StopAccount,
         Code::NotFqdn
@@ -781,6 +978,7 @@ pub fn decide(code: &Code, history: &History, dialect: &Dialect) -> Decision {
         | Code::NotYours
         | Code::NotActive
         | Code::Conflict(_)
+        | Code::Fatal
         | Code::Mismatch(_) => Decision::StopHost,
         Code::Abuse if dialect.abuse_is_account => Decision::StopAccount,
         Code::Abuse => Decision::StopHost,
@@ -788,7 +986,7 @@ pub fn decide(code: &Code, history: &History, dialect: &Dialect) -> Decision {
         Code::DnsErr | Code::Outage | Code::ServerError => {
             Decision::BackOff(hold(history.outage_streak))
         }
-        Code::Wait(d) => Decision::BackOff(*d),
+        Code::Wait(d) | Code::RateLimited(d) => Decision::BackOff(*d),
         Code::Http(401 | 403) | Code::Http(410) => Decision::StopAccount,
         Code::Http(409 | 412) => Decision::StopHost,
         Code::Http(411) => Decision::StopClient,
@@ -820,7 +1018,11 @@ pub fn scope(code: &Code, decision: Decision) -> Scope {
     match decision {
         Decision::StopAccount => Scope::Account,
         Decision::StopClient => Scope::Server,
-        Decision::BackOff(_) if is_outage(code) || matches!(code, Code::Wait(_)) => Scope::Server,
+        Decision::BackOff(_)
+            if is_outage(code) || matches!(code, Code::Wait(_) | Code::RateLimited(_)) =>
+        {
+            Scope::Server
+        }
         _ => Scope::Host,
     }
 }

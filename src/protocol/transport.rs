@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The most of a reply body that is read; the rest is dropped. A dyndns2 reply is a few lines.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -18,6 +19,8 @@ pub struct Response {
     pub body: String,
     /// Whether the body was longer than [`MAX_BODY`].
     pub truncated: bool,
+    /// The `Retry-After` header, when it gives seconds (an HTTP 429's wait).
+    pub retry_after: Option<Duration>,
 }
 
 /// Why no reply was obtained. Each variant is a different problem for the user.

@@ -15,6 +15,7 @@ use crate::hook;
 use crate::http;
 use crate::lan6::{self, LanHost};
 use crate::protocol::dyndns2::AddrSet;
+use url::Url;
 
 /// The addresses found for a policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub struct Detected {
     pub derived: Option<String>,
     /// Why there is nothing to publish, if there is not.
     pub error: Option<String>,
+    /// Why a family asked for is not published, when another one is.
+    pub notes: Vec<String>,
 }
 
 /// Chooses what to publish from an interface's candidates (pure).
@@ -141,7 +144,7 @@ fn add_lan_host(
 /// still carries: they are not reachable.
 pub fn from_snapshot(policy: &Policy, snap: &Snapshot) -> Option<Detected> {
     let ifname = match &policy.source {
-        Source::Web(_) | Source::Command(_) => return None,
+        Source::Web(_) | Source::WebFamilies { .. } | Source::Command(_) => return None,
         Source::Interface(n) => n.clone(),
         Source::DefaultRoute => match &snap.default_route {
             Some(n) => n.clone(),
@@ -239,23 +242,99 @@ pub fn from_web_answer(policy: &Policy, ip: IpAddr) -> Detected {
     }
 }
 
-/// Asks the policy's check-IP service or address command for the address it sees (I/O).
-pub async fn check_asked(policy: &Policy) -> Result<IpAddr, String> {
-    match &policy.source {
-        Source::Web(url) => check_web(policy, url.as_str()).await,
-        Source::Command(argv) => check_command(policy, argv).await,
-        _ => Err("the policy's address is not asked for: it follows an interface".into()),
+/// What the answers of [`check_asked`] let the policy publish (pure): the addresses of the
+/// families that answered with a publishable one; the other answers' failures as `notes`
+/// when something is published, as the `error` when nothing is.
+pub fn from_asked(policy: &Policy, answers: &[Result<IpAddr, String>]) -> Detected {
+    let mut d = Detected::default();
+    let mut failed = Vec::new();
+    for answer in answers {
+        match answer {
+            Err(e) => failed.push(e.clone()),
+            Ok(ip) => {
+                let one = from_web_answer(policy, *ip);
+                d.skipped.extend(one.skipped);
+                match one.error {
+                    Some(e) => failed.push(e),
+                    None => {
+                        d.addrs.v4 = d.addrs.v4.or(one.addrs.v4);
+                        d.addrs.v6 = d.addrs.v6.or(one.addrs.v6);
+                    }
+                }
+            }
+        }
+    }
+    if d.addrs.is_empty() {
+        d.error = Some(if failed.is_empty() {
+            "no address was asked for".to_string()
+        } else {
+            failed.join("; ")
+        });
+    } else {
+        d.notes = failed;
+    }
+    d
+}
+
+/// Asks the policy's check-IP services or address command for the addresses they see (I/O):
+/// one answer per ask. A `web` service is asked over each family the policy publishes (a
+/// dual-stack host behind NAT has one address per family, and a service answers the one it
+/// is reached over), `web4` over IPv4 and `web6` over IPv6; a command once.
+pub async fn check_asked(policy: &Policy) -> Vec<Result<IpAddr, String>> {
+    let (v4, v6) = match &policy.source {
+        Source::Web(url) => (policy.ipv4.then_some(url), policy.ipv6.then_some(url)),
+        Source::WebFamilies { v4, v6 } => (
+            v4.as_ref().filter(|_| policy.ipv4),
+            v6.as_ref().filter(|_| policy.ipv6),
+        ),
+        Source::Command(argv) => return vec![check_command(policy, argv).await],
+        _ => {
+            return vec![Err(
+                "the policy's address is not asked for: it follows an interface".into(),
+            )];
+        }
+    };
+    let (a, b) = tokio::join!(ask(policy, v4, false), ask(policy, v6, true));
+    a.into_iter().chain(b).collect()
+}
+
+async fn ask(policy: &Policy, url: Option<&Url>, v6: bool) -> Option<Result<IpAddr, String>> {
+    match url {
+        Some(u) => Some(check_web(policy, u, v6).await),
+        None => None,
     }
 }
 
-async fn check_web(policy: &Policy, url: &str) -> Result<IpAddr, String> {
-    let opts = http::Options::for_policy(policy, Vec::new());
-    match http::get(url, None, &opts).await {
-        Err(e) => Err(format!("check-IP service: {e}")),
-        Ok(r) if !(200..300).contains(&r.status) => {
-            Err(format!("check-IP service answered HTTP {}", r.status))
-        }
-        Ok(r) => web::parse_page(&r.body).ok_or_else(|| "check-IP page holds no IP address".into()),
+/// Asks `url` over one family: connecting to its address of that family only, from the
+/// family's unspecified address.
+async fn check_web(policy: &Policy, url: &Url, v6: bool) -> Result<IpAddr, String> {
+    let family = if v6 { "IPv6" } else { "IPv4" };
+    let any: IpAddr = if v6 {
+        std::net::Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        std::net::Ipv4Addr::UNSPECIFIED.into()
+    };
+    let host = url.host_str().unwrap_or_default();
+    let target = http::resolve_all(url, &[any])
+        .await
+        .map_err(|e| format!("check-IP service over {family}: {e}"))?
+        .into_iter()
+        .find(|t| t.is_ipv6() == v6)
+        .ok_or_else(|| {
+            format!(
+                "check-IP service {host} has no {family} address, so it cannot tell this host's {family} address; set web{} to a service that has one",
+                if v6 { 6 } else { 4 }
+            )
+        })?;
+    let opts = http::Options::for_policy(policy, vec![any]);
+    match http::get_via(url.as_str(), None, &opts, Some(target)).await {
+        Err(e) => Err(format!("check-IP service over {family}: {e}")),
+        Ok(r) if !(200..300).contains(&r.status) => Err(format!(
+            "check-IP service over {family} answered HTTP {}",
+            r.status
+        )),
+        Ok(r) => web::parse_page(&r.body)
+            .ok_or_else(|| format!("check-IP page (over {family}) holds no IP address")),
     }
 }
 
