@@ -267,13 +267,16 @@ pub async fn get(
     auth: Option<(&str, &Secret)>,
     opts: &Options,
 ) -> Result<Response, NetError> {
-    get_via(url, auth, opts, None).await
+    get_via(url, auth, true, opts, None).await
 }
 
-/// As [`get`], connecting to `target` when the server's address was already resolved.
+/// As [`get`], connecting to `target` when the server's address was already resolved. The
+/// account goes in a Basic header only with `header`; its password is scrubbed from every
+/// text either way (a URL that carries it may be echoed back).
 pub async fn get_via(
     url: &str,
     auth: Option<(&str, &Secret)>,
+    header: bool,
     opts: &Options,
     target: Option<SocketAddr>,
 ) -> Result<Response, NetError> {
@@ -328,7 +331,7 @@ pub async fn get_via(
         detail: scrub(error_chain(&e)),
     })?;
     let mut req = client.get(parsed);
-    if let Some((user, pass)) = auth {
+    if let Some((user, pass)) = auth.filter(|_| header) {
         req = req.basic_auth(user, Some(pass.expose()));
     }
     let mut resp = req
@@ -391,11 +394,10 @@ pub async fn update(
     targets: &[SocketAddr],
 ) -> Result<Response, NetError> {
     let opts = Options::for_policy(policy, bind.to_vec());
-    let auth = request
-        .basic_auth
-        .then_some((policy.username.as_str(), &policy.password));
+    let auth = Some((policy.username.as_str(), &policy.password));
+    let header = request.basic_auth;
     if targets.is_empty() {
-        return get_via(&request.url, auth, &opts, None).await;
+        return get_via(&request.url, auth, header, &opts, None).await;
     }
     // All attempts share the policy's timeout: a second family is a fallback, not more time.
     let deadline = tokio::time::sleep(opts.timeout);
@@ -403,7 +405,7 @@ pub async fn update(
     let mut failed = Vec::new();
     for (i, t) in targets.iter().enumerate() {
         let attempt = tokio::select! {
-            r = get_via(&request.url, auth, &opts, Some(*t)) => r,
+            r = get_via(&request.url, auth, header, &opts, Some(*t)) => r,
             () = &mut deadline => Err(NetError::Timeout(endpoint_host(&request.url))),
         };
         match attempt {

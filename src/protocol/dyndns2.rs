@@ -1811,4 +1811,471 @@ mod tests {
         assert!(!is_unparseable(&Code::Http(401)) && !is_unparseable(&Code::Good));
         assert!(Decision::StopHost.is_fatal() && !Decision::BackOff(OUTAGE_HOLD).is_fatal());
     }
+
+    fn preset(name: &str) -> Dialect {
+        name.parse::<crate::provider::Provider>()
+            .expect("preset")
+            .dialect()
+    }
+
+    fn preset_url(name: &str) -> Endpoint {
+        let p = name.parse::<crate::provider::Provider>().expect("preset");
+        Endpoint::Server(Url::parse(p.server()).expect("url"))
+    }
+
+    fn six() -> AddrSet {
+        AddrSet {
+            v4: None,
+            v6: Some("2001:db8::5".parse().expect("v6")),
+        }
+    }
+
+    /// Each preset's request form: parameter names, where the token goes, what stands for a
+    /// family not sent, how hosts are named; the secret never in the shown URL.
+    #[test]
+    fn preset_request_shapes() {
+        let tok = Secret::new("t0k/en");
+        let cases: &[(&str, &str, &str, AddrSet, &str, bool)] = &[
+            (
+                "desec",
+                "",
+                "h.dedyn.io",
+                v4("203.0.113.5"),
+                "https://update.dedyn.io/?hostname=h.dedyn.io&myipv4=203.0.113.5&myipv6=preserve",
+                true,
+            ),
+            (
+                "desec",
+                "",
+                "h.dedyn.io",
+                six(),
+                "https://update.dedyn.io/?hostname=h.dedyn.io&myipv4=preserve&myipv6=2001:db8::5",
+                true,
+            ),
+            (
+                "duckdns",
+                "",
+                "home.duckdns.org",
+                both(),
+                "https://www.duckdns.org/update?domains=home&token=t0k%2Fen&ip=203.0.113.5&ipv6=2001:db8::5&verbose=true",
+                false,
+            ),
+            (
+                "duckdns",
+                "",
+                "home",
+                six(),
+                "https://www.duckdns.org/update?domains=home&token=t0k%2Fen&ipv6=2001:db8::5&verbose=true",
+                false,
+            ),
+            (
+                "dynv6",
+                "",
+                "h.dynv6.net",
+                both(),
+                "https://dynv6.com/api/update?zone=h.dynv6.net&token=t0k%2Fen&ipv4=203.0.113.5&ipv6=2001:db8::5",
+                false,
+            ),
+            (
+                "all-inkl",
+                "u",
+                "h.example.org",
+                v4("203.0.113.5"),
+                "https://dyndns.kasserver.com/?host=h.example.org&myip=203.0.113.5",
+                true,
+            ),
+            (
+                "ddnss",
+                "",
+                "h.ddnss.de",
+                both(),
+                "https://ddnss.de/upd.php?host=h.ddnss.de&key=t0k%2Fen&ip=203.0.113.5&ip6=2001:db8::5",
+                false,
+            ),
+            (
+                "dnshome",
+                "h.dnshome.de",
+                "h.dnshome.de",
+                v4("203.0.113.5"),
+                "https://www.dnshome.de/dyndns.php?hostname=h.dnshome.de&ip=203.0.113.5",
+                true,
+            ),
+            (
+                "freedns",
+                "",
+                "h.mooo.com",
+                v4("203.0.113.5"),
+                "https://sync.afraid.org/u/t0k%2Fen/?address=203.0.113.5",
+                false,
+            ),
+            (
+                "namecheap",
+                "example.com",
+                "www.example.com",
+                v4("203.0.113.5"),
+                "https://dynamicdns.park-your-domain.com/update?host=www&domain=example.com&password=t0k%2Fen&ip=203.0.113.5",
+                false,
+            ),
+            (
+                "namecheap",
+                "example.com",
+                "Example.COM",
+                v4("203.0.113.5"),
+                "https://dynamicdns.park-your-domain.com/update?host=%40&domain=example.com&password=t0k%2Fen&ip=203.0.113.5",
+                false,
+            ),
+            (
+                "nsupdate.info",
+                "h.nsupdate.info",
+                "h.nsupdate.info",
+                v4("203.0.113.5"),
+                "https://ipv4.nsupdate.info/nic/update?hostname=h.nsupdate.info&myip=203.0.113.5",
+                true,
+            ),
+        ];
+        for (name, user, host, set, url, basic) in cases {
+            let r = build_requests(
+                &preset_url(name),
+                &preset(name),
+                user,
+                &tok,
+                &[host.to_string()],
+                *set,
+            );
+            assert_eq!(r.len(), 1, "{name}");
+            assert_eq!(r[0].url, *url, "{name}");
+            assert_eq!(r[0].basic_auth, *basic, "{name}");
+            assert!(
+                !r[0].display_url().contains("t0k"),
+                "{name}: {}",
+                r[0].display_url()
+            );
+            assert_eq!(r[0].display_url(), url.replace("t0k%2Fen", MASK), "{name}");
+        }
+        // nsupdate.info and Infomaniak: one request per family, `myip` in each.
+        let r = build_requests(
+            &preset_url("nsupdate.info"),
+            &preset("nsupdate.info"),
+            "h.nsupdate.info",
+            &tok,
+            &["h.nsupdate.info".to_string()],
+            both(),
+        );
+        let urls: Vec<&str> = r.iter().map(|q| q.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://ipv4.nsupdate.info/nic/update?hostname=h.nsupdate.info&myip=203.0.113.5",
+                "https://ipv4.nsupdate.info/nic/update?hostname=h.nsupdate.info&myip=2001:db8::5"
+            ]
+        );
+        // Dynu's alias rides along; its IPv4 stays "no" when only IPv6 is sent.
+        let mut dynu = preset("dynu");
+        dynu.extra = "alias=office".into();
+        let r = build_requests(
+            &preset_url("dynu"),
+            &dynu,
+            "u",
+            &tok,
+            &["h.example.org".to_string()],
+            six(),
+        );
+        assert_eq!(
+            r[0].url,
+            "https://api.dynu.com/nic/update?hostname=h.example.org&myip=no&myipv6=2001:db8::5&alias=office"
+        );
+        // A template carrying the password sends no header; one without it does.
+        let t = Endpoint::Template("https://x.example/u?h=<h>&a=<a>&k=<password>".into());
+        let r = build_requests(
+            &t,
+            &Dialect::default(),
+            "",
+            &tok,
+            &hosts(1),
+            v4("203.0.113.5"),
+        );
+        assert!(!r[0].basic_auth);
+        let t = Endpoint::Template("https://x.example/u?h=<h>&a=<a>".into());
+        let r = build_requests(
+            &t,
+            &Dialect::default(),
+            "u",
+            &tok,
+            &hosts(1),
+            v4("203.0.113.5"),
+        );
+        assert!(r[0].basic_auth);
+    }
+
+    /// Host names as the request carries them.
+    #[test]
+    fn host_forms() {
+        let duck = preset("duckdns").shape;
+        assert_eq!(host_in_request(&duck, "", "home.duckdns.org"), "home");
+        assert_eq!(host_in_request(&duck, "", "HOME.DuckDNS.org"), "HOME");
+        assert_eq!(host_in_request(&duck, "", "home"), "home");
+        assert_eq!(host_in_request(&duck, "", ".duckdns.org"), ".duckdns.org");
+        let nc = preset("namecheap").shape;
+        assert_eq!(
+            host_in_request(&nc, "example.com", "a.b.example.com"),
+            "a.b"
+        );
+        assert_eq!(host_in_request(&nc, "example.com", "example.com"), "@");
+        assert_eq!(
+            host_in_request(&nc, "example.com", "badexample.com"),
+            "badexample.com"
+        );
+        assert_eq!(
+            host_in_request(&Shape::DYNDNS2, "u", "h.example.org"),
+            "h.example.org"
+        );
+    }
+
+    /// Words are whole words, case-insensitively; needles with punctuation at an end match
+    /// inside other text at that end.
+    #[test]
+    fn words_match_whole() {
+        assert!(has_words("OK", "ok"));
+        assert!(has_words("ok\n203.0.113.5\n\nUPDATED", "updated"));
+        assert!(!has_words("invalid token", "ok"));
+        assert!(!has_words("outdated", "updated"));
+        assert!(has_words("Updated 1 hostname(s)", "Updated"));
+        assert!(has_words(
+            "<x><ErrCount>0</ErrCount></x>",
+            "<ErrCount>0</ErrCount>"
+        ));
+        assert!(!has_words(
+            "<ErrCount>1</ErrCount>",
+            "<ErrCount>0</ErrCount>"
+        ));
+        assert!(has_words("anything", ""));
+        assert!(!has_words("", "ok"));
+    }
+
+    fn via(name: &str, status: u16, body: &str) -> Code {
+        let r = parse_reply(status, body, &hosts(2), &v4("203.0.113.5"), &preset(name));
+        assert_eq!(r.results.len(), 2);
+        assert_eq!(
+            r.results[0].code, r.results[1].code,
+            "one answer for the request"
+        );
+        r.results[0].code.clone()
+    }
+
+    /// Each dialect's reply table: updated, unchanged, wrong credentials, unknown host, outage,
+    /// an answer it does not know.
+    #[test]
+    fn preset_reply_tables() {
+        let unknown = |c: &Code| matches!(c, Code::Unknown(_));
+        let cases: &[(&str, (u16, &str), (u16, &str), (u16, &str), (u16, &str))] = &[
+            (
+                "duckdns",
+                (200, "OK\n203.0.113.5\n\nUPDATED"),
+                (200, "OK\n203.0.113.5\n\nNOCHANGE"),
+                (200, "KO"),
+                (200, "KO"),
+            ),
+            (
+                "dynv6",
+                (200, "addresses updated"),
+                (200, "addresses unchanged"),
+                (401, "invalid authentication token"),
+                (404, "zone not found"),
+            ),
+            (
+                "ddnss",
+                (200, "<html><body>Updated 1 hostname.</body></html>"),
+                (200, "No change"),
+                (200, "badauth"),
+                (200, "nohost"),
+            ),
+            (
+                "freedns",
+                (
+                    200,
+                    "Updated 1 host(s) h.mooo.com to 203.0.113.5 in 0.2 seconds",
+                ),
+                (200, "ERROR: Address 203.0.113.5 has not changed."),
+                (200, "ERROR: Unable to locate this record"),
+                (200, "ERROR: Unable to locate this record"),
+            ),
+            (
+                "namecheap",
+                (
+                    200,
+                    "<?xml version=\"1.0\"?><interface-response><Command>SETDNSHOST</Command><ErrCount>0</ErrCount><Done>true</Done></interface-response>",
+                ),
+                (200, "<ErrCount>0</ErrCount>"),
+                (
+                    200,
+                    "<ErrCount>1</ErrCount><errors><Err1>Passwords do not match</Err1></errors>",
+                ),
+                (
+                    200,
+                    "<ErrCount>1</ErrCount><errors><Err1>No Records updated. A record not Found;</Err1></errors>",
+                ),
+            ),
+            (
+                "desec",
+                (200, "good"),
+                (200, "nochg"),
+                (401, "badauth"),
+                (404, "Not found."),
+            ),
+            (
+                "infomaniak",
+                (200, "good 203.0.113.5"),
+                (200, "no_change 203.0.113.5"),
+                (400, "badauth"),
+                (400, "nohost"),
+            ),
+            (
+                "now-dns",
+                (200, "good 203.0.113.5"),
+                (200, "nochg 203.0.113.5"),
+                (400, "badauth"),
+                (400, "nohost"),
+            ),
+            (
+                "spdyn",
+                (200, "good 203.0.113.5"),
+                (200, "nochg 203.0.113.5"),
+                (200, "badauth"),
+                (200, "nohost"),
+            ),
+            (
+                "ipv64",
+                (200, "good"),
+                (200, "nochg"),
+                (401, "badauth"),
+                (200, "nohost"),
+            ),
+        ];
+        for (name, good, nochg, auth, nohost) in cases {
+            assert_eq!(via(name, good.0, good.1), Code::Good, "{name} updated");
+            // Namecheap says no more than "no error" either way.
+            let unchanged = if *name == "namecheap" {
+                Code::Good
+            } else {
+                Code::Nochg
+            };
+            assert_eq!(via(name, nochg.0, nochg.1), unchanged, "{name} unchanged");
+            assert_eq!(
+                via(name, auth.0, auth.1),
+                Code::Badauth,
+                "{name} credentials"
+            );
+            let h = via(name, nohost.0, nohost.1);
+            // DuckDNS and FreeDNS cannot tell a wrong token from a wrong host.
+            let host_code = if matches!(*name, "duckdns" | "freedns") {
+                Code::Badauth
+            } else {
+                Code::NoHost
+            };
+            assert_eq!(h, host_code, "{name} unknown host");
+            assert_eq!(via(name, 503, ""), Code::Outage, "{name} outage");
+            assert!(
+                unknown(&via(name, 200, "Welcome to our new website")),
+                "{name} unknown answer"
+            );
+            assert!(
+                matches!(via(name, 429, ""), Code::RateLimited(_)),
+                "{name} 429"
+            );
+        }
+        // Spdyn's fatal stops the host.
+        assert_eq!(via("spdyn", 200, "fatal"), Code::Fatal);
+        assert_eq!(
+            decide(&Code::Fatal, &History::default(), &preset("spdyn")),
+            Decision::StopHost
+        );
+        // dynv6's "addresses unchanged" never stops, however often.
+        let h = History {
+            nochg_streak: 5,
+            ..History::default()
+        };
+        assert_eq!(
+            decide(&Code::Nochg, &h, &preset("dynv6")),
+            Decision::Continue
+        );
+        assert_eq!(
+            decide(&Code::Nochg, &h, &Dialect::default()),
+            Decision::StopHost
+        );
+        // DuckDNS's KO stops the account.
+        assert_eq!(
+            decide(&Code::Badauth, &History::default(), &preset("duckdns")),
+            Decision::StopAccount
+        );
+    }
+
+    /// HTTP 429 holds the server for its Retry-After (cut to a day, at least a second), or
+    /// half an hour without one; `ratelimit Ns` reads back from the state file.
+    #[test]
+    fn rate_limits_hold() {
+        let resp = |secs: Option<u64>| super::super::Response {
+            status: 429,
+            body: "overcommited".into(),
+            truncated: false,
+            retry_after: secs.map(Duration::from_secs),
+        };
+        let code = |secs| {
+            read_response(
+                &resp(secs),
+                &hosts(1),
+                &v4("203.0.113.5"),
+                &Dialect::default(),
+            )
+            .results[0]
+                .code
+                .clone()
+        };
+        assert_eq!(code(Some(61)), Code::RateLimited(Duration::from_secs(61)));
+        assert_eq!(code(Some(0)), Code::RateLimited(Duration::from_secs(1)));
+        assert_eq!(code(Some(10_000_000)), Code::RateLimited(MAX_RETRY_AFTER));
+        assert_eq!(code(None), Code::RateLimited(OUTAGE_HOLD));
+        let c = Code::RateLimited(Duration::from_secs(61));
+        let d = decide(&c, &History::default(), &Dialect::default());
+        assert_eq!(d, Decision::BackOff(Duration::from_secs(61)));
+        assert_eq!(scope(&c, d), Scope::Server);
+        assert!(!is_unparseable(&c));
+        assert_eq!(Code::from_name(&c.name()), Some(c));
+        assert_eq!(Code::from_name("fatal"), Some(Code::Fatal));
+    }
+
+    /// Template rules: first match wins, status and words together, then dyndns2.
+    #[test]
+    fn template_rules() {
+        let d = Dialect {
+            rules: vec![
+                Rule {
+                    status: Some(200),
+                    contains: "OK".into(),
+                    means: "good".into(),
+                },
+                Rule::words("KO", "badauth"),
+                Rule::status(404, "nohost"),
+            ],
+            ..Dialect::default()
+        };
+        let one = |status, body: &str| {
+            parse_reply(status, body, &hosts(1), &v4("203.0.113.5"), &d).results[0]
+                .code
+                .clone()
+        };
+        assert_eq!(one(200, "OK"), Code::Good);
+        assert_eq!(
+            one(500, "OK"),
+            Code::Outage,
+            "status and words must both match"
+        );
+        assert_eq!(one(200, "KO"), Code::Badauth);
+        assert_eq!(one(404, ""), Code::NoHost);
+        assert_eq!(
+            one(200, "nochg"),
+            Code::Nochg,
+            "dyndns2 words after the rules"
+        );
+        assert!(matches!(one(200, "hmm"), Code::Unknown(_)));
+    }
 }

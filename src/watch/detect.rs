@@ -327,7 +327,7 @@ async fn check_web(policy: &Policy, url: &Url, v6: bool) -> Result<IpAddr, Strin
             )
         })?;
     let opts = http::Options::for_policy(policy, vec![any]);
-    match http::get_via(url.as_str(), None, &opts, Some(target)).await {
+    match http::get_via(url.as_str(), None, false, &opts, Some(target)).await {
         Err(e) => Err(format!("check-IP service over {family}: {e}")),
         Ok(r) if !(200..300).contains(&r.status) => Err(format!(
             "check-IP service over {family} answered HTTP {}",

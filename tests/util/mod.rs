@@ -73,6 +73,8 @@ pub enum Script {
     Redirect(String),
     /// Answer with this status and body after a delay.
     Slow(Duration, u16, String),
+    /// Answer HTTP 429 with `Retry-After` of these seconds, and this body.
+    TooMany(u64, String),
 }
 
 /// Chooses the answer for a request when no script is queued.
@@ -321,6 +323,20 @@ async fn handle(
         Some(Script::Hang) => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             (200, String::new())
+        }
+        Some(Script::TooMany(secs, body)) => {
+            guard.armed = false;
+            sh.lock().expect("lock").answers.push(Answered {
+                index,
+                status: 429,
+                body: body.clone(),
+                end: std::time::Instant::now(),
+            });
+            let mut r = Response::new(Full::new(Bytes::from(body)));
+            *r.status_mut() = hyper::StatusCode::TOO_MANY_REQUESTS;
+            r.headers_mut()
+                .insert("retry-after", secs.to_string().parse().expect("header"));
+            return Ok(r);
         }
         Some(Script::Redirect(loc)) => {
             let mut r = Response::new(Full::new(Bytes::new()));
