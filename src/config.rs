@@ -2139,6 +2139,252 @@ interface = "eth0"
         );
     }
 
+    /// One policy from `lines` (a provider, hosts, source and what else the case needs).
+    fn one(lines: &str) -> Result<Policy, Vec<Problem>> {
+        let text = format!("[[policy]]\nname = \"p\"\npassword = \"s3cret-pw\"\n{lines}\n");
+        match parse(&text) {
+            Ok(mut c) => Ok(c.policies.remove(0)),
+            Err(Error::Invalid { problems, .. }) => Err(problems),
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+
+    fn refused(lines: &str, key: &str, words: &str) {
+        let ps = one(lines).expect_err(lines);
+        assert!(
+            ps.iter().any(|p| p.key == key && p.message.contains(words)),
+            "{lines}: wanted {key}: {words}, got {ps:#?}"
+        );
+    }
+
+    /// What each preset needs of the user name, the hosts and the families, and what it
+    /// refuses, each with the key to fix.
+    #[test]
+    fn preset_requirements() {
+        let web = "web = \"https://ip.example/\"";
+        // No user name for token services; single-label DuckDNS hosts.
+        let p = one(&format!(
+            "provider = \"duckdns\"\nhosts = [\"home\", \"cabin.duckdns.org\"]\n{web}"
+        ))
+        .expect("duckdns");
+        assert_eq!(p.username, "");
+        assert_eq!(p.hosts, ["home", "cabin.duckdns.org"]);
+        one(&format!(
+            "provider = \"dynv6\"\nhosts = [\"h.dynv6.net\"]\n{web}"
+        ))
+        .expect("dynv6");
+        refused(
+            &format!("provider = \"dyn\"\nusername = \"u\"\nhosts = [\"home\"]\n{web}"),
+            "policy[0].hosts[0]",
+            "not a fully qualified host name",
+        );
+        // The host as user name, one host per policy unless the user is set.
+        let p = one(&format!(
+            "provider = \"desec\"\nhosts = [\"h.dedyn.io\"]\n{web}"
+        ))
+        .expect("desec");
+        assert_eq!(p.username, "h.dedyn.io");
+        refused(
+            &format!(
+                "provider = \"nsupdate.info\"\nhosts = [\"a.nsupdate.info\", \"b.nsupdate.info\"]\n{web}"
+            ),
+            "policy[0].hosts",
+            "one policy has one host",
+        );
+        one(&format!("provider = \"desec\"\nusername = \"example.dedyn.io\"\nhosts = [\"a.example.dedyn.io\", \"b.example.dedyn.io\"]\n{web}"))
+            .expect("deSEC with the domain as user");
+        // A user name where others need one.
+        refused(
+            &format!("provider = \"infomaniak\"\nhosts = [\"h.example.org\"]\n{web}"),
+            "policy[0].username",
+            "missing",
+        );
+        // Namecheap: the domain as user, hosts in it, IPv4 only.
+        refused(
+            &format!("provider = \"namecheap\"\nhosts = [\"www.example.com\"]\n{web}"),
+            "policy[0].username",
+            "domain",
+        );
+        refused(
+            &format!(
+                "provider = \"namecheap\"\nusername = \"example.com\"\nhosts = [\"www.example.net\"]\n{web}"
+            ),
+            "policy[0].hosts[0]",
+            "not in the domain \"example.com\"",
+        );
+        refused(
+            &format!(
+                "provider = \"namecheap\"\nusername = \"example.com\"\nhosts = [\"example.com\"]\n{web}\nipv6 = true"
+            ),
+            "policy[0].ipv6",
+            "IPv4 only",
+        );
+        // FreeDNS: one record per token.
+        refused(
+            &format!("provider = \"freedns\"\nhosts = [\"a.mooo.com\"]\n{web}\nipv6 = true"),
+            "policy[0].ipv6",
+            "one token per record",
+        );
+        refused(
+            &format!("provider = \"freedns\"\nhosts = [\"a.mooo.com\", \"b.mooo.com\"]\n{web}"),
+            "policy[0].hosts",
+            "token names one record",
+        );
+        one(&format!(
+            "provider = \"freedns\"\nhosts = [\"a.mooo.com\"]\n{web}\nipv4 = false\nipv6 = true"
+        ))
+        .expect("an AAAA policy");
+        // Dynu's alias, and only Dynu's.
+        let p = one(&format!("provider = \"dynu\"\nusername = \"u\"\nalias = \"office\"\nhosts = [\"h.example.org\"]\n{web}"))
+            .expect("dynu alias");
+        assert_eq!(p.dialect.extra, "alias=office");
+        refused(
+            &format!(
+                "provider = \"dyn\"\nusername = \"u\"\nalias = \"office\"\nhosts = [\"h.example.org\"]\n{web}"
+            ),
+            "policy[0].alias",
+            "Dynu's",
+        );
+        // A preset server without a path keeps the preset's path.
+        let p = one(&format!("provider = \"duckdns\"\nserver = \"http://127.0.0.1:9\"\nallow_insecure_http = true\nhosts = [\"home\"]\n{web}"))
+            .expect("duckdns at a local server");
+        assert_eq!(
+            p.endpoint,
+            Endpoint::Server(Url::parse("http://127.0.0.1:9/update").expect("url"))
+        );
+    }
+
+    /// Reply rules for templates and servers: read in order, each checked with its key.
+    #[test]
+    fn reply_rules() {
+        let tpl = "url = \"https://dd.example/update?domains=<h>&token=<password>&ip=<a>\"\nhosts = [\"home\"]\nweb = \"https://ip.example/\"";
+        let p = one(&format!(
+            "{tpl}\nreplies = [{{ contains = \"OK\", means = \"good\" }}, {{ status = 401, contains = \"KO\", means = \"badauth\" }}, {{ status = 404, means = \"nohost\" }}, {{ contains = \"slow down\", means = \"w5m\" }}]"
+        ))
+        .expect("template with rules");
+        assert_eq!(
+            p.username, "",
+            "a template with <password> and no <username> needs none"
+        );
+        assert_eq!(
+            p.dialect.rules,
+            vec![
+                Rule::words("OK", "good"),
+                Rule {
+                    status: Some(401),
+                    contains: "KO".into(),
+                    means: "badauth".into()
+                },
+                Rule::status(404, "nohost"),
+                Rule::words("slow down", "w5m"),
+            ]
+        );
+        for (rule, key, words) in [
+            (
+                "{ contains = \"OK\", means = \"fine\" }",
+                "policy[0].replies[0].means",
+                "not a dyndns2 code",
+            ),
+            (
+                "{ contains = \"OK\" }",
+                "policy[0].replies[0].means",
+                "missing",
+            ),
+            (
+                "{ means = \"good\" }",
+                "policy[0].replies[0]",
+                "needs contains, status or both",
+            ),
+            (
+                "{ contains = \"\", means = \"good\" }",
+                "policy[0].replies[0].contains",
+                "is empty",
+            ),
+            (
+                "{ status = 99, means = \"good\" }",
+                "policy[0].replies[0].status",
+                "100 to 599",
+            ),
+            (
+                "{ status = \"404\", means = \"nohost\" }",
+                "policy[0].replies[0].status",
+                "must be an HTTP status",
+            ),
+            (
+                "{ contains = \"OK\", means = \"good\", colour = 1 }",
+                "policy[0].replies[0].colour",
+                "unknown key",
+            ),
+            ("\"OK\"", "policy[0].replies[0]", "must be a table"),
+        ] {
+            refused(&format!("{tpl}\nreplies = [{rule}]"), key, words);
+        }
+        refused(
+            &format!("{tpl}\nreplies = \"OK\""),
+            "policy[0].replies",
+            "must be a list",
+        );
+        refused(
+            "provider = \"duckdns\"\nhosts = [\"home\"]\nweb = \"https://ip.example/\"\nreplies = [{ contains = \"OK\", means = \"good\" }]",
+            "policy[0].replies",
+            "its own reply table",
+        );
+        // A template with <username> needs one; one without <password> too (a Basic header).
+        refused(
+            "url = \"https://x.example/u?u=<username>&a=<a>\"\nhosts = [\"h\"]\nweb = \"https://ip.example/\"",
+            "policy[0].username",
+            "missing",
+        );
+    }
+
+    /// `web4` and `web6`: one or both, each for a published family, never beside `web`.
+    #[test]
+    fn per_family_check_ip() {
+        let head = "provider = \"dyn\"\nusername = \"u\"\nhosts = [\"h.example.org\"]\nipv6 = true";
+        let p = one(&format!(
+            "{head}\nweb4 = \"https://v4.example/\"\nweb6 = \"https://v6.example/\""
+        ))
+        .expect("both");
+        assert_eq!(
+            p.source,
+            Source::WebFamilies {
+                v4: Some(Url::parse("https://v4.example/").expect("url")),
+                v6: Some(Url::parse("https://v6.example/").expect("url")),
+            }
+        );
+        assert!(p.source.is_asked());
+        assert_eq!(
+            p.source.to_string(),
+            "web4 https://v4.example/, web6 https://v6.example/"
+        );
+        one(&format!("{head}\nweb6 = \"https://v6.example/\"")).expect("IPv6 alone");
+        refused(
+            &format!("{head}\nweb = \"https://ip.example/\"\nweb6 = \"https://v6.example/\""),
+            "policy[0].web6",
+            "only one address source",
+        );
+        refused(
+            &format!("{head}\nweb4 = \"https://v4.example/\"\ninterface = \"eth0\""),
+            "policy[0].web4",
+            "only one address source",
+        );
+        refused(
+            "provider = \"dyn\"\nusername = \"u\"\nhosts = [\"h.example.org\"]\nweb6 = \"https://v6.example/\"",
+            "policy[0].web6",
+            "ipv6 is not true",
+        );
+        refused(
+            &format!("{head}\nipv4 = false\nweb4 = \"https://v4.example/\""),
+            "policy[0].web4",
+            "ipv4 = false",
+        );
+        refused(
+            &format!("{head}\nweb4 = \"ftp://x\""),
+            "policy[0].web4",
+            "not an http",
+        );
+    }
+
     /// A minimal policy gets the documented defaults.
     #[test]
     fn minimal_policy_defaults() {

@@ -472,3 +472,64 @@ fn duckdns_ok_records_and_ko_stops() {
     assert!(r.stdout.contains("stopped since"), "{}", r.all());
     assert_eq!(srv.requests().len(), 2, "nothing sent after KO");
 }
+
+/// A dual-stack host behind NAT: `web4` and `web6` are each asked over their own family, and
+/// both addresses go in DuckDNS's one request. With one `web` service that has no IPv6
+/// address, IPv4 is published alone and the output says why IPv6 is not.
+#[test]
+fn per_family_check_ip() {
+    let policy = |srv: &FakeServer, source: &str| {
+        format!(
+            "[[policy]]\nname = \"p\"\nprovider = \"duckdns\"\nserver = \"http://{}\"\nallow_insecure_http = true\npassword = \"{TOKEN}\"\nhosts = [\"home\"]\nipv6 = true\ntimeout = \"2s\"\nconnect_timeout = \"2s\"\n{source}\n",
+            srv.addr
+        )
+    };
+    let srv = FakeServer::http();
+    srv.respond_with(|_| Script::Reply(200, "OK\n\nUPDATED".into()));
+    let six = FakeServer::http_on("[::1]:0");
+    six.set_checkip("2001:db8::7");
+    let s = Setup::with(&policy(
+        &srv,
+        &format!(
+            "web4 = \"{}\"\nweb6 = \"{}\"",
+            srv.checkip_url(),
+            six.checkip_url()
+        ),
+    ));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("address: 203.0.113.7,2001:db8::7"),
+        "{}",
+        r.all()
+    );
+    let q = &srv.requests()[0];
+    assert_eq!(q.param("ip").as_deref(), Some(IP), "{}", q.query);
+    assert_eq!(
+        q.param("ipv6").as_deref(),
+        Some("2001:db8::7"),
+        "{}",
+        q.query
+    );
+    assert_eq!(
+        six.requests().len(),
+        0,
+        "the check-IP page is not an update"
+    );
+
+    let srv = FakeServer::http();
+    srv.respond_with(|_| Script::Reply(200, "OK\n\nUPDATED".into()));
+    let s = Setup::with(&policy(&srv, &format!("web = \"{}\"", srv.checkip_url())));
+    let r = s.run(&["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains(&format!(
+            "check-IP service 127.0.0.1 has no IPv6 address, so it cannot tell this host's IPv6 address; set web6 to a service that has one; publishing {IP} only"
+        )),
+        "{}",
+        r.all()
+    );
+    let q = &srv.requests()[0];
+    assert_eq!(q.param("ip").as_deref(), Some(IP), "{}", q.query);
+    assert_eq!(q.param("ipv6"), None, "{}", q.query);
+}
