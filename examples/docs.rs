@@ -13,6 +13,7 @@ fn main() {
         ("top-level keys", docs::markdown_keys(docs::TOP_KEYS)),
         ("policy keys", docs::markdown_keys(docs::POLICY_KEYS)),
         ("providers", docs::markdown_presets()),
+        ("answers", docs::markdown_answers()),
         (
             "exit statuses",
             docs::markdown(("exit", "meaning"), docs::EXIT_STATUS),

@@ -143,6 +143,21 @@ pub const ANSWERS: &[(&str, &str, &str)] = &[
         "stop client",
     ),
     (
+        "`fatal` (Spdyn)",
+        "the host was deactivated at the provider",
+        "stop host",
+    ),
+    (
+        "HTTP 429",
+        "too many requests (deSEC, IPv64)",
+        "hold every policy at that server for its `Retry-After` (at most a day), 30 minutes without one",
+    ),
+    (
+        "a preset's or template's own answer (`OK`, `KO`, `addresses updated`, …)",
+        "what its reply rule says it means (`dynward providers`, `replies`)",
+        "that code's decision, for every host of the request",
+    ),
+    (
         "`good 127.0.0.1`",
         "the provider ignored the update: this client is refused",
         "stop client",

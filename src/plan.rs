@@ -635,9 +635,20 @@ pub fn left_out(policy: &Policy, current: AddrSet) -> Option<String> {
             "with ipv6_mode = \"combined\" the provider replaces the host's addresses with those sent, so it removes the {record} record"
         ),
         FamilyMode::MyipV6 => {
-            format!(
-                "the request carries no address for it, so the provider does not update the {record} record"
-            )
+            let sh = &policy.dialect.shape;
+            let keep = if family == "IPv4" {
+                sh.keep4.map(|k| (sh.v4, k))
+            } else {
+                sh.keep6.map(|k| (sh.v6, k))
+            };
+            match keep {
+                Some((param, k)) => format!(
+                    "the request sends {param}={k}, so the provider leaves the {record} record as it was"
+                ),
+                None => format!(
+                    "the request carries no address for it, so the provider does not update the {record} record"
+                ),
+            }
         }
         FamilyMode::Separate => {
             format!(
@@ -1048,6 +1059,16 @@ mod tests {
         assert!(
             left_out(&p, set(None, Some("2001:db8::5"))).is_some_and(|n| n.starts_with("IPv4"))
         );
+        // deSEC keeps a family not sent with `preserve`; Dynu's IPv4 is `no`.
+        p.dialect = crate::provider::Provider::DeSec.dialect();
+        let note = left_out(&p, v4only).expect("left out");
+        assert!(
+            note.contains("sends myipv6=preserve, so the provider leaves the AAAA record"),
+            "{note}"
+        );
+        p.dialect = crate::provider::Provider::Dynu.dialect();
+        let note = left_out(&p, set(None, Some("2001:db8::5"))).expect("left out");
+        assert!(note.contains("sends myip=no"), "{note}");
         p.ipv6 = false;
         assert_eq!(left_out(&p, v4only), None);
     }

@@ -449,8 +449,6 @@ impl Provider {
                 rules: vec![
                     Rule::words("addresses unchanged", "nochg"),
                     Rule::words("addresses updated", "good"),
-                    Rule::status(401, "badauth"),
-                    Rule::status(403, "badauth"),
                     Rule::status(404, "nohost"),
                 ],
                 words: false,
@@ -539,10 +537,8 @@ impl Provider {
                 rules: rules(&[
                     ("<ErrCount>0</ErrCount>", "good"),
                     ("Passwords do not match", "badauth"),
-                    ("Invalid password", "badauth"),
                     ("Domain name not found", "nohost"),
                     ("No Records updated", "nohost"),
-                    ("record not found", "nohost"),
                 ]),
                 words: false,
                 ipv6: false,
