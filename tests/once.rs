@@ -268,6 +268,56 @@ fn https_trusted_and_untrusted() {
     assert!(!s2.state().contains("\"v4\""), "nothing accepted");
 }
 
+/// The TLS the client offers: TLS 1.2 and 1.3, AES-GCM, certificates signed with P-256,
+/// P-384 or Ed25519 keys, all accepted; a server that offers only ChaCha20-Poly1305 is a TLS
+/// failure that says so (dynward leaves that suite out: its code would be resident at every
+/// start, and every server offers AES-GCM).
+#[test]
+fn tls_versions_suites_and_key_types() {
+    use rustls::crypto::ring::{cipher_suite as cs, default_provider};
+    let names = ["127.0.0.1", "localhost"];
+    let cases: [(
+        &'static rcgen::SignatureAlgorithm,
+        &'static rustls::SupportedProtocolVersion,
+    ); 4] = [
+        (&rcgen::PKCS_ECDSA_P256_SHA256, &rustls::version::TLS12),
+        (&rcgen::PKCS_ECDSA_P384_SHA384, &rustls::version::TLS12),
+        (&rcgen::PKCS_ECDSA_P384_SHA384, &rustls::version::TLS13),
+        (&rcgen::PKCS_ED25519, &rustls::version::TLS13),
+    ];
+    for (alg, version) in cases {
+        let srv = FakeServer::https_with(&names, alg, &[version], default_provider());
+        let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
+        let r = s.run(&["once"]);
+        assert_eq!(r.code, 0, "{alg:?} {version:?}\n{}", r.all());
+        assert_eq!(srv.requests().len(), 1, "{alg:?} {version:?}");
+    }
+    let chacha_only = rustls::crypto::CryptoProvider {
+        cipher_suites: vec![
+            cs::TLS13_CHACHA20_POLY1305_SHA256,
+            cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        ],
+        ..default_provider()
+    };
+    let srv = FakeServer::https_with(
+        &names,
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        rustls::ALL_VERSIONS,
+        chacha_only,
+    );
+    let plain = FakeServer::http();
+    let cfg = web_policy(&srv, "home", &["home.example.org"], PW, "")
+        .replace(&srv.checkip_url(), &plain.checkip_url());
+    let r = Setup::with(&cfg).run(&["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("TLS failure with 127.0.0.1"),
+        "{}",
+        r.all()
+    );
+    assert!(srv.requests().is_empty());
+}
+
 /// Network failures each get their own message: refused, timeout, redirect to another host.
 #[test]
 fn network_failures_are_specific() {

@@ -2067,7 +2067,9 @@ mod tests {
     #[test]
     fn preset_reply_tables() {
         let unknown = |c: &Code| matches!(c, Code::Unknown(_));
-        let cases: &[(&str, (u16, &str), (u16, &str), (u16, &str), (u16, &str))] = &[
+        // Each preset: updated, unchanged, wrong credentials, unknown host (status, body).
+        type Answer = (u16, &'static str);
+        let cases: &[(&str, Answer, Answer, Answer, Answer)] = &[
             (
                 "duckdns",
                 (200, "OK\n203.0.113.5\n\nUPDATED"),

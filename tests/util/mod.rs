@@ -118,24 +118,39 @@ impl FakeServer {
 
     /// An HTTPS server on 127.0.0.1 whose self-signed certificate names only `names`.
     pub fn https_named(names: &[&str]) -> Self {
-        let ck = rcgen::generate_simple_self_signed(
-            names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+        let provider = rustls::crypto::ring::default_provider();
+        Self::https_with(
+            names,
+            &rcgen::PKCS_ECDSA_P256_SHA256,
+            rustls::ALL_VERSIONS,
+            provider,
         )
-        .expect("certificate");
+    }
+
+    /// An HTTPS server with a certificate of this key type, offering only these TLS versions
+    /// and this provider's suites (to test what the client negotiates).
+    pub fn https_with(
+        names: &[&str],
+        alg: &'static rcgen::SignatureAlgorithm,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+        provider: rustls::crypto::CryptoProvider,
+    ) -> Self {
+        let key_pair = rcgen::KeyPair::generate_for(alg).expect("key pair");
+        let params =
+            rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .expect("names");
+        let cert = params.self_signed(&key_pair).expect("certificate");
         let dir = tempfile::tempdir().expect("tempdir");
         let ca = dir.path().join("ca.pem");
-        std::fs::write(&ca, ck.cert.pem()).expect("write ca");
-        let cert = ck.cert.der().clone();
-        let key = rustls::pki_types::PrivateKeyDer::try_from(ck.signing_key.serialize_der())
-            .expect("key");
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .expect("server config");
+        std::fs::write(&ca, cert.pem()).expect("write ca");
+        let key =
+            rustls::pki_types::PrivateKeyDer::try_from(key_pair.serialize_der()).expect("key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+            .with_protocol_versions(versions)
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], key)
+            .expect("server config");
         let mut s = Self::start(
             Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
             "127.0.0.1:0",
