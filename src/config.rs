@@ -1061,7 +1061,7 @@ impl Walker<'_> {
                 }
             },
         };
-        if given.is_some() && rule == User::Unused {
+        if given.is_some() && rule == User::Unused && provider.is_some() {
             self.warnings.push(format!(
                 "{}: username is not used: {name} endpoint takes the token (password) alone",
                 s.at

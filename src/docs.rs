@@ -221,7 +221,7 @@ pub const POLICY_KEYS: &[Key] = &[
     (
         "server",
         "one of three",
-        "A dyndns2 endpoint URL. `https://` unless you write `http://`; a bare host gets `/nic/update`. Next to `provider`, the preset's requests go to this endpoint instead (a regional or self-hosted server), with the preset's quirks.",
+        "A dyndns2 endpoint URL. `https://` unless you write `http://`; a bare host gets `/nic/update`. Next to `provider`, the preset's requests go to this endpoint instead (a regional or self-hosted server), with the preset's quirks and reply table; without a path it takes the preset's.",
     ),
     (
         "url",
@@ -230,8 +230,8 @@ pub const POLICY_KEYS: &[Key] = &[
     ),
     (
         "replies",
-        "dyndns2 codes",
-        "With `url` or `server`: how the service answers, a list of rules tried in order, `{ contains = \"OK\", means = \"good\" }`, `{ status = 404, means = \"nohost\" }` (words matched case-insensitively as whole words; both keys: both must match). `means` is a dyndns2 code (`good`, `nochg`, `badauth`, `nohost`, `abuse`, `911`, `w5m`, …) and leads to that code's decision for every host of the request. An answer no rule names is read as dyndns2, then by its HTTP status.",
+        "none",
+        "With `url` or `server` (without, answers are read as dyndns2 codes): how the service answers, a list of rules tried in order, `{ contains = \"OK\", means = \"good\" }`, `{ status = 404, means = \"nohost\" }` (words matched case-insensitively as whole words; both keys: both must match). `means` is a dyndns2 code (`good`, `nochg`, `badauth`, `nohost`, `abuse`, `911`, `w5m`, …) and leads to that code's decision for every host of the request. An answer no rule names is read as dyndns2, then by its HTTP status.",
     ),
     (
         "username",

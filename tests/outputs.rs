@@ -645,7 +645,20 @@ fn providers_lists_every_preset() {
             "selfhost",
             "changeip",
             "he",
-            "dnsomatic"
+            "dnsomatic",
+            "desec",
+            "duckdns",
+            "dynv6",
+            "nsupdate.info",
+            "infomaniak",
+            "now-dns",
+            "spdyn",
+            "all-inkl",
+            "ipv64",
+            "ddnss",
+            "dnshome",
+            "freedns",
+            "namecheap"
         ]
     );
     for r in rows {
@@ -663,6 +676,17 @@ fn providers_lists_every_preset() {
             "{name}: {text}"
         );
     }
+    let duck = rows
+        .iter()
+        .find(|r| r["name"] == "duckdns")
+        .expect("duckdns");
+    assert!(
+        duck["answers"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("\"KO\" = badauth")),
+        "{duck}"
+    );
+    assert!(text.contains("answers: \"KO\" = badauth"), "{text}");
     let he = rows.iter().find(|r| r["name"] == "he").expect("he");
     assert_eq!(he["hosts_per_request"], 1);
     assert!(text.contains("at most 1 host per request"), "{text}");

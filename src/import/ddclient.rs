@@ -328,6 +328,20 @@ fn draft(
                 );
             }
         }
+        // ddclient's own protocols for services dynward has a preset for: the same account
+        // (DuckDNS: the password is the token; Namecheap: the login is the domain).
+        "duckdns" | "namecheap" => {
+            let origin = format!("{file}:{line} (protocol={protocol})");
+            if let Some(v) = server {
+                d.leave(
+                    &at(v),
+                    shown("server", &v.value, "="),
+                    "the preset knows its server",
+                    false,
+                );
+            }
+            d.set("provider", Value::Str(protocol.clone()), origin);
+        }
         other => {
             d.refused = Some(format!(
                 "protocol={other}: dynward speaks dyndns2 (protocol=dyndns2, or a preset); this provider has no preset yet"
@@ -493,8 +507,10 @@ fn source(
     if want6 && let Some(v) = v6 {
         d.set("ipv6", Value::Bool(true), from("usev6", v));
     }
-    // One source per policy: the IPv4 one, else the IPv6 one; a second, different one is lost.
+    // One source per policy: the IPv4 one, else the IPv6 one; a second, different one is lost,
+    // except a second check-IP service: web4 and web6 are one source.
     let mut chosen: Option<(&'static str, Value, String)> = None;
+    let mut web6: Option<(Value, String)> = None;
     for (m, v, fam) in [(&m4, v4, "v4"), (&m6, v6, "v6")] {
         let (Some(m), Some(v)) = (m.as_deref(), v) else {
             continue;
@@ -530,6 +546,9 @@ fn source(
         match (this, &chosen) {
             (Ok(c), None) => chosen = Some(c),
             (Ok(c), Some(first)) if first.0 == c.0 && first.1 == c.1 => {}
+            (Ok(c), Some(first)) if first.0 == "web" && c.0 == "web" && fam == "v6" => {
+                web6 = Some((c.1, c.2));
+            }
             (Ok(c), Some(_)) => d.leave(
                 &at(v),
                 format!("use{fam} from {}", c.2),
@@ -549,9 +568,13 @@ fn source(
             );
         }
     }
-    match chosen {
-        Some((key, value, origin)) => d.set(key, value, origin),
-        None => {
+    match (chosen, web6) {
+        (Some((_, v4, from4)), Some((v6, from6))) => {
+            d.set("web4", v4, from4);
+            d.set("web6", v6, from6);
+        }
+        (Some((key, value, origin)), None) => d.set(key, value, origin),
+        (None, _) => {
             d.refused = Some("no address source dynward can use".into());
         }
     }
@@ -688,6 +711,22 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
             d.left
                 .iter()
                 .any(|l| l.lost && l.why.contains("one source")),
+            "{:?}",
+            d.left
+        );
+        // Two check-IP services, one per family: web4 and web6.
+        let d = one("usev4=webv4, webv4=ipify-ipv4, usev6=webv6, webv6=ipify-ipv6");
+        assert_eq!(val(&d, "web"), None);
+        assert_eq!(val(&d, "web4"), Some(&s("https://api.ipify.org/")));
+        assert_eq!(val(&d, "web6"), Some(&s("https://api6.ipify.org/")));
+        // ddclient's own DuckDNS and Namecheap protocols become the presets.
+        let d = one("use=if, if=eth0, protocol=duckdns");
+        assert_eq!(val(&d, "provider"), Some(&s("duckdns")), "{d:?}");
+        assert!(d.refused.is_none());
+        let d = one("use=if, if=eth0, protocol=namecheap, server=dynamicdns.park-your-domain.com");
+        assert_eq!(val(&d, "provider"), Some(&s("namecheap")));
+        assert!(
+            d.left.iter().any(|l| l.text.starts_with("server=")),
             "{:?}",
             d.left
         );

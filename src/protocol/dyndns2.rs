@@ -282,11 +282,13 @@ pub fn build_requests(
                             .replace("<username>", &enc(username))
                             .replace("<password>", pass)
                     };
-                    // The account goes in a header only when the template does not carry it.
+                    // The account goes in a header when the template does not carry the
+                    // password, or when a user name is set (as before templates could
+                    // leave it out).
                     (
                         fill(&enc(password.expose())),
                         fill(MASK),
-                        !t.contains("<password>"),
+                        !t.contains("<password>") || !username.is_empty(),
                     )
                 }
             };
