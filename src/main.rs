@@ -177,10 +177,15 @@ fn check(cfg: &Config, path: &Path, state_dir: &Path) -> ExitCode {
             _ => "IPv6",
         };
         let ep = p.endpoint_label();
+        // Token services take no user name: the password (the token) is the account.
+        let (user, secret) = if p.username.is_empty() {
+            ("no user name".to_string(), "token")
+        } else {
+            (format!("user {}", p.username), "password")
+        };
         println!(
-            "  {}: {ep}, user {}, password from {}, {} host{} ({}), {}, {fam}",
+            "  {}: {ep}, {user}, {secret} from {}, {} host{} ({}), {}, {fam}",
             p.name,
-            p.username,
             p.password_origin,
             p.hosts.len(),
             if p.hosts.len() == 1 { "" } else { "s" },

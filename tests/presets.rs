@@ -453,6 +453,16 @@ fn duckdns_ok_records_and_ko_stops() {
     let srv = FakeServer::http();
     srv.script([Script::Reply(200, "OK".into())]);
     let s = setup(f, &srv);
+    let r = s.run(&["check"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains(&format!(
+            "p: provider duckdns at server http://{}/update, no user name, token from password (in the config file), 1 host (home)",
+            srv.addr
+        )),
+        "{}",
+        r.all()
+    );
     let r = s.run(&["once"]);
     assert_eq!(r.code, 0, "{}", r.all());
     let st: serde_json::Value = serde_json::from_str(&s.state()).expect("state");

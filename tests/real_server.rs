@@ -206,9 +206,11 @@ impl Drop for RealServer<'_> {
     }
 }
 
+/// The policy under test: the nsupdate.info preset (the user name is the host, one request
+/// per family) sent to the real server on loopback.
 fn config(password: &str, extra: &str) -> String {
     format!(
-        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"nsu\"\nserver = \"http://127.0.0.1:8000/nic/update\"\nallow_insecure_http = true\nusername = \"{FQDN}\"\npassword = \"{password}\"\nhosts = [\"{FQDN}\"]\ninterface = \"vw0\"\nipv6 = true\nstable_for = \"0s\"\nmin_interval = \"0s\"\ntimeout = \"15s\"\n{extra}"
+        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"nsu\"\nprovider = \"nsupdate.info\"\nserver = \"http://127.0.0.1:8000\"\nallow_insecure_http = true\npassword = \"{password}\"\nhosts = [\"{FQDN}\"]\ninterface = \"vw0\"\nipv6 = true\nstable_for = \"0s\"\nmin_interval = \"0s\"\ntimeout = \"15s\"\n{extra}"
     )
 }
 
