@@ -1196,13 +1196,13 @@ impl Walker<'_> {
                     None
                 }
                 Some(m) => self.string(m, &format!("{k}.means")).and_then(|text| {
-                    if RULE_CODES.contains(&text.as_str()) || is_wait_code(&text) {
+                    if crate::protocol::dyndns2::Code::for_rule(&text).is_some() {
                         Some(text)
                     } else {
                         self.problem_at(
                             m.span().start,
                             &format!("{k}.means"),
-                            format!("\"{text}\" is not a dyndns2 code; use one of {}, or a wait like w5m", RULE_CODES.join(", ")),
+                            format!("\"{text}\" is not a dyndns2 code; use a code such as good, nochg, badauth, nohost, abuse, 911 or fatal, or a wait like w5m"),
                         );
                         None
                     }
@@ -1784,35 +1784,6 @@ fn check_template(s: &str) -> Result<(), String> {
         return Err("the template has no <a>: the address would never be sent (and an empty myip= can delete the record)".into());
     }
     Ok(())
-}
-
-/// The codes a reply rule may mean: every dyndns2 code the protocol decides on.
-const RULE_CODES: &[&str] = &[
-    "good",
-    "nochg",
-    "badauth",
-    "!donator",
-    "notfqdn",
-    "nohost",
-    "numhost",
-    "abuse",
-    "badagent",
-    "badsys",
-    "!yours",
-    "!active",
-    "dnserr",
-    "911",
-    "servererror",
-    "badrequest",
-    "fatal",
-];
-
-/// A `wNNN[smh]` wait code.
-fn is_wait_code(text: &str) -> bool {
-    matches!(
-        crate::protocol::dyndns2::Code::from_name(text),
-        Some(crate::protocol::dyndns2::Code::Wait(_))
-    )
 }
 
 /// A host name as a provider accepts it: letters, digits, '-', '.', '_' (some providers use

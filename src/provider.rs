@@ -668,6 +668,38 @@ mod tests {
         assert!(e.contains("known providers: dyn, noip"), "{e}");
     }
 
+    /// Every preset's reply rules name a code a rule may mean, and words or a status to
+    /// match; what dynward infers itself (mismatch, unknown, an HTTP status) is not one.
+    #[test]
+    fn preset_rules_are_well_formed() {
+        use crate::protocol::dyndns2::Code;
+        for (name, p) in ALL {
+            for r in p.dialect().rules {
+                assert!(Code::for_rule(&r.means).is_some(), "{name}: {r:?}");
+                assert!(
+                    r.status.is_some() || !r.contains.is_empty(),
+                    "{name}: {r:?}"
+                );
+            }
+        }
+        for bad in [
+            "unknown",
+            "mismatch",
+            "noline",
+            "http 404",
+            "ratelimit 60s",
+            "fine",
+            "",
+        ] {
+            assert_eq!(Code::for_rule(bad), None, "{bad}");
+        }
+        assert_eq!(
+            Code::for_rule("w5m"),
+            Some(Code::Wait(std::time::Duration::from_secs(300)))
+        );
+        assert_eq!(Code::for_rule("fatal"), Some(Code::Fatal));
+    }
+
     /// The quirks the reference names are in the presets.
     #[test]
     fn quirks() {

@@ -525,6 +525,22 @@ impl Code {
         }
     }
 
+    /// The code a reply rule's `means` names: a dyndns2 code a provider answers (`good`,
+    /// `badauth`, `w5m`, `fatal`, …), not one dynward infers (mismatch, no line, unknown, an
+    /// HTTP status, a rate limit).
+    pub fn for_rule(name: &str) -> Option<Code> {
+        match Code::from_name(name)? {
+            Code::Unknown(_)
+            | Code::NoLine
+            | Code::Mismatch(_)
+            | Code::Refused127
+            | Code::Http(_)
+            | Code::RateLimited(_)
+            | Code::Conflict(_) => None,
+            c => Some(c),
+        }
+    }
+
     /// The code a recorded name stands for ([`Code::name`] backwards), for the advice on a
     /// stop read from the state file. Codes that carry text get it empty.
     pub fn from_name(name: &str) -> Option<Code> {
