@@ -455,22 +455,18 @@ impl Provider {
                 nochg_harmless: true,
                 ..one
             },
-            Provider::NsupdateInfo | Provider::DnsHome => Dialect {
+            Provider::NsupdateInfo => Dialect {
                 user: User::Host,
-                family: if self == Provider::DnsHome {
-                    FamilyMode::MyipV6
-                } else {
-                    FamilyMode::Separate
-                },
-                shape: if self == Provider::DnsHome {
-                    Shape {
-                        v4: "ip",
-                        v6: "ip6",
-                        keep4: None,
-                        ..shape
-                    }
-                } else {
-                    shape
+                ..one
+            },
+            Provider::DnsHome => Dialect {
+                user: User::Host,
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    v4: "ip",
+                    v6: "ip6",
+                    keep4: None,
+                    ..shape
                 },
                 ..one
             },
