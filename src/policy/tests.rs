@@ -1499,3 +1499,33 @@ fn the_longer_wait_of_one_reply_holds() {
     assert!(!sh.feed(1, t(10), Input::Tick).contains(&Action::Resolve));
     assert!(sh.feed(1, t(11), Input::Tick).contains(&Action::Resolve));
 }
+
+/// An HTTP 429 with `Retry-After: 61` holds the server, this policy and every other there,
+/// for 61 s: no request before, one after.
+#[test]
+fn a_rate_limit_holds_the_server_for_its_retry_after() {
+    let s1 = "https://dyn.example.net/nic/update";
+    let mut sh = Shared::new(&[at("a", s1, "alice"), at("b", s1, "bob")]);
+    let a = sh.feed(0, t(0), addrs("203.0.113.5"));
+    assert!(a.contains(&Action::Resolve), "{a:?}");
+    let s = sends(&sh.feed(0, t(0), Input::Resolved(Ok(()))));
+    sh.feed(
+        0,
+        t(0),
+        Input::Reply {
+            id: s[0].0,
+            result: Ok(Response {
+                status: 429,
+                body: "Request was throttled.".into(),
+                truncated: false,
+                retry_after: Some(Duration::from_secs(61)),
+            }),
+        },
+    );
+    for i in [0, 1] {
+        let a = sh.feed(i, t(30), addrs("203.0.113.6"));
+        assert!(!a.contains(&Action::Resolve), "#{i} at 30 s: {a:?}");
+    }
+    assert!(!sh.feed(1, t(60), Input::Tick).contains(&Action::Resolve));
+    assert!(sh.feed(1, t(62), Input::Tick).contains(&Action::Resolve));
+}
