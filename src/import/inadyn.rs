@@ -276,7 +276,17 @@ const PRESETS: &[(&str, &str)] = &[
     ("dyndns@he.net", "he"),
     ("he.net", "he"),
     ("dnsomatic.com", "dnsomatic"),
+    ("duckdns.org", "duckdns"),
+    ("dynv6.com", "dynv6"),
+    ("desec.io", "desec"),
+    ("ipv6@desec.io", "desec"),
+    ("spdyn.de", "spdyn"),
+    ("ipv4@nsupdate.info", "nsupdate.info"),
 ];
+
+/// Presets whose token inadyn reads from `username` (its DuckDNS and dynv6 plugins): in
+/// dynward the token is the password.
+const TOKEN_IN_USERNAME: &[&str] = &["duckdns", "dynv6"];
 
 /// Top-level settings dynward does not need, and why.
 const NOT_NEEDED: &[(&str, &str)] = &[
@@ -410,11 +420,32 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
         custom(&mut d, s);
         plain_note(&mut d);
     }
-    if let Some(e) = get("username") {
-        d.set("username", Value::Str(one(e)), from(e));
-    }
-    if let Some(e) = get("password") {
-        d.set("password", Value::Secret(one(e)), from(e));
+    let token_in_username =
+        matches!(d.get("provider"), Some(Value::Str(p)) if TOKEN_IN_USERNAME.contains(&p.as_str()));
+    match (get("username"), token_in_username) {
+        (Some(e), true) => {
+            d.set(
+                "password",
+                Value::Secret(one(e)),
+                format!("{} (inadyn's username is this provider's token)", from(e)),
+            );
+            if let Some(p) = get("password") {
+                d.leave(
+                    &p.at,
+                    shown("password", &one(p), " = "),
+                    "this provider takes the token alone, which inadyn reads from username",
+                    false,
+                );
+            }
+        }
+        (u, _) => {
+            if let Some(e) = u {
+                d.set("username", Value::Str(one(e)), from(e));
+            }
+            if let Some(e) = get("password") {
+                d.set("password", Value::Secret(one(e)), from(e));
+            }
+        }
     }
     if hosts.is_empty() {
         d.refused
@@ -593,12 +624,18 @@ custom tpl {
     hostname = t.example.net
 }
 provider duckdns.org {
-    password = t
+    username = the-token
+    password = unused
     hostname = x.duckdns.org
+}
+provider default@cloudxns.net {
+    username = u
+    password = p
+    hostname = c.example.net
 }
 "#;
         let imp = read(text, "inadyn.conf", &no_include).expect("parses");
-        assert_eq!(imp.policies.len(), 4);
+        assert_eq!(imp.policies.len(), 5);
         let a = &imp.policies[0];
         assert_eq!(a.get("provider"), Some(&s("dyn")));
         assert_eq!(a.get("interface"), Some(&s("eth0")));
@@ -619,11 +656,26 @@ provider duckdns.org {
             imp.policies[2].get("url"),
             Some(&s("https://u.example/set?h=<h>&ip=<a>&t=<password>"))
         );
+        // DuckDNS: the preset, its token (inadyn's username) as the password, no user name.
+        let duck = &imp.policies[3];
+        assert_eq!(duck.get("provider"), Some(&s("duckdns")));
+        assert_eq!(
+            duck.get("password"),
+            Some(&Value::Secret("the-token".into()))
+        );
+        assert_eq!(duck.get("username"), None);
         assert!(
-            imp.policies[3]
+            duck.left
+                .iter()
+                .any(|l| l.text.starts_with("password = ") && !l.text.contains("unused")),
+            "{:?}",
+            duck.left
+        );
+        assert!(
+            imp.policies[4]
                 .refused
                 .as_deref()
-                .is_some_and(|r| r.contains("duckdns.org"))
+                .is_some_and(|r| r.contains("cloudxns.net"))
         );
         assert!(
             imp.left
