@@ -229,12 +229,21 @@ fn debian_sample_configs() {
         r.all()
     );
     assert!(r.stderr.contains("check: valid"), "{}", r.all());
+    // duckdns.conf: the DuckDNS preset, the token inadyn reads from username as the password
+    // (masked), inadyn's placeholder password named as not needed.
+    let r = inadyn("duckdns.conf");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("provider = \"duckdns\"")
+            && r.stdout.contains("password = \"********\"")
+            && r.stdout.contains("hosts = [\"YOUR_DOMAIN.duckdns.org\"]"),
+        "{}",
+        r.all()
+    );
+    assert!(!r.stdout.contains("YOUR_TOKEN") && !r.stdout.contains("noPasswordForDuckdns"));
+    assert!(r.stderr.contains("check: valid"), "{}", r.all());
     // Providers without a preset, and a custom one without the address: named, exit 1.
     for (name, why) in [
-        (
-            "duckdns.conf",
-            "provider duckdns.org: dynward has no preset for it yet",
-        ),
         (
             "freedns.conf",
             "provider default@freedns.afraid.org: dynward has no preset for it yet",
