@@ -370,3 +370,47 @@ fn command_source_under_the_daemon() {
         "{env}"
     );
 }
+
+/// `web4` and `web6` under the daemon: each family's service is asked over its own family,
+/// and the preset's one request carries both addresses; a service that fails for one family
+/// is named in the log, and the other family is still published.
+#[test]
+fn per_family_check_ip_under_the_daemon() {
+    let srv = FakeServer::http();
+    srv.respond_with(|_| Script::Reply(200, "OK\n\nUPDATED".into()));
+    let six = FakeServer::http_on("[::1]:0");
+    six.set_checkip("2001:db8::77");
+    let s = Setup::with(&format!(
+        "[[policy]]\nname = \"d\"\nprovider = \"duckdns\"\nserver = \"http://{}\"\nallow_insecure_http = true\npassword = \"tok\"\nhosts = [\"home\"]\nipv6 = true\nweb4 = \"{}\"\nweb6 = \"{}\"\nstable_for = \"0s\"\n",
+        srv.addr,
+        srv.checkip_url(),
+        six.checkip_url()
+    ));
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(wait_for(10, || !srv.requests().is_empty()), "{}", d.log());
+    let q = &srv.requests()[0];
+    assert_eq!(q.param("ip").as_deref(), Some("203.0.113.7"), "{}", q.query);
+    assert_eq!(
+        q.param("ipv6").as_deref(),
+        Some("2001:db8::77"),
+        "{}",
+        q.query
+    );
+    drop(d);
+
+    // The IPv6 service is gone: IPv4 alone goes out, and the log says why IPv6 does not.
+    let srv = FakeServer::http();
+    srv.respond_with(|_| Script::Reply(200, "OK\n\nUPDATED".into()));
+    let s = Setup::with(&format!(
+        "[[policy]]\nname = \"d\"\nprovider = \"duckdns\"\nserver = \"http://{}\"\nallow_insecure_http = true\npassword = \"tok\"\nhosts = [\"home\"]\nipv6 = true\nweb4 = \"{}\"\nweb6 = \"http://[::1]:9/checkip\"\nstable_for = \"0s\"\n",
+        srv.addr,
+        srv.checkip_url(),
+    ));
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(wait_for(10, || !srv.requests().is_empty()), "{}", d.log());
+    let q = &srv.requests()[0];
+    assert_eq!(q.param("ip").as_deref(), Some("203.0.113.7"), "{}", q.query);
+    assert_eq!(q.param("ipv6"), None, "{}", q.query);
+    d.expect_log(5, "check-IP service over IPv6: connection refused");
+    d.expect_log(5, "publishing 203.0.113.7 only");
+}
