@@ -258,6 +258,29 @@ pub fn skip_reason(c: &Candidate, allow_private: bool) -> Option<SkipReason> {
     }
 }
 
+/// With a preferred `prefix` that some of `usable` lie in, keeps only those and names the
+/// others in `skipped` as outside it; without one inside, keeps them all.
+pub fn prefer_inside<T>(
+    prefix: Option<&Prefix>,
+    usable: &mut Vec<T>,
+    addr: impl Fn(&T) -> IpAddr,
+    skipped: &mut Vec<(IpAddr, SkipReason)>,
+) {
+    let Some(p) = prefix else {
+        return;
+    };
+    if !usable.iter().any(|c| p.contains(addr(c))) {
+        return;
+    }
+    usable.retain(|c| {
+        let inside = p.contains(addr(c));
+        if !inside {
+            skipped.push((addr(c), SkipReason::OutsidePrefix));
+        }
+        inside
+    });
+}
+
 /// The outcome of choosing among one family's candidates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
@@ -282,17 +305,7 @@ pub fn choose(
             None => usable.push(c),
         }
     }
-    if let Some(p) = prefix
-        && usable.iter().any(|c| p.contains(c.addr))
-    {
-        usable.retain(|c| {
-            let inside = p.contains(c.addr);
-            if !inside {
-                skipped.push((c.addr, SkipReason::OutsidePrefix));
-            }
-            inside
-        });
-    }
+    prefer_inside(prefix, &mut usable, |c| c.addr, &mut skipped);
     // Stable sort: a primary IPv4 before secondaries; otherwise kernel order.
     usable.sort_by_key(|c| c.flags.secondary);
     Choice {

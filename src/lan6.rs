@@ -18,7 +18,9 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 
-use crate::addr::{Candidate, Prefix, SkipReason, scope_reason, skip_reason, v6_mask};
+use crate::addr::{
+    Candidate, Prefix, SkipReason, prefer_inside, scope_reason, skip_reason, v6_mask,
+};
 
 /// A host's interface identifier: the low bits of its address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,17 +184,12 @@ pub fn derive(
             None => usable.push((i, c, a)),
         }
     }
-    if let Some(p) = preferred_prefix
-        && usable.iter().any(|(_, c, _)| p.contains(c.addr))
-    {
-        usable.retain(|(_, c, _)| {
-            let inside = p.contains(c.addr);
-            if !inside {
-                skipped.push((c.addr, SkipReason::OutsidePrefix));
-            }
-            inside
-        });
-    }
+    prefer_inside(
+        preferred_prefix,
+        &mut usable,
+        |(_, c, _)| c.addr,
+        &mut skipped,
+    );
     // Forever (none) outlasts any count; the kernel's order breaks the last tie.
     let life = |l: Option<u32>| l.map_or(u64::MAX, u64::from);
     usable.sort_by_key(|(i, c, _)| {
