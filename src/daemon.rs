@@ -883,7 +883,7 @@ impl Daemon {
                 let p = slot.machine.policy();
                 let d = detect::from_asked(p, &result);
                 for n in &d.notes {
-                    tracing::warn!(policy = %p.name, "{n}; publishing {} only", d.addrs);
+                    tracing::warn!(policy = %p.name, "{n}");
                 }
                 match d.error {
                     Some(e) => Input::WebFailed(e),

@@ -310,12 +310,13 @@ impl Pass<'_> {
             }
             Action::CheckWeb => {
                 let answers = detect::check_asked(policy).await;
-                match answers.iter().any(Result::is_ok) {
-                    true => self.feed_addresses(d, detect::from_asked(policy, &answers)),
-                    false => {
-                        let e = detect::from_asked(policy, &answers)
-                            .error
-                            .unwrap_or_default();
+                let found = detect::from_asked(policy, &answers);
+                // An answer that is an address is fed as found (a skipped one says why);
+                // only when no service answered is the ask itself a failure.
+                let failed = answers.iter().all(Result::is_err);
+                match found.error.clone().filter(|_| failed) {
+                    None => self.feed_addresses(d, found),
+                    Some(e) => {
                         self.line(&format!("  {e}"));
                         let actions = d.m.handle(self.now(), Input::WebFailed(e));
                         d.pending.extend(actions);
@@ -390,8 +391,8 @@ impl Pass<'_> {
             self.line(&format!("  {e}"));
         }
         for n in &d.notes {
-            tracing::warn!(policy = %policy.name, "{n}; publishing {} only", d.addrs);
-            self.line(&format!("  {n}; publishing {} only", d.addrs));
+            tracing::warn!(policy = %policy.name, "{n}");
+            self.line(&format!("  {n}"));
         }
         route.bind = d.bind;
         Input::Addresses {

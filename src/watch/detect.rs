@@ -2,8 +2,8 @@
 //!
 //! Both commands read addresses the same way: [`from_snapshot`] over one
 //! [`Snapshot`](super::iface::Snapshot) (links with their state, addresses with their flags,
-//! the default route), and [`check_asked`] plus [`web_addresses`] for a check-IP service or
-//! an address command. The choosing is pure; only [`check_asked`] does I/O.
+//! the default route), and [`check_asked`] plus [`from_asked`] for check-IP services or an
+//! address command. The choosing is pure; only [`check_asked`] does I/O.
 
 use std::net::IpAddr;
 
@@ -223,45 +223,27 @@ pub fn web_addresses(policy: &Policy, ip: IpAddr) -> Result<AddrSet, String> {
     }
 }
 
-/// What a check-IP answer lets the policy publish, as [`Detected`]: the address, or why it
-/// is not published (with the skip reason when it is not a publishable address).
-pub fn from_web_answer(policy: &Policy, ip: IpAddr) -> Detected {
-    match web_addresses(policy, ip) {
-        Ok(addrs) => Detected {
-            addrs,
-            ..Detected::default()
-        },
-        Err(e) => Detected {
-            skipped: addr::skip_reason(&Candidate::plain(ip), policy.allow_private)
-                .map(|r| (ip, r))
-                .into_iter()
-                .collect(),
-            error: Some(e),
-            ..Detected::default()
-        },
-    }
-}
-
 /// What the answers of [`check_asked`] let the policy publish (pure): the addresses of the
-/// families that answered with a publishable one; the other answers' failures as `notes`
-/// when something is published, as the `error` when nothing is.
+/// families that answered with a publishable one (a skipped address with its reason); the
+/// other answers' failures as `notes`, each saying what is published instead, when something
+/// is, and as the `error` when nothing is.
 pub fn from_asked(policy: &Policy, answers: &[Result<IpAddr, String>]) -> Detected {
     let mut d = Detected::default();
     let mut failed = Vec::new();
     for answer in answers {
         match answer {
             Err(e) => failed.push(e.clone()),
-            Ok(ip) => {
-                let one = from_web_answer(policy, *ip);
-                d.skipped.extend(one.skipped);
-                match one.error {
-                    Some(e) => failed.push(e),
-                    None => {
-                        d.addrs.v4 = d.addrs.v4.or(one.addrs.v4);
-                        d.addrs.v6 = d.addrs.v6.or(one.addrs.v6);
-                    }
+            Ok(ip) => match web_addresses(policy, *ip) {
+                Ok(a) => {
+                    d.addrs.v4 = d.addrs.v4.or(a.v4);
+                    d.addrs.v6 = d.addrs.v6.or(a.v6);
                 }
-            }
+                Err(e) => {
+                    let why = addr::skip_reason(&Candidate::plain(*ip), policy.allow_private);
+                    d.skipped.extend(why.map(|r| (*ip, r)));
+                    failed.push(e);
+                }
+            },
         }
     }
     if d.addrs.is_empty() {
@@ -271,7 +253,11 @@ pub fn from_asked(policy: &Policy, answers: &[Result<IpAddr, String>]) -> Detect
             failed.join("; ")
         });
     } else {
-        d.notes = failed;
+        let published = d.addrs;
+        d.notes = failed
+            .into_iter()
+            .map(|e| format!("{e}; publishing {published} only"))
+            .collect();
     }
     d
 }
@@ -550,6 +536,32 @@ mod tests {
             d.error.as_deref(),
             Some("interface br-lan has no usable IPv6 prefix for host id ::1234")
         );
+    }
+
+    /// Answers per family: what answered is published, what failed is a note naming what
+    /// is published instead; nothing published makes the failures the error, and a skipped
+    /// address keeps its reason.
+    #[test]
+    fn answers_per_family() {
+        let p = policy("web = \"https://checkip.example/\"");
+        let ip = |s: &str| -> IpAddr { s.parse().expect("ip") };
+        let d = from_asked(&p, &[Ok(ip("203.0.113.7")), Err("no IPv6 service".into())]);
+        assert_eq!(d.addrs, set(Some("203.0.113.7"), None));
+        assert_eq!(d.error, None);
+        assert_eq!(d.notes, ["no IPv6 service; publishing 203.0.113.7 only"]);
+        let d = from_asked(&p, &[Ok(ip("203.0.113.7")), Ok(ip("2001:db8::7"))]);
+        assert_eq!(d.addrs, set(Some("203.0.113.7"), Some("2001:db8::7")));
+        assert!(d.notes.is_empty() && d.error.is_none());
+        let d = from_asked(&p, &[Ok(ip("10.0.0.1")), Err("down".into())]);
+        assert!(d.addrs.is_empty());
+        assert_eq!(d.skipped, [(ip("10.0.0.1"), SkipReason::Private)]);
+        let e = d.error.expect("an error");
+        assert!(
+            e.starts_with("check-IP service reported 10.0.0.1:") && e.ends_with("; down"),
+            "{e}"
+        );
+        let d = from_asked(&p, &[Err("a".into()), Err("b".into())]);
+        assert_eq!(d.error.as_deref(), Some("a; b"));
     }
 
     /// A check-IP answer is validated like an interface address, and by family.
