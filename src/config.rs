@@ -1049,14 +1049,20 @@ impl Walker<'_> {
             None => match rule {
                 User::Host => hosts.first().cloned(),
                 User::Unused => Some(String::new()),
-                User::Required | User::Param(_) => {
-                    let what = match rule {
-                        User::Param(_) => {
-                            "missing; set the domain the hosts are in (e.g. \"example.com\") as username"
-                        }
-                        _ => "missing; set the account's user name",
-                    };
-                    self.problem_at(s.table_at, &s.key("username"), what.into());
+                User::Param(_) => {
+                    self.problem_at(
+                        s.table_at,
+                        &s.key("username"),
+                        "missing; set the domain the hosts are in (e.g. \"example.com\") as username".into(),
+                    );
+                    None
+                }
+                User::Required => {
+                    self.problem_at(
+                        s.table_at,
+                        &s.key("username"),
+                        "missing; set the account's user name".into(),
+                    );
                     None
                 }
             },
@@ -1070,9 +1076,10 @@ impl Walker<'_> {
         // Namecheap names a host relative to its domain: it must be the domain or under it.
         if let (User::Param(_), Some(domain)) = (rule, value.as_deref()) {
             for (i, h) in hosts.iter().enumerate() {
-                let under = h.eq_ignore_ascii_case(domain)
-                    || h.to_ascii_lowercase()
-                        .ends_with(&format!(".{}", domain.to_ascii_lowercase()));
+                // The request names the host relative to the domain: one it leaves as it is
+                // is not in that domain.
+                let under =
+                    crate::protocol::dyndns2::host_in_request(&dialect.shape, domain, h) != *h;
                 if !under {
                     self.problem_at(
                         hosts_at,
@@ -1174,11 +1181,7 @@ impl Walker<'_> {
                     None
                 }
             });
-            if contains.is_none()
-                && status.is_none()
-                && !t.contains_key("contains")
-                && !t.contains_key("status")
-            {
+            if !t.contains_key("contains") && !t.contains_key("status") {
                 self.problem_at(
                     it.span().start,
                     &k,
@@ -1233,11 +1236,7 @@ impl Walker<'_> {
                 &s.key("alias"),
                 "is Dynu's (provider = \"dynu\"): other providers have no alias".into(),
             );
-        } else if text.is_empty()
-            || !text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
+        } else if text.is_empty() || !text.chars().all(is_name_char) {
             self.problem_at(
                 v.span().start,
                 &s.key("alias"),
