@@ -134,6 +134,13 @@ fn enc(s: &str) -> String {
     utf8_percent_encode(s, COMPONENT).to_string()
 }
 
+/// `host` without `suffix` (compared without case), if it ends with it and has more.
+fn cut_suffix<'h>(host: &'h str, suffix: &str) -> Option<&'h str> {
+    let cut = host.len().checked_sub(suffix.len()).filter(|c| *c > 0)?;
+    let end = host.get(cut..)?;
+    end.eq_ignore_ascii_case(suffix).then(|| &host[..cut])
+}
+
 /// How `host` is named in a request of `shape` for the account `username`.
 pub fn host_in_request<'h>(
     shape: &Shape,
@@ -142,51 +149,26 @@ pub fn host_in_request<'h>(
 ) -> std::borrow::Cow<'h, str> {
     match shape.host_form {
         HostForm::Full => host.into(),
-        HostForm::Strip(suffix) => {
-            let cut = host.len().saturating_sub(suffix.len());
-            match host.get(cut..) {
-                Some(end) if cut > 0 && end.eq_ignore_ascii_case(suffix) => host[..cut].into(),
-                _ => host.into(),
-            }
-        }
-        HostForm::UnderUser => {
-            if host.eq_ignore_ascii_case(username) {
-                "@".into()
-            } else {
-                let cut = host.len().saturating_sub(username.len() + 1);
-                match host.get(cut..) {
-                    Some(end)
-                        if cut > 0
-                            && end.starts_with('.')
-                            && end[1..].eq_ignore_ascii_case(username) =>
-                    {
-                        host[..cut].into()
-                    }
-                    _ => host.into(),
-                }
-            }
-        }
+        HostForm::Strip(suffix) => cut_suffix(host, suffix).unwrap_or(host).into(),
+        HostForm::UnderUser if host.eq_ignore_ascii_case(username) => "@".into(),
+        HostForm::UnderUser => cut_suffix(host, &format!(".{username}"))
+            .unwrap_or(host)
+            .into(),
     }
 }
 
-/// The address parameters of one request publishing `set`, in the dialect's form.
+/// The address parameters of one request publishing `set`, in the dialect's form: with two
+/// parameters, each family's address, else its keep value, else nothing.
 fn address_params(dialect: &Dialect, set: &AddrSet) -> Vec<(&'static str, String)> {
     let sh = &dialect.shape;
     match dialect.family {
-        FamilyMode::MyipV6 => {
-            let mut out = Vec::new();
-            match (set.v4, sh.keep4) {
-                (Some(a), _) => out.push((sh.v4, a.to_string())),
-                (None, Some(k)) => out.push((sh.v4, k.to_string())),
-                (None, None) => {}
-            }
-            match (set.v6, sh.keep6) {
-                (Some(b), _) => out.push((sh.v6, b.to_string())),
-                (None, Some(k)) => out.push((sh.v6, k.to_string())),
-                (None, None) => {}
-            }
-            out
-        }
+        FamilyMode::MyipV6 => [
+            (sh.v4, set.v4.map(|a| a.to_string()), sh.keep4),
+            (sh.v6, set.v6.map(|b| b.to_string()), sh.keep6),
+        ]
+        .into_iter()
+        .filter_map(|(name, addr, keep)| Some((name, addr.or(keep.map(String::from))?)))
+        .collect(),
         // One parameter: a single address, or Dyn's `v4,v6` list.
         FamilyMode::Combined | FamilyMode::Separate => vec![(sh.v4, set.myip())],
     }
