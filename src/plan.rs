@@ -664,21 +664,19 @@ pub fn left_out(policy: &Policy, current: AddrSet) -> Option<String> {
 /// What a hold after `code` is, in words: the provider asked for it (`wNNN`), or dynward waits
 /// after a provider-side error (`911`, `dnserr`, HTTP 5xx) as the protocol says.
 pub fn hold_words(code: &str) -> String {
-    match Code::from_name(code) {
-        Some(Code::Wait(_) | Code::RateLimited(_)) => {
-            format!("the provider asked to wait ({code})")
-        }
-        _ => format!("dynward waits after the provider's error ({code})"),
+    if Code::from_name(code).is_some_and(|c| c.is_asked_wait()) {
+        format!("the provider asked to wait ({code})")
+    } else {
+        format!("dynward waits after the provider's error ({code})")
     }
 }
 
 /// The same hold as what a sleeping policy waits for: "until the wait … ends".
 pub fn hold_end(code: &str) -> String {
-    match Code::from_name(code) {
-        Some(Code::Wait(_) | Code::RateLimited(_)) => {
-            format!("until the wait the provider asked for ({code}) ends")
-        }
-        _ => format!("until the wait after the provider's error ({code}) ends"),
+    if Code::from_name(code).is_some_and(|c| c.is_asked_wait()) {
+        format!("until the wait the provider asked for ({code}) ends")
+    } else {
+        format!("until the wait after the provider's error ({code}) ends")
     }
 }
 

@@ -373,6 +373,12 @@ impl Code {
         }
     }
 
+    /// Whether the provider asked for the wait itself (`wNNN`, an HTTP 429), rather than
+    /// dynward holding after its error.
+    pub fn is_asked_wait(&self) -> bool {
+        matches!(self, Code::Wait(_) | Code::RateLimited(_))
+    }
+
     /// Whether the code is a success (the provider holds the address).
     pub fn is_success(&self) -> bool {
         matches!(self, Code::Good | Code::Nochg)
@@ -1018,11 +1024,7 @@ pub fn scope(code: &Code, decision: Decision) -> Scope {
     match decision {
         Decision::StopAccount => Scope::Account,
         Decision::StopClient => Scope::Server,
-        Decision::BackOff(_)
-            if is_outage(code) || matches!(code, Code::Wait(_) | Code::RateLimited(_)) =>
-        {
-            Scope::Server
-        }
+        Decision::BackOff(_) if is_outage(code) || code.is_asked_wait() => Scope::Server,
         _ => Scope::Host,
     }
 }
