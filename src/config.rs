@@ -2870,6 +2870,240 @@ colour = "blue"
         assert_eq!(p.account(), "http://127.0.0.1:9 alice");
     }
 
+    /// Each case: what it is, its config, its fingerprint with key [7; 32], and its 0.1.0 one.
+    const PINNED: &[(&str, &str, &str, &str)] = &[
+        (
+            "preset dyn",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"dyn\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:54c35b140e5e925da8a40ae194e9e959",
+            "052f8d3ac5cd37ac",
+        ),
+        (
+            "preset noip",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"noip\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:0c97e4d8eddeeafffe8386db4995eddb",
+            "c1af0c1b81d55309",
+        ),
+        (
+            "preset dynu",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"dynu\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:bc4113a05c66d291c48a3b826f162a52",
+            "246bb04995eedbf9",
+        ),
+        (
+            "preset 3322",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"3322\"\nusername = \"user\"\nallow_insecure_http = true\nhosts = [\"home.example.org\"]\n\n",
+            "k2:6484cb1aa501616dd710e719c33b8fec",
+            "c1b4babf52875bc4",
+        ),
+        (
+            "preset oray",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"oray\"\nusername = \"user\"\nallow_insecure_http = true\nhosts = [\"home.example.org\"]\n\n",
+            "k2:44ccd3a12455aa2fab06b3ee67ec115a",
+            "4dc6ae66bf28cb46",
+        ),
+        (
+            "preset ovh",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"ovh\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:6fbd853e1d6e50d16a6dea200bf068d6",
+            "d6f76fc79dfe04c8",
+        ),
+        (
+            "preset strato",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"strato\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:9419696c0a781c8917dbad29ad3a1539",
+            "6c203df0d9c76538",
+        ),
+        (
+            "preset selfhost",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"selfhost\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:2f994ee3f2343b580b89aaa9d927b5b9",
+            "1a0d485f586fc5cf",
+        ),
+        (
+            "preset changeip",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"changeip\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:f59c44d334a74a50a613b2702727243f",
+            "093806da1548866b",
+        ),
+        (
+            "preset he",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"he\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:b6178098976677cc9e302899d86bd6a3",
+            "9c82c56294ffb1bb",
+        ),
+        (
+            "preset dnsomatic",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"dnsomatic\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:79090232eb2bf8a61fa59e40a6f688e2",
+            "598c938e32db30ca",
+        ),
+        (
+            "preset desec",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"desec\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:adeee6b30f18ad498946db33637d165a",
+            "d2495d63d0efa289",
+        ),
+        (
+            "preset duckdns",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"duckdns\"\nhosts = [\"home.duckdns.org\"]\n\n",
+            "k2:26317ed7b12c9c4b72f9889b549c9fbe",
+            "4a8fb615a5e30586",
+        ),
+        (
+            "preset dynv6",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"dynv6\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:9bdae20b6f0bd94786438b6eb40b580b",
+            "914814f9aee011a2",
+        ),
+        (
+            "preset nsupdate.info",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"nsupdate.info\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:660ee98e582b5a7ea568cfa09ff16dbc",
+            "1fc1786c1f643b40",
+        ),
+        (
+            "preset infomaniak",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"infomaniak\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:3bcc44a82cc7caa7766fb199e4b2eb87",
+            "4ef352dbf3aff1d1",
+        ),
+        (
+            "preset now-dns",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"now-dns\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:a1317f89cb0dfdd1241cc550d309286f",
+            "55b0092ccf27bee9",
+        ),
+        (
+            "preset spdyn",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"spdyn\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:a135f5c1684b2cde0caa9b2b9fbb2a97",
+            "95d0b2a8cd3c34c3",
+        ),
+        (
+            "preset all-inkl",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"all-inkl\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:b0b5cafa6cd40ddc538297c52e105000",
+            "7f79e67fdfd646bb",
+        ),
+        (
+            "preset ipv64",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"ipv64\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:2c59a97984b511a40fde74bf96e418b1",
+            "41858a3e10d92177",
+        ),
+        (
+            "preset ddnss",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"ddnss\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:0397622ae51e7f527b7a552b21d21e37",
+            "ada77e34371a14db",
+        ),
+        (
+            "preset dnshome",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"dnshome\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:7a421b6f2fc2beca3f3c4ee567abd41f",
+            "fead74c33db0b589",
+        ),
+        (
+            "preset freedns",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"freedns\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:fd42ee5aa063624ebaf49ff2175218dc",
+            "f8c7d415a6316a7c",
+        ),
+        (
+            "preset namecheap",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"namecheap\"\nusername = \"example.org\"\nhosts = [\"home.example.org\"]\n\n",
+            "k2:5e2a54dd0ed6cede850bef186a614764",
+            "2a1c2b1b735c69d8",
+        ),
+        (
+            "template",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nurl = \"https://dyn.example.net/update?h=<h>&a=<a>&u=<username>&p=<password>\"\nusername = \"user\"\nhosts = [\"home.example.org\", \"nas.example.org\"]\nreplies = [{ contains = \"OK\", means = \"good\" }, { status = 404, means = \"nohost\" }, { contains = \"slow \\\"down\\\"\", status = 400, means = \"w5m\" }]\n",
+            "k2:3c70898b1cc82347cdd27103807310b5",
+            "23f70e506e2dd7d5",
+        ),
+        (
+            "server",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nserver = \"https://dyn.example.net/nic/update\"\nusername = \"user\"\nhosts = [\"home.example.org\", \"nas.example.org\"]\nipv6 = true\nipv6_mode = \"combined\"\nipv4_prefix = \"203.0.113.0/24\"\nipv6_prefix = \"2001:db8:1::/48\"\n",
+            "k2:bcbe6d1c27926c038af10eaa3455977b",
+            "b222584251f219d3",
+        ),
+        (
+            "server plain",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nserver = \"dyn.example.net\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n",
+            "k2:913c4bc83a5a5b039f5801f21bda3728",
+            "f6523037401162d8",
+        ),
+        (
+            "web",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\nserver = \"https://dyn.example.net/nic/update\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\nweb = \"https://checkip.example.net/\"\n",
+            "k2:8e1916d8f5da72f9b3e03a89da739896",
+            "802485f8ac96edcc",
+        ),
+        (
+            "web4 web6",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\nserver = \"https://dyn.example.net/nic/update\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\nipv6 = true\nweb4 = \"https://v4.example.net/\"\nweb6 = \"https://v6.example.net/\"\n",
+            "k2:5129b0b84270430bd389f176ad671b99",
+            "74097fd6a0cc8f25",
+        ),
+        (
+            "command",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\nserver = \"https://dyn.example.net/nic/update\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\ncommand = [\"/usr/local/bin/myip\", \"-4\"]\n",
+            "k2:cc59ef640b584435db7824b7851d9010",
+            "3614d28ee8acfca5",
+        ),
+        (
+            "auto",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"auto\"\nserver = \"https://dyn.example.net/nic/update\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\nallow_private = true\nuser_agent = \"Example Router/2.0 admin@example.org\"\n",
+            "k2:c5e7fcfed4416da7f63d9531bd6c7f8d",
+            "d7f796edd1364fc1",
+        ),
+        (
+            "dynu alias myipv6",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"dynu\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\nalias = \"myalias\"\nipv6 = true\n",
+            "k2:81423acae2c6eb0b49ee228fc1b2efef",
+            "5d41aeda9f011de7",
+        ),
+        (
+            "ovh at server",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"ovh\"\nserver = \"https://dyn.example.net\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n",
+            "k2:76c50b67e4796a4ae13ef08baef4332e",
+            "b15037141c429dfb",
+        ),
+        (
+            "freedns v6",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"freedns\"\nhosts = [\"home.example.org\"]\nipv4 = false\nipv6 = true\n",
+            "k2:810057268521d33ce5f6ebaf6f7ee26f",
+            "e57c3b3b64e13d08",
+        ),
+        (
+            "lan host",
+            "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nserver = \"https://dyn.example.net/nic/update\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\nipv6 = true\nipv6_prefix_from = \"br-lan\"\nipv6_host_id = \"::1234\"\n",
+            "k2:70cf711980c30ac5d1eb01c51cc87645",
+            "ea894b70ee46c129",
+        ),
+    ];
+
+    /// No rename can clear a user's stops: the fingerprint of every preset, a template with
+    /// reply rules, servers, web, command and LAN-host sources is what the state files of
+    /// earlier versions recorded (made with the code before the protocol seam), and so is
+    /// 0.1.0's unkeyed one.
+    #[test]
+    fn fingerprints_are_pinned() {
+        let key = FingerprintKey::new([7; 32], false);
+        for (label, text, fingerprint, legacy) in PINNED {
+            let p = test_policy(text);
+            assert_eq!(p.fingerprint(&key), *fingerprint, "{label}");
+            assert_eq!(p.legacy_fingerprint(), *legacy, "{label}");
+        }
+        let presets: Vec<&str> = PINNED
+            .iter()
+            .filter_map(|(label, ..)| label.strip_prefix("preset "))
+            .collect();
+        let all: Vec<&str> = crate::provider::ALL.iter().map(|(n, _)| *n).collect();
+        assert_eq!(presets, all, "every preset is pinned");
+    }
+
     /// Each setting is classified once: what the provider sees is an identity change (a
     /// fingerprint change: stops cleared), how dynward works is a
     /// runtime change (a new machine, nothing sent for it), the rest is no change.
