@@ -14,8 +14,52 @@
 //!   choice is deterministic.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
+
+/// The addresses published for a host: at most one per family.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddrSet {
+    /// IPv4 address, if published.
+    pub v4: Option<Ipv4Addr>,
+    /// IPv6 address, if published.
+    pub v6: Option<Ipv6Addr>,
+}
+
+impl AddrSet {
+    /// Whether nothing is to be published.
+    pub fn is_empty(&self) -> bool {
+        self.v4.is_none() && self.v6.is_none()
+    }
+
+    /// Whether `ip` is one of the published addresses.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(a) => self.v4 == Some(a),
+            IpAddr::V6(a) => self.v6 == Some(a),
+        }
+    }
+
+    /// The addresses as one list, `v4`, `v6` or `v4,v6` (dyndns2's `myip` form); empty
+    /// when there is none.
+    pub fn joined(&self) -> String {
+        match (self.v4, self.v6) {
+            (Some(a), Some(b)) => format!("{a},{b}"),
+            (Some(a), None) => a.to_string(),
+            (None, Some(b)) => b.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl fmt::Display for AddrSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.v4, self.v6) {
+            (None, None) => f.write_str("no address"),
+            _ => f.write_str(&self.joined()),
+        }
+    }
+}
 
 /// Flags the kernel reports with an address (a subset of `IFA_F_*`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

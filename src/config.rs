@@ -16,8 +16,10 @@ use url::Url;
 use crate::addr::Prefix;
 use crate::duration;
 use crate::lan6::{HostId, LanHost};
+use crate::protocol::code::Code;
 use crate::protocol::dyndns2::Endpoint;
-use crate::provider::{Credentials, Dialect, FamilyMode, HostForm, Provider, Rule, User};
+use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
+use crate::provider::Provider;
 use crate::secret::Secret;
 
 /// Where the config is read from when neither `--config` nor `DYNWARD_CONFIG` says.
@@ -1199,8 +1201,8 @@ impl Walker<'_> {
                     None
                 }
                 Some(m) => self.string(m, &format!("{k}.means")).and_then(|text| {
-                    if crate::protocol::dyndns2::Code::for_rule(&text).is_some() {
-                        Some(text)
+                    if let Some(code) = Code::for_rule(&text) {
+                        Some((code, text))
                     } else {
                         self.problem_at(
                             m.span().start,
@@ -1211,11 +1213,13 @@ impl Walker<'_> {
                     }
                 }),
             };
-            if let (Some(means), true) = (means, status.is_some() || contains.is_some()) {
+            if let (Some((means, spelled)), true) = (means, status.is_some() || contains.is_some())
+            {
                 rules.push(Rule {
                     status,
                     contains: contains.map(|(_, t)| t).unwrap_or_default(),
                     means,
+                    spelled,
                 });
             }
         }
@@ -1947,7 +1951,7 @@ impl Policy {
         // with: changing it would make every policy look changed after an upgrade.
         let identity = format!(
             "{ep}\n{}\n{username}\n{}\n{hosts:?}\n{source}\n{ipv4}{ipv6}{allow_private}\n{user_agent}\n{ipv4_prefix:?}\n{ipv6_prefix:?}",
-            dialect.identity(),
+            dialect_words(dialect),
             password.expose(),
         );
         let runtime = format!(
@@ -2014,6 +2018,89 @@ impl Policy {
     /// accepted is known only to this account: another one starts afresh. No secret is in it.
     pub fn account(&self) -> String {
         format!("{} {}", self.server_key(), self.username)
+    }
+}
+
+/// The dialect in the fingerprint's words: explicit, and written as the fingerprints of
+/// earlier versions were (which spelled some values as Rust's derived `Debug` did then), so
+/// that an upgrade or a rename in the code never makes an unchanged policy look changed: that
+/// would clear its stops. The user rule is left out: the user name itself is in the
+/// fingerprint.
+fn dialect_words(d: &Dialect) -> String {
+    let family = match d.family {
+        FamilyMode::Combined => "Combined",
+        FamilyMode::MyipV6 => "MyipV6",
+        FamilyMode::Separate => "Separate",
+    };
+    let mut out = format!(
+        "Dialect {{ family: {family}, system_dyndns: {}, legacy_nochg: {}, max_hosts: {}, abuse_is_account: {}, status_codes: {} }}",
+        d.system_dyndns, d.legacy_nochg, d.max_hosts, d.abuse_is_account, d.status_codes
+    );
+    if d.shape != Shape::DYNDNS2 {
+        out.push(' ');
+        out.push_str(&shape_words(&d.shape));
+    }
+    if !d.extra.is_empty() {
+        out.push_str(&format!(" extra {}", d.extra));
+    }
+    if !d.rules.is_empty() {
+        let rules: Vec<String> = d
+            .rules
+            .iter()
+            .map(|r| {
+                format!(
+                    "Rule {{ status: {}, contains: {}, means: {} }}",
+                    option_words(r.status.map(|s| s.to_string())),
+                    quoted(&r.contains),
+                    quoted(&r.spelled)
+                )
+            })
+            .collect();
+        out.push_str(&format!(" [{}]", rules.join(", ")));
+    }
+    if !d.words || d.nochg_harmless || !d.ipv6 || d.one_family {
+        out.push_str(&format!(
+            " {} {} {} {}",
+            d.words, d.nochg_harmless, d.ipv6, d.one_family
+        ));
+    }
+    out
+}
+
+/// A request shape in the fingerprint's words (see [`dialect_words`]).
+fn shape_words(s: &Shape) -> String {
+    let secret = match s.secret {
+        Credentials::Basic => "Basic".to_string(),
+        Credentials::Query(name) => format!("Query({})", quoted(name)),
+        Credentials::Path => "Path".to_string(),
+    };
+    let host_form = match s.host_form {
+        HostForm::Full => "Full".to_string(),
+        HostForm::Strip(suffix) => format!("Strip({})", quoted(suffix)),
+        HostForm::UnderUser => "UnderUser".to_string(),
+    };
+    format!(
+        "Shape {{ host: {}, v4: {}, v6: {}, keep4: {}, keep6: {}, secret: {secret}, fixed: {}, host_form: {host_form} }}",
+        quoted(s.host),
+        quoted(s.v4),
+        quoted(s.v6),
+        option_words(s.keep4.map(quoted)),
+        option_words(s.keep6.map(quoted)),
+        quoted(s.fixed),
+    )
+}
+
+/// `"text"`, with `"`, `\` and control characters escaped as Rust's string literals write
+/// them.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.escape_debug())
+}
+
+/// `Some(value)` or `None`.
+fn option_words(value: Option<String>) -> String {
+    match value {
+        Some(v) => format!("Some({v})"),
+        None => "None".to_string(),
     }
 }
 
@@ -2239,14 +2326,18 @@ interface = "eth0"
         assert_eq!(
             p.dialect.rules,
             vec![
-                Rule::words("OK", "good"),
+                Rule::words("OK", Code::Good),
                 Rule {
                     status: Some(401),
                     contains: "KO".into(),
-                    means: "badauth".into()
+                    means: Code::Badauth,
+                    spelled: "badauth".into(),
                 },
-                Rule::status(404, "nohost"),
-                Rule::words("slow down", "w5m"),
+                Rule::status(404, Code::NoHost),
+                Rule {
+                    spelled: "w5m".into(),
+                    ..Rule::words("slow down", Code::Wait(Duration::from_secs(300)))
+                },
             ]
         );
         for (rule, key, words) in [

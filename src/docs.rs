@@ -455,8 +455,8 @@ pub struct PresetRow {
 }
 
 /// How a dialect sends IPv4 and IPv6, in words.
-fn families_text(d: &crate::provider::Dialect) -> String {
-    use crate::provider::FamilyMode;
+fn families_text(d: &crate::protocol::dyndns2::Dialect) -> String {
+    use crate::protocol::dyndns2::FamilyMode;
     if !d.ipv6 {
         return "IPv4 only".into();
     }
@@ -471,7 +471,7 @@ fn families_text(d: &crate::provider::Dialect) -> String {
 }
 
 /// How a dialect reads answers, in words.
-fn answers_text(d: &crate::provider::Dialect) -> String {
+fn answers_text(d: &crate::protocol::dyndns2::Dialect) -> String {
     let mut parts: Vec<String> = d
         .rules
         .iter()

@@ -104,6 +104,19 @@ pub fn format(d: Duration) -> String {
     out
 }
 
+/// A duration in words for prose, in its largest whole unit: "30 minutes", "2 hours",
+/// "90 seconds".
+pub fn words(d: Duration) -> String {
+    let s = d.as_secs();
+    let (n, unit) = match s {
+        _ if s >= 2 * 86_400 && s.is_multiple_of(86_400) => (s / 86_400, "day"),
+        _ if s >= 2 * 3600 && s.is_multiple_of(3600) => (s / 3600, "hour"),
+        _ if s >= 60 && s.is_multiple_of(60) => (s / 60, "minute"),
+        _ => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Unix seconds as a civil date and time (Howard Hinnant's days-from-civil, inverted).
 fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
     let days = t.div_euclid(86_400);

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::addr::AddrSet;
 use crate::clock;
 use crate::config::{Config, Policy, Source};
 use crate::duration::Zone;
@@ -21,7 +22,7 @@ use crate::hook;
 use crate::http;
 use crate::plan::{Level, Outcome, Plan, Report, Skip, skip_text};
 use crate::policy::{Action, HookEvent, HookKind, Input, Machine, Now, Readings};
-use crate::protocol::dyndns2::{self, AddrSet, Request};
+use crate::protocol::dyndns2::{self, Request};
 use crate::record::{Verdict, add_verdict, lift_verdicts};
 use crate::secret::MASK;
 use crate::store::{self, State};

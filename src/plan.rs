@@ -10,11 +10,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::addr::AddrSet;
 use crate::config::Policy;
 use crate::duration::{self, Zone};
-use crate::protocol::dyndns2::{self, AddrSet, Code, Decision, History, Request};
+use crate::protocol::code::{Code, Decision, History, Scope};
+use crate::protocol::dyndns2::FamilyMode;
+use crate::protocol::dyndns2::{self, Request};
 use crate::protocol::{NetError, Response};
-use crate::provider::FamilyMode;
 use crate::record::{Accepted, HostRecord, LastResult, PolicyRecord, Stop, Verdict, wait_end};
 
 /// Why a host is not updated now.
@@ -281,7 +283,7 @@ pub fn record_answer(
     nochg_expected: bool,
     now: u64,
     nochg_window: Duration,
-    dialect: &crate::provider::Dialect,
+    dialect: &dyndns2::Dialect,
 ) -> Recorded {
     if hs
         .nochg_at
@@ -296,7 +298,7 @@ pub fn record_answer(
         unknown_streak: hs.unknown_streak,
         outage_streak: hs.outage_streak,
     };
-    let decision = dyndns2::decide(code, &history, dialect);
+    let decision = code.decide(&history, dialect.quirks());
     hs.last_sent_at = Some(now);
     hs.last = Some(LastResult {
         at: now,
@@ -308,12 +310,12 @@ pub fn record_answer(
         hs.nochg_streak += 1;
         hs.nochg_at = Some(now);
     }
-    hs.unknown_streak = if dyndns2::is_unparseable(code) {
+    hs.unknown_streak = if code.is_unreadable() {
         hs.unknown_streak + 1
     } else {
         0
     };
-    hs.outage_streak = if dyndns2::is_outage(code) {
+    hs.outage_streak = if code.is_outage() {
         hs.outage_streak + 1
     } else {
         0
@@ -336,7 +338,7 @@ pub fn record_answer(
             hs.hold_code = None;
         }
         // A hold on the whole server is a verdict the caller records; this one is the host's.
-        Decision::BackOff(d) if dyndns2::scope(code, decision) == dyndns2::Scope::Host => {
+        Decision::BackOff(d) if code.scope(decision) == Scope::Host => {
             hs.hold_until = Some(now.saturating_add(d.as_secs()));
             hs.hold_code = Some(code.name());
         }
@@ -409,10 +411,10 @@ pub fn apply_reply(
             policy.max_interval,
             &policy.dialect,
         );
-        let user = match dyndns2::scope(&r.code, rec.decision) {
-            dyndns2::Scope::Host => None,
-            dyndns2::Scope::Account => Some(Some(policy.username.clone())),
-            dyndns2::Scope::Server => Some(None),
+        let user = match r.code.scope(rec.decision) {
+            Scope::Host => None,
+            Scope::Account => Some(Some(policy.username.clone())),
+            Scope::Server => Some(None),
         };
         if let Some(user) = user {
             let until = match rec.decision {
@@ -761,7 +763,7 @@ pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::FamilyMode;
+    use crate::protocol::dyndns2::FamilyMode;
     use std::time::Duration;
 
     const T0: u64 = 1_700_000_000;
@@ -1028,7 +1030,7 @@ mod tests {
 
     /// `record_answer` with no addresses named in the reply line and the default window.
     fn rec(hs: &mut HostRecord, code: &Code, sent: AddrSet, expected: bool, now: u64) -> Decision {
-        let d = crate::provider::Dialect::default();
+        let d = crate::protocol::dyndns2::Dialect::default();
         record_answer(hs, code, sent, &[], expected, now, WINDOW, &d).decision
     }
 
@@ -1187,7 +1189,7 @@ mod tests {
     /// line naming none accepts what was sent.
     #[test]
     fn only_confirmed_addresses_are_accepted() {
-        let d = crate::provider::Dialect::default();
+        let d = crate::protocol::dyndns2::Dialect::default();
         let sent = set(Some("203.0.113.130"), Some("2001:db8::130"));
         let mut hs = HostRecord::default();
         let returned = ["203.0.113.130".parse().expect("ip")];

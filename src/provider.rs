@@ -1,252 +1,12 @@
-//! Provider presets: the update URL and the quirks of each dyndns2 provider
-//! (protocol reference sections 1, 3 and 10).
+//! Provider presets: the update URL of each dyndns2 provider and its dialect, filled in
+//! (protocol reference sections 1, 3 and 10). The dialect's vocabulary is the protocol's
+//! ([`crate::protocol::dyndns2::dialect`]); this table only chooses from it.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// How IPv4 and IPv6 are sent when a policy publishes both (reference section 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FamilyMode {
-    /// One request, `myip=v4,v6` (Dyn v3, No-IP, Strato). The list replaces the host's set.
-    Combined,
-    /// One request, two parameters: `myip=v4&myipv6=v6` (Dynu), or the preset's own names
-    /// (deSEC `myipv4`/`myipv6`, DuckDNS `ip`/`ipv6`, dynv6 `ipv4`/`ipv6`).
-    MyipV6,
-    /// One request per family (selfHOST, HE, most others; the safe default).
-    Separate,
-}
-
-impl FamilyMode {
-    /// The config spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FamilyMode::Combined => "combined",
-            FamilyMode::MyipV6 => "myipv6",
-            FamilyMode::Separate => "separate",
-        }
-    }
-}
-
-impl FromStr for FamilyMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "combined" => Ok(FamilyMode::Combined),
-            "myipv6" => Ok(FamilyMode::MyipV6),
-            "separate" => Ok(FamilyMode::Separate),
-            _ => Err(format!(
-                "unknown ipv6_mode \"{s}\"; expected \"combined\", \"myipv6\" or \"separate\""
-            )),
-        }
-    }
-}
-
-/// Where the password (or token) travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credentials {
-    /// An `Authorization: Basic` header with the user name (dyndns2).
-    Basic,
-    /// A query parameter of this name (DuckDNS `token`, dynv6 `token`, ddnss `key`).
-    Query(&'static str),
-    /// The last segment of the path, followed by `/` (FreeDNS: `/u/<token>/`).
-    Path,
-}
-
-/// What the account's user name is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum User {
-    /// Required: the account's login.
-    Required,
-    /// The host's own name unless given (Hurricane Electric, nsupdate.info, deSEC, dnsHome):
-    /// then one policy has one host.
-    Host,
-    /// Not used at all: the token alone identifies the account (DuckDNS, dynv6, FreeDNS).
-    Unused,
-    /// Sent as this query parameter (Namecheap: `domain`), and hosts are named relative to it.
-    Param(&'static str),
-}
-
-/// How a host is named in the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostForm {
-    /// As configured.
-    Full,
-    /// Without this suffix (DuckDNS: `home` for `home.duckdns.org`).
-    Strip(&'static str),
-    /// Relative to the user name, the domain (Namecheap: `www` for `www.example.com` when the
-    /// user name is `example.com`, `@` for the domain itself).
-    UnderUser,
-}
-
-/// The form of one provider's update request: parameter names, where the secret goes, what
-/// stands for a family not sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shape {
-    /// Query name of the host list; empty when the secret names the host (FreeDNS).
-    pub host: &'static str,
-    /// Query name of the address (of the IPv4 one, when both travel in one request).
-    pub v4: &'static str,
-    /// Query name of the IPv6 address when both families travel in one request
-    /// ([`FamilyMode::MyipV6`]).
-    pub v6: &'static str,
-    /// Sent for IPv4 when only IPv6 is published, in a two-parameter request: Dynu's `no`
-    /// keeps the server from filling in the connecting address, deSEC's `preserve` keeps the
-    /// record. `None` leaves the parameter out.
-    pub keep4: Option<&'static str>,
-    /// Sent for IPv6 when only IPv4 is published, likewise.
-    pub keep6: Option<&'static str>,
-    /// Where the secret goes.
-    pub secret: Credentials,
-    /// Parameters every request carries (`verbose=true`).
-    pub fixed: &'static str,
-    /// How hosts are named.
-    pub host_form: HostForm,
-}
-
-impl Shape {
-    /// The dyndns2 request: `hostname`, `myip` (`myipv6` beside it for Dynu), Basic auth.
-    pub const DYNDNS2: Shape = Shape {
-        host: "hostname",
-        v4: "myip",
-        v6: "myipv6",
-        keep4: Some("no"),
-        keep6: None,
-        secret: Credentials::Basic,
-        fixed: "",
-        host_form: HostForm::Full,
-    };
-}
-
-/// One reply rule: an answer that, when it matches, is this code for every host of the
-/// request. Rules are tried in order; the first that matches decides.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    /// The HTTP status the rule needs, if any.
-    pub status: Option<u16>,
-    /// Words the reply must contain (case-insensitive, whole words at both ends); empty
-    /// matches any body.
-    pub contains: String,
-    /// The dyndns2 code the answer means (`good`, `nochg`, `badauth`, `nohost`, `911`, …),
-    /// and so the decision it leads to.
-    pub means: String,
-}
-
-impl Rule {
-    /// A rule on the reply's words alone.
-    pub fn words(contains: &str, means: &str) -> Rule {
-        Rule {
-            status: None,
-            contains: contains.into(),
-            means: means.into(),
-        }
-    }
-
-    /// A rule on the HTTP status alone.
-    pub fn status(status: u16, means: &str) -> Rule {
-        Rule {
-            status: Some(status),
-            contains: String::new(),
-            means: means.into(),
-        }
-    }
-}
-
-/// The behaviour of one provider that the protocol code must follow.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dialect {
-    /// IPv4 + IPv6 strategy.
-    pub family: FamilyMode,
-    /// Add `system=dyndns` to every request (OVH, ChangeIP, 3322).
-    pub system_dyndns: bool,
-    /// Add `wildcard=NOCHG&mx=NOCHG&backmx=NOCHG` (DNS-O-Matic clients do).
-    pub legacy_nochg: bool,
-    /// Hosts per request; 20 is the dyndns2 maximum.
-    pub max_hosts: usize,
-    /// `abuse` blocks the whole account rather than one host (No-IP).
-    pub abuse_is_account: bool,
-    /// HTTP status codes carry meaning (selfHOST: 204, 409–412).
-    pub status_codes: bool,
-    /// The request's form.
-    pub shape: Shape,
-    /// Query parameters of this policy, sent in every request (Dynu's `alias=`).
-    pub extra: String,
-    /// What the user name is.
-    pub user: User,
-    /// Reply rules tried before anything else (the whole reply answers for every host).
-    pub rules: Vec<Rule>,
-    /// Whether the reply is read as dyndns2 codes when no rule matches. Without, an answer no
-    /// rule names is read from its HTTP status alone (and is unknown on 2xx).
-    pub words: bool,
-    /// `nochg` is only ever information, never a reason to stop (dynv6 answers "addresses
-    /// unchanged" to any repeat, and counts none against the account).
-    pub nochg_harmless: bool,
-    /// Whether the service takes IPv6 at all (Namecheap: IPv4 only).
-    pub ipv6: bool,
-    /// One family per policy: the secret names one record, A or AAAA (FreeDNS).
-    pub one_family: bool,
-}
-
-impl Default for Dialect {
-    fn default() -> Self {
-        Dialect {
-            family: FamilyMode::Separate,
-            system_dyndns: false,
-            legacy_nochg: false,
-            max_hosts: 20,
-            abuse_is_account: false,
-            status_codes: false,
-            shape: Shape::DYNDNS2,
-            extra: String::new(),
-            user: User::Required,
-            rules: Vec::new(),
-            words: true,
-            nochg_harmless: false,
-            ipv6: true,
-            one_family: false,
-        }
-    }
-}
-
-impl Dialect {
-    /// The dialect as the config fingerprint holds it: the text earlier versions hashed (the
-    /// derived `Debug` of the fields they had), then what differs in the fields added since.
-    /// An upgrade must not make an unchanged policy look changed: that would clear its stops.
-    /// The user rule is left out: the user name itself is in the fingerprint.
-    pub fn identity(&self) -> String {
-        let Dialect {
-            family,
-            system_dyndns,
-            legacy_nochg,
-            max_hosts,
-            abuse_is_account,
-            status_codes,
-            shape,
-            extra,
-            user: _,
-            rules,
-            words,
-            nochg_harmless,
-            ipv6,
-            one_family,
-        } = self;
-        let mut out = format!(
-            "Dialect {{ family: {family:?}, system_dyndns: {system_dyndns}, legacy_nochg: {legacy_nochg}, max_hosts: {max_hosts}, abuse_is_account: {abuse_is_account}, status_codes: {status_codes} }}"
-        );
-        if *shape != Shape::DYNDNS2 {
-            out.push_str(&format!(" {shape:?}"));
-        }
-        if !extra.is_empty() {
-            out.push_str(&format!(" extra {extra}"));
-        }
-        if !rules.is_empty() {
-            out.push_str(&format!(" {rules:?}"));
-        }
-        if !words || *nochg_harmless || !ipv6 || *one_family {
-            out.push_str(&format!(" {words} {nochg_harmless} {ipv6} {one_family}"));
-        }
-        out
-    }
-}
+use crate::protocol::code::Code;
+use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
 
 /// A known provider, selected with `provider = "..."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,8 +129,10 @@ impl Provider {
             ..Dialect::default()
         };
         let shape = Shape::DYNDNS2;
-        let rules = |list: &[(&str, &str)]| -> Vec<Rule> {
-            list.iter().map(|(w, m)| Rule::words(w, m)).collect()
+        let rules = |list: &[(&str, Code)]| -> Vec<Rule> {
+            list.iter()
+                .map(|(w, m)| Rule::words(w, m.clone()))
+                .collect()
         };
         match self {
             Provider::Dyn | Provider::Strato => Dialect {
@@ -414,7 +176,7 @@ impl Provider {
                     ..shape
                 },
                 user: User::Host,
-                rules: vec![Rule::status(404, "nohost")],
+                rules: vec![Rule::status(404, Code::NoHost)],
                 ..one
             },
             Provider::DuckDns => Dialect {
@@ -431,7 +193,11 @@ impl Provider {
                     ..shape
                 },
                 user: User::Unused,
-                rules: rules(&[("KO", "badauth"), ("NOCHANGE", "nochg"), ("OK", "good")]),
+                rules: rules(&[
+                    ("KO", Code::Badauth),
+                    ("NOCHANGE", Code::Nochg),
+                    ("OK", Code::Good),
+                ]),
                 words: false,
                 ..d
             },
@@ -447,9 +213,9 @@ impl Provider {
                 },
                 user: User::Unused,
                 rules: vec![
-                    Rule::words("addresses unchanged", "nochg"),
-                    Rule::words("addresses updated", "good"),
-                    Rule::status(404, "nohost"),
+                    Rule::words("addresses unchanged", Code::Nochg),
+                    Rule::words("addresses updated", Code::Good),
+                    Rule::status(404, Code::NoHost),
                 ],
                 words: false,
                 nochg_harmless: true,
@@ -493,12 +259,12 @@ impl Provider {
                 },
                 user: User::Unused,
                 rules: rules(&[
-                    ("badauth", "badauth"),
-                    ("notfqdn", "notfqdn"),
-                    ("nohost", "nohost"),
-                    ("abuse", "abuse"),
-                    ("No change", "nochg"),
-                    ("Updated", "good"),
+                    ("badauth", Code::Badauth),
+                    ("notfqdn", Code::NotFqdn),
+                    ("nohost", Code::NoHost),
+                    ("abuse", Code::Abuse),
+                    ("No change", Code::Nochg),
+                    ("Updated", Code::Good),
                 ]),
                 words: false,
                 ..d
@@ -512,10 +278,10 @@ impl Provider {
                 },
                 user: User::Unused,
                 rules: rules(&[
-                    ("No IP change detected", "nochg"),
-                    ("has not changed", "nochg"),
-                    ("Updated", "good"),
-                    ("Unable to locate this record", "badauth"),
+                    ("No IP change detected", Code::Nochg),
+                    ("has not changed", Code::Nochg),
+                    ("Updated", Code::Good),
+                    ("Unable to locate this record", Code::Badauth),
                 ]),
                 words: false,
                 one_family: true,
@@ -531,10 +297,10 @@ impl Provider {
                 },
                 user: User::Param("domain"),
                 rules: rules(&[
-                    ("<ErrCount>0</ErrCount>", "good"),
-                    ("Passwords do not match", "badauth"),
-                    ("Domain name not found", "nohost"),
-                    ("No Records updated", "nohost"),
+                    ("<ErrCount>0</ErrCount>", Code::Good),
+                    ("Passwords do not match", Code::Badauth),
+                    ("Domain name not found", Code::NoHost),
+                    ("No Records updated", Code::NoHost),
                 ]),
                 words: false,
                 ipv6: false,
@@ -665,35 +431,19 @@ mod tests {
     }
 
     /// Every preset's reply rules name a code a rule may mean, and words or a status to
-    /// match; what dynward infers itself (mismatch, unknown, an HTTP status) is not one.
+    /// match.
     #[test]
     fn preset_rules_are_well_formed() {
-        use crate::protocol::dyndns2::Code;
         for (name, p) in ALL {
             for r in p.dialect().rules {
-                assert!(Code::for_rule(&r.means).is_some(), "{name}: {r:?}");
+                assert!(Code::for_rule(&r.means.name()).is_some(), "{name}: {r:?}");
+                assert_eq!(r.spelled, r.means.name(), "{name}");
                 assert!(
                     r.status.is_some() || !r.contains.is_empty(),
                     "{name}: {r:?}"
                 );
             }
         }
-        for bad in [
-            "unknown",
-            "mismatch",
-            "noline",
-            "http 404",
-            "ratelimit 60s",
-            "fine",
-            "",
-        ] {
-            assert_eq!(Code::for_rule(bad), None, "{bad}");
-        }
-        assert_eq!(
-            Code::for_rule("w5m"),
-            Some(Code::Wait(std::time::Duration::from_secs(300)))
-        );
-        assert_eq!(Code::for_rule("fatal"), Some(Code::Fatal));
     }
 
     /// The quirks the reference names are in the presets.

@@ -2,9 +2,11 @@
 //! dyndns2 one, and template rules): one result per host, never a panic, and a 429 always
 //! holds for at most a day.
 #![no_main]
+use dynward::addr::AddrSet;
 use dynward::protocol::Response;
-use dynward::protocol::dyndns2::{AddrSet, Code, MAX_RETRY_AFTER, read_response};
-use dynward::provider::{ALL, Dialect, Rule};
+use dynward::protocol::code::{Code, MAX_RETRY_AFTER};
+use dynward::protocol::dyndns2::{Dialect, Rule, read_response};
+use dynward::provider::ALL;
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;
 
@@ -22,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     // Template rules made of the body's own words, so that they sometimes match.
     let word: String = body.split_whitespace().next().unwrap_or("").chars().take(16).collect();
     let rules = Dialect {
-        rules: vec![Rule::words(&word, "good"), Rule::status(status, "nohost")],
+        rules: vec![Rule::words(&word, Code::Good), Rule::status(status, Code::NoHost)],
         ..Dialect::default()
     };
     let dialects = ALL.iter().map(|(_, p)| p.dialect()).chain([Dialect::default(), rules]);

@@ -1,9 +1,8 @@
 //! Any template, hosts and password: building requests never panics, and the URL shown does not
 //! depend on the password (its slot is masked, the rest is shown as sent).
 #![no_main]
-use dynward::protocol::dyndns2::Endpoint;
-use dynward::protocol::dyndns2::{AddrSet, build_requests};
-use dynward::provider::Dialect;
+use dynward::addr::AddrSet;
+use dynward::protocol::dyndns2::{Dialect, Endpoint, build_requests};
 use dynward::secret::Secret;
 use libfuzzer_sys::fuzz_target;
 

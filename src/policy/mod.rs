@@ -31,9 +31,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::addr::AddrSet;
 use crate::config::{FingerprintKey, Policy};
 use crate::plan::{self, Level, Plan, Report, Round, Skip};
-use crate::protocol::dyndns2::{self, AddrSet, Decision, Request};
+use crate::protocol::code::{Code, Decision};
+use crate::protocol::dyndns2::{self, Request};
 use crate::protocol::{NetError, Response};
 use crate::record::{
     Identity, Lift, PolicyRecord, Verdict, add_verdict, lift_verdicts, rebase_note, wait_end,
@@ -766,7 +768,7 @@ impl Machine {
         for (host, code, rec) in &applied.results {
             let decision = &rec.decision;
             match decision {
-                Decision::Continue if *code == dyndns2::Code::Good => changed.push(host.clone()),
+                Decision::Continue if *code == Code::Good => changed.push(host.clone()),
                 Decision::Continue => {}
                 _ => match errors.iter_mut().find(|(_, c, _)| *c == code.name()) {
                     Some(e) => e.0.push(host.clone()),
@@ -793,7 +795,7 @@ impl Machine {
                 address: req.sent.to_string(),
                 state,
                 code: "good".into(),
-                message: dyndns2::Code::Good.explanation(),
+                message: Code::Good.explanation(),
             }));
         }
         for (hosts, code, message) in errors {

@@ -9,12 +9,12 @@ use std::net::IpAddr;
 
 use super::iface::Snapshot;
 use super::web;
+use crate::addr::AddrSet;
 use crate::addr::{self, Candidate, SkipReason};
 use crate::config::{Policy, Source};
 use crate::hook;
 use crate::http;
 use crate::lan6::{self, LanHost};
-use crate::protocol::dyndns2::AddrSet;
 use url::Url;
 
 /// The addresses found for a policy.
