@@ -16,9 +16,10 @@ use url::Url;
 use crate::addr::Prefix;
 use crate::duration;
 use crate::lan6::{HostId, LanHost};
-use crate::protocol::code::Code;
+use crate::protocol::code::{Code, Quirks};
 use crate::protocol::dyndns2::Endpoint;
 use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
+use crate::protocol::{HttpExchange, Update, dyndns2};
 use crate::provider::Provider;
 use crate::secret::Secret;
 
@@ -1958,6 +1959,44 @@ impl Policy {
             "{provider:?}\n{password_origin}\n{allow_insecure_http}\n{ca_file:?}\n{timeout:?} {connect_timeout:?}\n{stable_for:?} {min_interval:?} {max_interval:?} {check_interval:?}\n{on_change:?} {on_error:?} {hook_timeout:?}\n{ipv6_lan:?}"
         );
         (identity, runtime)
+    }
+
+    /// The exchange that carries `update` to this policy's provider.
+    pub fn exchange(&self, update: &Update) -> HttpExchange {
+        Box::new(dyndns2::Exchange::new(self.sender(), update))
+    }
+
+    /// Where and as whom the updates go, for the protocol.
+    fn sender(&self) -> dyndns2::Account {
+        dyndns2::Account {
+            endpoint: self.endpoint.clone(),
+            dialect: self.dialect.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+        }
+    }
+
+    /// The update server, for resolving its name before the update.
+    pub fn server_url(&self) -> Option<Url> {
+        self.endpoint.server_url()
+    }
+
+    /// Whether each family travels in its own request, so that an unchanged family need
+    /// not be sent (and would draw a `nochg`); otherwise one request carries (and replaces)
+    /// both.
+    pub fn families_apart(&self) -> bool {
+        self.dialect.family == FamilyMode::Separate
+    }
+
+    /// The provider's ways that change what an answer decides.
+    pub fn quirks(&self) -> Quirks {
+        self.dialect.quirks()
+    }
+
+    /// What the provider does with a host's record of a family this policy has no address
+    /// for now (`v6`: the IPv6 one), in words.
+    pub fn left_out_effect(&self, v6: bool) -> String {
+        self.dialect.left_out_effect(v6)
     }
 
     /// How the policy updates, in the words every output uses: `provider dyn`,

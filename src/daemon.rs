@@ -24,8 +24,8 @@ use crate::config::{self, Config, Env, FingerprintKey, Policy, Source};
 use crate::hook;
 use crate::http::{self, NetError};
 use crate::plan;
-use crate::policy::{Action, HookKind, Input, Machine, Now, Readings};
-use crate::protocol::dyndns2::Request;
+use crate::policy::{Action, Input, Machine, Now, Readings};
+use crate::protocol::{HttpExchange, Step, Update};
 use crate::record::{
     PolicyRecord, Verdict, add_verdict, describe_move, lift_verdicts, prune_verdicts,
     rebase_verdicts, shift_verdicts,
@@ -72,11 +72,12 @@ enum Done {
         generation: u64,
         result: Result<Vec<SocketAddr>, NetError>,
     },
-    Reply {
+    Step {
         policy: String,
         generation: u64,
         id: u64,
-        result: Result<http::Response, NetError>,
+        exchange: HttpExchange,
+        step: Step,
     },
     Web {
         policy: String,
@@ -105,13 +106,15 @@ struct Slot {
     /// The address of a host behind the router and how it was composed (for `status` and
     /// the log).
     derived: Option<(Option<Ipv6Addr>, String)>,
-    /// The request in flight, withdrawn when its source address goes away.
+    /// The step of an update in flight, withdrawn when its source address goes away.
     flight: Option<Flight>,
-    /// A request waiting for its server's line.
+    /// The exchange of the update in flight, between two of its steps.
+    exchange: Option<(u64, HttpExchange)>,
+    /// An update waiting for its server's line.
     queued: Option<Queued>,
 }
 
-/// A request on its way.
+/// A step of an update on its way.
 struct Flight {
     id: u64,
     /// The address it leaves from (the source of the first server address's family).
@@ -119,11 +122,11 @@ struct Flight {
     abort: tokio::task::AbortHandle,
 }
 
-/// A request the machine asked for while another policy's request to the same server was in
+/// An update the machine asked for while another policy's update at the same server was in
 /// flight.
 struct Queued {
     id: u64,
-    request: Request,
+    update: Update,
     /// The server's verdict count when it was planned: a verdict since makes it stale.
     epoch: u64,
 }
@@ -502,6 +505,7 @@ impl Daemon {
                 last_skips: Vec::new(),
                 derived: None,
                 flight: None,
+                exchange: None,
                 queued: None,
             },
         );
@@ -630,6 +634,7 @@ impl Daemon {
             return;
         };
         flight.abort.abort();
+        slot.exchange = None;
         let generation = slot.generation;
         let server = self.release(name, generation, flight.id);
         self.feed(
@@ -674,7 +679,7 @@ impl Daemon {
                 continue;
             };
             if q.epoch == epoch {
-                self.dispatch(&name, q.id, q.request);
+                self.start_update(&name, q.id, &q.update);
             } else {
                 self.feed(
                     &name,
@@ -687,20 +692,20 @@ impl Daemon {
         }
     }
 
-    /// Sends a request, or queues it while another one to the same server is in flight.
-    fn send(&mut self, name: &str, id: u64, request: Request) {
+    /// Starts an update, or queues it while another one at the same server is in flight.
+    fn send(&mut self, name: &str, id: u64, update: Update) {
         let Some(slot) = self.slots.get_mut(name) else {
             return;
         };
         let server = slot.machine.policy().server_key();
         let line = self.lines.entry(server).or_default();
         if line.busy.is_none() {
-            return self.dispatch(name, id, request);
+            return self.start_update(name, id, &update);
         }
-        tracing::debug!(policy = %name, "another request to the server is in flight; this one follows it");
+        tracing::debug!(policy = %name, "another update at the server is in flight; this one follows it");
         slot.queued = Some(Queued {
             id,
-            request,
+            update,
             epoch: line.epoch,
         });
         if !line.waiting.iter().any(|n| n == name) {
@@ -708,28 +713,60 @@ impl Daemon {
         }
     }
 
-    /// Starts the request as a task; its line is taken until the answer is in.
-    fn dispatch(&mut self, name: &str, id: u64, request: Request) {
+    /// Starts an update's exchange; its server's line is taken until the update is over.
+    fn start_update(&mut self, name: &str, id: u64, update: &Update) {
+        let Some(slot) = self.slots.get(name) else {
+            return;
+        };
+        let policy = slot.machine.policy();
+        tracing::debug!(policy = %name, hosts = %update.hosts().collect::<Vec<_>>().join(","), "sending update");
+        let exchange = policy.exchange(update);
+        let server = policy.server_key();
+        self.lines.entry(server).or_default().busy = Some((name.to_string(), slot.generation, id));
+        self.dispatch(name, id, exchange);
+    }
+
+    /// Goes on with the update in flight for the hosts the machine still wants, or ends it.
+    fn proceed(&mut self, name: &str, id: u64, keep: &[String]) {
         let Some(slot) = self.slots.get_mut(name) else {
             return;
         };
-        let policy = slot.machine.policy().clone();
+        let Some((_, mut exchange)) = slot.exchange.take_if(|(i, _)| *i == id) else {
+            return;
+        };
+        if keep.is_empty() {
+            let generation = slot.generation;
+            if let Some(server) = self.release(name, generation, id) {
+                self.next_in_line(&server);
+            }
+            return;
+        }
+        exchange.keep(keep);
+        self.dispatch(name, id, exchange);
+    }
+
+    /// Runs the exchange's next step as a task.
+    fn dispatch(&mut self, name: &str, id: u64, mut exchange: HttpExchange) {
+        let Some(slot) = self.slots.get_mut(name) else {
+            return;
+        };
         let generation = slot.generation;
-        let (bind, targets) = (slot.bind.clone(), slot.targets.clone());
+        let opts = http::Options::for_policy(slot.machine.policy(), slot.bind.clone());
+        let targets = slot.targets.clone();
         let source = targets
             .first()
-            .and_then(|t| bind.iter().find(|b| b.is_ipv4() == t.is_ipv4()))
+            .and_then(|t| opts.bind.iter().find(|b| b.is_ipv4() == t.is_ipv4()))
             .copied();
-        tracing::debug!(policy = %name, hosts = %request.hosts.join(","), address = %request.sent, "sending update");
         let (tx, pname, permits) = (self.done_tx.clone(), name.to_string(), self.permits.clone());
         let task = tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let result = http::update(&policy, &request, &bind, &targets).await;
-            let _ = tx.send(Done::Reply {
+            let step = http::step(&mut exchange, &opts, &targets).await;
+            let _ = tx.send(Done::Step {
                 policy: pname,
                 generation,
                 id,
-                result,
+                exchange,
+                step,
             });
         });
         slot.flight = Some(Flight {
@@ -737,8 +774,6 @@ impl Daemon {
             source,
             abort: task.abort_handle(),
         });
-        let server = slot.machine.policy().server_key();
-        self.lines.entry(server).or_default().busy = Some((name.to_string(), generation, id));
     }
 
     fn act(&mut self, name: &str, actions: Vec<Action>) {
@@ -756,7 +791,7 @@ impl Daemon {
                     let bind = slot.bind.clone();
                     tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
-                        let result = http::resolve_server(&policy.endpoint, &bind).await;
+                        let result = http::resolve_server(policy.server_url(), &bind).await;
                         let _ = tx.send(Done::Resolved {
                             policy: pname,
                             generation,
@@ -764,7 +799,8 @@ impl Daemon {
                         });
                     });
                 }
-                Action::Send { id, request } => self.send(name, id, request),
+                Action::Update { id, update } => self.send(name, id, update),
+                Action::Proceed { id, keep } => self.proceed(name, id, &keep),
                 Action::CheckWeb => {
                     tokio::spawn(async move {
                         let _permit = permits.acquire_owned().await;
@@ -778,15 +814,8 @@ impl Daemon {
                 }
                 Action::Persist => self.dirty = true,
                 Action::Hook(event) => {
-                    let argv = match event.kind {
-                        HookKind::Change => policy.on_change.clone(),
-                        HookKind::Error => policy.on_error.clone(),
-                    };
-                    if !argv.is_empty() {
-                        let timeout = policy.hook_timeout;
-                        tokio::spawn(async move {
-                            hook::run(&pname, &argv, &event, timeout).await;
-                        });
+                    if let Some(run) = hook::for_event(&policy, event) {
+                        tokio::spawn(run);
                     }
                 }
                 Action::StateChanged { state, reason } => {
@@ -838,63 +867,99 @@ impl Daemon {
     }
 
     fn finished(&mut self, done: Done) {
-        let (policy, generation) = match &done {
+        match done {
+            Done::Step {
+                policy,
+                generation,
+                id,
+                exchange,
+                step,
+            } => self.stepped(&policy, generation, id, exchange, step),
             Done::Resolved {
-                policy, generation, ..
-            }
-            | Done::Reply {
-                policy, generation, ..
-            }
-            | Done::Web {
-                policy, generation, ..
-            } => (policy.clone(), *generation),
-        };
-        let answered = match &done {
-            Done::Reply { id, .. } => self.release(&policy, generation, *id),
-            _ => None,
-        };
-        self.finished_for(policy, generation, done);
-        if let Some(server) = answered {
-            self.next_in_line(&server);
-        }
-    }
-
-    fn finished_for(&mut self, policy: String, generation: u64, done: Done) {
-        // Work started by a machine that a reload replaced is dropped.
-        let Some(slot) = self
-            .slots
-            .get_mut(&policy)
-            .filter(|s| s.generation == generation)
-        else {
-            return;
-        };
-        let input = match done {
-            Done::Resolved { result, .. } => {
+                policy,
+                generation,
+                result,
+            } => {
+                let Some(slot) = self.current_slot(&policy, generation) else {
+                    return;
+                };
                 slot.targets = result.as_ref().cloned().unwrap_or_default();
-                Input::Resolved(result.map(|_| ()))
+                self.feed(&policy, Input::Resolved(result.map(|_| ())));
             }
-            Done::Reply { id, result, .. } => {
-                if slot.flight.as_ref().is_some_and(|f| f.id == id) {
-                    slot.flight = None;
-                }
-                Input::Reply { id, result }
-            }
-            Done::Web { result, .. } => {
+            Done::Web {
+                policy,
+                generation,
+                result,
+            } => {
+                let Some(slot) = self.current_slot(&policy, generation) else {
+                    return;
+                };
                 let p = slot.machine.policy();
                 let d = detect::from_asked(p, &result);
                 for n in &d.notes {
                     tracing::warn!(policy = %p.name, "{n}");
                 }
-                match d.error {
+                let input = match d.error {
                     Some(e) => Input::WebFailed(e),
                     None => Input::Addresses {
                         addrs: d.addrs,
                         reason: None,
                     },
-                }
+                };
+                self.feed(&policy, input);
             }
-        };
-        self.feed(&policy, input);
+        }
+    }
+
+    /// The slot of `policy` if the work of `generation` is still its own: work started by a
+    /// machine that a reload replaced is dropped.
+    fn current_slot(&mut self, policy: &str, generation: u64) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(policy)
+            .filter(|s| s.generation == generation)
+    }
+
+    /// A step of an update came back: its answers (or failure) go to the machine, which says
+    /// whether the update goes on; once it is over, the server's line goes to the next.
+    fn stepped(
+        &mut self,
+        policy: &str,
+        generation: u64,
+        id: u64,
+        exchange: HttpExchange,
+        step: Step,
+    ) {
+        let over = matches!(
+            step,
+            Step::Failed { .. } | Step::Answered { last: true, .. }
+        );
+        let current = self.current_slot(policy, generation).is_some();
+        let mut server = (over || !current)
+            .then(|| self.release(policy, generation, id))
+            .flatten();
+        if let Some(slot) = self.current_slot(policy, generation) {
+            if slot.flight.as_ref().is_some_and(|f| f.id == id) {
+                slot.flight = None;
+            }
+            if !over {
+                slot.exchange = Some((id, exchange));
+            }
+            let input = match step {
+                Step::Answered { answers, last } => Input::Answered { id, answers, last },
+                Step::Failed { error, pending } => Input::Failed { id, error, pending },
+            };
+            self.feed(policy, input);
+            // The machine asks to go on (or to stop) at once; an exchange it left is over.
+            if let Some(slot) = self.current_slot(policy, generation)
+                && slot.exchange.take_if(|(i, _)| *i == id).is_some()
+                && slot.flight.is_none()
+            {
+                server = self.release(policy, generation, id);
+            }
+        }
+        if let Some(server) = server {
+            self.next_in_line(&server);
+        }
     }
 
     /// Saves now if something changed and the last save is at least [`SAVE_GAP`] old;
@@ -1015,7 +1080,7 @@ impl Daemon {
                 (
                     n.clone(),
                     s.machine.state().name(),
-                    s.machine.invalid_code(),
+                    s.machine.invalid_code().map(|c| c.to_string()),
                 )
             })
             .collect();

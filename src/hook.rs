@@ -15,9 +15,9 @@ use crate::policy::{HookEvent, HookKind};
 /// The most of a hook's output (per stream) that is logged.
 pub const MAX_OUTPUT: usize = 4096;
 
-/// How a hook ended.
+/// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Exit {
     /// It exited with this code.
     Exited(i32),
     /// It was ended by this signal (it crashed, or something killed it).
@@ -41,7 +41,7 @@ pub fn environment(policy: &str, e: &HookEvent) -> Vec<(&'static str, String)> {
         ("DYNWARD_HOSTS", e.hosts.join(",")),
         ("DYNWARD_ADDRESS", e.address.clone()),
         ("DYNWARD_STATE", e.state.to_string()),
-        ("DYNWARD_CODE", e.code.clone()),
+        ("DYNWARD_CODE", e.code.to_string()),
         ("DYNWARD_MESSAGE", e.message.clone()),
         (
             "DYNWARD_EVENT",
@@ -74,7 +74,7 @@ async fn read_capped(mut r: impl AsyncRead + Unpin) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
     /// How it ended.
-    pub outcome: Outcome,
+    pub exit: Exit,
     /// Its standard output.
     pub stdout: String,
     /// Its standard error.
@@ -88,13 +88,13 @@ pub async fn capture(
     env: Vec<(&'static str, String)>,
     timeout: Duration,
 ) -> Finished {
-    let done = |outcome| Finished {
-        outcome,
+    let done = |exit| Finished {
+        exit,
         stdout: String::new(),
         stderr: String::new(),
     };
     let Some((prog, args)) = argv.split_first() else {
-        return done(Outcome::NotStarted("empty command".into()));
+        return done(Exit::NotStarted("empty command".into()));
     };
     let mut cmd = Command::new(prog);
     cmd.args(args)
@@ -106,26 +106,26 @@ pub async fn capture(
         .kill_on_drop(true);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(err) => return done(Outcome::NotStarted(err.to_string())),
+        Err(err) => return done(Exit::NotStarted(err.to_string())),
     };
     let out = child.stdout.take().map(|s| tokio::spawn(read_capped(s)));
     let err = child.stderr.take().map(|s| tokio::spawn(read_capped(s)));
-    let outcome = match tokio::time::timeout(timeout, child.wait()).await {
+    let exit = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(status)) => {
             use std::os::unix::process::ExitStatusExt;
             match (status.code(), status.signal()) {
-                (Some(c), _) => Outcome::Exited(c),
-                (None, Some(sig)) => Outcome::Signaled(sig),
-                (None, None) => Outcome::Unknown(format!("ended with {status}")),
+                (Some(c), _) => Exit::Exited(c),
+                (None, Some(sig)) => Exit::Signaled(sig),
+                (None, None) => Exit::Unknown(format!("ended with {status}")),
             }
         }
-        Ok(Err(e)) => Outcome::Unknown(e.to_string()),
+        Ok(Err(e)) => Exit::Unknown(e.to_string()),
         Err(_) => {
             let _ = child.kill().await;
-            Outcome::TimedOut
+            Exit::TimedOut
         }
     };
-    let mut f = done(outcome);
+    let mut f = done(exit);
     for (slot, handle) in [(&mut f.stdout, out), (&mut f.stderr, err)] {
         // A killed command's grandchildren may hold the pipe open: do not wait for them.
         let Some(h) = handle else { continue };
@@ -136,8 +136,25 @@ pub async fn capture(
     f
 }
 
+/// The run of `policy`'s hook for `event`, when it has one: the driver spawns it beside its
+/// work (the daemon as a task, `once` in a set it waits for before exiting).
+pub fn for_event(
+    policy: &crate::config::Policy,
+    event: HookEvent,
+) -> Option<impl std::future::Future<Output = Exit> + Send + 'static> {
+    let argv = match event.kind {
+        HookKind::Change => policy.on_change.clone(),
+        HookKind::Error => policy.on_error.clone(),
+    };
+    if argv.is_empty() {
+        return None;
+    }
+    let (name, timeout) = (policy.name.clone(), policy.hook_timeout);
+    Some(async move { run(&name, &argv, &event, timeout).await })
+}
+
 /// Runs `argv` for `policy`, logging its output; returns how it ended.
-pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration) -> Outcome {
+pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration) -> Exit {
     let prog = argv.first().map(String::as_str).unwrap_or_default();
     let f = capture(argv, environment(policy, e), timeout).await;
     for (stream, text) in [("stdout", &f.stdout), ("stderr", &f.stderr)] {
@@ -145,27 +162,27 @@ pub async fn run(policy: &str, argv: &[String], e: &HookEvent, timeout: Duration
             tracing::info!(policy, hook = %prog, stream, "hook: {line}");
         }
     }
-    let outcome = f.outcome;
-    match &outcome {
-        Outcome::Exited(0) => tracing::info!(policy, hook = %prog, "hook finished"),
-        Outcome::Exited(code) => {
+    let exit = f.exit;
+    match &exit {
+        Exit::Exited(0) => tracing::info!(policy, hook = %prog, "hook finished"),
+        Exit::Exited(code) => {
             tracing::warn!(policy, hook = %prog, "hook failed with exit status {code}")
         }
-        Outcome::Signaled(sig) => {
+        Exit::Signaled(sig) => {
             tracing::warn!(policy, hook = %prog, "hook was ended by signal {sig}")
         }
-        Outcome::TimedOut => tracing::warn!(
+        Exit::TimedOut => tracing::warn!(
             policy,
             hook = %prog,
             "hook still running after {}; killed",
             crate::duration::format(timeout)
         ),
-        Outcome::NotStarted(e) => {
+        Exit::NotStarted(e) => {
             tracing::warn!(policy, hook = %prog, "hook could not be started: {e}")
         }
-        Outcome::Unknown(e) => {
+        Exit::Unknown(e) => {
             tracing::warn!(policy, hook = %prog, "hook ran, but how it ended is unknown: {e}")
         }
     }
-    outcome
+    exit
 }

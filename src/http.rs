@@ -1,4 +1,5 @@
-//! The only module that knows reqwest: one GET, with the failures a user can act on told apart.
+//! The HTTP runner, and the only module that knows reqwest: it moves an exchange across the
+//! wire one request at a time ([`step`]), with the failures a user can act on told apart.
 //!
 //! The server name is resolved here, before connecting, so that "cannot get the server's
 //! address" is its own error (Comware's `resolving` state) and the resolved address is then
@@ -21,11 +22,12 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::config::Policy;
-use crate::protocol::dyndns2::{Endpoint, Request};
-pub use crate::protocol::{NetError, Response};
-use crate::secret::{Secret, redact};
+use crate::protocol::http::{Auth, HttpReply, HttpRequest, Method};
+use crate::protocol::{HttpExchange, Next, Step};
+use crate::secret::redact;
 
-pub use crate::protocol::transport::MAX_BODY;
+pub use crate::protocol::NetError;
+pub use crate::protocol::http::MAX_BODY;
 
 /// How one request is made.
 #[derive(Debug, Clone)]
@@ -356,32 +358,21 @@ fn pick_targets(addrs: &[SocketAddr], bind: &[IpAddr]) -> Vec<SocketAddr> {
     }
 }
 
-/// Sends one GET to `url` (Basic auth when `auth` is given) and reads the reply.
+/// Sends one request and reads the reply, connecting to `target` when the server's address
+/// was resolved already (else resolving it here).
 ///
 /// Redirects are followed only to the same scheme, host and port: credentials never go to
-/// another server. Error texts are scrubbed of the password and never carry the URL.
-pub async fn get(
-    url: &str,
-    auth: Option<(&str, &Secret)>,
-    opts: &Options,
-) -> Result<Response, NetError> {
-    get_via(url, auth, true, opts, None).await
-}
-
-/// As [`get`], connecting to `target` when the server's address was already resolved. The
-/// account goes in a Basic header only with `header`; its password is scrubbed from every
-/// text either way (a URL that carries it may be echoed back).
-pub async fn get_via(
-    url: &str,
-    auth: Option<(&str, &Secret)>,
-    header: bool,
+/// another server. Error texts and the reply are scrubbed of the request's secret (a URL that
+/// carries it may be echoed back) and never carry the URL.
+pub async fn fetch(
+    req: &HttpRequest,
     opts: &Options,
     target: Option<SocketAddr>,
-) -> Result<Response, NetError> {
+) -> Result<HttpReply, NetError> {
     install_crypto();
-    let secrets: Vec<&Secret> = auth.map(|(_, s)| s).into_iter().collect();
+    let secrets: Vec<_> = req.secret.iter().collect();
     let scrub = |s: String| redact(&s, &secrets);
-    let parsed = Url::parse(url).map_err(|e| NetError::Url(e.to_string()))?;
+    let parsed = Url::parse(&req.url).map_err(|e| NetError::Url(e.to_string()))?;
     let host = parsed.host_str().unwrap_or_default().to_string();
     let target = match target {
         Some(t) => t,
@@ -428,11 +419,23 @@ pub async fn get_via(
         host: host.clone(),
         detail: scrub(error_chain(&e)),
     })?;
-    let mut req = client.get(parsed);
-    if let Some((user, pass)) = auth.filter(|_| header) {
-        req = req.basic_auth(user, Some(pass.expose()));
+    let method = match req.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let mut out = client.request(method, parsed);
+    if let Auth::Basic { user, password } = &req.auth {
+        out = out.basic_auth(user, Some(password.expose()));
     }
-    let mut resp = req
+    if let Some((kind, body)) = &req.body {
+        out = out
+            .header(reqwest::header::CONTENT_TYPE, *kind)
+            .body(body.clone());
+    }
+    let mut resp = out
         .send()
         .await
         .map_err(|e| classify(e, &host, target, local, &scrub))?;
@@ -461,7 +464,7 @@ pub async fn get_via(
             Err(e) => return Err(classify(e, &host, target, local, &scrub)),
         }
     }
-    Ok(Response {
+    Ok(HttpReply {
         status,
         body: scrub(String::from_utf8_lossy(&body).into_owned()),
         truncated,
@@ -469,33 +472,53 @@ pub async fn get_via(
     })
 }
 
-/// Resolves the update server of `endpoint`: the addresses to try, one per family that can be
+/// Resolves the update server at `url`: the addresses to try, one per family that can be
 /// bound (see [`resolve_all`]).
 pub async fn resolve_server(
-    endpoint: &Endpoint,
+    url: Option<Url>,
     bind: &[IpAddr],
 ) -> Result<Vec<SocketAddr>, NetError> {
-    match endpoint.server_url() {
+    match url {
         Some(u) => resolve_all(&u, bind).await,
         None => Err(NetError::Url("the update URL has no host".into())),
     }
 }
 
-/// Sends one update request of `policy` (Basic auth with its account) from `bind`, to the
-/// server addresses resolved before (`targets`), one after the other while a connection
-/// cannot be made; every attempt is named when none succeeds. A failure after connecting is
-/// never retried here: the update may have arrived.
-pub async fn update(
-    policy: &Policy,
-    request: &Request,
-    bind: &[IpAddr],
+/// Moves `exchange` one step across HTTP: sends what it asks for until a reply gives
+/// answers (or it ends), from `opts.bind` to the server's addresses resolved before.
+pub async fn step(exchange: &mut HttpExchange, opts: &Options, targets: &[SocketAddr]) -> Step {
+    loop {
+        match exchange.next() {
+            Next::Send(req) => match send(&req, opts, targets).await {
+                Ok(reply) => exchange.take(reply),
+                Err(error) => {
+                    return Step::Failed {
+                        error,
+                        pending: exchange.pending(),
+                    };
+                }
+            },
+            Next::Answers { answers, last } => return Step::Answered { answers, last },
+            Next::Done => {
+                return Step::Answered {
+                    answers: Default::default(),
+                    last: true,
+                };
+            }
+        }
+    }
+}
+
+/// Sends one request to the server addresses resolved before (`targets`), one after the
+/// other while a connection cannot be made; every attempt is named when none succeeds. A
+/// failure after connecting is never retried here: the update may have arrived.
+pub async fn send(
+    req: &HttpRequest,
+    opts: &Options,
     targets: &[SocketAddr],
-) -> Result<Response, NetError> {
-    let opts = Options::for_policy(policy, bind.to_vec());
-    let auth = Some((policy.username.as_str(), &policy.password));
-    let header = request.basic_auth;
+) -> Result<HttpReply, NetError> {
     if targets.is_empty() {
-        return get_via(&request.url, auth, header, &opts, None).await;
+        return fetch(req, opts, None).await;
     }
     // All attempts share the policy's timeout: a second family is a fallback, not more time.
     let deadline = tokio::time::sleep(opts.timeout);
@@ -503,8 +526,8 @@ pub async fn update(
     let mut failed = Vec::new();
     for (i, t) in targets.iter().enumerate() {
         let attempt = tokio::select! {
-            r = get_via(&request.url, auth, header, &opts, Some(*t)) => r,
-            () = &mut deadline => Err(NetError::Timeout(endpoint_host(&request.url))),
+            r = fetch(req, opts, Some(*t)) => r,
+            () = &mut deadline => Err(NetError::Timeout(endpoint_host(&req.url))),
         };
         match attempt {
             Ok(r) => return Ok(r),

@@ -20,11 +20,11 @@ use crate::config::{Config, Policy, Source};
 use crate::duration::Zone;
 use crate::hook;
 use crate::http;
-use crate::plan::{Level, Outcome, Plan, Report, Skip, skip_text};
-use crate::policy::{Action, HookEvent, HookKind, Input, Machine, Now, Readings};
-use crate::protocol::dyndns2::{self, Request};
+use crate::plan::{Effect, Level, Plan, Report, Skip, skip_text};
+use crate::policy::{Action, HookEvent, Input, Machine, Now, Readings};
+use crate::protocol::http::HttpRequest;
+use crate::protocol::{HttpExchange, Step, Target, Update};
 use crate::record::{Verdict, add_verdict, lift_verdicts};
-use crate::secret::MASK;
 use crate::store::{self, State};
 use crate::watch::detect::{self, Detected};
 use crate::watch::iface::Snapshot;
@@ -143,7 +143,7 @@ struct Pass<'a> {
     /// The verdicts on clients and accounts, for every policy of the pass.
     verdicts: Vec<Verdict>,
     start: Instant,
-    hooks: JoinSet<()>,
+    hooks: JoinSet<hook::Exit>,
     all_ok: bool,
 }
 
@@ -190,6 +190,8 @@ struct Drive<'p> {
     tally: Tally,
     /// The machine asked for a save.
     dirty: bool,
+    /// The exchange of the update in flight, between two of its steps.
+    exchange: Option<HttpExchange>,
 }
 
 /// What an interface policy may publish according to the pass's snapshot; `None` for a web
@@ -243,6 +245,7 @@ impl Pass<'_> {
             route: Route::default(),
             tally: Tally::default(),
             dirty: false,
+            exchange: None,
         };
         d.pending.extend(d.m.drain());
         if self.opts.force {
@@ -301,14 +304,21 @@ impl Pass<'_> {
             }
             Action::Resolve => {
                 d.route.rounds += 1;
-                let result = http::resolve_server(&policy.endpoint, &d.route.bind).await;
+                let result = http::resolve_server(policy.server_url(), &d.route.bind).await;
                 d.route.targets = result.as_ref().cloned().unwrap_or_default();
                 Input::Resolved(result.map(|_| ()))
             }
-            Action::Send { id, request } => {
-                let result = http::update(policy, &request, &d.route.bind, &d.route.targets).await;
-                Input::Reply { id, result }
+            Action::Update { id, update } => {
+                let exchange = policy.exchange(&update);
+                step(d, id, exchange).await
             }
+            Action::Proceed { id, keep } => match d.exchange.take() {
+                Some(mut exchange) if !keep.is_empty() => {
+                    exchange.keep(&keep);
+                    step(d, id, exchange).await
+                }
+                _ => return,
+            },
             Action::CheckWeb => {
                 let answers = detect::check_asked(policy).await;
                 let found = detect::from_asked(policy, &answers);
@@ -423,23 +433,19 @@ impl Pass<'_> {
 
     /// With no address yet, the request a dry run would send once one is found.
     fn print_example(&mut self, policy: &Policy, host: &str) {
-        let placeholder = AddrSet {
-            v4: Some(std::net::Ipv4Addr::new(192, 0, 2, 1)),
-            v6: None,
+        let placeholder = Update {
+            targets: vec![Target {
+                host: host.to_string(),
+                addrs: AddrSet {
+                    v4: Some(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+                    v6: None,
+                },
+                nochg_expected: true,
+            }],
         };
-        let example = dyndns2::build_requests(
-            &policy.endpoint,
-            &policy.dialect,
-            &policy.username,
-            &policy.password,
-            &[host.to_string()],
-            placeholder,
-        );
-        if let Some(r) = example.first() {
-            let shown = r.display_url().replace("192.0.2.1", "<address>");
-            self.line(&format!(
-                "  once an address is found it would send: GET {shown}"
-            ));
+        if let Some(r) = policy.exchange(&placeholder).preview().first() {
+            let line = r.lines().remove(0).replace("192.0.2.1", "<address>");
+            self.line(&format!("  once an address is found it would send: {line}"));
         }
     }
 
@@ -449,18 +455,22 @@ impl Pass<'_> {
         if let Some(note) = crate::plan::left_out(&policy, m.current()) {
             self.line(&format!("  {note}"));
         }
-        for req in m.preview(self.now()).requests {
+        let update = m.preview(self.now()).update;
+        if update.targets.is_empty() {
+            return;
+        }
+        for req in policy.exchange(&update).preview() {
             self.print_request(&policy, &req, &route.bind);
         }
     }
 
-    fn print_request(&mut self, policy: &Policy, req: &Request, bind: &[IpAddr]) {
-        self.line(&format!("  would send: GET {}", req.display_url()));
-        if req.basic_auth {
-            self.line(&format!(
-                "    Authorization: Basic {MASK} (user {})",
-                policy.username
-            ));
+    fn print_request(&mut self, policy: &Policy, req: &HttpRequest, bind: &[IpAddr]) {
+        let mut lines = req.lines().into_iter();
+        if let Some(first) = lines.next() {
+            self.line(&format!("  would send: {first}"));
+        }
+        for l in lines {
+            self.line(&format!("    {l}"));
         }
         self.line(&format!("    User-Agent: {}", policy.user_agent));
         if !bind.is_empty() {
@@ -472,19 +482,19 @@ impl Pass<'_> {
     /// Logs a report, prints what the user should see of it, and counts its outcome.
     fn report(&mut self, policy: &Policy, r: &Report, tally: &mut Tally) {
         r.log(&policy.name, &self.opts.zone);
-        match (&r.host, r.outcome) {
-            (Some(h), Outcome::Accepted) => {
+        match (&r.host, r.effect) {
+            (Some(h), Effect::Accepted) => {
                 tally.accepted.insert(h.clone());
             }
-            (Some(h), Outcome::Failed) => {
+            (Some(h), Effect::Failed) => {
                 tally.failed.insert(h.clone());
             }
-            (None, Outcome::Failed) => tally.policy_failed = true,
-            (None, Outcome::Accepted) | (_, Outcome::Notice) => {}
+            (None, Effect::Failed) => tally.policy_failed = true,
+            (None, Effect::Accepted) | (_, Effect::Notice) => {}
         }
         // Routine notices (an update is due, an address is stable) are the log's; the
         // per-host lines already said what is due.
-        if r.outcome == Outcome::Notice && r.level == Level::Info {
+        if r.effect == Effect::Notice && r.level == Level::Info {
             return;
         }
         let text = r.text(&self.opts.zone);
@@ -496,18 +506,24 @@ impl Pass<'_> {
 
     /// Runs a hook beside the pass; [`run`] waits for it before exiting.
     fn spawn_hook(&mut self, policy: &Policy, event: HookEvent) {
-        let argv = match event.kind {
-            HookKind::Change => policy.on_change.clone(),
-            HookKind::Error => policy.on_error.clone(),
-        };
-        if argv.is_empty() {
-            return;
+        if let Some(run) = hook::for_event(policy, event) {
+            self.hooks.spawn(run);
         }
-        let name = policy.name.clone();
-        let timeout = policy.hook_timeout;
-        self.hooks.spawn(async move {
-            hook::run(&name, &argv, &event, timeout).await;
-        });
+    }
+}
+
+/// Moves the update's exchange one step and turns what came back into the machine's input;
+/// the exchange is kept for the next step while the update goes on.
+async fn step(d: &mut Drive<'_>, id: u64, mut exchange: HttpExchange) -> Input {
+    let opts = http::Options::for_policy(d.policy, d.route.bind.clone());
+    match http::step(&mut exchange, &opts, &d.route.targets).await {
+        Step::Answered { answers, last } => {
+            if !last {
+                d.exchange = Some(exchange);
+            }
+            Input::Answered { id, answers, last }
+        }
+        Step::Failed { error, pending } => Input::Failed { id, error, pending },
     }
 }
 

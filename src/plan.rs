@@ -1,22 +1,19 @@
-//! The decision core (pure): which host is due, how the due hosts are grouped into requests,
-//! what a reply or a network failure does to the record, and how each result is told to the
-//! user.
+//! The decision core (pure): which host is due, what an update asks for, what each host's
+//! answer or a network failure does to the record, and how each result is told to the user.
 //!
 //! Its one caller is the policy machine ([`crate::policy`]), which `once` and `run` both drive:
 //! a rule written here holds for both commands. Nothing here reads a clock or touches a
-//! socket or file: `now` is an argument, replies and failures arrive as plain values.
+//! socket or file: `now` is an argument, answers and failures arrive as plain values in the
+//! protocols' common vocabulary ([`crate::protocol`]).
 
-use std::collections::{BTreeMap, VecDeque};
-use std::net::IpAddr;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::addr::AddrSet;
 use crate::config::Policy;
 use crate::duration::{self, Zone};
-use crate::protocol::code::{Code, Decision, History, Scope};
-use crate::protocol::dyndns2::FamilyMode;
-use crate::protocol::dyndns2::{self, Request};
-use crate::protocol::{NetError, Response};
+use crate::protocol::code::{Code, Decision, History, Outcome, Quirks, Scope};
+use crate::protocol::{Answer, Answers, NetError, Pending, Target, Update};
 use crate::record::{Accepted, HostRecord, LastResult, PolicyRecord, Stop, Verdict, wait_end};
 
 /// Why a host is not updated now.
@@ -36,7 +33,7 @@ pub enum Skip {
         /// Until (Unix seconds).
         until: u64,
         /// The code that asked for it.
-        code: String,
+        code: Code,
     },
     /// A back-off after failures before any reply (resolve, connect, TLS, timeout) is running.
     Retrying {
@@ -96,7 +93,7 @@ pub fn plan_host(
     }
     // The host's own hold or one on the whole server, whichever ends later.
     let holds = hs
-        .and_then(|h| Some((h.hold_until?, h.hold_code.clone().unwrap_or_default())))
+        .and_then(|h| Some((h.hold_until?, h.hold_code.clone()?)))
         .into_iter()
         .chain(
             verdicts
@@ -145,11 +142,11 @@ pub fn plan_host(
             return Plan::Skip(Skip::TooSoon { until });
         }
     }
-    // Per-family requests send only the family that changed, so an unchanged family does
-    // not draw a nochg; combined forms carry the whole set (it replaces the host's records).
+    // Where each family is its own request, only the family that changed is sent, so an
+    // unchanged family does not draw a nochg; where one request carries the whole set (it
+    // replaces the host's records), both go.
     let mut addrs = current;
-    let separate = policy.dialect.family == FamilyMode::Separate;
-    if separate && !first && (v4_changed || v6_changed) {
+    if policy.families_apart() && !first && (v4_changed || v6_changed) {
         if !v4_changed {
             addrs.v4 = None;
         }
@@ -197,19 +194,16 @@ pub fn plan_hosts(
         .collect()
 }
 
-/// One update round: the requests that carry every due host, in the order they are sent.
+/// One update round: every due host, what it should have and why it is due.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Round {
-    /// The requests; the first is sent first.
-    pub requests: VecDeque<Request>,
-    /// Per due host: whether a `nochg` answer is expected.
-    pub expected: BTreeMap<String, bool>,
+    /// The update it asks the protocol for.
+    pub update: Update,
     /// Per due host, in config order: why it is due.
     pub due: Vec<(String, &'static str)>,
 }
 
-/// Plans a round (pure): the due hosts grouped by what they send (the same addresses and the
-/// same expectation go in one request), then split into requests as the dialect says.
+/// Plans a round (pure): the due hosts, in config order; how they travel is the protocol's.
 pub fn plan_round(
     policy: &Policy,
     record: &PolicyRecord,
@@ -218,7 +212,6 @@ pub fn plan_round(
     now: u64,
     force: bool,
 ) -> Round {
-    let mut groups: BTreeMap<(String, bool), (AddrSet, Vec<String>)> = BTreeMap::new();
     let mut round = Round::default();
     for (host, plan) in plan_hosts(policy, record, verdicts, current, now, force) {
         if let Plan::Send {
@@ -228,23 +221,12 @@ pub fn plan_round(
         } = plan
         {
             round.due.push((host.clone(), why));
-            round.expected.insert(host.clone(), nochg_expected);
-            groups
-                .entry((addrs.to_string(), nochg_expected))
-                .or_insert((addrs, Vec::new()))
-                .1
-                .push(host);
+            round.update.targets.push(Target {
+                host,
+                addrs,
+                nochg_expected,
+            });
         }
-    }
-    for (addrs, hosts) in groups.into_values() {
-        round.requests.extend(dyndns2::build_requests(
-            &policy.endpoint,
-            &policy.dialect,
-            &policy.username,
-            &policy.password,
-            &hosts,
-            addrs,
-        ));
     }
     round
 }
@@ -259,32 +241,18 @@ pub struct Recorded {
     pub unconfirmed: AddrSet,
 }
 
-/// The addresses of `sent` that a success line confirms: those it names, or all of them
-/// when it names none (many providers' replies carry no address).
-fn confirmed(sent: AddrSet, returned: &[IpAddr]) -> AddrSet {
-    if returned.is_empty() {
-        return sent;
-    }
-    AddrSet {
-        v4: sent.v4.filter(|a| returned.contains(&IpAddr::V4(*a))),
-        v6: sent.v6.filter(|a| returned.contains(&IpAddr::V6(*a))),
-    }
-}
-
-/// Applies one host's answer (its code and the addresses its line named) to its record
-/// (pure). An unexpected `nochg` counts toward the stop over `nochg_window` (the refresh
-/// interval at least): a `good` in between does not wipe it, as providers keep counting too.
-#[allow(clippy::too_many_arguments)]
+/// Applies one host's answer to its record (pure). An unexpected `nochg` counts toward the
+/// stop over `nochg_window` (the refresh interval at least): a `good` in between does not
+/// wipe it, as providers keep counting too.
 pub fn record_answer(
     hs: &mut HostRecord,
-    code: &Code,
-    sent: AddrSet,
-    returned: &[IpAddr],
+    answer: &Answer,
     nochg_expected: bool,
     now: u64,
     nochg_window: Duration,
-    dialect: &dyndns2::Dialect,
+    quirks: Quirks,
 ) -> Recorded {
+    let (code, sent) = (&answer.code, answer.sent);
     if hs
         .nochg_at
         .is_some_and(|t| now >= t.saturating_add(nochg_window.as_secs()))
@@ -298,11 +266,11 @@ pub fn record_answer(
         unknown_streak: hs.unknown_streak,
         outage_streak: hs.outage_streak,
     };
-    let decision = code.decide(&history, dialect.quirks());
+    let decision = code.decide(&history, quirks);
     hs.last_sent_at = Some(now);
     hs.last = Some(LastResult {
         at: now,
-        code: code.name(),
+        code: Outcome::Answer(code.clone()),
         message: code.explanation(),
         sent: sent.to_string(),
     });
@@ -323,7 +291,7 @@ pub fn record_answer(
     let mut unconfirmed = AddrSet::default();
     match decision {
         Decision::Continue => {
-            let ok = confirmed(sent, returned);
+            let ok = answer.confirmed;
             if let Some(a) = ok.v4 {
                 hs.v4 = Some(Accepted { addr: a, at: now });
             }
@@ -340,12 +308,12 @@ pub fn record_answer(
         // A hold on the whole server is a verdict the caller records; this one is the host's.
         Decision::BackOff(d) if code.scope(decision) == Scope::Host => {
             hs.hold_until = Some(now.saturating_add(d.as_secs()));
-            hs.hold_code = Some(code.name());
+            hs.hold_code = Some(code.clone());
         }
         Decision::BackOff(_) => {}
         Decision::StopHost => {
             hs.stop = Some(Stop {
-                code: code.name(),
+                code: code.clone(),
                 reason: code.explanation(),
                 since: now,
             });
@@ -359,11 +327,11 @@ pub fn record_answer(
     }
 }
 
-/// What one reply did to a policy's record.
+/// What one reply's answers did to a policy's record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
-    /// Per host: its code, the decision taken, and what the reply did not confirm.
-    pub results: Vec<(String, Code, Recorded)>,
+    /// Per answer: the decision taken, and what the reply did not confirm.
+    pub results: Vec<(Answer, Recorded)>,
     /// Oddities of the reply worth a log line.
     pub notes: Vec<String>,
     /// No further request of this round may be sent (account stop, client stop, outage).
@@ -372,45 +340,28 @@ pub struct Applied {
     pub verdicts: Vec<Verdict>,
 }
 
-/// Applies a reply to the policy's record (pure): per-host results in the record, and what
-/// concerns more than this policy (account and client stops, provider-side holds) as
-/// verdicts for every policy at the server or of the account. A reply also ends a network
-/// back-off: the server was reached.
-pub fn apply_reply(
+/// Applies one reply's answers to the policy's record (pure): per-host results in the
+/// record, and what concerns more than this policy (account and client stops, provider-side
+/// holds) as verdicts for every policy at the server or of the account. An answer also ends
+/// a network back-off: the server was reached.
+pub fn apply_answers(
     p: &mut PolicyRecord,
     policy: &Policy,
-    req: &Request,
-    resp: &Response,
+    answers: &Answers,
     expected: &BTreeMap<String, bool>,
     now: u64,
 ) -> Applied {
     p.clear_net_backoff();
-    let parsed = dyndns2::read_response(resp, &req.hosts, &req.sent, &policy.dialect);
     let mut applied = Applied {
         results: Vec::new(),
-        notes: parsed.notes,
+        notes: answers.notes.clone(),
         stop_round: false,
         verdicts: Vec::new(),
     };
-    if resp.truncated {
-        applied.notes.push(format!(
-            "reply longer than {} KiB; the rest was dropped",
-            crate::protocol::transport::MAX_BODY / 1024
-        ));
-    }
-    for r in &parsed.results {
+    for r in &answers.answers {
         let hs = p.hosts.entry(r.host.clone()).or_default();
         let exp = expected.get(&r.host).copied().unwrap_or(false);
-        let rec = record_answer(
-            hs,
-            &r.code,
-            req.sent,
-            &r.addrs,
-            exp,
-            now,
-            policy.max_interval,
-            &policy.dialect,
-        );
+        let rec = record_answer(hs, r, exp, now, policy.max_interval, policy.quirks());
         let user = match r.code.scope(rec.decision) {
             Scope::Host => None,
             Scope::Account => Some(Some(policy.username.clone())),
@@ -424,7 +375,7 @@ pub fn apply_reply(
             let v = Verdict {
                 server: policy.server_key(),
                 user,
-                code: r.code.name(),
+                code: r.code.clone(),
                 reason: r.code.explanation(),
                 since: now,
                 until,
@@ -435,22 +386,22 @@ pub fn apply_reply(
             }
             applied.stop_round = true;
         }
-        applied.results.push((r.host.clone(), r.code.clone(), rec));
+        applied.results.push((r.clone(), rec));
     }
     applied
 }
 
-/// Records a request that got no reply (pure). The accepted addresses stay as they were, so
-/// the next attempt sends again.
-pub fn apply_net_error(p: &mut PolicyRecord, req: &Request, e: &NetError, now: u64) {
-    for h in &req.hosts {
+/// Records a message that got no reply (pure). The accepted addresses stay as they were,
+/// so the next attempt sends again.
+pub fn apply_net_error(p: &mut PolicyRecord, pending: &Pending, e: &NetError, now: u64) {
+    for h in &pending.hosts {
         let hs = p.hosts.entry(h.clone()).or_default();
         hs.last_sent_at = Some(now);
         hs.last = Some(LastResult {
             at: now,
-            code: format!("error:{}", e.kind()),
+            code: Outcome::Failure(e.kind()),
             message: e.to_string(),
-            sent: req.sent.to_string(),
+            sent: pending.sent.to_string(),
         });
     }
 }
@@ -468,7 +419,7 @@ pub enum Level {
 
 /// What a report says about the hosts it concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Effect {
     /// A notice: nothing was decided about a host.
     Notice,
     /// The provider holds the address sent (`good`, or an accepted `nochg`).
@@ -486,11 +437,11 @@ pub struct Report {
     /// The host concerned, if one.
     pub host: Option<String>,
     /// The code (or network error kind), if any.
-    pub code: Option<String>,
+    pub code: Option<Outcome>,
     /// The words.
     pub message: String,
     /// What it means for the host.
-    pub outcome: Outcome,
+    pub effect: Effect,
     /// No request before this time (Unix seconds), for a hold: shown in the reader's zone.
     pub until: Option<u64>,
 }
@@ -503,21 +454,15 @@ impl Report {
             host: None,
             code: None,
             message,
-            outcome: Outcome::Notice,
+            effect: Effect::Notice,
             until: None,
         }
     }
 
     /// One host's answer: the code, what was sent, what it means and, when the user must act
     /// or wait, what happens next (for `policy`). The level follows the decision.
-    pub fn answer(
-        policy: &str,
-        host: &str,
-        code: &Code,
-        rec: Recorded,
-        sent: AddrSet,
-        now: u64,
-    ) -> Report {
+    pub fn answer(policy: &str, answer: &Answer, rec: Recorded, now: u64) -> Report {
+        let (host, code, sent) = (answer.host.as_str(), &answer.code, answer.sent);
         let decision = rec.decision;
         // A success's address is the one the provider now has; a failure's is only what was
         // sent, which must not read as if the server had returned it.
@@ -526,39 +471,39 @@ impl Report {
         } else {
             format!("{code}: {}; sent {sent}", code.explanation())
         };
-        let (level, message, outcome, until) = match decision {
+        let (level, message, effect, until) = match decision {
             Decision::Continue if !rec.unconfirmed.is_empty() => (
                 Level::Warn,
                 format!(
                     "{head}; the reply does not confirm {}: not recorded as accepted, sent again in a later round",
                     rec.unconfirmed
                 ),
-                Outcome::Failed,
+                Effect::Failed,
                 None,
             ),
             Decision::Continue if *code == Code::Good => {
-                (Level::Info, head, Outcome::Accepted, None)
+                (Level::Info, head, Effect::Accepted, None)
             }
-            Decision::Continue => (Level::Warn, head, Outcome::Accepted, None),
+            Decision::Continue => (Level::Warn, head, Effect::Accepted, None),
             Decision::BackOff(d) => (
                 Level::Warn,
                 format!("{head}; holding {}", duration::format(d)),
-                Outcome::Failed,
+                Effect::Failed,
                 Some(wait_end(now.saturating_add(d.as_secs()))),
             ),
             d => (
                 Level::Error,
                 format!("{head}; {d}: {}", code.user_action(d, policy, Some(host))),
-                Outcome::Failed,
+                Effect::Failed,
                 None,
             ),
         };
         Report {
             level,
             host: Some(host.to_string()),
-            code: Some(code.name()),
+            code: Some(Outcome::Answer(code.clone())),
             message,
-            outcome,
+            effect,
             until,
         }
     }
@@ -568,12 +513,12 @@ impl Report {
         Report {
             level: Level::Warn,
             host: Some(host.to_string()),
-            code: Some(e.kind().into()),
+            code: Some(Outcome::Failure(e.kind())),
             message: format!(
                 "not delivered: {e}; whether it applied is unknown, so it is sent again in {}",
                 duration::format(retry_in)
             ),
-            outcome: Outcome::Failed,
+            effect: Effect::Failed,
             until: None,
         }
     }
@@ -583,9 +528,9 @@ impl Report {
         Report {
             level: Level::Warn,
             host: None,
-            code: Some(e.kind().into()),
+            code: Some(Outcome::Failure(e.kind())),
             message: format!("{e}; retrying in {}", duration::format(retry_in)),
-            outcome: Outcome::Failed,
+            effect: Effect::Failed,
             until: None,
         }
     }
@@ -595,9 +540,9 @@ impl Report {
         Report {
             level: Level::Error,
             host: None,
-            code: Some(e.kind().into()),
+            code: Some(Outcome::Failure(e.kind())),
             message: format!("{e}; fix the config"),
-            outcome: Outcome::Failed,
+            effect: Effect::Failed,
             until: None,
         }
     }
@@ -613,7 +558,8 @@ impl Report {
     /// Writes the report to the log, with the policy, host and code as fields.
     pub fn log(&self, policy: &str, zone: &Zone) {
         let host = self.host.as_deref();
-        let code = self.code.as_deref();
+        let code = self.code.as_ref().map(|c| c.to_string());
+        let code = code.as_deref();
         let message = self.text(zone);
         match self.level {
             Level::Info => tracing::info!(policy = %policy, host, code, "{message}"),
@@ -627,37 +573,13 @@ impl Report {
 /// provider does with the host's record of it in this policy's mode (README "Address
 /// choice"); `None` when nothing is left out.
 pub fn left_out(policy: &Policy, current: AddrSet) -> Option<String> {
-    let (family, record) = match (policy.ipv4, policy.ipv6, current.v4, current.v6) {
-        (true, true, Some(_), None) => ("IPv6", "AAAA"),
-        (true, true, None, Some(_)) => ("IPv4", "A"),
+    let v6 = match (policy.ipv4, policy.ipv6, current.v4, current.v6) {
+        (true, true, Some(_), None) => true,
+        (true, true, None, Some(_)) => false,
         _ => return None,
     };
-    let what = match policy.dialect.family {
-        FamilyMode::Combined => format!(
-            "with ipv6_mode = \"combined\" the provider replaces the host's addresses with those sent, so it removes the {record} record"
-        ),
-        FamilyMode::MyipV6 => {
-            let sh = &policy.dialect.shape;
-            let keep = if family == "IPv4" {
-                sh.keep4.map(|k| (sh.v4, k))
-            } else {
-                sh.keep6.map(|k| (sh.v6, k))
-            };
-            match keep {
-                Some((param, k)) => format!(
-                    "the request sends {param}={k}, so the provider leaves the {record} record as it was"
-                ),
-                None => format!(
-                    "the request carries no address for it, so the provider does not update the {record} record"
-                ),
-            }
-        }
-        FamilyMode::Separate => {
-            format!(
-                "no {family} request is sent, so the provider's {record} record stays as it was"
-            )
-        }
-    };
+    let family = if v6 { "IPv6" } else { "IPv4" };
+    let what = policy.left_out_effect(v6);
     Some(format!(
         "{family} is left out: no publishable {family} address now; {what}"
     ))
@@ -665,28 +587,20 @@ pub fn left_out(policy: &Policy, current: AddrSet) -> Option<String> {
 
 /// What a hold after `code` is, in words: the provider asked for it (`wNNN`), or dynward waits
 /// after a provider-side error (`911`, `dnserr`, HTTP 5xx) as the protocol says.
-pub fn hold_words(code: &str) -> String {
-    if Code::from_name(code).is_some_and(|c| c.is_asked_wait()) {
+pub fn hold_words(code: &Code) -> String {
+    if code.is_asked_wait() {
         format!("the provider asked to wait ({code})")
     } else {
         format!("dynward waits after the provider's error ({code})")
     }
 }
 
-/// The same hold as what a sleeping policy waits for: "until the wait … ends".
-pub fn hold_end(code: &str) -> String {
-    if Code::from_name(code).is_some_and(|c| c.is_asked_wait()) {
-        format!("until the wait the provider asked for ({code}) ends")
+/// The same hold as what a sleeping policy waits for: "the wait … ends".
+pub fn hold_end(code: &Code) -> String {
+    if code.is_asked_wait() {
+        format!("the wait the provider asked for ({code}) ends")
     } else {
-        format!("until the wait after the provider's error ({code}) ends")
-    }
-}
-
-/// What the user can do about a stop by `code` (its name as recorded), decided as `decision`.
-fn action(code: &str, decision: Decision, policy: &str, host: Option<&str>) -> String {
-    match Code::from_name(code) {
-        Some(code) => code.user_action(decision, policy, host),
-        None => format!("change the config or run `dynward reset {policy}`"),
+        format!("the wait after the provider's error ({code}) ends")
     }
 }
 
@@ -697,7 +611,7 @@ pub fn stop_action(stop: &Stop, policy: &str, host: Option<&str>) -> String {
     } else {
         Decision::StopAccount
     };
-    action(&stop.code, decision, policy, host)
+    stop.code.user_action(decision, policy, host)
 }
 
 /// The verdicts that bind `policy`: those at its server, or of its account.
@@ -716,7 +630,7 @@ pub fn verdict_action(v: &Verdict, policy: &str) -> String {
     } else {
         Decision::StopClient
     };
-    action(&v.code, decision, policy, None)
+    v.code.user_action(decision, policy, None)
 }
 
 /// Why `host` of `policy` is not sent now, in words (`once` prints it per host), with times
@@ -880,7 +794,7 @@ mod tests {
         let p = policy("");
         let cur = set(Some("203.0.113.6"), None);
         let stop = Stop {
-            code: "nohost".into(),
+            code: Code::NoHost,
             reason: "r".into(),
             since: T0,
         };
@@ -901,13 +815,13 @@ mod tests {
 
         let mut hs = accepted("203.0.113.5", T0);
         hs.hold_until = Some(T0 + 1800);
-        hs.hold_code = Some("911".into());
+        hs.hold_code = Some(Code::Outage);
         let ps3 = record(hs);
         assert_eq!(
             plan_host(&p, Some(&ps3), &[], "a.example.org", cur, T0 + 1799, true),
             Plan::Skip(Skip::Held {
                 until: T0 + 1801,
-                code: "911".into()
+                code: Code::Outage
             })
         );
         assert!(matches!(
@@ -977,10 +891,10 @@ mod tests {
         assert_eq!(addrs, cur);
     }
 
-    /// A round groups hosts that send the same addresses with the same expectation into one
-    /// request, keeps the others apart, and splits both families when the dialect says so.
+    /// A round asks for every due host, in config order, with what it should have and
+    /// whether a `nochg` is expected; how the hosts travel is the protocol's.
     #[test]
-    fn round_grouping() {
+    fn a_round_asks_for_every_due_host_in_config_order() {
         let text = "[[policy]]\nname = \"p\"\nserver = \"https://u.example/nic/update\"\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"a.example.org\", \"b.example.org\", \"c.example.org\"]\ninterface = \"eth0\"\nipv6 = true\n";
         let p = crate::config::test_policy(text);
         let mut rec = PolicyRecord::default();
@@ -991,30 +905,20 @@ mod tests {
         }
         let cur = set(Some("203.0.113.6"), Some("2001:db8::6"));
         let r = plan_round(&p, &rec, &[], cur, T0 + 600, false);
-        let shape: Vec<(Vec<String>, String)> = r
-            .requests
+        let asked: Vec<(&str, AddrSet, bool)> = r
+            .update
+            .targets
             .iter()
-            .map(|q| (q.hosts.clone(), q.sent.to_string()))
+            .map(|t| (t.host.as_str(), t.addrs, t.nochg_expected))
             .collect();
-        // Groups go in key order (addresses, then unexpected nochg first); each group's
-        // requests per family, IPv4 first.
         assert_eq!(
-            shape,
-            vec![
-                (
-                    vec!["b.example.org".into(), "c.example.org".into()],
-                    "203.0.113.6".into()
-                ),
-                (
-                    vec!["b.example.org".into(), "c.example.org".into()],
-                    "2001:db8::6".into()
-                ),
-                (vec!["a.example.org".into()], "203.0.113.6".into()),
-                (vec!["a.example.org".into()], "2001:db8::6".into()),
+            asked,
+            [
+                ("a.example.org", cur, true),
+                ("b.example.org", cur, false),
+                ("c.example.org", cur, false),
             ]
         );
-        assert!(r.expected["a.example.org"]);
-        assert!(!r.expected["b.example.org"]);
         assert_eq!(
             r.due.iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>(),
             ["a.example.org", "b.example.org", "c.example.org"]
@@ -1028,10 +932,20 @@ mod tests {
 
     const WINDOW: Duration = Duration::from_secs(25 * 86_400);
 
-    /// `record_answer` with no addresses named in the reply line and the default window.
+    /// An answer for host `h` that confirms `confirmed` of `sent`.
+    fn answer(code: &Code, sent: AddrSet, confirmed: AddrSet) -> Answer {
+        Answer {
+            host: "h".into(),
+            code: code.clone(),
+            sent,
+            confirmed,
+        }
+    }
+
+    /// `record_answer` of an answer that confirms what was sent, with the default window.
     fn rec(hs: &mut HostRecord, code: &Code, sent: AddrSet, expected: bool, now: u64) -> Decision {
-        let d = crate::protocol::dyndns2::Dialect::default();
-        record_answer(hs, code, sent, &[], expected, now, WINDOW, &d).decision
+        let a = answer(code, sent, sent);
+        record_answer(hs, &a, expected, now, WINDOW, Quirks::default()).decision
     }
 
     /// A dual-stack policy without one family says so, with what the provider then does in
@@ -1098,7 +1012,7 @@ mod tests {
             rec(&mut hs, &Code::Nochg, sent, false, T0 + 60),
             Decision::StopHost
         );
-        assert_eq!(hs.stop.as_ref().map(|s| s.code.as_str()), Some("nochg"));
+        assert_eq!(hs.stop.as_ref().map(|s| s.code.clone()), Some(Code::Nochg));
 
         let mut hs = HostRecord::default();
         rec(&mut hs, &Code::Nochg, sent, true, T0);
@@ -1189,16 +1103,16 @@ mod tests {
     /// line naming none accepts what was sent.
     #[test]
     fn only_confirmed_addresses_are_accepted() {
-        let d = crate::protocol::dyndns2::Dialect::default();
+        let q = Quirks::default();
         let sent = set(Some("203.0.113.130"), Some("2001:db8::130"));
         let mut hs = HostRecord::default();
-        let returned = ["203.0.113.130".parse().expect("ip")];
-        let r = record_answer(&mut hs, &Code::Good, sent, &returned, false, T0, WINDOW, &d);
+        let a = answer(&Code::Good, sent, set(Some("203.0.113.130"), None));
+        let r = record_answer(&mut hs, &a, false, T0, WINDOW, q);
         assert_eq!(r.decision, Decision::Continue);
         assert_eq!(r.unconfirmed, set(None, Some("2001:db8::130")));
         assert!(hs.v4.is_some() && hs.v6.is_none(), "{hs:?}");
-        let report = Report::answer("home", "h", &Code::Good, r, sent, T0);
-        assert_eq!(report.outcome, Outcome::Failed);
+        let report = Report::answer("home", &a, r, T0);
+        assert_eq!(report.effect, Effect::Failed);
         assert!(
             report
                 .message
@@ -1207,7 +1121,14 @@ mod tests {
             report.message
         );
         let mut hs = HostRecord::default();
-        let r = record_answer(&mut hs, &Code::Good, sent, &[], false, T0, WINDOW, &d);
+        let r = record_answer(
+            &mut hs,
+            &answer(&Code::Good, sent, sent),
+            false,
+            T0,
+            WINDOW,
+            q,
+        );
         assert_eq!(r.unconfirmed, AddrSet::default());
         assert!(hs.v4.is_some() && hs.v6.is_some());
     }
@@ -1225,23 +1146,31 @@ mod tests {
     #[test]
     fn answer_reports() {
         let sent = set(Some("203.0.113.5"), None);
-        let r = Report::answer("home", "h", &Code::Good, ok(Decision::Continue), sent, T0);
-        assert_eq!((r.level, r.outcome), (Level::Info, Outcome::Accepted));
+        let r = Report::answer(
+            "home",
+            &answer(&Code::Good, sent, sent),
+            ok(Decision::Continue),
+            T0,
+        );
+        assert_eq!((r.level, r.effect), (Level::Info, Effect::Accepted));
         assert_eq!(
             r.message,
             "good 203.0.113.5: the provider updated the record to the address sent"
         );
-        let r = Report::answer("home", "h", &Code::Nochg, ok(Decision::Continue), sent, T0);
-        assert_eq!((r.level, r.outcome), (Level::Warn, Outcome::Accepted));
         let r = Report::answer(
             "home",
-            "h",
-            &Code::Outage,
-            ok(Decision::BackOff(Duration::from_secs(1800))),
-            sent,
+            &answer(&Code::Nochg, sent, sent),
+            ok(Decision::Continue),
             T0,
         );
-        assert_eq!((r.level, r.outcome), (Level::Warn, Outcome::Failed));
+        assert_eq!((r.level, r.effect), (Level::Warn, Effect::Accepted));
+        let r = Report::answer(
+            "home",
+            &answer(&Code::Outage, sent, sent),
+            ok(Decision::BackOff(Duration::from_secs(1800))),
+            T0,
+        );
+        assert_eq!((r.level, r.effect), (Level::Warn, Effect::Failed));
         assert_eq!(
             r.until,
             Some(T0 + 1801),
@@ -1255,13 +1184,11 @@ mod tests {
         );
         let r = Report::answer(
             "home",
-            "h",
-            &Code::Badauth,
+            &answer(&Code::Badauth, sent, sent),
             ok(Decision::StopAccount),
-            sent,
             T0,
         );
-        assert_eq!((r.level, r.outcome), (Level::Error, Outcome::Failed));
+        assert_eq!((r.level, r.effect), (Level::Error, Effect::Failed));
         assert!(
             r.message.starts_with(
                 "badauth: the provider rejected the user name or password (badauth); sent 203.0.113.5;"
@@ -1275,6 +1202,6 @@ mod tests {
             "{}",
             r.message
         );
-        assert_eq!(r.code.as_deref(), Some("badauth"));
+        assert_eq!(r.code, Some(Outcome::Answer(Code::Badauth)));
     }
 }

@@ -10,6 +10,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::code::{Code, Outcome};
+
 /// The earliest wall-clock time (Unix seconds) taken as a set clock: 2026-01-01 UTC, before
 /// this program existed. A router without a battery-backed clock boots in 1970 (or at its
 /// firmware's date) and is stepped forward when NTP answers; times below this were read
@@ -80,7 +82,7 @@ pub struct Accepted<A> {
 #[serde(deny_unknown_fields)]
 pub struct Stop {
     /// The code that stopped it.
-    pub code: String,
+    pub code: Code,
     /// The explanation shown to the user.
     pub reason: String,
     /// When.
@@ -93,8 +95,8 @@ pub struct Stop {
 pub struct LastResult {
     /// When (Unix seconds).
     pub at: u64,
-    /// Code name (`good`, `badauth`, `error` for network failures...).
-    pub code: String,
+    /// The answer (`good`, `badauth`, …), or the failure before any (`error:timeout`, …).
+    pub code: Outcome,
     /// What it means.
     pub message: String,
     /// The addresses sent.
@@ -125,7 +127,7 @@ pub struct HostRecord {
     pub hold_until: Option<u64>,
     /// The code behind `hold_until`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold_code: Option<String>,
+    pub hold_code: Option<Code>,
     /// Unexpected `nochg` answers within the window (the refresh interval) that ends
     /// after `nochg_at`.
     #[serde(default)]
@@ -247,7 +249,7 @@ pub struct Verdict {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// The code.
-    pub code: String,
+    pub code: Code,
     /// What it means.
     pub reason: String,
     /// When it came (Unix seconds).
@@ -517,7 +519,7 @@ pub(crate) fn sample() -> PolicyRecord {
                 at: 100,
             }),
             stop: Some(Stop {
-                code: "nohost".into(),
+                code: Code::NoHost,
                 reason: "r".into(),
                 since: 5,
             }),
@@ -602,7 +604,7 @@ mod tests {
         assert!(h.stop.is_none() && h.hold_until.is_none());
         assert_eq!((p.net_failures, p.retry_at), (0, None));
         p.stop = Some(Stop {
-            code: "badauth".into(),
+            code: Code::Badauth,
             reason: "r".into(),
             since: 5,
         });
@@ -624,12 +626,12 @@ mod tests {
                 last_sent_at: Some(at),
                 last: Some(LastResult {
                     at,
-                    code: "911".into(),
+                    code: Outcome::Answer(Code::Outage),
                     message: "m".into(),
                     sent: "203.0.113.5".into(),
                 }),
                 hold_until: Some(at + hold),
-                hold_code: Some("911".into()),
+                hold_code: Some(Code::Outage),
                 ..HostRecord::default()
             }),
         );
@@ -708,7 +710,7 @@ mod tests {
         let hold = |since: u64| Verdict {
             server: "https://u.example:443".into(),
             user: None,
-            code: "911".into(),
+            code: Code::Outage,
             reason: "outage".into(),
             since,
             until: Some(since + 1800),
@@ -735,7 +737,7 @@ mod tests {
         let v = |code: &str, until: Option<u64>| Verdict {
             server: "https://u.example:443".into(),
             user: None,
-            code: code.into(),
+            code: Code::from_name(code).expect("code"),
             reason: "r".into(),
             since: 1000,
             until,
@@ -748,12 +750,15 @@ mod tests {
                 add_verdict(&mut all, v(code, Some(1000 + secs)));
             }
             assert_eq!(all.len(), 1, "{order:?}");
-            assert_eq!((all[0].code.as_str(), all[0].until), ("w10s", Some(1010)));
+            assert_eq!(
+                (all[0].code.name(), all[0].until),
+                ("w10s".into(), Some(1010))
+            );
         }
         let mut all = vec![v("w10s", Some(1010))];
         add_verdict(&mut all, v("badagent", None));
         add_verdict(&mut all, v("badsys", None));
-        let codes: Vec<&str> = all.iter().map(|x| x.code.as_str()).collect();
+        let codes: Vec<String> = all.iter().map(|x| x.code.name()).collect();
         assert_eq!(codes, ["w10s", "badsys"]);
     }
 

@@ -65,6 +65,10 @@ pub struct StopStatus {
 pub struct HoldStatus {
     /// The code that asked for it.
     pub code: String,
+    /// Who holds, in words: "the provider asked to wait (w300s)", "dynward waits after the
+    /// provider's error (911)".
+    #[serde(default)]
+    pub what: String,
     /// The first second a request may go out again.
     pub until: Time,
     /// Whom it binds, when more than this host: every policy at a server.
@@ -171,7 +175,7 @@ impl PolicyStatus {
 /// The stop's view, with what to do.
 pub fn stop_status(s: &Stop, policy: &str, host: Option<&str>) -> StopStatus {
     StopStatus {
-        code: s.code.clone(),
+        code: s.code.to_string(),
         reason: s.reason.clone(),
         since: s.since.into(),
         action: crate::plan::stop_action(s, policy, host),
@@ -183,7 +187,7 @@ pub fn stop_status(s: &Stop, policy: &str, host: Option<&str>) -> StopStatus {
 /// A verdict's view: a stop until the user acts, or a hold on every policy at the server.
 pub fn verdict_stop(v: &Verdict, policy: &str) -> StopStatus {
     StopStatus {
-        code: v.code.clone(),
+        code: v.code.to_string(),
         reason: v.reason.clone(),
         since: v.since.into(),
         action: crate::plan::verdict_action(v, policy),
@@ -195,7 +199,8 @@ pub fn verdict_stop(v: &Verdict, policy: &str) -> StopStatus {
 /// The view of a hold verdict (in force).
 pub fn verdict_hold(v: &Verdict) -> Option<HoldStatus> {
     Some(HoldStatus {
-        code: v.code.clone(),
+        code: v.code.to_string(),
+        what: crate::plan::hold_words(&v.code),
         until: crate::record::wait_end(v.until?).into(),
         scope: Some(v.scope()),
         by: Some(v.by.clone()),
@@ -222,7 +227,7 @@ impl HostStatus {
         HostStatus {
             host: host.to_string(),
             last: hs.and_then(|x| x.last.as_ref()).map(|l| LastStatus {
-                code: l.code.clone(),
+                code: l.code.to_string(),
                 message: l.message.clone(),
                 at: l.at.into(),
             }),
@@ -232,8 +237,10 @@ impl HostStatus {
                 .map(|s| stop_status(s, policy, Some(host))),
             hold: hs.and_then(|x| {
                 let until = crate::record::wait_end(x.hold_until?);
+                let code = x.hold_code.as_ref()?;
                 (until > now).then(|| HoldStatus {
-                    code: x.hold_code.clone().unwrap_or_default(),
+                    code: code.to_string(),
+                    what: crate::plan::hold_words(code),
                     until: until.into(),
                     scope: None,
                     by: None,
@@ -276,11 +283,7 @@ pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
                 (Some(scope), Some(by)) => format!(" (for {scope}; policy {by} got it)"),
                 _ => String::new(),
             };
-            out.push_str(&format!(
-                "  {} until {}{whose}\n",
-                crate::plan::hold_words(&h.code),
-                t(&h.until)
-            ));
+            out.push_str(&format!("  {} until {}{whose}\n", h.what, t(&h.until)));
         }
         if let Some(r) = &p.retry {
             out.push_str(&format!(
@@ -337,11 +340,7 @@ pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
                 ));
             }
             if let Some(hd) = &h.hold {
-                out.push_str(&format!(
-                    "    {} until {}\n",
-                    crate::plan::hold_words(&hd.code),
-                    t(&hd.until)
-                ));
+                out.push_str(&format!("    {} until {}\n", hd.what, t(&hd.until)));
             }
         }
     }

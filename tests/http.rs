@@ -5,6 +5,7 @@ mod util;
 use std::time::Duration;
 
 use dynward::http::{self, MAX_BODY, Options};
+use dynward::protocol::http::{Auth, HttpRequest};
 use dynward::secret::Secret;
 use util::{FakeServer, Script};
 
@@ -15,6 +16,18 @@ fn opts() -> Options {
         timeout: Duration::from_secs(5),
         ca_file: None,
         bind: Vec::new(),
+    }
+}
+
+/// A GET of `url` with Basic auth as user `u` with `pw` (scrubbed from what comes back).
+fn get(url: &str, pw: &Secret) -> HttpRequest {
+    HttpRequest {
+        auth: Auth::Basic {
+            user: "u".into(),
+            password: pw.clone(),
+        },
+        secret: Some(pw.clone()),
+        ..HttpRequest::get(url.into(), url.into())
     }
 }
 
@@ -32,7 +45,7 @@ fn reply_is_capped() {
     let srv = FakeServer::http();
     srv.script([Script::Reply(502, "n".repeat(10 * 1024 * 1024))]);
     let pw = Secret::new("pw");
-    let r = block_on(http::get(&srv.url(), Some(("u", &pw)), &opts())).expect("reply");
+    let r = block_on(http::fetch(&get(&srv.url(), &pw), &opts(), None)).expect("reply");
     assert_eq!(r.status, 502);
     assert_eq!(r.body.len(), MAX_BODY);
     assert!(r.truncated);
@@ -44,7 +57,7 @@ fn echoed_password_is_scrubbed() {
     let srv = FakeServer::http();
     srv.script([Script::Reply(200, "nohost hunter2-pw".into())]);
     let pw = Secret::new("hunter2-pw");
-    let r = block_on(http::get(&srv.url(), Some(("u", &pw)), &opts())).expect("reply");
+    let r = block_on(http::fetch(&get(&srv.url(), &pw), &opts(), None)).expect("reply");
     assert_eq!(r.body, "nohost ********");
     assert!(!r.truncated);
 }
@@ -55,8 +68,9 @@ fn bind_failure_is_specific() {
     let srv = FakeServer::http();
     let mut o = opts();
     o.bind = vec!["192.0.2.123".parse().expect("ip")];
-    let e = block_on(http::get(&srv.url(), None, &o)).expect_err("cannot bind");
-    assert_eq!(e.kind(), "bind", "{e}");
+    let plain = HttpRequest::get(srv.url(), srv.url());
+    let e = block_on(http::fetch(&plain, &o, None)).expect_err("cannot bind");
+    assert_eq!(e.kind().name(), "bind", "{e}");
     assert!(
         e.to_string()
             .contains("cannot bind to source address 192.0.2.123"),

@@ -14,19 +14,25 @@
 //! - `invalid`: a fatal answer (or an unusable setting): nothing is sent until the user changes
 //!   the policy's config or resets it.
 //!
-//! Invariants, beside what the types hold (the request in flight lives in
-//! [`State::Updating`], so a request is in flight exactly while updating, and there is one):
-//! 1. a [`Action::Send`] is emitted only together with the state `updating`, and never while
-//!    another request is in flight: only a reply (or failure) for the request in flight lets the
-//!    round send its next one;
+//! The machine speaks updates and answers, never a protocol's messages: it asks for an
+//! [`Update`] (which hosts, which addresses, what is expected back) and takes each reply's
+//! per-host [`Answers`], or a failure; the exchange that carries the update is the
+//! protocol's ([`crate::protocol`]), moved by the driver.
+//!
+//! Invariants, beside what the types hold (the update in flight lives in
+//! [`State::Updating`], so an update is in flight exactly while updating, and there is one):
+//! 1. a [`Action::Update`] is emitted only together with the state `updating`, and never while
+//!    another update is in flight; a [`Action::Proceed`] only while updating, for the update
+//!    in flight, after one of its answers;
 //! 2. a [`Action::Resolve`] is emitted only on entering `resolving`;
 //! 3. nothing is resolved or sent while `invalid`;
-//! 4. no request carries a host that is stopped, held, backing off, or inside `min_interval`.
+//! 4. no update carries a host that is stopped, held, backing off, or inside `min_interval`,
+//!    and no update goes on with a host an earlier answer of it stopped or held.
 //!
 //! `tests::random_inputs_keep_the_invariants` checks them after every step of random input
 //! sequences.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,9 +40,8 @@ use std::time::Duration;
 use crate::addr::AddrSet;
 use crate::config::{FingerprintKey, Policy};
 use crate::plan::{self, Level, Plan, Report, Round, Skip};
-use crate::protocol::code::{Code, Decision};
-use crate::protocol::dyndns2::{self, Request};
-use crate::protocol::{NetError, Response};
+use crate::protocol::code::{Code, Decision, Outcome};
+use crate::protocol::{Answers, NetError, Pending, Update};
 use crate::record::{
     Identity, Lift, PolicyRecord, Verdict, add_verdict, lift_verdicts, rebase_note, wait_end,
 };
@@ -73,15 +78,60 @@ impl Now {
     }
 }
 
-/// The request in flight and the rest of its round.
+/// The update in flight.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InFlight {
-    /// The id of the request in flight (the front of `queue`), echoed by its reply.
+    /// The update's id, echoed by its answers.
     pub id: u64,
-    /// The round's requests not yet answered; the first is in flight.
-    pub queue: VecDeque<Request>,
-    /// Per host of the round: whether a `nochg` answer is expected.
+    /// Per host of the update: whether a `nochg` answer is expected.
     pub expected: BTreeMap<String, bool>,
+}
+
+/// What a sleeping policy waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wake {
+    /// Nothing is planned: the next address change.
+    AddressChange,
+    /// The periodic refresh of an unchanged address (`max_interval`).
+    Refresh,
+    /// The next ask of a web or command source.
+    WebCheck,
+    /// The minimum gap between two updates of a host (`min_interval`).
+    MinInterval,
+    /// A hold after this code ends.
+    Hold(Code),
+    /// The retry after failures before any answer, this many in a row.
+    Retry(u32),
+    /// The retry after this network failure.
+    RetryAfter(String),
+    /// Nothing: the user reset the policy.
+    Reset,
+}
+
+impl Wake {
+    /// What happens then, in words: "the periodic refresh".
+    pub fn what(&self) -> String {
+        match self {
+            Wake::AddressChange => "the next address change".into(),
+            Wake::Refresh => "the periodic refresh".into(),
+            Wake::WebCheck => "the next web check".into(),
+            Wake::MinInterval => "min_interval has passed".into(),
+            Wake::Hold(code) => plan::hold_end(code),
+            Wake::Retry(failures) => {
+                format!("the retry after a network failure ({failures} in a row)")
+            }
+            Wake::RetryAfter(why) => format!("the retry after a network failure: {why}"),
+            Wake::Reset => "a reset by the user".into(),
+        }
+    }
+
+    /// Why the policy sleeps, in words: "until the periodic refresh".
+    pub fn reason(&self) -> String {
+        match self {
+            Wake::Reset => format!("after {}", self.what()),
+            w => format!("until {}", w.what()),
+        }
+    }
 }
 
 /// The user-visible state, with the data that belongs to it.
@@ -103,8 +153,8 @@ pub enum State {
         /// The same moment on the wall clock (Unix seconds), fixed when it was planned, so
         /// that every look at it shows the same second.
         at: Option<u64>,
-        /// What happens then, as "until …".
-        reason: String,
+        /// What happens then.
+        wake: Wake,
     },
     /// Stopped until the user acts.
     Invalid {
@@ -129,9 +179,9 @@ impl State {
     pub fn reason(&self) -> String {
         match self {
             State::Waiting { reason } | State::Invalid { reason } => reason.clone(),
-            State::Sleeping { reason, .. } => reason.clone(),
+            State::Sleeping { wake, .. } => wake.reason(),
             State::Resolving => "looking up the update server".into(),
-            State::Updating(_) => "request in flight".into(),
+            State::Updating(_) => "update in flight".into(),
         }
     }
 
@@ -170,12 +220,23 @@ pub enum Input {
     Tick,
     /// The update server's name lookup finished.
     Resolved(Result<(), NetError>),
-    /// The request `id` finished.
-    Reply {
-        /// Which request.
+    /// A reply to the update `id` was read into answers.
+    Answered {
+        /// Which update.
         id: u64,
-        /// Its reply, or why there is none.
-        result: Result<Response, NetError>,
+        /// The answers, per host.
+        answers: Answers,
+        /// Whether the update is over (nothing more will be sent for it).
+        last: bool,
+    },
+    /// A message of the update `id` got no reply: the update is over.
+    Failed {
+        /// Which update.
+        id: u64,
+        /// Why.
+        error: NetError,
+        /// The hosts (and addresses) of the message that got no reply.
+        pending: Pending,
     },
     /// A web check-IP lookup failed.
     WebFailed(String),
@@ -190,12 +251,12 @@ pub enum Input {
     /// The verdicts that bind this policy now (at its server, or of its account), whichever
     /// policy got them.
     Verdicts(Vec<Verdict>),
-    /// The driver gave up the request `id` before its answer (its source address went away,
-    /// or an answer to another policy at the server changed what may be sent): nothing is
-    /// known of its fate, so nothing is recorded and the policy plans again at once, without
-    /// the back-off of a network failure.
+    /// The driver gave up the update `id` before its (next) answer (its source address went
+    /// away, or an answer to another policy at the server changed what may be sent): nothing
+    /// more is known of its fate, so nothing more is recorded and the policy plans again at
+    /// once, without the back-off of a network failure.
     Withdrawn {
-        /// Which request.
+        /// Which update.
         id: u64,
         /// Why, in words.
         why: String,
@@ -207,12 +268,21 @@ pub enum Input {
 pub enum Action {
     /// Resolve the update server's name and answer with [`Input::Resolved`].
     Resolve,
-    /// Send this request and answer with [`Input::Reply`].
-    Send {
-        /// Request id, echoed in the reply.
+    /// Run this update's exchange and feed its answers back with [`Input::Answered`] (or
+    /// [`Input::Failed`]).
+    Update {
+        /// The update's id, echoed by its answers.
         id: u64,
-        /// The request.
-        request: Request,
+        /// What to publish for which hosts.
+        update: Update,
+    },
+    /// Go on with the update `id` after answers that were not its last, for these hosts
+    /// only; with none, the update ends here.
+    Proceed {
+        /// Which update.
+        id: u64,
+        /// The hosts still wanted.
+        keep: Vec<String>,
     },
     /// Ask the web check-IP service; answer with [`Input::Addresses`] or [`Input::WebFailed`].
     CheckWeb,
@@ -262,10 +332,67 @@ pub struct HookEvent {
     pub address: String,
     /// The policy's state after the event.
     pub state: &'static str,
-    /// The code (or network error kind).
-    pub code: String,
+    /// The answer (or network failure).
+    pub code: Outcome,
     /// The explanation.
     pub message: String,
+}
+
+/// The hook events of one reply's answers: the hosts it changed, and the hosts it failed for
+/// by code, each group with the addresses sent.
+#[derive(Default)]
+struct Hooks {
+    changed: Vec<(String, Vec<String>)>,
+    failed: Vec<(Code, String, Vec<String>)>,
+}
+
+impl Hooks {
+    fn add(&mut self, a: &crate::protocol::Answer, decision: Decision) {
+        let address = a.sent.to_string();
+        match decision {
+            Decision::Continue if a.code == Code::Good => {
+                match self.changed.iter_mut().find(|(sent, _)| *sent == address) {
+                    Some((_, hosts)) => hosts.push(a.host.clone()),
+                    None => self.changed.push((address, vec![a.host.clone()])),
+                }
+            }
+            Decision::Continue => {}
+            _ => match self
+                .failed
+                .iter_mut()
+                .find(|(c, sent, _)| c.name() == a.code.name() && *sent == address)
+            {
+                Some((_, _, hosts)) => hosts.push(a.host.clone()),
+                None => self
+                    .failed
+                    .push((a.code.clone(), address, vec![a.host.clone()])),
+            },
+        }
+    }
+
+    /// The events, the changes first; `state` is the policy's after the answers.
+    fn events(self, state: &'static str) -> Vec<HookEvent> {
+        let changed = self.changed.into_iter().map(|(address, hosts)| HookEvent {
+            kind: HookKind::Change,
+            hosts,
+            address,
+            state,
+            code: Outcome::Answer(Code::Good),
+            message: Code::Good.explanation(),
+        });
+        let failed = self
+            .failed
+            .into_iter()
+            .map(|(code, address, hosts)| HookEvent {
+                kind: HookKind::Error,
+                hosts,
+                address,
+                state,
+                message: code.explanation(),
+                code: Outcome::Answer(code),
+            });
+        changed.chain(failed).collect()
+    }
 }
 
 /// The state machine of one policy.
@@ -452,15 +579,14 @@ impl Machine {
             Input::Addresses { addrs, reason } => self.on_addresses(now, addrs, reason),
             Input::Tick => {}
             Input::Resolved(result) => self.on_resolved(now, result),
-            Input::Reply { id, result } => {
+            Input::Answered { id, answers, last } => {
                 if let Some(round) = self.take_in_flight(id) {
-                    match result {
-                        Ok(resp) => self.on_reply(now, round, resp),
-                        Err(e) => {
-                            let req = round.queue.into_iter().next();
-                            self.on_net_error(now, req, e)
-                        }
-                    }
+                    self.on_answers(now, round, answers, last);
+                }
+            }
+            Input::Failed { id, error, pending } => {
+                if self.take_in_flight(id).is_some() {
+                    self.on_net_error(now, Some(pending), error);
                 }
             }
             Input::WebFailed(why) => {
@@ -523,7 +649,7 @@ impl Machine {
             self.set_state(State::Sleeping {
                 until: None,
                 at: None,
-                reason: "after a reset by the user".into(),
+                wake: Wake::Reset,
             });
         }
         self.actions.push(Action::Report(Report {
@@ -641,31 +767,26 @@ impl Machine {
             return;
         }
         let mut due = false;
-        let mut wake: Option<(Duration, u64, String)> = None;
+        let mut next: Option<(Duration, u64, Wake)> = None;
         // A deadline from the record is a wall-clock second; its timer is its monotonic time.
-        let mut consider = |wall: u64, why: String| {
+        let mut consider = |wall: u64, wake: Wake| {
             let t = now.mono_of(wall);
-            if wake.as_ref().is_none_or(|(w, _, _)| t < *w) {
-                wake = Some((t, wall, why));
+            if next.as_ref().is_none_or(|(w, _, _)| t < *w) {
+                next = Some((t, wall, wake));
             }
         };
         for (host, p) in self.plans(now) {
             match p {
                 Plan::Send { .. } => due = true,
-                Plan::Skip(Skip::Held { until, code }) => {
-                    consider(until, crate::plan::hold_end(&code))
+                Plan::Skip(Skip::Held { until, code }) => consider(until, Wake::Hold(code)),
+                Plan::Skip(Skip::Retrying { until, failures }) => {
+                    consider(until, Wake::Retry(failures))
                 }
-                Plan::Skip(Skip::Retrying { until, failures }) => consider(
-                    until,
-                    format!("until the retry after a network failure ({failures} in a row)"),
-                ),
-                Plan::Skip(Skip::TooSoon { until }) => {
-                    consider(until, "until min_interval has passed".into())
-                }
+                Plan::Skip(Skip::TooSoon { until }) => consider(until, Wake::MinInterval),
                 Plan::Skip(Skip::UpToDate) => {
                     let h = self.record.hosts.get(&host).map(|b| &**b);
                     if let Some(at) = plan::refresh_at(&self.policy, h, self.current) {
-                        consider(at, "until the periodic refresh".into());
+                        consider(at, Wake::Refresh);
                     }
                 }
                 Plan::Skip(
@@ -681,18 +802,16 @@ impl Machine {
             self.actions.push(Action::Resolve);
             return;
         }
-        let web = self
-            .web_next
-            .map(|(t, wall)| (t, wall, "until the next web check".to_string()));
-        let wake = match (wake, web) {
+        let web = self.web_next.map(|(t, wall)| (t, wall, Wake::WebCheck));
+        let next = match (next, web) {
             (Some(w), Some(v)) => Some(if v.0 < w.0 { v } else { w }),
             (w, v) => w.or(v),
         };
-        let (until, at, reason) = match wake {
-            Some((t, wall, why)) => (Some(t), Some(wall), why),
-            None => (None, None, "until the next address change".into()),
+        let (until, at, wake) = match next {
+            Some((t, wall, wake)) => (Some(t), Some(wall), wake),
+            None => (None, None, Wake::AddressChange),
         };
-        self.set_state(State::Sleeping { until, at, reason });
+        self.set_state(State::Sleeping { until, at, wake });
     }
 
     fn on_resolved(&mut self, now: Now, result: Result<(), NetError>) {
@@ -704,9 +823,12 @@ impl Machine {
         }
         // Plan again now: a host may have changed while the name was looked up.
         let round = self.preview(now);
-        if !round.requests.is_empty()
-            && let Some(note) = plan::left_out(&self.policy, self.current)
-        {
+        if round.update.targets.is_empty() {
+            // Nothing left: the user's force it was for is dealt with.
+            self.force = false;
+            return self.evaluate(now);
+        }
+        if let Some(note) = plan::left_out(&self.policy, self.current) {
             self.notice(Level::Warn, note);
         }
         for (host, why) in &round.due {
@@ -715,44 +837,28 @@ impl Machine {
                 ..Report::notice(Level::Info, format!("update due: {why}"))
             }));
         }
-        self.send_next(
-            now,
-            InFlight {
-                id: 0,
-                queue: round.requests,
-                expected: round.expected,
-            },
-        );
+        let id = self.next_id;
+        self.next_id += 1;
+        let expected = round
+            .update
+            .targets
+            .iter()
+            .map(|t| (t.host.clone(), t.nochg_expected))
+            .collect();
+        self.set_state(State::Updating(InFlight { id, expected }));
+        self.actions.push(Action::Update {
+            id,
+            update: round.update,
+        });
     }
 
-    /// Sends the round's next request, or ends the round.
-    fn send_next(&mut self, now: Now, mut round: InFlight) {
-        match round.queue.front() {
-            Some(req) => {
-                let request = req.clone();
-                round.id = self.next_id;
-                self.next_id += 1;
-                let id = round.id;
-                self.set_state(State::Updating(round));
-                self.actions.push(Action::Send { id, request });
-            }
-            None => {
-                // Round over: the user's force it was for is dealt with.
-                self.force = false;
-                self.evaluate(now);
-            }
-        }
-    }
-
-    fn on_reply(&mut self, now: Now, mut round: InFlight, resp: Response) {
-        let Some(req) = round.queue.pop_front() else {
-            return;
-        };
-        let applied = plan::apply_reply(
+    /// Records a reply's answers, says what they mean, and lets the update go on for the
+    /// hosts still wanted, or ends it.
+    fn on_answers(&mut self, now: Now, round: InFlight, answers: Answers, last: bool) {
+        let applied = plan::apply_answers(
             &mut self.record,
             &self.policy,
-            &req,
-            &resp,
+            &answers,
             &round.expected,
             now.wall,
         );
@@ -763,81 +869,58 @@ impl Machine {
             add_verdict(&mut self.verdicts, v.clone());
             self.actions.push(Action::Verdict(v));
         }
-        let mut changed = Vec::new();
-        let mut errors: Vec<(Vec<String>, String, String)> = Vec::new();
-        for (host, code, rec) in &applied.results {
-            let decision = &rec.decision;
-            match decision {
-                Decision::Continue if *code == Code::Good => changed.push(host.clone()),
-                Decision::Continue => {}
-                _ => match errors.iter_mut().find(|(_, c, _)| *c == code.name()) {
-                    Some(e) => e.0.push(host.clone()),
-                    None => errors.push((vec![host.clone()], code.name(), code.explanation())),
-                },
-            }
-            let report = Report::answer(&self.policy.name, host, code, *rec, req.sent, now.wall);
+        let mut hooks = Hooks::default();
+        for (answer, rec) in &applied.results {
+            hooks.add(answer, rec.decision);
+            let report = Report::answer(&self.policy.name, answer, *rec, now.wall);
             self.actions.push(Action::Report(report));
         }
         self.actions.push(Action::Persist);
-        if applied.stop_round {
-            round.queue.clear();
-        }
-        round.queue = std::mem::take(&mut round.queue)
-            .into_iter()
-            .flat_map(|r| self.still_wanted(r, now.wall))
-            .collect();
-        self.send_next(now, round);
-        let state = self.state.name();
-        if !changed.is_empty() {
-            self.actions.push(Action::Hook(HookEvent {
-                kind: HookKind::Change,
-                hosts: changed,
-                address: req.sent.to_string(),
-                state,
-                code: "good".into(),
-                message: Code::Good.explanation(),
-            }));
-        }
-        for (hosts, code, message) in errors {
-            self.actions.push(Action::Hook(HookEvent {
-                kind: HookKind::Error,
-                hosts,
-                address: req.sent.to_string(),
-                state,
-                code,
-                message,
-            }));
-        }
-    }
-
-    /// A queued request of the round without the hosts an earlier reply of the same round
-    /// stopped or held (the other family's request for a host that got `nohost`, say).
-    fn still_wanted(&self, req: Request, now: u64) -> Vec<Request> {
-        let blocked = |h: &String| {
-            self.record.hosts.get(h).is_some_and(|r| {
-                r.stop.is_some() || r.hold_until.is_some_and(|u| wait_end(u) > now)
-            })
+        // Hosts an answer of this update stopped or held go no further (the other family's
+        // request for a host that got `nohost`, say); after a verdict on the account or the
+        // server nothing more goes.
+        let keep: Vec<String> = if last || applied.stop_round {
+            Vec::new()
+        } else {
+            round
+                .expected
+                .keys()
+                .filter(|h| !self.blocked(h, now.wall))
+                .cloned()
+                .collect()
         };
-        if !req.hosts.iter().any(blocked) {
-            return vec![req];
+        if !last {
+            self.actions.push(Action::Proceed {
+                id: round.id,
+                keep: keep.clone(),
+            });
         }
-        let kept: Vec<String> = req.hosts.iter().filter(|h| !blocked(h)).cloned().collect();
-        dyndns2::build_requests(
-            &self.policy.endpoint,
-            &self.policy.dialect,
-            &self.policy.username,
-            &self.policy.password,
-            &kept,
-            req.sent,
-        )
+        if keep.is_empty() {
+            // Update over: the user's force it was for is dealt with.
+            self.force = false;
+            self.evaluate(now);
+        } else {
+            self.set_state(State::Updating(round));
+        }
+        let state = self.state.name();
+        self.actions
+            .extend(hooks.events(state).into_iter().map(Action::Hook));
     }
 
-    fn on_net_error(&mut self, now: Now, req: Option<Request>, e: NetError) {
+    /// Whether `host` may not be sent now: an answer stopped or held it.
+    fn blocked(&self, host: &str, now: u64) -> bool {
+        self.record
+            .hosts
+            .get(host)
+            .is_some_and(|r| r.stop.is_some() || r.hold_until.is_some_and(|u| wait_end(u) > now))
+    }
+
+    fn on_net_error(&mut self, now: Now, pending: Option<Pending>, e: NetError) {
         // The forced round was tried: forcing again would skip the back-off just recorded.
         // A config change stays to be validated by the next round.
         self.force = false;
-        if let Some(r) = &req {
-            plan::apply_net_error(&mut self.record, r, &e, now.wall);
+        if let Some(p) = &pending {
+            plan::apply_net_error(&mut self.record, p, &e, now.wall);
             self.actions.push(Action::Persist);
         }
         if e.is_config_problem() {
@@ -853,7 +936,7 @@ impl Machine {
         self.record
             .note_net_failure(failures, now.wall, now.wall + d.as_secs(), e.to_string());
         self.actions.push(Action::Persist);
-        match &req {
+        match &pending {
             Some(r) => {
                 for h in &r.hosts {
                     self.actions
@@ -867,16 +950,16 @@ impl Machine {
         self.set_state(State::Sleeping {
             until: Some(now.mono + d),
             at: Some(wait_end(now.wall.saturating_add(d.as_secs()))),
-            reason: format!("until the retry after a network failure: {e}"),
+            wake: Wake::RetryAfter(e.to_string()),
         });
         self.actions.push(Action::Hook(HookEvent {
             kind: HookKind::Error,
-            hosts: req
+            hosts: pending
                 .map(|r| r.hosts)
                 .unwrap_or_else(|| self.policy.hosts.clone()),
             address: self.current.to_string(),
             state: self.state.name(),
-            code: e.kind().into(),
+            code: Outcome::Failure(e.kind()),
             message: e.to_string(),
         }));
     }
@@ -939,11 +1022,9 @@ impl Machine {
         let name = &self.policy.name;
         let next = match &self.state {
             State::Sleeping {
-                at: Some(at),
-                reason,
-                ..
+                at: Some(at), wake, ..
             } => Some(NextAction {
-                what: reason.trim_start_matches("until ").to_string(),
+                what: wake.what(),
                 at: (*at).into(),
             }),
             State::Waiting { .. } => self.candidate.map(|(_, _, at)| NextAction {
@@ -1011,7 +1092,7 @@ impl Machine {
     }
 
     /// The code behind an `invalid` state, for the one-line service status.
-    pub fn invalid_code(&self) -> Option<String> {
+    pub fn invalid_code(&self) -> Option<Code> {
         if !matches!(self.state, State::Invalid { .. }) {
             return None;
         }

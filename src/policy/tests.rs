@@ -3,6 +3,8 @@
 
 use super::*;
 use crate::config::FingerprintKey;
+use crate::plan::Effect;
+use crate::protocol::Answer;
 use crate::record::{Accepted, HostRecord, Lift, Verdict, add_verdict, lift_verdicts};
 
 const WALL0: u64 = 1_750_000_000;
@@ -47,26 +49,89 @@ fn addrs(s: &str) -> Input {
     }
 }
 
-fn sends(a: &[Action]) -> Vec<(u64, Request)> {
+/// The updates asked for.
+fn sends(a: &[Action]) -> Vec<(u64, Update)> {
     a.iter()
         .filter_map(|x| match x {
-            Action::Send { id, request } => Some((*id, request.clone())),
+            Action::Update { id, update } => Some((*id, update.clone())),
             _ => None,
         })
         .collect()
 }
 
-fn reply(status: u16, body: &str) -> Result<Response, NetError> {
-    Ok(Response {
-        status,
-        body: body.into(),
-        truncated: false,
-        retry_after: None,
-    })
+/// The hosts an update goes on with, when the machine says.
+fn proceeds(a: &[Action]) -> Vec<(u64, Vec<String>)> {
+    a.iter()
+        .filter_map(|x| match x {
+            Action::Proceed { id, keep } => Some((*id, keep.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
-fn ok(body: &str) -> Result<Response, NetError> {
-    reply(200, body)
+/// The hosts of an update.
+fn hosts(u: &Update) -> Vec<&str> {
+    u.hosts().collect()
+}
+
+/// Whether every host of the update is to have `addrs`.
+fn publishes(u: &Update, addrs: AddrSet) -> bool {
+    !u.targets.is_empty() && u.targets.iter().all(|t| t.addrs == addrs)
+}
+
+/// The answers to an update of `hosts` sending `sent`: one code for every host, or one code
+/// per host in order; each confirms what was sent.
+fn answers_to(hosts: &[&str], sent: AddrSet, codes: &[Code]) -> Answers {
+    let code = |i: usize| codes.get(i).or(codes.first()).expect("a code").clone();
+    Answers {
+        answers: hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Answer {
+                host: h.to_string(),
+                code: code(i),
+                sent,
+                confirmed: sent,
+            })
+            .collect(),
+        notes: Vec::new(),
+    }
+}
+
+/// The update's last answers: `codes` for its hosts (see [`answers_to`]), each about the
+/// addresses asked for.
+fn answered(id: u64, u: &Update, codes: &[Code]) -> Input {
+    let sent = u.targets.first().map(|t| t.addrs).unwrap_or_default();
+    Input::Answered {
+        id,
+        answers: answers_to(&hosts(u), sent, codes),
+        last: true,
+    }
+}
+
+/// The last answers for the two hosts of [`policy`], about 203.0.113.5.
+fn answered_both(id: u64, codes: &[Code]) -> Input {
+    Input::Answered {
+        id,
+        answers: answers_to(
+            &["a.example.org", "b.example.org"],
+            v4("203.0.113.5"),
+            codes,
+        ),
+        last: true,
+    }
+}
+
+/// No answer for the two hosts of [`policy`]: the message failed.
+fn failed_both(id: u64, error: NetError) -> Input {
+    Input::Failed {
+        id,
+        error,
+        pending: Pending {
+            hosts: vec!["a.example.org".into(), "b.example.org".into()],
+            sent: v4("203.0.113.5"),
+        },
+    }
 }
 
 fn logged(a: &[Action], words: &str) -> bool {
@@ -105,19 +170,14 @@ fn fresh() -> Machine {
     machine(policy("stable_for = \"0s\""), PolicyRecord::default(), t(0))
 }
 
-/// Runs an update round to its end with one reply body; returns the request sent.
-fn round(m: &mut Machine, now: Now, body: &str) -> Request {
+/// Runs an update round to its end with these answers (see [`answers_to`]); returns the
+/// update asked for.
+fn round(m: &mut Machine, now: Now, codes: &[Code]) -> Update {
     let a = m.handle(now, Input::Resolved(Ok(())));
     let s = sends(&a);
     assert_eq!(s.len(), 1, "{a:?}");
     assert_eq!(m.state().name(), "updating");
-    m.handle(
-        now,
-        Input::Reply {
-            id: s[0].0,
-            result: ok(body),
-        },
-    );
+    m.handle(now, answered(s[0].0, &s[0].1, codes));
     s[0].1.clone()
 }
 
@@ -139,13 +199,9 @@ fn first_update_path() {
     let a = m.handle(t(2), Input::Tick);
     assert!(a.contains(&Action::Resolve), "{a:?}");
     assert_eq!(m.state().name(), "resolving");
-    let req = round(&mut m, t(2), "good 203.0.113.5\ngood 203.0.113.5");
-    assert!(
-        req.url
-            .ends_with("hostname=a.example.org,b.example.org&myip=203.0.113.5"),
-        "{}",
-        req.url
-    );
+    let req = round(&mut m, t(2), &[Code::Good]);
+    assert_eq!(hosts(&req), ["a.example.org", "b.example.org"]);
+    assert!(publishes(&req, v4("203.0.113.5")), "{req:?}");
     assert_eq!(m.state().name(), "sleeping");
     let refresh = Duration::from_secs(2 + 25 * 86400);
     assert_eq!(m.next_deadline(), Some(refresh));
@@ -179,8 +235,12 @@ fn single_reading_and_force() {
             .all(|(_, p)| matches!(p, Plan::Send { why: "forced", .. })),
         "{plans:?}"
     );
-    let req = round(&mut m, t(0), "nochg\nnochg");
-    assert_eq!(req.sent, v4("203.0.113.5"));
+    let req = round(&mut m, t(0), &[Code::Nochg]);
+    assert!(publishes(&req, v4("203.0.113.5")), "{req:?}");
+    assert!(
+        req.targets.iter().all(|t| t.nochg_expected),
+        "forced: {req:?}"
+    );
     assert_eq!(m.state().name(), "sleeping", "expected nochg is fine");
     assert!(
         m.plans(t(100))
@@ -238,8 +298,8 @@ impl Clocked {
         out
     }
 
-    /// One update round at `mono` answered with `body`.
-    fn round(&mut self, mono: u64, body: &str) {
+    /// One update round at `mono` answered with `codes`.
+    fn round(&mut self, mono: u64, codes: &[Code]) {
         let a = self.feed(mono, Input::Resolved(Ok(())));
         let s = sends(&a);
         assert_eq!(
@@ -249,13 +309,7 @@ impl Clocked {
             self.offset,
             self.m.state()
         );
-        self.feed(
-            mono,
-            Input::Reply {
-                id: s[0].0,
-                result: ok(body),
-            },
-        );
+        self.feed(mono, answered(s[0].0, &s[0].1, codes));
     }
 }
 
@@ -287,9 +341,9 @@ fn clock_steps_keep_holds_and_refreshes() {
                 before,
             );
             c.feed(0, addrs("203.0.113.5"));
-            c.round(0, "good\ngood");
+            c.round(0, &[Code::Good]);
             c.feed(100, addrs("203.0.113.6"));
-            c.round(100, "911");
+            c.round(100, &[Code::Outage]);
             assert_eq!(
                 c.m.next_deadline(),
                 Some(Duration::from_secs(1901)),
@@ -315,7 +369,7 @@ fn clock_steps_keep_holds_and_refreshes() {
             assert!(!a.contains(&Action::Resolve), "{what}: {a:?}");
             let a = c.feed(1901, Input::Tick);
             assert!(a.contains(&Action::Resolve), "{what}: {a:?}");
-            c.round(1901, "good\ngood");
+            c.round(1901, &[Code::Good]);
             assert_eq!(
                 c.m.next_deadline(),
                 Some(Duration::from_secs(1901 + 86_400)),
@@ -332,7 +386,7 @@ fn restart_over_records_from_an_unset_clock() {
     let mut p = recorded("203.0.113.5", 500);
     for h in p.hosts.values_mut() {
         h.hold_until = Some(500 + 1800);
-        h.hold_code = Some("911".into());
+        h.hold_code = Some(Code::Outage);
     }
     let mut c = Clocked::new(
         policy("stable_for = \"0s\"\nmax_interval = \"1d\""),
@@ -364,7 +418,7 @@ fn restart_with_the_clock_behind_the_records() {
     let mut p = recorded("203.0.113.5", REAL);
     for h in p.hosts.values_mut() {
         h.hold_until = Some(REAL + 1800);
-        h.hold_code = Some("911".into());
+        h.hold_code = Some(Code::Outage);
     }
     p.failed_at = Some(REAL - 60);
     p.retry_at = Some(REAL + 60);
@@ -427,8 +481,8 @@ fn flaps_coalesce() {
     );
     let a = m.handle(tms(49 * 20 + 2000), Input::Tick);
     assert!(a.contains(&Action::Resolve));
-    let req = round(&mut m, tms(3000), "good\ngood");
-    assert!(req.url.ends_with("myip=203.0.113.59"), "{}", req.url);
+    let req = round(&mut m, tms(3000), &[Code::Good]);
+    assert!(publishes(&req, v4("203.0.113.59")), "{req:?}");
 }
 
 /// A change while a request is in flight is remembered; one more update follows after the
@@ -445,13 +499,7 @@ fn change_during_update_follows_after_min_gap() {
         "never two in flight"
     );
     m.handle(t(1), addrs("203.0.113.7"));
-    m.handle(
-        t(2),
-        Input::Reply {
-            id: s[0].0,
-            result: ok("good\ngood"),
-        },
-    );
+    m.handle(t(2), answered(s[0].0, &s[0].1, &[Code::Good]));
     assert_eq!(m.state().name(), "sleeping");
     assert_eq!(
         m.next_deadline(),
@@ -460,8 +508,8 @@ fn change_during_update_follows_after_min_gap() {
     );
     assert!(!m.handle(t(62), Input::Tick).contains(&Action::Resolve));
     assert!(m.handle(t(63), Input::Tick).contains(&Action::Resolve));
-    let req = round(&mut m, t(63), "good\ngood");
-    assert!(req.url.ends_with("myip=203.0.113.7"), "{}", req.url);
+    let req = round(&mut m, t(63), &[Code::Good]);
+    assert!(publishes(&req, v4("203.0.113.7")), "{req:?}");
 }
 
 /// A request the driver withdraws (its source address went away) records nothing and costs
@@ -502,16 +550,10 @@ fn withdrawn_request_follows_the_new_address() {
         "stable_for, no back-off"
     );
     assert!(m.handle(t(5), Input::Tick).contains(&Action::Resolve));
-    let late = m.handle(
-        t(5),
-        Input::Reply {
-            id: s[0].0,
-            result: ok("good 203.0.113.5\ngood 203.0.113.5"),
-        },
-    );
+    let late = m.handle(t(5), answered(s[0].0, &s[0].1, &[Code::Good]));
     assert!(!late.contains(&Action::Persist), "{late:?}");
-    let req = round(&mut m, t(5), "good\ngood");
-    assert!(req.url.ends_with("myip=203.0.113.6"), "{}", req.url);
+    let req = round(&mut m, t(5), &[Code::Good]);
+    assert!(publishes(&req, v4("203.0.113.6")), "{req:?}");
 }
 
 /// badauth makes the policy invalid: no request on any change until reset.
@@ -520,13 +562,7 @@ fn fatal_until_reset() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
     let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
-    let a = m.handle(
-        t(1),
-        Input::Reply {
-            id: s[0].0,
-            result: reply(401, "badauth"),
-        },
-    );
+    let a = m.handle(t(1), answered(s[0].0, &s[0].1, &[Code::Badauth]));
     assert_eq!(m.state().name(), "invalid");
     assert!(a.iter().any(|x| matches!(
         x,
@@ -576,20 +612,21 @@ fn unusable_setting_is_invalid_until_reset() {
 fn host_stop_is_per_host() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
-    round(&mut m, t(0), "good 203.0.113.5\nnohost");
+    round(&mut m, t(0), &[Code::Good, Code::NoHost]);
     assert_eq!(m.state().name(), "sleeping");
     m.handle(t(100), addrs("203.0.113.6"));
-    let req = round(&mut m, t(100), "good 203.0.113.6");
-    assert_eq!(req.hosts, vec!["a.example.org".to_string()]);
+    let req = round(&mut m, t(100), &[Code::Good]);
+    assert_eq!(hosts(&req), ["a.example.org"]);
     m.handle(t(200), addrs("203.0.113.7"));
-    round(&mut m, t(200), "!yours");
+    round(&mut m, t(200), &[Code::NotYours]);
     assert_eq!(m.state().name(), "invalid");
 }
 
-/// A host stopped by the first request of a round (IPv4) is left out of the round's
-/// later request (IPv6): no request for a stopped host, even within one round.
+/// A host stopped by an answer of an update (its IPv4 request's) goes no further in it:
+/// the machine lets the update go on for the other host only; a verdict on the account
+/// ends it.
 #[test]
-fn round_drops_a_host_stopped_midway() {
+fn an_update_goes_on_without_a_host_stopped_midway() {
     let mut m = machine(
         policy("stable_for = \"0s\"\nipv6 = true"),
         PolicyRecord::default(),
@@ -599,31 +636,48 @@ fn round_drops_a_host_stopped_midway() {
         v4: Some("203.0.113.5".parse().expect("v4")),
         v6: Some("2001:db8::5".parse().expect("v6")),
     };
-    m.handle(
-        t(0),
-        Input::Addresses {
-            addrs: both,
-            reason: None,
-        },
-    );
+    let feed = Input::Addresses {
+        addrs: both,
+        reason: None,
+    };
+    m.handle(t(0), feed.clone());
     let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
-    assert_eq!(s[0].1.sent.v6, None, "IPv4 first");
+    assert!(publishes(&s[0].1, both), "{s:?}");
+    let v4_part = Input::Answered {
+        id: s[0].0,
+        answers: answers_to(
+            &["a.example.org", "b.example.org"],
+            v4("203.0.113.5"),
+            &[Code::Good, Code::NoHost],
+        ),
+        last: false,
+    };
+    let a = m.handle(t(0), v4_part.clone());
+    assert_eq!(proceeds(&a), [(s[0].0, vec!["a.example.org".to_string()])]);
+    assert_eq!(m.state().name(), "updating", "{a:?}");
+    assert!(sends(&a).is_empty(), "one update in flight: {a:?}");
+    // A verdict on the account: nothing more goes, the update is over.
+    let mut m = machine(
+        policy("stable_for = \"0s\"\nipv6 = true"),
+        PolicyRecord::default(),
+        t(0),
+    );
+    m.handle(t(0), feed);
+    let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
     let a = m.handle(
         t(0),
-        Input::Reply {
+        Input::Answered {
             id: s[0].0,
-            result: ok("good\nnohost"),
+            answers: answers_to(
+                &["a.example.org", "b.example.org"],
+                v4("203.0.113.5"),
+                &[Code::Badauth],
+            ),
+            last: false,
         },
     );
-    let next = sends(&a);
-    assert_eq!(next.len(), 1, "{a:?}");
-    assert_eq!(next[0].1.hosts, vec!["a.example.org".to_string()]);
-    assert!(
-        next[0].1.url.contains("hostname=a.example.org&"),
-        "{}",
-        next[0].1.url
-    );
-    assert_eq!(next[0].1.sent.v4, None);
+    assert_eq!(proceeds(&a), [(s[0].0, Vec::new())]);
+    assert_eq!(m.state().name(), "invalid");
 }
 
 /// 911 holds 30 minutes, 60 on repeat; nothing is sent inside the hold.
@@ -631,7 +685,7 @@ fn round_drops_a_host_stopped_midway() {
 fn outage_holds() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
-    round(&mut m, t(0), "911");
+    round(&mut m, t(0), &[Code::Outage]);
     // Whole-second stamps: a hold ends one second after its recorded end, never early.
     assert_eq!(m.next_deadline(), Some(Duration::from_secs(1801)));
     assert!(
@@ -639,7 +693,7 @@ fn outage_holds() {
             .contains(&Action::Resolve)
     );
     assert!(m.handle(t(1801), Input::Tick).contains(&Action::Resolve));
-    round(&mut m, t(1801), "dnserr");
+    round(&mut m, t(1801), &[Code::DnsErr]);
     assert_eq!(m.next_deadline(), Some(Duration::from_secs(1801 + 3601)));
     assert!(!m.handle(t(5401), Input::Tick).contains(&Action::Resolve));
     assert!(m.handle(t(5402), Input::Tick).contains(&Action::Resolve));
@@ -676,7 +730,7 @@ fn network_backoff_growth() {
     }
     assert!(seen.windows(2).take(5).all(|w| w[1] > w[0]), "{seen:?}");
     // A reply resets the streak.
-    round(&mut m, t(now), "good\ngood");
+    round(&mut m, t(now), &[Code::Good]);
     assert_eq!(m.state().name(), "sleeping");
     assert_eq!(m.persisted().net_failures, 0);
     assert_eq!(m.persisted().retry_at, None);
@@ -731,16 +785,13 @@ fn failed_send_is_retried() {
     let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
     let a = m.handle(
         t(1),
-        Input::Reply {
-            id: s[0].0,
-            result: Err(NetError::Timeout("u.example".into())),
-        },
+        failed_both(s[0].0, NetError::Timeout("u.example".into())),
     );
     assert_eq!(m.state().name(), "sleeping");
     let undelivered: Vec<_> = a
         .iter()
         .filter_map(|x| match x {
-            Action::Report(r) if r.outcome == crate::plan::Outcome::Failed => r.host.clone(),
+            Action::Report(r) if r.effect == Effect::Failed => r.host.clone(),
             _ => None,
         })
         .collect();
@@ -804,7 +855,7 @@ fn refresh_after_max_interval() {
         m.handle(t(2 * 86400), Input::Tick)
             .contains(&Action::Resolve)
     );
-    round(&mut m, t(2 * 86400), "nochg\nnochg");
+    round(&mut m, t(2 * 86400), &[Code::Nochg]);
     assert_eq!(m.state().name(), "sleeping", "an expected nochg is fine");
 }
 
@@ -817,7 +868,7 @@ fn config_change_sends_only_what_it_makes_unknown() {
     rec.fingerprint = "k2:an-older-config".into();
     rec.account = policy("").account();
     rec.stop = Some(crate::record::Stop {
-        code: "badauth".into(),
+        code: Code::Badauth,
         reason: "r".into(),
         since: WALL0 - 600,
     });
@@ -838,8 +889,8 @@ fn config_change_sends_only_what_it_makes_unknown() {
         m.handle(t(0), addrs("203.0.113.5"))
             .contains(&Action::Resolve)
     );
-    let req = round(&mut m, t(0), "good 203.0.113.5");
-    assert_eq!(req.hosts, vec!["c.example.org".to_string()]);
+    let req = round(&mut m, t(0), &[Code::Good]);
+    assert_eq!(hosts(&req), ["c.example.org"]);
 
     // Another account: everything is unknown to it.
     let other = Arc::new(crate::config::test_policy(
@@ -850,8 +901,8 @@ fn config_change_sends_only_what_it_makes_unknown() {
         m.handle(t(0), addrs("203.0.113.5"))
             .contains(&Action::Resolve)
     );
-    let req = round(&mut m, t(0), "good\ngood");
-    assert_eq!(req.hosts.len(), 2);
+    let req = round(&mut m, t(0), &[Code::Good]);
+    assert_eq!(req.targets.len(), 2);
 }
 
 /// A web source asks at start and then every check_interval.
@@ -865,13 +916,7 @@ fn web_rechecks() {
     let a = m.handle(t(1), addrs("203.0.113.5"));
     assert!(a.contains(&Action::Resolve));
     let s = sends(&m.handle(t(1), Input::Resolved(Ok(()))));
-    m.handle(
-        t(2),
-        Input::Reply {
-            id: s[0].0,
-            result: ok("good"),
-        },
-    );
+    m.handle(t(2), answered(s[0].0, &s[0].1, &[Code::Good]));
     assert_eq!(m.next_deadline(), Some(Duration::from_secs(601)));
     assert!(m.handle(t(601), Input::Tick).contains(&Action::CheckWeb));
     m.handle(t(602), Input::WebFailed("timeout".into()));
@@ -900,18 +945,12 @@ fn same_config_sees_every_setting() {
     }
 }
 
-/// A reply for a request that is not in flight is ignored.
+/// Answers for an update that is not in flight are ignored.
 #[test]
-fn stale_reply_ignored() {
+fn stale_answers_ignored() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
-    let a = m.handle(
-        t(1),
-        Input::Reply {
-            id: 99,
-            result: ok("badauth"),
-        },
-    );
+    let a = m.handle(t(1), answered_both(99, &[Code::Badauth]));
     assert!(!a.contains(&Action::Persist), "{a:?}");
     assert_eq!(m.state().name(), "resolving");
 }
@@ -927,22 +966,10 @@ fn table_input(name: &str, id: u64) -> Input {
         "tick" => Input::Tick,
         "resolved" => Input::Resolved(Ok(())),
         "unresolved" => Input::Resolved(Err(NetError::Timeout("x".into()))),
-        "good" => Input::Reply {
-            id,
-            result: ok("good\ngood"),
-        },
-        "badauth" => Input::Reply {
-            id,
-            result: ok("badauth"),
-        },
-        "911" => Input::Reply {
-            id,
-            result: ok("911"),
-        },
-        "refused" => Input::Reply {
-            id,
-            result: Err(NetError::Refused("192.0.2.1:80".parse().expect("sa"))),
-        },
+        "good" => answered_both(id, &[Code::Good]),
+        "badauth" => answered_both(id, &[Code::Badauth]),
+        "911" => answered_both(id, &[Code::Outage]),
+        "refused" => failed_both(id, NetError::Refused("192.0.2.1:80".parse().expect("sa"))),
         "webfail" => Input::WebFailed("x".into()),
         "reset" => Input::Reset { host: None },
         "reset-a" => Input::Reset {
@@ -975,12 +1002,12 @@ fn in_state(state: &str) -> (Machine, u64) {
         "sleeping" => {
             m.handle(t(0), addrs("203.0.113.5"));
             m.handle(t(1), Input::Tick);
-            round(&mut m, t(1), "good\ngood");
+            round(&mut m, t(1), &[Code::Good]);
         }
         "invalid" => {
             m.handle(t(0), addrs("203.0.113.5"));
             m.handle(t(1), Input::Tick);
-            round(&mut m, t(1), "badagent");
+            round(&mut m, t(1), &[Code::BadAgent]);
         }
         other => panic!("no state {other}"),
     }
@@ -988,14 +1015,15 @@ fn in_state(state: &str) -> (Machine, u64) {
     (m, id)
 }
 
-/// The kinds of action, as letters: R resolve, S send, C web check, P persist, H hook,
-/// V verdict, L lift of verdicts.
+/// The kinds of action, as letters: R resolve, S update (send), N next step of an update,
+/// C web check, P persist, H hook, V verdict, L lift of verdicts.
 fn kinds(a: &[Action]) -> String {
     let mut k: Vec<char> = a
         .iter()
         .filter_map(|x| match x {
             Action::Resolve => Some('R'),
-            Action::Send { .. } => Some('S'),
+            Action::Update { .. } => Some('S'),
+            Action::Proceed { .. } => Some('N'),
             Action::CheckWeb => Some('C'),
             Action::Persist => Some('P'),
             Action::Hook(_) => Some('H'),
@@ -1049,7 +1077,7 @@ fn every_state_and_input() {
         ("resolving", "reset-a", "resolving", "-"),
         ("resolving", "force", "resolving", "-"),
         ("resolving", "withdrawn", "resolving", "-"),
-        // Only the reply of the request in flight moves an updating policy on.
+        // Only the answers of the update in flight move an updating policy on.
         ("updating", "addrs", "updating", "-"),
         ("updating", "gone", "updating", "-"),
         ("updating", "tick", "updating", "-"),
@@ -1146,27 +1174,31 @@ fn may_start(rec: &PolicyRecord, host: &str, now: u64, min_gap: u64, forced: boo
 }
 
 /// Random input sequences (addresses of both families appearing, changing and vanishing,
-/// lookups, replies of every kind, failures, resets, forces, time jumps of every size)
-/// against both family strategies. After every step the invariants of the module hold.
+/// lookups, answers of every kind, some of them not the update's last, failures, resets,
+/// forces, time jumps of every size) against both family strategies. After every step the
+/// invariants of the module hold.
 #[test]
 fn random_inputs_keep_the_invariants() {
-    let bodies: [&str; 11] = [
-        "good\ngood",
-        "nochg\nnochg",
-        "good\nnohost",
-        "badauth",
-        "911",
-        "w30s\nw30s",
-        "",
-        "<html>x</html>",
-        "good 127.0.0.1",
-        "abuse\ngood",
-        "nochg 198.51.100.9\ngood",
+    let codes: [&[Code]; 11] = [
+        &[Code::Good, Code::Good],
+        &[Code::Nochg, Code::Nochg],
+        &[Code::Good, Code::NoHost],
+        &[Code::Badauth],
+        &[Code::Outage],
+        &[Code::Wait(Duration::from_secs(30))],
+        &[Code::Unknown(String::new())],
+        &[Code::Unknown("x".into())],
+        &[Code::Refused127],
+        &[Code::Abuse, Code::Good],
+        &[
+            Code::Mismatch(vec!["198.51.100.9".parse().expect("ip")]),
+            Code::Good,
+        ],
     ];
     let a4 = ["203.0.113.5", "203.0.113.6"];
     let a6 = ["2001:db8::5", "2001:db8::6"];
     let steps = [0u64, 0, 1, 2, 5, 31, 61, 62, 700, 1801, 3602, 90_000];
-    let mut sends_seen = 0;
+    let (mut sends_seen, mut proceeds_seen) = (0, 0);
     for (mode, seed0) in [("separate", 1u64), ("combined", 2)] {
         let p = policy(&format!(
             "stable_for = \"2s\"\nipv6 = true\nipv6_mode = \"{mode}\""
@@ -1176,6 +1208,9 @@ fn random_inputs_keep_the_invariants() {
             let mut m = machine(p.clone(), PolicyRecord::default(), t(0));
             let mut ms = 0u64;
             let mut forced = false;
+            // The hosts the update in flight still carries, and what it publishes.
+            let mut wanted: Vec<String> = Vec::new();
+            let mut sent = AddrSet::default();
             for step in 0..250 {
                 ms += rng.pick(&steps) * 1000 + rng.next() % 1000;
                 let now = tms(ms);
@@ -1183,15 +1218,21 @@ fn random_inputs_keep_the_invariants() {
                     State::Updating(r) => Some(r.id),
                     _ => None,
                 };
+                let hosts: Vec<&str> = wanted.iter().map(String::as_str).collect();
                 let input = match (m.state(), rng.next() % 10) {
                     (State::Resolving, 0..=4) => Input::Resolved(Ok(())),
-                    (State::Updating(r), 0..=4) => Input::Reply {
+                    (State::Updating(r), 0..=4) if rng.next().is_multiple_of(8) => Input::Failed {
                         id: r.id,
-                        result: if rng.next().is_multiple_of(8) {
-                            Err(NetError::Timeout("x".into()))
-                        } else {
-                            reply(200, rng.pick::<&str>(&bodies))
+                        error: NetError::Timeout("x".into()),
+                        pending: Pending {
+                            hosts: wanted.clone(),
+                            sent,
                         },
+                    },
+                    (State::Updating(r), 0..=4) => Input::Answered {
+                        id: r.id,
+                        answers: answers_to(&hosts, sent, rng.pick::<&[Code]>(&codes)),
+                        last: !rng.next().is_multiple_of(3),
                     },
                     (_, 0..=3) => Input::Addresses {
                         addrs: AddrSet {
@@ -1209,10 +1250,7 @@ fn random_inputs_keep_the_invariants() {
                         why: "x".into(),
                     },
                     (_, 4) => Input::Resolved(Err(NetError::Timeout("x".into()))),
-                    (_, 5) => Input::Reply {
-                        id: rng.next() % 4,
-                        result: ok("good\ngood"),
-                    },
+                    (_, 5) => answered_both(rng.next() % 4, &[Code::Good]),
                     (_, 6) => Input::Reset { host: None },
                     (_, 7) => Input::Reset {
                         host: Some("a.example.org".into()),
@@ -1223,39 +1261,52 @@ fn random_inputs_keep_the_invariants() {
                 let what = format!("{mode} seq {seq} step {step} at {ms} ms: {input:?}");
                 let before = m.persisted().clone();
                 let was_resolving = *m.state() == State::Resolving;
-                let answers_in_flight =
-                    matches!(&input, Input::Reply { id, .. } if Some(*id) == in_flight);
+                let (answers_in_flight, may_go_on) = match &input {
+                    Input::Answered { id, last, .. } if Some(*id) == in_flight => (true, !last),
+                    Input::Failed { id, .. } if Some(*id) == in_flight => (true, false),
+                    _ => (false, false),
+                };
                 if matches!(input, Input::Force) {
                     forced = true;
                 }
                 let withdrawn = matches!(input, Input::Withdrawn { .. });
                 let a = m.handle(now, input);
                 if withdrawn {
-                    // 0: a withdrawn request leaves no trace in the record.
+                    // 0: a withdrawn update leaves no trace in the record.
                     assert_eq!(m.persisted(), &before, "{what}");
                 }
                 let s = sends(&a);
+                let next = proceeds(&a);
                 sends_seen += s.len();
-                // 1: at most one send, only with the state updating, for the id in flight.
-                assert!(s.len() <= 1, "{what}: {a:?}");
-                if let Some((id, req)) = s.first() {
+                proceeds_seen += next.iter().filter(|(_, k)| !k.is_empty()).count();
+                // The hosts an update (or its next step) carries may be sent.
+                let may_send = |h: &str| {
+                    let blocked_now = m.persisted().hosts.get(h).is_some_and(|x| {
+                        x.stop.is_some() || x.hold_until.is_some_and(|u| u + 1 > now.wall)
+                    }) || m.persisted().stop.is_some()
+                        || m.verdicts().iter().any(|v| v.in_force(now.wall));
+                    !blocked_now
+                };
+                // 1: at most one update, only with the state updating, for the id in
+                // flight; its next step only after one of its answers that were not the
+                // last.
+                assert!(s.len() <= 1 && next.len() <= 1, "{what}: {a:?}");
+                if let Some((id, update)) = s.first() {
                     let State::Updating(r) = m.state() else {
-                        panic!("{what}: a send outside updating: {:?}", m.state());
+                        panic!("{what}: an update outside updating: {:?}", m.state());
                     };
                     assert_eq!(r.id, *id, "{what}");
-                    assert_eq!(r.queue.front(), Some(req), "{what}");
-                    // Never a second request in flight.
+                    assert!(
+                        r.expected.keys().eq(update.hosts()),
+                        "{what}: {r:?} {update:?}"
+                    );
                     assert!(
                         in_flight.is_none() || answers_in_flight,
-                        "{what}: a send while {in_flight:?} was in flight"
+                        "{what}: an update while {in_flight:?} was in flight"
                     );
-                    // 4: the hosts it carries may be sent.
-                    for h in &req.hosts {
-                        let blocked_now = m.persisted().hosts.get(h).is_some_and(|x| {
-                            x.stop.is_some() || x.hold_until.is_some_and(|u| u + 1 > now.wall)
-                        }) || m.persisted().stop.is_some()
-                            || m.verdicts().iter().any(|v| v.in_force(now.wall));
-                        assert!(!blocked_now, "{what}: {h} is stopped or held");
+                    for h in update.hosts() {
+                        // 4: the hosts it carries may be sent, and were due.
+                        assert!(may_send(h), "{what}: {h} is stopped or held");
                         if was_resolving {
                             assert!(
                                 may_start(&before, h, now.wall, 60, forced),
@@ -1266,6 +1317,23 @@ fn random_inputs_keep_the_invariants() {
                     if was_resolving {
                         forced = false;
                     }
+                    wanted = update.hosts().map(String::from).collect();
+                    sent = update.targets[0].addrs;
+                }
+                if let Some((id, keep)) = next.first() {
+                    assert!(may_go_on, "{what}: a next step unasked: {a:?}");
+                    assert_eq!(Some(*id), in_flight, "{what}");
+                    for h in keep {
+                        assert!(may_send(h), "{what}: {h} goes on stopped or held");
+                    }
+                    let going_on = matches!(m.state(), State::Updating(r) if r.id == *id);
+                    assert_eq!(going_on, !keep.is_empty(), "{what}: {:?}", m.state());
+                    wanted = keep.clone();
+                } else {
+                    assert!(
+                        !may_go_on,
+                        "{what}: answers that were not the last, no word"
+                    );
                 }
                 // 2: a lookup only on entering resolving.
                 if a.contains(&Action::Resolve) {
@@ -1283,8 +1351,8 @@ fn random_inputs_keep_the_invariants() {
         }
     }
     assert!(
-        sends_seen > 1000,
-        "the sequences reach updating: {sends_seen}"
+        sends_seen > 1000 && proceeds_seen > 100,
+        "the sequences reach updating and go on: {sends_seen} {proceeds_seen}"
     );
 }
 
@@ -1335,19 +1403,12 @@ impl Shared {
         a
     }
 
-    /// Machine `i` gets `addr`, sends, and the server answers `body`.
-    fn answer(&mut self, i: usize, now: Now, addr: &str, body: &str) {
+    /// Machine `i` gets `addr`, asks for an update, and the provider answers `codes`.
+    fn answer(&mut self, i: usize, now: Now, addr: &str, codes: &[Code]) {
         let a = self.feed(i, now, addrs(addr));
         assert!(a.contains(&Action::Resolve), "#{i}: {a:?}");
         let s = sends(&self.feed(i, now, Input::Resolved(Ok(()))));
-        self.feed(
-            i,
-            now,
-            Input::Reply {
-                id: s[0].0,
-                result: ok(body),
-            },
-        );
+        self.feed(i, now, answered(s[0].0, &s[0].1, codes));
     }
 }
 
@@ -1365,7 +1426,7 @@ fn verdicts_bind_every_policy_of_the_server_or_account() {
     ];
     // badagent to a: b (another account at the same server) and d stop too; c goes on.
     let mut sh = Shared::new(&ps);
-    sh.answer(0, t(0), "203.0.113.5", "badagent");
+    sh.answer(0, t(0), "203.0.113.5", &[Code::BadAgent]);
     assert_eq!(sh.verdicts.len(), 1);
     assert_eq!(sh.verdicts[0].server, "https://dyn.example.net:443");
     assert_eq!(sh.verdicts[0].by, "a");
@@ -1401,7 +1462,7 @@ fn verdicts_bind_every_policy_of_the_server_or_account() {
 
     // badauth for alice at s1: d (alice) stops, b (bob) does not.
     let mut sh = Shared::new(&ps);
-    sh.answer(0, t(0), "203.0.113.5", "badauth");
+    sh.answer(0, t(0), "203.0.113.5", &[Code::Badauth]);
     assert_eq!(sh.verdicts[0].user.as_deref(), Some("alice"));
     assert!(
         !sh.feed(3, t(10), addrs("203.0.113.6"))
@@ -1415,7 +1476,7 @@ fn verdicts_bind_every_policy_of_the_server_or_account() {
 
     // 911 to a: b holds until the hold ends, one second after its recorded end.
     let mut sh = Shared::new(&ps);
-    sh.answer(0, t(0), "203.0.113.5", "911");
+    sh.answer(0, t(0), "203.0.113.5", &[Code::Outage]);
     assert!(
         !sh.feed(1, t(100), addrs("203.0.113.6"))
             .contains(&Action::Resolve)
@@ -1438,7 +1499,7 @@ fn config_change_lifts_verdict_stops() {
     let stop = Verdict {
         server: p.server_key(),
         user: Some("alice".into()),
-        code: "badauth".into(),
+        code: Code::Badauth,
         reason: "r".into(),
         since: WALL0 - 60,
         until: None,
@@ -1447,7 +1508,7 @@ fn config_change_lifts_verdict_stops() {
     let hold = Verdict {
         until: Some(WALL0 + 600),
         user: None,
-        code: "911".into(),
+        code: Code::Outage,
         ..stop.clone()
     };
     let mut rec = PolicyRecord {
@@ -1491,7 +1552,15 @@ fn the_longer_wait_of_one_reply_holds() {
         "[[policy]]\nname = \"a\"\nserver = \"{s1}\"\nusername = \"alice\"\npassword = \"pw\"\nhosts = [\"a.example.org\", \"b.example.org\"]\ninterface = \"eth0\"\nstable_for = \"0s\"\nmin_interval = \"0s\"\n"
     )));
     let mut sh = Shared::new(&[two, at("b", s1, "bob")]);
-    sh.answer(0, t(0), "203.0.113.5", "w10s\nw7s");
+    sh.answer(
+        0,
+        t(0),
+        "203.0.113.5",
+        &[
+            Code::Wait(Duration::from_secs(10)),
+            Code::Wait(Duration::from_secs(7)),
+        ],
+    );
     for i in [0, 1] {
         let a = sh.feed(i, t(8), addrs("203.0.113.6"));
         assert!(!a.contains(&Action::Resolve), "#{i} at 8 s: {a:?}");
@@ -1500,27 +1569,17 @@ fn the_longer_wait_of_one_reply_holds() {
     assert!(sh.feed(1, t(11), Input::Tick).contains(&Action::Resolve));
 }
 
-/// An HTTP 429 with `Retry-After: 61` holds the server, this policy and every other there,
-/// for 61 s: no request before, one after.
+/// A rate limit asking for 61 s (an HTTP 429 with `Retry-After: 61`) holds the server,
+/// this policy and every other there, for 61 s: no request before, one after.
 #[test]
 fn a_rate_limit_holds_the_server_for_its_retry_after() {
     let s1 = "https://dyn.example.net/nic/update";
     let mut sh = Shared::new(&[at("a", s1, "alice"), at("b", s1, "bob")]);
-    let a = sh.feed(0, t(0), addrs("203.0.113.5"));
-    assert!(a.contains(&Action::Resolve), "{a:?}");
-    let s = sends(&sh.feed(0, t(0), Input::Resolved(Ok(()))));
-    sh.feed(
+    sh.answer(
         0,
         t(0),
-        Input::Reply {
-            id: s[0].0,
-            result: Ok(Response {
-                status: 429,
-                body: "Request was throttled.".into(),
-                truncated: false,
-                retry_after: Some(Duration::from_secs(61)),
-            }),
-        },
+        "203.0.113.5",
+        &[Code::RateLimited(Duration::from_secs(61))],
     );
     for i in [0, 1] {
         let a = sh.feed(i, t(30), addrs("203.0.113.6"));

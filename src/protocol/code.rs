@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::duration;
+use crate::protocol::transport::NetKind;
 
 /// The hold after a provider-side error (`dnserr`, `911`, HTTP 5xx), the first time.
 pub const OUTAGE_HOLD: Duration = Duration::from_secs(30 * 60);
@@ -719,6 +720,43 @@ impl<'de> serde::Deserialize<'de> for Code {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
         Ok(Code::from_name(&name).unwrap_or(Code::Unknown(String::new())))
+    }
+}
+
+/// How an attempt for a host ended: the provider's answer, or a failure before any (the
+/// network). Written by name: the code's, or `error:` and the failure's kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The provider answered this.
+    Answer(Code),
+    /// No answer came: the message failed on the way.
+    Failure(NetKind),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Answer(c) => c.fmt(f),
+            Outcome::Failure(k) => write!(f, "error:{k}"),
+        }
+    }
+}
+
+impl serde::Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Outcome {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(match name.strip_prefix("error:").map(NetKind::from_name) {
+            Some(Some(kind)) => Outcome::Failure(kind),
+            // A failure of a kind this version does not know is still no answer.
+            Some(None) => Outcome::Failure(NetKind::Connect),
+            None => Outcome::Answer(Code::from_name(&name).unwrap_or(Code::Unknown(String::new()))),
+        })
     }
 }
 

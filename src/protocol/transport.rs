@@ -1,27 +1,10 @@
-//! What an HTTP exchange ends in, as plain values: the reply, or why there was none.
-//!
-//! The HTTP edge ([`crate::http`]) produces these and the decision code consumes them; keeping
-//! them here means the machine and the core never depend on the HTTP client.
+//! Why a message got no answer, whatever the wire: the failures a user can act on, told
+//! apart. The runners ([`crate::http`]) produce them; the machine takes them as the update's
+//! failure.
 
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
-
-/// The most of a reply body that is read; the rest is dropped. A dyndns2 reply is a few lines.
-pub const MAX_BODY: usize = 64 * 1024;
-
-/// A reply, whatever its status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// The body, lossily decoded as UTF-8, at most [`MAX_BODY`] bytes of it.
-    pub body: String,
-    /// Whether the body was longer than [`MAX_BODY`].
-    pub truncated: bool,
-    /// The `Retry-After` header, when it gives seconds (an HTTP 429's wait).
-    pub retry_after: Option<Duration>,
-}
 
 /// Why no reply was obtained. Each variant is a different problem for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,19 +73,18 @@ pub enum NetError {
 }
 
 impl NetError {
-    /// A short stable name for logs and the state file.
-    pub fn kind(&self) -> &'static str {
+    /// Its kind, for logs and the state file.
+    pub fn kind(&self) -> NetKind {
         match self {
-            NetError::Url(_) => "url",
-            NetError::Resolve { .. } => "resolve",
-            NetError::Bind { .. } => "bind",
-            NetError::Refused(_) => "refused",
-            NetError::Connect { .. } => "connect",
-            NetError::Tls { .. } => "tls",
-            NetError::CaFile { .. } => "ca_file",
-            NetError::Timeout(_) => "timeout",
-            NetError::Reply { .. } => "reply",
-            NetError::Attempts(_) => "connect",
+            NetError::Url(_) => NetKind::Url,
+            NetError::Resolve { .. } => NetKind::Resolve,
+            NetError::Bind { .. } => NetKind::Bind,
+            NetError::Refused(_) => NetKind::Refused,
+            NetError::Connect { .. } | NetError::Attempts(_) => NetKind::Connect,
+            NetError::Tls { .. } => NetKind::Tls,
+            NetError::CaFile { .. } => NetKind::CaFile,
+            NetError::Timeout(_) => NetKind::Timeout,
+            NetError::Reply { .. } => NetKind::Reply,
         }
     }
 
@@ -119,5 +101,68 @@ impl NetError {
             self,
             NetError::Refused(_) | NetError::Connect { .. } | NetError::Bind { .. }
         )
+    }
+}
+
+/// The kind of a [`NetError`], by a short stable name (logs, hooks and the state file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetKind {
+    /// The URL itself is unusable.
+    Url,
+    /// The server's name did not resolve.
+    Resolve,
+    /// The source address could not be bound.
+    Bind,
+    /// The connection was refused.
+    Refused,
+    /// No connection could be made.
+    Connect,
+    /// The TLS handshake failed.
+    Tls,
+    /// The configured CA file could not be used.
+    CaFile,
+    /// No complete reply in time.
+    Timeout,
+    /// The reply broke off or was not HTTP.
+    Reply,
+}
+
+impl NetKind {
+    const ALL: [NetKind; 9] = [
+        NetKind::Url,
+        NetKind::Resolve,
+        NetKind::Bind,
+        NetKind::Refused,
+        NetKind::Connect,
+        NetKind::Tls,
+        NetKind::CaFile,
+        NetKind::Timeout,
+        NetKind::Reply,
+    ];
+
+    /// The short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            NetKind::Url => "url",
+            NetKind::Resolve => "resolve",
+            NetKind::Bind => "bind",
+            NetKind::Refused => "refused",
+            NetKind::Connect => "connect",
+            NetKind::Tls => "tls",
+            NetKind::CaFile => "ca_file",
+            NetKind::Timeout => "timeout",
+            NetKind::Reply => "reply",
+        }
+    }
+
+    /// The kind a name stands for ([`NetKind::name`] backwards).
+    pub fn from_name(name: &str) -> Option<NetKind> {
+        NetKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for NetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -15,6 +15,7 @@ use crate::config::{Policy, Source};
 use crate::hook;
 use crate::http;
 use crate::lan6::{self, LanHost};
+use crate::protocol::http::HttpRequest;
 use url::Url;
 
 /// The addresses found for a policy.
@@ -313,7 +314,8 @@ async fn check_web(policy: &Policy, url: &Url, v6: bool) -> Result<IpAddr, Strin
             )
         })?;
     let opts = http::Options::for_policy(policy, vec![any]);
-    match http::get_via(url.as_str(), None, false, &opts, Some(target)).await {
+    let req = HttpRequest::get(url.to_string(), url.to_string());
+    match http::fetch(&req, &opts, Some(target)).await {
         Err(e) => Err(format!("check-IP service over {family}: {e}")),
         Ok(r) if !(200..300).contains(&r.status) => Err(format!(
             "check-IP service over {family} answered HTTP {}",
@@ -349,28 +351,28 @@ async fn check_command(policy: &Policy, argv: &[String]) -> Result<IpAddr, Strin
             format!(": {line}")
         }
     };
-    match f.outcome {
-        hook::Outcome::Exited(0) => web::parse_page(&f.stdout).ok_or_else(|| {
+    match f.exit {
+        hook::Exit::Exited(0) => web::parse_page(&f.stdout).ok_or_else(|| {
             format!(
                 "address command {prog} printed no IP address{}",
                 said(&f.stdout)
             )
         }),
-        hook::Outcome::Exited(c) => Err(format!(
+        hook::Exit::Exited(c) => Err(format!(
             "address command {prog} failed with exit status {c}{}",
             said(&f.stderr)
         )),
-        hook::Outcome::Signaled(sig) => {
+        hook::Exit::Signaled(sig) => {
             Err(format!("address command {prog} was ended by signal {sig}"))
         }
-        hook::Outcome::TimedOut => Err(format!(
+        hook::Exit::TimedOut => Err(format!(
             "address command {prog} still running after {}; killed",
             crate::duration::format(policy.hook_timeout)
         )),
-        hook::Outcome::NotStarted(e) => {
+        hook::Exit::NotStarted(e) => {
             Err(format!("address command {prog} could not be started: {e}"))
         }
-        hook::Outcome::Unknown(e) => Err(format!(
+        hook::Exit::Unknown(e) => Err(format!(
             "address command {prog} ran, but how it ended is unknown: {e}"
         )),
     }

@@ -215,6 +215,36 @@ impl Default for Dialect {
 }
 
 impl Dialect {
+    /// What the provider does with a host's record of a family a dual-stack policy has no
+    /// address for now (`v6`: the IPv6 one), in words (README "Address choice").
+    pub fn left_out_effect(&self, v6: bool) -> String {
+        let (family, record) = if v6 { ("IPv6", "AAAA") } else { ("IPv4", "A") };
+        match self.family {
+            FamilyMode::Combined => format!(
+                "with ipv6_mode = \"combined\" the provider replaces the host's addresses with those sent, so it removes the {record} record"
+            ),
+            FamilyMode::MyipV6 => {
+                let sh = &self.shape;
+                let keep = if v6 {
+                    sh.keep6.map(|k| (sh.v6, k))
+                } else {
+                    sh.keep4.map(|k| (sh.v4, k))
+                };
+                match keep {
+                    Some((param, k)) => format!(
+                        "the request sends {param}={k}, so the provider leaves the {record} record as it was"
+                    ),
+                    None => format!(
+                        "the request carries no address for it, so the provider does not update the {record} record"
+                    ),
+                }
+            }
+            FamilyMode::Separate => format!(
+                "no {family} request is sent, so the provider's {record} record stays as it was"
+            ),
+        }
+    }
+
     /// The provider's ways that change what an answer decides.
     pub fn quirks(&self) -> Quirks {
         Quirks {

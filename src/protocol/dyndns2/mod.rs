@@ -3,13 +3,16 @@
 //!
 //! Follows `reference/dyndns2-protocol.md`: sections 2–3 for requests ([`request`]), 4 and 6
 //! for replies ([`reply`]); what each answer decides is the code table's
-//! ([`crate::protocol::code`]). How providers differ is their [`dialect`].
+//! ([`crate::protocol::code`]). How providers differ is their [`dialect`]; an update's
+//! requests and answers are its [`exchange`].
 
 pub mod dialect;
+pub mod exchange;
 pub mod reply;
 pub mod request;
 
 pub use dialect::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
+pub use exchange::{Account, Exchange};
 pub use reply::{HostResult, Reply, has_words, parse_reply, read_response};
 pub use request::{COMPONENT, Endpoint, MAX_HOSTS, Request, build_requests, host_in_request};
 

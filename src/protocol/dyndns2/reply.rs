@@ -144,7 +144,7 @@ fn rule_matches(rule: &Rule, status: u16, body: &str, text: &str) -> bool {
 /// Reads a response into one result per host: [`parse_reply`], with the `Retry-After` of an
 /// HTTP 429 as the wait.
 pub fn read_response(
-    resp: &crate::protocol::Response,
+    resp: &crate::protocol::http::HttpReply,
     hosts: &[String],
     sent: &AddrSet,
     dialect: &Dialect,

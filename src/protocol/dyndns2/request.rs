@@ -9,6 +9,7 @@ use url::Url;
 
 use super::dialect::{Credentials, Dialect, FamilyMode, HostForm, Shape, User};
 use crate::addr::AddrSet;
+use crate::protocol::http::{Auth, HttpRequest};
 use crate::secret::{MASK, Secret};
 
 /// Characters percent-encoded in a query value. Commas and colons stay as they are: both are
@@ -50,7 +51,7 @@ impl Endpoint {
     }
 }
 
-/// One update request, ready for the HTTP layer.
+/// One update request: the URL it goes to and what it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// The full URL with its query. In template mode, and for providers that take the secret
@@ -73,6 +74,25 @@ impl Request {
     /// The URL with the password masked, for output and logs.
     pub fn display_url(&self) -> &str {
         &self.shown
+    }
+
+    /// The HTTP request that carries it, from the account `user` with `password` (a Basic
+    /// header where the dialect wants one; the password is scrubbed from what comes back
+    /// either way).
+    pub fn http(&self, user: &str, password: &Secret) -> HttpRequest {
+        let auth = if self.basic_auth {
+            Auth::Basic {
+                user: user.to_string(),
+                password: password.clone(),
+            }
+        } else {
+            Auth::None
+        };
+        HttpRequest {
+            auth,
+            secret: Some(password.clone()),
+            ..HttpRequest::get(self.url.clone(), self.shown.clone())
+        }
     }
 }
 

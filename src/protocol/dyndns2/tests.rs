@@ -1107,7 +1107,7 @@ fn preset_reply_tables() {
 /// half an hour without one; `ratelimit Ns` reads back from the state file.
 #[test]
 fn rate_limits_hold() {
-    let resp = |secs: Option<u64>| super::super::Response {
+    let resp = |secs: Option<u64>| crate::protocol::http::HttpReply {
         status: 429,
         body: "overcommited".into(),
         truncated: false,
