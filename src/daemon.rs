@@ -33,7 +33,7 @@ use crate::record::{
 use crate::status::PolicyStatus;
 use crate::store;
 use crate::systemd::{self, Notifier};
-use crate::watch::detect;
+use crate::watch::detect::{self, Reading};
 use crate::watch::events::Watcher;
 use crate::watch::iface::Snapshot;
 
@@ -895,16 +895,20 @@ impl Daemon {
                     return;
                 };
                 let p = slot.machine.policy();
-                let d = detect::from_asked(p, &result);
-                for n in &d.notes {
-                    tracing::warn!(policy = %p.name, "{n}");
-                }
-                let input = match d.error {
-                    Some(e) => Input::WebFailed(e),
-                    None => Input::Addresses {
-                        addrs: d.addrs,
-                        reason: None,
-                    },
+                let input = match detect::read_asked(p, &result) {
+                    Reading::Failed(why) => Input::WebFailed(why),
+                    Reading::Found(d) => {
+                        for (ip, why) in &d.skipped {
+                            tracing::info!(policy = %p.name, address = %ip, "address skipped: {why}");
+                        }
+                        for n in &d.notes {
+                            tracing::warn!(policy = %p.name, "{n}");
+                        }
+                        Input::Addresses {
+                            addrs: d.addrs,
+                            reason: d.error,
+                        }
+                    }
                 };
                 self.feed(&policy, input);
             }

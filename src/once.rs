@@ -26,7 +26,7 @@ use crate::protocol::http::HttpRequest;
 use crate::protocol::{HttpExchange, Step, Target, Update};
 use crate::record::{Verdict, add_verdict, lift_verdicts};
 use crate::store::{self, State};
-use crate::watch::detect::{self, Detected};
+use crate::watch::detect::{self, Detected, Reading};
 use crate::watch::iface::Snapshot;
 
 /// What `once` was asked to do.
@@ -321,13 +321,9 @@ impl Pass<'_> {
             },
             Action::CheckWeb => {
                 let answers = detect::check_asked(policy).await;
-                let found = detect::from_asked(policy, &answers);
-                // An answer that is an address is fed as found (a skipped one says why);
-                // only when no service answered is the ask itself a failure.
-                let failed = answers.iter().all(Result::is_err);
-                match found.error.clone().filter(|_| failed) {
-                    None => self.feed_addresses(d, found),
-                    Some(e) => {
+                match detect::read_asked(policy, &answers) {
+                    Reading::Found(found) => self.feed_addresses(d, found),
+                    Reading::Failed(e) => {
                         self.line(&format!("  {e}"));
                         let actions = d.m.handle(self.now(), Input::WebFailed(e));
                         d.pending.extend(actions);

@@ -414,3 +414,36 @@ fn per_family_check_ip_under_the_daemon() {
     d.expect_log(5, "check-IP service over IPv6: connection refused");
     d.expect_log(5, "publishing 203.0.113.7 only");
 }
+
+/// A check-IP service that answers with an address that cannot be published (here CGNAT's)
+/// has told where the router is: the daemon takes that as a reading, as `once` does, stops
+/// publishing the old address and says why, instead of keeping it as if the service had
+/// failed to answer.
+#[test]
+fn a_check_ip_answer_that_cannot_be_published_is_a_reading() {
+    let srv = FakeServer::http();
+    srv.set_checkip("203.0.113.7");
+    let s = Setup::with(&web_policy(
+        &srv,
+        "w",
+        &["w.example.org"],
+        "pw",
+        "stable_for = \"0s\"\ncheck_interval = \"1m\"",
+    ));
+    let d = DaemonProc::start(&s.config(), None);
+    assert!(wait_for(10, || !srv.requests().is_empty()), "{}", d.log());
+    srv.set_checkip("100.64.1.1");
+    // The next ask comes a minute after the first.
+    d.expect_log(75, "check-IP service reported 100.64.1.1");
+    let st = status_json(&s);
+    let p = &st["policies"][0];
+    assert_eq!(p["state"], "waiting", "{st}");
+    assert_eq!(p["addresses"], serde_json::json!([]), "{st}");
+    assert!(
+        p["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("100.64.1.1")),
+        "{st}"
+    );
+    assert_eq!(srv.requests().len(), 1, "nothing more is sent");
+}

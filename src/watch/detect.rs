@@ -263,6 +263,27 @@ pub fn from_asked(policy: &Policy, answers: &[Result<IpAddr, String>]) -> Detect
     d
 }
 
+/// What the asks of a web or command source tell the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    /// At least one ask answered with an address: what may be published now, which may be
+    /// nothing (a service that reports a private or CGNAT address has told where the router
+    /// is, and an address published before is no longer this router's).
+    Found(Detected),
+    /// No ask answered with an address: nothing is known, so what is published stays; why.
+    Failed(String),
+}
+
+/// How both drivers read the answers of [`check_asked`] (pure): a reading when any ask
+/// answered with an address, a failed ask otherwise.
+pub fn read_asked(policy: &Policy, answers: &[Result<IpAddr, String>]) -> Reading {
+    let found = from_asked(policy, answers);
+    match found.error.clone() {
+        Some(why) if answers.iter().all(Result::is_err) => Reading::Failed(why),
+        _ => Reading::Found(found),
+    }
+}
+
 /// Asks the policy's check-IP services or address command for the addresses they see (I/O):
 /// one answer per ask. A `web` service is asked over each family the policy publishes (a
 /// dual-stack host behind NAT has one address per family, and a service answers the one it
@@ -564,6 +585,28 @@ mod tests {
         );
         let d = from_asked(&p, &[Err("a".into()), Err("b".into())]);
         assert_eq!(d.error.as_deref(), Some("a; b"));
+    }
+
+    /// Both drivers read the asks alike: a service that answered with an address, even one
+    /// that cannot be published, is a reading (of nothing, with why); only when no ask
+    /// answered with an address is the ask itself a failure, which keeps what is published.
+    #[test]
+    fn an_answer_with_any_address_is_a_reading_and_none_is_a_failure() {
+        let p = policy("web = \"https://checkip.example/\"");
+        let ip = |s: &str| -> IpAddr { s.parse().expect("ip") };
+        let Reading::Found(d) = read_asked(&p, &[Ok(ip("100.64.1.1")), Err("down".into())]) else {
+            panic!("a reading");
+        };
+        assert!(d.addrs.is_empty(), "{d:?}");
+        assert!(d.error.is_some_and(|e| e.contains("100.64.1.1")));
+        let Reading::Found(d) = read_asked(&p, &[Ok(ip("203.0.113.7"))]) else {
+            panic!("a reading");
+        };
+        assert_eq!(d.addrs, set(Some("203.0.113.7"), None));
+        assert_eq!(
+            read_asked(&p, &[Err("a".into()), Err("b".into())]),
+            Reading::Failed("a; b".into())
+        );
     }
 
     /// A check-IP answer is validated like an interface address, and by family.
