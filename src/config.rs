@@ -19,7 +19,7 @@ use crate::lan6::{HostId, LanHost};
 use crate::protocol::code::{Code, Quirks};
 use crate::protocol::dyndns2::Endpoint;
 use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
-use crate::protocol::{HttpExchange, Update, dyndns2};
+use crate::protocol::{HttpExchange, ServerId, Update, dyndns2};
 use crate::provider::Provider;
 use crate::secret::Secret;
 
@@ -2039,17 +2039,10 @@ impl Policy {
     }
 
     /// The server updates go to, as verdicts on the client name it: `scheme://host:port`.
-    pub fn server_key(&self) -> String {
+    pub fn server_key(&self) -> ServerId {
         self.endpoint
             .server_url()
-            .map(|u| {
-                format!(
-                    "{}://{}:{}",
-                    u.scheme(),
-                    u.host_str().unwrap_or_default(),
-                    u.port_or_known_default().unwrap_or_default()
-                )
-            })
+            .map(|u| ServerId::of_url(&u))
             .unwrap_or_default()
     }
 
@@ -2228,7 +2221,7 @@ interface = "eth0"
         let p = parse(&text).expect("valid").policies.remove(0);
         assert_eq!(p.provider, Some(Provider::Ovh));
         assert_eq!(p.dialect, Provider::Ovh.dialect());
-        assert_eq!(p.server_key(), "https://dyn.example.net:443");
+        assert_eq!(p.server_key().as_str(), "https://dyn.example.net:443");
         assert_eq!(
             p.endpoint_label(),
             "provider ovh at server https://dyn.example.net/nic/update"

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use dynward::cli::{self, Command, Parsed};
 use dynward::config::{self, Config, Env};
+use dynward::daemon::control::{self, Answer, Request};
 use dynward::duration::Zone;
 use dynward::status::PolicyStatus;
 use dynward::{daemon, offline, once, status, store};
@@ -206,7 +207,7 @@ fn check(cfg: &Config, path: &Path, state_dir: &Path) -> ExitCode {
 /// `dynward once`.
 fn run_once(cfg: &Config, opts: once::Options) -> ExitCode {
     // Two writers of one state file would lose results: leave it to the daemon.
-    if !opts.dry_run && daemon::ask(&opts.state_dir, "status").is_some() {
+    if !opts.dry_run && control::ask(&opts.state_dir, &Request::Status).is_some() {
         eprintln!(
             "error: a dynward daemon is running on {}; it sends the updates itself (see `dynward status`). Use --dry-run, or stop it first.",
             opts.state_dir.display()
@@ -244,8 +245,8 @@ fn run_daemon(cfg: Config, config_path: PathBuf, state_dir: PathBuf) -> ExitCode
 
 /// `dynward reload`.
 fn reload(state_dir: &Path) -> ExitCode {
-    match daemon::ask(state_dir, "reload") {
-        Some(answer) => print_answer(&answer),
+    match control::ask(state_dir, &Request::Reload) {
+        Some(answer) => print_answer(answer),
         None => {
             eprintln!(
                 "error: no dynward daemon answers on {}",
@@ -258,9 +259,7 @@ fn reload(state_dir: &Path) -> ExitCode {
 
 /// `dynward status`: the daemon's view, or the state file's without one.
 fn show_status(cfg: &Config, state_dir: &Path, json: bool) -> ExitCode {
-    if let Some(all) = daemon::ask(state_dir, "status")
-        .and_then(|s| serde_json::from_str::<Vec<PolicyStatus>>(&s).ok())
-    {
+    if let Some(Answer::Status(all)) = control::ask(state_dir, &Request::Status) {
         return print_status(&all, true, json);
     }
     match offline::status(cfg, state_dir) {
@@ -294,8 +293,12 @@ fn reset(
         );
         return ExitCode::from(2);
     }
-    if let Some(answer) = daemon::ask(state_dir, &reset_command(policy, host.as_deref())) {
-        return print_answer(&answer);
+    let request = Request::Reset {
+        policy: policy.to_string(),
+        host: host.clone(),
+    };
+    if let Some(answer) = control::ask(state_dir, &request) {
+        return print_answer(answer);
     }
     match offline::reset(state_dir, p, host.as_deref()) {
         Ok(msg) => {
@@ -309,21 +312,21 @@ fn reset(
     }
 }
 
-/// The control-socket line for `reset`.
-fn reset_command(policy: &str, host: Option<&str>) -> String {
-    match host {
-        Some(h) => format!("reset {policy} {h}"),
-        None => format!("reset {policy}"),
-    }
-}
-
-/// Prints a daemon's answer to `reset` or `reload`; an answer starting "error" fails.
-fn print_answer(answer: &str) -> ExitCode {
-    print!("{answer}");
-    if answer.starts_with("error") {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+/// Prints a daemon's answer to `reset` or `reload`; a refusal fails.
+fn print_answer(answer: Answer) -> ExitCode {
+    match answer {
+        Answer::Done(words) => {
+            println!("{words}");
+            ExitCode::SUCCESS
+        }
+        Answer::Refused(why) => {
+            println!("error: {why}");
+            ExitCode::from(1)
+        }
+        Answer::Status(_) => {
+            eprintln!("error: the daemon answered with its status");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -347,12 +350,15 @@ fn print_status(all: &[PolicyStatus], running: bool, json: bool) -> ExitCode {
     }
 }
 
-/// The control-socket line of a command only a running daemon can answer without a config.
-fn daemon_command(command: &Command) -> Option<String> {
+/// The request of a command only a running daemon can answer without a config.
+fn daemon_command(command: &Command) -> Option<Request> {
     match command {
-        Command::Status { .. } => Some("status".into()),
-        Command::Reset { policy, host } => Some(reset_command(policy, host.as_deref())),
-        Command::Reload => Some("reload".into()),
+        Command::Status { .. } => Some(Request::Status),
+        Command::Reset { policy, host } => Some(Request::Reset {
+            policy: policy.clone(),
+            host: host.clone(),
+        }),
+        Command::Reload => Some(Request::Reload),
         Command::Check
         | Command::Once { .. }
         | Command::Run
@@ -371,13 +377,13 @@ fn talk_to_daemon_only(command: &Command, config_path: &Path) -> ExitCode {
     let Some(cmd) = daemon_command(command) else {
         return ExitCode::from(1);
     };
-    let Some(answer) = daemon::ask(&state_dir, &cmd) else {
+    let Some(answer) = control::ask(&state_dir, &cmd) else {
         eprintln!("error: the config is invalid and no daemon answers");
         return ExitCode::from(1);
     };
-    match (command, serde_json::from_str::<Vec<PolicyStatus>>(&answer)) {
-        (Command::Status { json }, Ok(all)) => print_status(&all, true, *json),
-        _ => print_answer(&answer),
+    match (command, answer) {
+        (Command::Status { json }, Answer::Status(all)) => print_status(&all, true, *json),
+        (_, answer) => print_answer(answer),
     }
 }
 

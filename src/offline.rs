@@ -13,9 +13,10 @@ use crate::store;
 
 /// The configured policies with what the state file records for them.
 pub fn status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, String> {
-    let mut state = store::load(state_dir, unix_now()).map_err(|e| e.to_string())?;
     // As the daemon would see them when it starts (the file itself is left as it is).
-    crate::record::rebase_verdicts(&mut state.verdicts, unix_now());
+    let state = store::open(state_dir, unix_now(), false)
+        .map_err(|e| e.to_string())?
+        .state;
     // Read only: a missing key is made up for the look, not written.
     let key = store::fingerprint_key(state_dir, false).map_err(|e| e.to_string())?;
     let now = Now {

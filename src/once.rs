@@ -44,15 +44,37 @@ pub struct Options {
     pub zone: Zone,
 }
 
+/// Why `once` sent nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A policy named on the command line is not in the config.
+    #[error("no policy named \"{name}\" in {}; policies: {}", config.display(), known.join(", "))]
+    UnknownPolicy {
+        /// The name.
+        name: String,
+        /// The config file.
+        config: PathBuf,
+        /// The policies it has.
+        known: Vec<String>,
+    },
+    /// The state file cannot be read, or written: an update whose result cannot be
+    /// remembered would be sent again later, as abuse.
+    #[error("{0}; no update sent, because its result could not be recorded")]
+    State(store::Error),
+    /// The state file cannot be written where the config says.
+    #[error(
+        "{0}; no update sent, because its result could not be recorded (set state_dir or fix the permissions)"
+    )]
+    Unwritable(store::Error),
+}
+
 /// Runs `once`. Returns whether every host ended good, nochg or up-to-date.
-pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result<bool, String> {
+pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result<bool, Error> {
     let selected = select(config, &opts.policies)?;
     let (mut state, state_ok) = open_state(opts, out)?;
-    let key = store::fingerprint_key(&opts.state_dir, !opts.dry_run)
-        .map_err(|e| format!("{e}; no update sent, because its result could not be recorded"))?;
+    let key = store::fingerprint_key(&opts.state_dir, !opts.dry_run).map_err(Error::State)?;
     let snapshot = read_snapshot(&selected);
-    let mut verdicts = std::mem::take(&mut state.verdicts);
-    crate::record::rebase_verdicts(&mut verdicts, clock::unix_now());
+    let verdicts = std::mem::take(&mut state.verdicts);
     let mut pass = Pass {
         opts,
         out,
@@ -71,7 +93,7 @@ pub async fn run(config: &Config, opts: &Options, out: &mut dyn Write) -> Result
 }
 
 /// The policies named on the command line, or all of them.
-fn select<'c>(config: &'c Config, names: &[String]) -> Result<Vec<&'c Policy>, String> {
+fn select<'c>(config: &'c Config, names: &[String]) -> Result<Vec<&'c Policy>, Error> {
     if names.is_empty() {
         return Ok(config.policies.iter().collect());
     }
@@ -82,14 +104,10 @@ fn select<'c>(config: &'c Config, names: &[String]) -> Result<Vec<&'c Policy>, S
                 .policies
                 .iter()
                 .find(|p| &p.name == name)
-                .ok_or_else(|| {
-                    let known: Vec<&str> =
-                        config.policies.iter().map(|p| p.name.as_str()).collect();
-                    format!(
-                        "no policy named \"{name}\" in {}; policies: {}",
-                        config.path.display(),
-                        known.join(", ")
-                    )
+                .ok_or_else(|| Error::UnknownPolicy {
+                    name: name.clone(),
+                    config: config.path.clone(),
+                    known: config.policies.iter().map(|p| p.name.clone()).collect(),
                 })
         })
         .collect()
@@ -98,28 +116,23 @@ fn select<'c>(config: &'c Config, names: &[String]) -> Result<Vec<&'c Policy>, S
 /// Loads the state (a corrupt file is kept aside and reported, and the pass goes on from an
 /// empty state, failing its exit status) and, unless this is a dry run, proves it can be
 /// written: an update whose result cannot be remembered would be re-sent later as abuse.
-fn open_state(opts: &Options, out: &mut dyn Write) -> Result<(State, bool), String> {
-    let (state, ok) = match store::load_or_empty(&opts.state_dir, clock::unix_now()) {
-        Ok((s, None)) => (s, true),
-        Ok((s, Some(e))) => {
-            tracing::error!(error = %e, "state file unreadable");
-            let _ = writeln!(out, "error: {e}");
-            (s, false)
+fn open_state(opts: &Options, out: &mut dyn Write) -> Result<(State, bool), Error> {
+    let (state, ok) = match store::open(&opts.state_dir, clock::unix_now(), false) {
+        Ok(opened) => {
+            if let Some(e) = &opened.corrupt {
+                tracing::error!(error = %e, "state file unreadable");
+                let _ = writeln!(out, "error: {e}");
+            }
+            (opened.state, opened.corrupt.is_none())
         }
         Err(e) if opts.dry_run => {
             let _ = writeln!(out, "warning: {e}; the dry run assumes an empty state");
             (State::default(), true)
         }
-        Err(e) => {
-            return Err(format!(
-                "{e}; no update sent, because its result could not be recorded"
-            ));
-        }
+        Err(e) => return Err(Error::State(e)),
     };
     if !opts.dry_run {
-        store::save(&opts.state_dir, &state).map_err(|e| {
-            format!("{e}; no update sent, because its result could not be recorded (set state_dir or fix the permissions)")
-        })?;
+        store::save(&opts.state_dir, &state).map_err(Error::Unwritable)?;
     }
     Ok((state, ok))
 }
@@ -343,7 +356,7 @@ impl Pass<'_> {
                 return;
             }
             Action::StateChanged { state, reason } => {
-                tracing::info!(policy = %policy.name, state, "{state}: {reason}");
+                crate::policy::log_state_change(&policy.name, state, &reason);
                 return;
             }
             Action::Report(r) => {
@@ -591,7 +604,9 @@ mod tests {
             names(select(&cfg, &["b".into(), "a".into()]).expect("named")),
             ["b", "a"]
         );
-        let e = select(&cfg, &["c".into()]).expect_err("unknown");
+        let e = select(&cfg, &["c".into()])
+            .expect_err("unknown")
+            .to_string();
         assert!(
             e.contains("no policy named \"c\"") && e.contains("policies: a, b"),
             "{e}"

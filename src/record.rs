@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::ServerId;
 use crate::protocol::code::{Code, Outcome};
 
 /// The earliest wall-clock time (Unix seconds) taken as a set clock: 2026-01-01 UTC, before
@@ -244,7 +245,7 @@ impl PolicyRecord {
 #[serde(deny_unknown_fields)]
 pub struct Verdict {
     /// The server: `scheme://host:port`.
-    pub server: String,
+    pub server: ServerId,
     /// The account's user name; none when the verdict is on the client at the whole server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
@@ -264,8 +265,8 @@ pub struct Verdict {
 
 impl Verdict {
     /// Whether it binds a policy at `server` with user name `user`.
-    pub fn applies_to(&self, server: &str, user: &str) -> bool {
-        self.server == server && self.user.as_deref().is_none_or(|u| u == user)
+    pub fn applies_to(&self, server: &ServerId, user: &str) -> bool {
+        self.server == *server && self.user.as_deref().is_none_or(|u| u == user)
     }
 
     /// Whether `other` is of the same scope and kind (stop or hold): one replaces the other.
@@ -316,7 +317,7 @@ pub fn add_verdict(all: &mut Vec<Verdict>, v: Verdict) {
 
 /// Lifts the verdicts that bind a policy at `server` with user name `user`; returns whether
 /// any was lifted.
-pub fn lift_verdicts(all: &mut Vec<Verdict>, server: &str, user: &str, what: Lift) -> bool {
+pub fn lift_verdicts(all: &mut Vec<Verdict>, server: &ServerId, user: &str, what: Lift) -> bool {
     let before = all.len();
     all.retain(|v| !(v.applies_to(server, user) && (what == Lift::All || v.is_stop())));
     all.len() != before

@@ -174,15 +174,52 @@ pub fn fingerprint_key(dir: &Path, create: bool) -> Result<crate::config::Finger
     Ok(crate::config::FingerprintKey::new(key, true))
 }
 
-/// What both drivers do at start: [`load`], and on a corrupt file (already kept aside) go on
-/// from an empty state, returning the error to report. Other errors (the file cannot be read
+/// The state as a driver starts from it.
+#[derive(Debug)]
+pub struct Opened {
+    /// The records and verdicts, the verdicts brought into the present clock's frame.
+    pub state: State,
+    /// The file was corrupt (and is kept aside): the state is empty; the error to report.
+    pub corrupt: Option<Error>,
+    /// The verdicts were recorded ahead of the clock, or before it was set, and moved, in
+    /// words for the log.
+    pub moved: Option<String>,
+}
+
+/// What every reader of the state does first (both drivers, `status` and `reset` without
+/// a daemon): create the directory when `create` is set, [`load`] the file, go on from an
+/// empty state when it is corrupt (it was kept aside; the error is returned to report), and
+/// bring the verdicts into the present clock's frame. Other errors (the file cannot be read
 /// at all) are returned as they are: nothing may be sent that could not be remembered.
-pub fn load_or_empty(dir: &Path, now: u64) -> Result<(State, Option<Error>), Error> {
-    match load(dir, now) {
-        Ok(s) => Ok((s, None)),
-        Err(e @ Error::Corrupt { .. }) => Ok((State::default(), Some(e))),
-        Err(e) => Err(e),
+pub fn open(dir: &Path, now: u64, create: bool) -> Result<Opened, Error> {
+    if create {
+        fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
+    let (mut state, corrupt) = match load(dir, now) {
+        Ok(s) => (s, None),
+        Err(e @ Error::Corrupt { .. }) => (State::default(), Some(e)),
+        Err(e) => return Err(e),
+    };
+    let d = crate::record::rebase_verdicts(&mut state.verdicts, now);
+    let moved = (d != 0).then(|| {
+        format!(
+            "verdicts on clients and accounts {}; moved {}",
+            if d < 0 {
+                "lay ahead of the clock"
+            } else {
+                "predate the clock being set"
+            },
+            crate::record::describe_move(d)
+        )
+    });
+    Ok(Opened {
+        state,
+        corrupt,
+        moved,
+    })
 }
 
 /// Writes the records given, in name order, as the state file. The drivers keep each

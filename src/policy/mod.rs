@@ -196,6 +196,12 @@ impl fmt::Display for State {
     }
 }
 
+/// Logs a policy's new state (both drivers, for [`Action::StateChanged`]): one line with the
+/// state's name and why, the policy and state as fields.
+pub fn log_state_change(policy: &str, state: &'static str, reason: &str) {
+    tracing::info!(policy = %policy, state, "{state}: {reason}");
+}
+
 /// How addresses reach the machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Readings {
@@ -304,7 +310,7 @@ pub enum Action {
     /// Lift the verdicts that bind policies at `server` with user name `user`.
     Lift {
         /// The server.
-        server: String,
+        server: crate::protocol::ServerId,
         /// The user name.
         user: String,
         /// Stops only, or holds too.

@@ -1428,7 +1428,10 @@ fn verdicts_bind_every_policy_of_the_server_or_account() {
     let mut sh = Shared::new(&ps);
     sh.answer(0, t(0), "203.0.113.5", &[Code::BadAgent]);
     assert_eq!(sh.verdicts.len(), 1);
-    assert_eq!(sh.verdicts[0].server, "https://dyn.example.net:443");
+    assert_eq!(
+        sh.verdicts[0].server.as_str(),
+        "https://dyn.example.net:443"
+    );
     assert_eq!(sh.verdicts[0].by, "a");
     for i in [1, 3] {
         let a = sh.feed(i, t(10), addrs("203.0.113.6"));

@@ -23,6 +23,53 @@ pub use transport::{NetError, NetKind};
 use crate::addr::AddrSet;
 use code::Code;
 
+/// Whom updates go to, as verdicts and the daemon's server queue know it: for HTTP
+/// `scheme://host:port` (what state files record). A verdict on the client binds every policy
+/// that talks to the same one.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct ServerId(String);
+
+impl ServerId {
+    /// The server of an HTTP URL: its scheme, host and port.
+    pub fn of_url(u: &url::Url) -> ServerId {
+        ServerId(format!(
+            "{}://{}:{}",
+            u.scheme(),
+            u.host_str().unwrap_or_default(),
+            u.port_or_known_default().unwrap_or_default()
+        ))
+    }
+
+    /// The identity as written (in the state file, `status` and the log).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ServerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for ServerId {
+    fn from(s: &str) -> ServerId {
+        ServerId(s.to_string())
+    }
+}
+
 /// One host of an update: the addresses it should have, and whether a `nochg` answer is
 /// expected (forced, the periodic refresh, or the host's first update).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,16 +6,20 @@
 //! socket (`status`, `reset`) and the shutdown future. Nothing polls: with no change due, the
 //! process sleeps until the safety-net re-read (every few minutes) or the next deadline.
 
-use std::collections::{BTreeMap, VecDeque};
+pub mod control;
+mod queue;
+
+pub use control::SOCKET;
+
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::net::UnixListener;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::addr::SkipReason;
@@ -25,10 +29,10 @@ use crate::hook;
 use crate::http::{self, NetError};
 use crate::plan;
 use crate::policy::{Action, Input, Machine, Now, Readings};
-use crate::protocol::{HttpExchange, Step, Update};
+use crate::protocol::{HttpExchange, ServerId, Step, Update};
 use crate::record::{
     PolicyRecord, Verdict, add_verdict, describe_move, lift_verdicts, prune_verdicts,
-    rebase_verdicts, shift_verdicts,
+    shift_verdicts,
 };
 use crate::status::PolicyStatus;
 use crate::store;
@@ -36,6 +40,8 @@ use crate::systemd::{self, Notifier};
 use crate::watch::detect::{self, Reading};
 use crate::watch::events::Watcher;
 use crate::watch::iface::Snapshot;
+use control::{Answer, Asked, Request};
+use queue::{Holder, Queue, Turn};
 
 /// The safety-net re-read of the interfaces, in case a notification was missed.
 pub const RESCAN: Duration = Duration::from_secs(300);
@@ -52,9 +58,6 @@ pub const SAVE_GAP: Duration = Duration::from_millis(200);
 /// recorded reaches the disk soon after space is freed, without hammering a full disk.
 pub const SAVE_RETRY: Duration = Duration::from_secs(5);
 
-/// The control socket's name in the state directory.
-pub const SOCKET: &str = "control.sock";
-
 /// How the daemon was started.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -66,34 +69,25 @@ pub struct Options {
     pub zone: crate::duration::Zone,
 }
 
-enum Done {
-    Resolved {
-        policy: String,
-        generation: u64,
-        result: Result<Vec<SocketAddr>, NetError>,
-    },
+/// Work that finished, for the machine of `policy` as it was at `generation`.
+struct Done {
+    policy: String,
+    generation: u64,
+    work: Work,
+}
+
+/// What the work was, with its result.
+enum Work {
+    /// The update server's addresses.
+    Resolved(Result<Vec<SocketAddr>, NetError>),
+    /// A step of the update `id`.
     Step {
-        policy: String,
-        generation: u64,
         id: u64,
         exchange: HttpExchange,
         step: Step,
     },
-    Web {
-        policy: String,
-        generation: u64,
-        result: Vec<Result<IpAddr, String>>,
-    },
-}
-
-enum Control {
-    Status(oneshot::Sender<String>),
-    Reload(oneshot::Sender<String>),
-    Reset {
-        policy: String,
-        host: Option<String>,
-        reply: oneshot::Sender<String>,
-    },
+    /// The asks of a web or command source.
+    Web(Vec<Result<IpAddr, String>>),
 }
 
 struct Slot {
@@ -110,8 +104,6 @@ struct Slot {
     flight: Option<Flight>,
     /// The exchange of the update in flight, between two of its steps.
     exchange: Option<(u64, HttpExchange)>,
-    /// An update waiting for its server's line.
-    queued: Option<Queued>,
 }
 
 /// A step of an update on its way.
@@ -120,28 +112,6 @@ struct Flight {
     /// The address it leaves from (the source of the first server address's family).
     source: Option<IpAddr>,
     abort: tokio::task::AbortHandle,
-}
-
-/// An update the machine asked for while another policy's update at the same server was in
-/// flight.
-struct Queued {
-    id: u64,
-    update: Update,
-    /// The server's verdict count when it was planned: a verdict since makes it stale.
-    epoch: u64,
-}
-
-/// One update server's line: at most one update request in flight per server, so that the
-/// answer to one policy (a hold for the server, a refusal of the client or the account) is
-/// known before the next policy there sends. The provider judges the client, not the policy.
-#[derive(Default)]
-struct Line {
-    /// The request in flight: policy, generation, id.
-    busy: Option<(String, u64, u64)>,
-    /// Policies with a queued request, in the order they asked.
-    waiting: VecDeque<String>,
-    /// Verdicts received for this server so far.
-    epoch: u64,
 }
 
 struct Daemon {
@@ -153,8 +123,8 @@ struct Daemon {
     /// Records of policies no machine runs (removed from the config): kept, not dropped.
     retired: BTreeMap<String, PolicyRecord>,
     slots: BTreeMap<String, Slot>,
-    /// Per update server ([`Policy::server_key`]).
-    lines: BTreeMap<String, Line>,
+    /// The line at each update server ([`Policy::server_key`]), with the updates waiting.
+    queue: Queue<Update>,
     start: Instant,
     clock: WallClock,
     generation: u64,
@@ -245,14 +215,14 @@ pub async fn run(
     cfg: Config,
     opts: Options,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let (records, verdicts) = open_state(&opts.state_dir)?;
-    let key = store::fingerprint_key(&opts.state_dir, true).map_err(|e| e.to_string())?;
+    let key = store::fingerprint_key(&opts.state_dir, true)?;
     let listener = bind_control(&opts.state_dir)?;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
-    let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Control>();
+    let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel::<Asked>();
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
+        .map_err(Error::Signal)?;
     let mut d = Daemon::start(opts, records, verdicts, key, cfg.policies, done_tx);
     let mut watch = Watch::subscribe(d.needs_routes());
     d.rescan();
@@ -297,7 +267,7 @@ pub async fn run(
             }
             conn = listener.accept() => {
                 if let Ok((stream, _)) = conn {
-                    tokio::spawn(serve_control(stream, ctl_tx.clone()));
+                    tokio::spawn(control::serve(stream, ctl_tx.clone()));
                 }
             }
             Some(ctl) = ctl_rx.recv() => d.control(ctl),
@@ -309,92 +279,55 @@ pub async fn run(
     Ok(())
 }
 
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The state file cannot be used.
+    #[error(transparent)]
+    State(#[from] store::Error),
+    /// Another daemon runs on the same state directory.
+    #[error("another dynward daemon is running (its control socket {} answers)", .0.display())]
+    Running(PathBuf),
+    /// The control socket cannot be made.
+    #[error("{}: cannot create the control socket: {source}", path.display())]
+    Socket {
+        /// The socket's path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// SIGHUP cannot be handled.
+    #[error("cannot handle SIGHUP: {0}")]
+    Signal(std::io::Error),
+}
+
 /// Creates the state directory and loads the records; a corrupt file is kept aside, logged,
 /// and the daemon starts from an empty state.
-fn open_state(dir: &Path) -> Result<(BTreeMap<String, PolicyRecord>, Vec<Verdict>), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: cannot create the state directory: {e}", dir.display()))?;
-    let (state, corrupt) = store::load_or_empty(dir, unix_now()).map_err(|e| e.to_string())?;
-    if let Some(e) = corrupt {
+fn open_state(dir: &Path) -> Result<(BTreeMap<String, PolicyRecord>, Vec<Verdict>), Error> {
+    let opened = store::open(dir, unix_now(), true)?;
+    if let Some(e) = opened.corrupt {
         tracing::error!("{e}");
     }
-    let mut verdicts = state.verdicts;
-    let moved = rebase_verdicts(&mut verdicts, unix_now());
-    if moved != 0 {
-        tracing::warn!(
-            "verdicts on clients and accounts {}; moved {}",
-            if moved < 0 {
-                "lay ahead of the clock"
-            } else {
-                "predate the clock being set"
-            },
-            describe_move(moved)
-        );
+    if let Some(note) = opened.moved {
+        tracing::warn!("{note}");
     }
-    Ok((state.policies, verdicts))
+    Ok((opened.state.policies, opened.state.verdicts))
 }
 
 /// Binds the control socket, refusing to start next to a running daemon.
-fn bind_control(dir: &Path) -> Result<UnixListener, String> {
+fn bind_control(dir: &Path) -> Result<UnixListener, Error> {
     let path = dir.join(SOCKET);
     if std::os::unix::net::UnixStream::connect(&path).is_ok() {
-        return Err(format!(
-            "another dynward daemon is running (its control socket {} answers)",
-            path.display()
-        ));
+        return Err(Error::Running(path));
     }
     let _ = std::fs::remove_file(&path);
-    let l = UnixListener::bind(&path)
-        .map_err(|e| format!("{}: cannot create the control socket: {e}", path.display()))?;
+    let l = UnixListener::bind(&path).map_err(|source| Error::Socket {
+        path: path.clone(),
+        source,
+    })?;
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
     Ok(l)
-}
-
-/// Reads one command line from a control connection and writes the answer.
-async fn serve_control(stream: UnixStream, tx: mpsc::UnboundedSender<Control>) {
-    let (r, mut w) = stream.into_split();
-    let mut line = String::new();
-    let read = tokio::time::timeout(
-        Duration::from_secs(2),
-        BufReader::new(r).read_line(&mut line),
-    )
-    .await;
-    if !matches!(read, Ok(Ok(_))) {
-        return;
-    }
-    let mut words = line.split_whitespace();
-    let (reply_tx, reply_rx) = oneshot::channel();
-    let msg = match (words.next(), words.next(), words.next()) {
-        (Some("status"), None, None) => Control::Status(reply_tx),
-        (Some("reload"), None, None) => Control::Reload(reply_tx),
-        (Some("reset"), Some(p), host) => Control::Reset {
-            policy: p.to_string(),
-            host: host.map(String::from),
-            reply: reply_tx,
-        },
-        _ => {
-            let _ = w.write_all(b"error: unknown command\n").await;
-            return;
-        }
-    };
-    if tx.send(msg).is_err() {
-        return;
-    }
-    if let Ok(answer) = reply_rx.await {
-        let _ = w.write_all(answer.as_bytes()).await;
-    }
-}
-
-/// Sends one command to a running daemon; `None` when no daemon answers.
-pub fn ask(state_dir: &Path, command: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut s = std::os::unix::net::UnixStream::connect(state_dir.join(SOCKET)).ok()?;
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    s.write_all(format!("{command}\n").as_bytes()).ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
 }
 
 impl Daemon {
@@ -413,7 +346,7 @@ impl Daemon {
             verdicts,
             retired: records,
             slots: BTreeMap::new(),
-            lines: BTreeMap::new(),
+            queue: Queue::default(),
             start: mono_now(),
             clock: WallClock::new(wall_now(), Duration::ZERO),
             generation: 0,
@@ -506,7 +439,6 @@ impl Daemon {
                 derived: None,
                 flight: None,
                 exchange: None,
-                queued: None,
             },
         );
         self.act(&name, actions);
@@ -583,9 +515,7 @@ impl Daemon {
                 .as_ref()
                 .and_then(|f| f.source)
                 .filter(|src| !present(*src));
-            let unsent = (det.addrs != slot.machine.current())
-                .then(|| slot.queued.take())
-                .flatten();
+            let changed = det.addrs != slot.machine.current();
             slot.bind = det.bind.clone();
             // Lifetimes count down between reads, so the text changes at every read: a line
             // when the address changes, or the reason for having none.
@@ -616,9 +546,9 @@ impl Daemon {
                 self.withdraw(&name, &format!("its source address {src} went away"));
             }
             // Not sent yet: the address it carries is no longer the one to publish.
-            if let Some(q) = unsent {
+            if let Some((holder, _)) = changed.then(|| self.queue.withdraw(&name)).flatten() {
                 let why = "the address changed before it could be sent".to_string();
-                self.feed(&name, Input::Withdrawn { id: q.id, why });
+                self.feed(&name, Input::Withdrawn { id: holder.id, why });
             }
         }
     }
@@ -635,8 +565,9 @@ impl Daemon {
         };
         flight.abort.abort();
         slot.exchange = None;
-        let generation = slot.generation;
-        let server = self.release(name, generation, flight.id);
+        let server = self
+            .queue
+            .release(&holder(name, slot.generation, flight.id));
         self.feed(
             name,
             Input::Withdrawn {
@@ -649,71 +580,41 @@ impl Daemon {
         }
     }
 
-    /// Frees the line this request held (whichever server's: its policy may have been
-    /// replaced by a reload since); returns that server.
-    fn release(&mut self, name: &str, generation: u64, id: u64) -> Option<String> {
-        let (server, line) = self.lines.iter_mut().find(|(_, l)| {
-            l.busy
-                .as_ref()
-                .is_some_and(|(n, g, i)| n == name && *g == generation && *i == id)
-        })?;
-        line.busy = None;
-        Some(server.clone())
-    }
-
-    /// Sends the next queued request at `server` while its line is free: as planned when no
+    /// Sends the next update waiting at `server` while its line is free: as planned when no
     /// verdict for the server came since; otherwise its machine plans again with them.
-    fn next_in_line(&mut self, server: &str) {
-        loop {
-            let Some(line) = self.lines.get_mut(server) else {
-                return;
-            };
-            if line.busy.is_some() {
-                return;
-            }
-            let Some(name) = line.waiting.pop_front() else {
-                return;
-            };
-            let epoch = line.epoch;
-            let Some(q) = self.slots.get_mut(&name).and_then(|s| s.queued.take()) else {
-                continue;
-            };
-            if q.epoch == epoch {
-                self.start_update(&name, q.id, &q.update);
-            } else {
-                self.feed(
-                    &name,
+    fn next_in_line(&mut self, server: &ServerId) {
+        while let Some(turn) = self.queue.next(server) {
+            match turn {
+                Turn::Send(h, update) => self.start_update(&h.policy, h.id, &update),
+                Turn::Stale(h) => self.feed(
+                    &h.policy,
                     Input::Withdrawn {
-                        id: q.id,
+                        id: h.id,
                         why: "an answer to another policy at the server came first".into(),
                     },
-                );
+                ),
             }
         }
     }
 
     /// Starts an update, or queues it while another one at the same server is in flight.
     fn send(&mut self, name: &str, id: u64, update: Update) {
-        let Some(slot) = self.slots.get_mut(name) else {
+        let Some(slot) = self.slots.get(name) else {
             return;
         };
         let server = slot.machine.policy().server_key();
-        let line = self.lines.entry(server).or_default();
-        if line.busy.is_none() {
-            return self.start_update(name, id, &update);
-        }
-        tracing::debug!(policy = %name, "another update at the server is in flight; this one follows it");
-        slot.queued = Some(Queued {
-            id,
-            update,
-            epoch: line.epoch,
-        });
-        if !line.waiting.iter().any(|n| n == name) {
-            line.waiting.push_back(name.to_string());
+        match self
+            .queue
+            .ask(&server, holder(name, slot.generation, id), update)
+        {
+            Some(update) => self.start_update(name, id, &update),
+            None => {
+                tracing::debug!(policy = %name, "another update at the server is in flight; this one follows it")
+            }
         }
     }
 
-    /// Starts an update's exchange; its server's line is taken until the update is over.
+    /// Starts an update's exchange (its server's line is its own until the update is over).
     fn start_update(&mut self, name: &str, id: u64, update: &Update) {
         let Some(slot) = self.slots.get(name) else {
             return;
@@ -721,8 +622,6 @@ impl Daemon {
         let policy = slot.machine.policy();
         tracing::debug!(policy = %name, hosts = %update.hosts().collect::<Vec<_>>().join(","), "sending update");
         let exchange = policy.exchange(update);
-        let server = policy.server_key();
-        self.lines.entry(server).or_default().busy = Some((name.to_string(), slot.generation, id));
         self.dispatch(name, id, exchange);
     }
 
@@ -735,8 +634,7 @@ impl Daemon {
             return;
         };
         if keep.is_empty() {
-            let generation = slot.generation;
-            if let Some(server) = self.release(name, generation, id) {
+            if let Some(server) = self.queue.release(&holder(name, slot.generation, id)) {
                 self.next_in_line(&server);
             }
             return;
@@ -747,33 +645,45 @@ impl Daemon {
 
     /// Runs the exchange's next step as a task.
     fn dispatch(&mut self, name: &str, id: u64, mut exchange: HttpExchange) {
-        let Some(slot) = self.slots.get_mut(name) else {
+        let Some(slot) = self.slots.get(name) else {
             return;
         };
-        let generation = slot.generation;
         let opts = http::Options::for_policy(slot.machine.policy(), slot.bind.clone());
         let targets = slot.targets.clone();
         let source = targets
             .first()
             .and_then(|t| opts.bind.iter().find(|b| b.is_ipv4() == t.is_ipv4()))
             .copied();
-        let (tx, pname, permits) = (self.done_tx.clone(), name.to_string(), self.permits.clone());
+        let abort = self.spawn(name, async move {
+            let step = http::step(&mut exchange, &opts, &targets).await;
+            Work::Step { id, exchange, step }
+        });
+        if let Some(slot) = self.slots.get_mut(name) {
+            slot.flight = abort.map(|abort| Flight { id, source, abort });
+        }
+    }
+
+    /// Runs `work` for the machine of `name` as a task, within the limit of work in flight;
+    /// its result comes back to the loop tagged with the machine's generation, so that work
+    /// of a machine a reload replaced is dropped.
+    fn spawn(
+        &self,
+        name: &str,
+        work: impl Future<Output = Work> + Send + 'static,
+    ) -> Option<tokio::task::AbortHandle> {
+        let slot = self.slots.get(name)?;
+        let (tx, permits) = (self.done_tx.clone(), self.permits.clone());
+        let (policy, generation) = (name.to_string(), slot.generation);
         let task = tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let step = http::step(&mut exchange, &opts, &targets).await;
-            let _ = tx.send(Done::Step {
-                policy: pname,
+            let work = work.await;
+            let _ = tx.send(Done {
+                policy,
                 generation,
-                id,
-                exchange,
-                step,
+                work,
             });
         });
-        slot.flight = Some(Flight {
-            id,
-            source,
-            abort: task.abort_handle(),
-        });
+        Some(task.abort_handle())
     }
 
     fn act(&mut self, name: &str, actions: Vec<Action>) {
@@ -782,34 +692,18 @@ impl Daemon {
                 return;
             };
             let policy = slot.machine.policy().clone();
-            let generation = slot.generation;
-            let tx = self.done_tx.clone();
-            let pname = name.to_string();
-            let permits = self.permits.clone();
             match a {
                 Action::Resolve => {
                     let bind = slot.bind.clone();
-                    tokio::spawn(async move {
-                        let _permit = permits.acquire_owned().await;
-                        let result = http::resolve_server(policy.server_url(), &bind).await;
-                        let _ = tx.send(Done::Resolved {
-                            policy: pname,
-                            generation,
-                            result,
-                        });
+                    self.spawn(name, async move {
+                        Work::Resolved(http::resolve_server(policy.server_url(), &bind).await)
                     });
                 }
                 Action::Update { id, update } => self.send(name, id, update),
                 Action::Proceed { id, keep } => self.proceed(name, id, &keep),
                 Action::CheckWeb => {
-                    tokio::spawn(async move {
-                        let _permit = permits.acquire_owned().await;
-                        let result = detect::check_asked(&policy).await;
-                        let _ = tx.send(Done::Web {
-                            policy: pname,
-                            generation,
-                            result,
-                        });
+                    self.spawn(name, async move {
+                        Work::Web(detect::check_asked(&policy).await)
                     });
                 }
                 Action::Persist => self.dirty = true,
@@ -819,12 +713,12 @@ impl Daemon {
                     }
                 }
                 Action::StateChanged { state, reason } => {
-                    tracing::info!(policy = %name, state, "{state}: {reason}");
+                    crate::policy::log_state_change(name, state, &reason)
                 }
                 Action::Report(r) => r.log(name, &self.opts.zone),
                 Action::Verdict(v) => {
                     let server = v.server.clone();
-                    self.lines.entry(server.clone()).or_default().epoch += 1;
+                    self.queue.verdict(&server);
                     add_verdict(&mut self.verdicts, v.clone());
                     // A longer hold of the same scope may already stand: say the end that binds.
                     let until = self
@@ -850,11 +744,11 @@ impl Daemon {
     }
 
     /// Tells every other machine at `server` the verdicts that bind it now.
-    fn spread(&mut self, server: &str, except: &str) {
+    fn spread(&mut self, server: &ServerId, except: &str) {
         let names: Vec<String> = self
             .slots
             .iter()
-            .filter(|(n, s)| *n != except && s.machine.policy().server_key() == server)
+            .filter(|(n, s)| *n != except && s.machine.policy().server_key() == *server)
             .map(|(n, _)| n.clone())
             .collect();
         for name in names {
@@ -867,35 +761,28 @@ impl Daemon {
     }
 
     fn finished(&mut self, done: Done) {
-        match done {
-            Done::Step {
-                policy,
-                generation,
-                id,
-                exchange,
-                step,
-            } => self.stepped(&policy, generation, id, exchange, step),
-            Done::Resolved {
-                policy,
-                generation,
-                result,
-            } => {
+        let Done {
+            policy,
+            generation,
+            work,
+        } = done;
+        match work {
+            Work::Step { id, exchange, step } => {
+                self.stepped(&policy, generation, id, exchange, step)
+            }
+            Work::Resolved(result) => {
                 let Some(slot) = self.current_slot(&policy, generation) else {
                     return;
                 };
                 slot.targets = result.as_ref().cloned().unwrap_or_default();
                 self.feed(&policy, Input::Resolved(result.map(|_| ())));
             }
-            Done::Web {
-                policy,
-                generation,
-                result,
-            } => {
+            Work::Web(answers) => {
                 let Some(slot) = self.current_slot(&policy, generation) else {
                     return;
                 };
                 let p = slot.machine.policy();
-                let input = match detect::read_asked(p, &result) {
+                let input = match detect::read_asked(p, &answers) {
                     Reading::Failed(why) => Input::WebFailed(why),
                     Reading::Found(d) => {
                         for (ip, why) in &d.skipped {
@@ -938,9 +825,8 @@ impl Daemon {
             Step::Failed { .. } | Step::Answered { last: true, .. }
         );
         let current = self.current_slot(policy, generation).is_some();
-        let mut server = (over || !current)
-            .then(|| self.release(policy, generation, id))
-            .flatten();
+        let h = holder(policy, generation, id);
+        let mut server = (over || !current).then(|| self.queue.release(&h)).flatten();
         if let Some(slot) = self.current_slot(policy, generation) {
             if slot.flight.as_ref().is_some_and(|f| f.id == id) {
                 slot.flight = None;
@@ -958,7 +844,7 @@ impl Daemon {
                 && slot.exchange.take_if(|(i, _)| *i == id).is_some()
                 && slot.flight.is_none()
             {
-                server = self.release(policy, generation, id);
+                server = self.queue.release(&h);
             }
         }
         if let Some(server) = server {
@@ -1027,20 +913,20 @@ impl Daemon {
     /// SIGHUP: re-read the config. A broken file is logged and the running config stays;
     /// unchanged policies keep their state and timers.
     /// Returns the problems when the new config was refused.
-    fn reload(&mut self) -> Result<(), String> {
+    fn reload(&mut self) -> Result<(), config::Error> {
         self.notifier.reloading();
         let r = self.reload_config();
         self.notifier.ready();
         r
     }
 
-    fn reload_config(&mut self) -> Result<(), String> {
+    fn reload_config(&mut self) -> Result<(), config::Error> {
         tracing::info!(config = %self.opts.config_path.display(), "reloading the config");
         let cfg = match config::load(&self.opts.config_path, &Env::process()) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("{e}\nthe running config stays in force");
-                return Err(e.to_string());
+                return Err(e);
             }
         };
         for w in &cfg.warnings {
@@ -1092,54 +978,58 @@ impl Daemon {
         self.notifier.status(&line);
     }
 
-    fn control(&mut self, c: Control) {
-        match c {
-            Control::Status(reply) => {
+    fn control(&mut self, asked: Asked) {
+        let answer = match asked.request {
+            Request::Status => {
                 let now = self.now();
-                let all: Vec<PolicyStatus> = self
-                    .slots
-                    .values()
-                    .map(|s| PolicyStatus {
-                        derived: s.derived.as_ref().map(|(_, t)| t.clone()),
-                        ..s.machine.status(now)
-                    })
-                    .collect();
-                let json = serde_json::to_string(&all).unwrap_or_else(|_| "[]".into());
-                let _ = reply.send(json);
+                Answer::Status(
+                    self.slots
+                        .values()
+                        .map(|s| PolicyStatus {
+                            derived: s.derived.as_ref().map(|(_, t)| t.clone()),
+                            ..s.machine.status(now)
+                        })
+                        .collect(),
+                )
             }
-            Control::Reload(reply) => {
-                let answer = match self.reload() {
-                    Ok(()) => "reloaded\n".to_string(),
-                    Err(e) => format!("error: {e}\nthe running config stays in force\n"),
-                };
-                let _ = reply.send(answer);
-            }
-            Control::Reset {
-                policy,
-                host,
-                reply,
-            } => {
-                let hosts = self
-                    .slots
-                    .get(&policy)
-                    .map(|s| s.machine.policy().hosts.clone());
-                let answer = match (hosts, host) {
-                    (None, _) => format!("error: no policy named \"{policy}\"\n"),
-                    (Some(hosts), Some(h)) if !hosts.contains(&h) => format!(
-                        "error: policy \"{policy}\" has no host \"{h}\"; its hosts: {}\n",
-                        hosts.join(", ")
-                    ),
-                    (Some(_), host) => {
-                        self.feed(&policy, Input::Reset { host: host.clone() });
-                        self.persist();
-                        match host {
-                            Some(h) => format!("policy {policy}, host {h}: reset\n"),
-                            None => format!("policy {policy}: reset\n"),
-                        }
-                    }
-                };
-                let _ = reply.send(answer);
-            }
+            Request::Reload => match self.reload() {
+                Ok(()) => Answer::Done("reloaded".into()),
+                Err(e) => Answer::Refused(format!("{e}\nthe running config stays in force")),
+            },
+            Request::Reset { policy, host } => self.reset(&policy, host),
+        };
+        let _ = asked.reply.send(answer);
+    }
+
+    /// `dynward reset` of a policy (or of one of its hosts), asked through the socket.
+    fn reset(&mut self, policy: &str, host: Option<String>) -> Answer {
+        let Some(hosts) = self
+            .slots
+            .get(policy)
+            .map(|s| s.machine.policy().hosts.clone())
+        else {
+            return Answer::Refused(format!("no policy named \"{policy}\""));
+        };
+        if let Some(h) = host.as_ref().filter(|h| !hosts.contains(h)) {
+            return Answer::Refused(format!(
+                "policy \"{policy}\" has no host \"{h}\"; its hosts: {}",
+                hosts.join(", ")
+            ));
         }
+        self.feed(policy, Input::Reset { host: host.clone() });
+        self.persist();
+        Answer::Done(match host {
+            Some(h) => format!("policy {policy}, host {h}: reset"),
+            None => format!("policy {policy}: reset"),
+        })
+    }
+}
+
+/// The holder of a server's line: `name`'s machine of `generation` with its update `id`.
+fn holder(name: &str, generation: u64, id: u64) -> Holder {
+    Holder {
+        policy: name.to_string(),
+        generation,
+        id,
     }
 }
