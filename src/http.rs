@@ -485,8 +485,17 @@ pub async fn resolve_server(
 }
 
 /// Moves `exchange` one step across HTTP: sends what it asks for until a reply gives
-/// answers (or it ends), from `opts.bind` to the server's addresses resolved before.
-pub async fn step(exchange: &mut HttpExchange, opts: &Options, targets: &[SocketAddr]) -> Step {
+/// answers (or it ends), from `opts.bind` to the server's addresses resolved before. Boxed:
+/// both drivers await it, and one copy of its code serves them.
+pub fn step<'a>(
+    exchange: &'a mut HttpExchange,
+    opts: &'a Options,
+    targets: &'a [SocketAddr],
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Step> + Send + 'a>> {
+    Box::pin(step_unboxed(exchange, opts, targets))
+}
+
+async fn step_unboxed(exchange: &mut HttpExchange, opts: &Options, targets: &[SocketAddr]) -> Step {
     loop {
         match exchange.next() {
             Next::Send(req) => match send(&req, opts, targets).await {

@@ -127,7 +127,11 @@ pub struct HostRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_until: Option<u64>,
     /// The code behind `hold_until`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::code::opt_by_name"
+    )]
     pub hold_code: Option<Code>,
     /// Unexpected `nochg` answers within the window (the refresh interval) that ends
     /// after `nochg_at`.

@@ -1,12 +1,12 @@
 //! The control socket: `status`, `reset` and `reload` from the command line to a running
-//! daemon. A request is one line of words; the answer is one JSON value, so the command line
-//! tells success from refusal by its kind, not by reading its words.
+//! daemon. A request is one line of words; the answer starts with its kind (`done`,
+//! `refused`, `status`), so the command line tells success from refusal by the kind, never by
+//! reading the words that follow it.
 
 use std::io::{Read, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot};
@@ -62,8 +62,7 @@ impl Request {
 }
 
 /// The daemon's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     /// Every policy's status.
     Status(Vec<PolicyStatus>),
@@ -96,7 +95,7 @@ pub async fn serve(stream: UnixStream, tx: mpsc::UnboundedSender<Asked>) {
     }
     let Some(request) = Request::parse(&line) else {
         let refused = Answer::Refused(format!("unknown command \"{}\"", line.trim()));
-        let _ = w.write_all(&encode(&refused)).await;
+        let _ = w.write_all(&refused.encode()).await;
         return;
     };
     let (reply, answer) = oneshot::channel();
@@ -104,15 +103,35 @@ pub async fn serve(stream: UnixStream, tx: mpsc::UnboundedSender<Asked>) {
         return;
     }
     if let Ok(answer) = answer.await {
-        let _ = w.write_all(&encode(&answer)).await;
+        let _ = w.write_all(&answer.encode()).await;
     }
 }
 
-/// An answer on the wire: one line of JSON.
-fn encode(a: &Answer) -> Vec<u8> {
-    let mut out = serde_json::to_vec(a).unwrap_or_else(|_| b"{\"refused\":\"\"}".to_vec());
-    out.push(b'\n');
-    out
+impl Answer {
+    /// The answer on the wire: its kind, a space, then the words (or the status as JSON).
+    fn encode(&self) -> Vec<u8> {
+        let (kind, rest) = match self {
+            Answer::Status(all) => (
+                "status",
+                serde_json::to_string(all).unwrap_or_else(|_| "[]".into()),
+            ),
+            Answer::Done(words) => ("done", words.clone()),
+            Answer::Refused(why) => ("refused", why.clone()),
+        };
+        format!("{kind} {rest}\n").into_bytes()
+    }
+
+    /// The answer a daemon sent ([`Answer::encode`] backwards).
+    fn decode(text: &str) -> Option<Answer> {
+        let (kind, rest) = text.split_once(' ')?;
+        let rest = rest.strip_suffix('\n').unwrap_or(rest);
+        match kind {
+            "status" => serde_json::from_str(rest).ok().map(Answer::Status),
+            "done" => Some(Answer::Done(rest.to_string())),
+            "refused" => Some(Answer::Refused(rest.to_string())),
+            _ => None,
+        }
+    }
 }
 
 /// Asks a running daemon; `None` when no daemon answers (or its answer cannot be read).
@@ -123,7 +142,7 @@ pub fn ask(state_dir: &Path, request: &Request) -> Option<Answer> {
         .ok()?;
     let mut out = String::new();
     s.read_to_string(&mut out).ok()?;
-    serde_json::from_str(out.trim()).ok()
+    Answer::decode(&out)
 }
 
 #[cfg(test)]
@@ -152,14 +171,22 @@ mod tests {
         }
     }
 
-    /// An answer says its kind in JSON, so a refusal is never read as success.
+    /// An answer says its kind first, so a refusal is never read as success whatever its
+    /// words; every answer reads back as itself, words over several lines included.
     #[test]
-    fn answers_say_their_kind() {
-        let json = String::from_utf8(encode(&Answer::Refused("no policy".into()))).expect("utf8");
-        assert_eq!(json, "{\"refused\":\"no policy\"}\n");
-        let back: Answer = serde_json::from_str(&json).expect("read");
-        assert_eq!(back, Answer::Refused("no policy".into()));
-        let done: Answer = serde_json::from_str("{\"done\":\"policy home: reset\"}").expect("read");
-        assert_eq!(done, Answer::Done("policy home: reset".into()));
+    fn answers_say_their_kind_and_read_back() {
+        let refused = Answer::Refused("a config error\nthe running config stays in force".into());
+        let wire = String::from_utf8(refused.encode()).expect("utf8");
+        assert!(wire.starts_with("refused a config error\n"), "{wire}");
+        for a in [
+            refused,
+            Answer::Done("policy home: reset".into()),
+            Answer::Done("error: words that look like a failure".into()),
+            Answer::Status(Vec::new()),
+        ] {
+            let wire = String::from_utf8(a.encode()).expect("utf8");
+            assert_eq!(Answer::decode(&wire), Some(a));
+        }
+        assert_eq!(Answer::decode("policy home: reset\n"), None);
     }
 }

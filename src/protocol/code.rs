@@ -723,6 +723,14 @@ impl<'de> serde::Deserialize<'de> for Code {
     }
 }
 
+/// Reads an optional code by name through `Option<String>` (one deserializer for every
+/// optional name the state file holds, rather than one more per type).
+pub fn opt_by_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Code>, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<String>::deserialize(d)?
+        .map(|n| Code::from_name(&n).unwrap_or(Code::Unknown(String::new()))))
+}
+
 /// How an attempt for a host ended: the provider's answer, or a failure before any (the
 /// network). Written by name: the code's, or `error:` and the failure's kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
