@@ -782,7 +782,7 @@ mod tests {
             .iter()
             .flat_map(|(k, _, _)| k.split(", ").flat_map(|p| p.split(" / ")))
             .collect();
-        let mut read: Vec<&str> = crate::config::POLICY_KEYS.to_vec();
+        let mut read: Vec<&str> = crate::config::keys::POLICY_KEYS.to_vec();
         let mut doc = documented.clone();
         read.sort_unstable();
         doc.sort_unstable();
@@ -795,7 +795,7 @@ mod tests {
             .collect();
         let mut top = top;
         top.sort_unstable();
-        let mut want = crate::config::TOP_KEYS.to_vec();
+        let mut want = crate::config::keys::TOP_KEYS.to_vec();
         want.sort_unstable();
         assert_eq!(top, want);
     }
