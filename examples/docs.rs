@@ -10,8 +10,14 @@ fn main() {
             docs::markdown(("command", "what it does"), docs::COMMANDS),
         ),
         ("states", docs::markdown(("state", "meaning"), docs::STATES)),
-        ("top-level keys", docs::markdown_keys(docs::TOP_KEYS)),
-        ("policy keys", docs::markdown_keys(docs::POLICY_KEYS)),
+        (
+            "top-level keys",
+            docs::markdown_keys(dynward::config::keys::TOP),
+        ),
+        (
+            "policy keys",
+            docs::markdown_keys(dynward::config::keys::POLICY),
+        ),
         ("providers", docs::markdown_presets()),
         ("answers", docs::markdown_answers()),
         (

@@ -27,14 +27,14 @@ mod identity;
 pub mod keys;
 mod policy;
 mod read;
+mod replies;
 mod resolve;
 mod source;
 
 pub use identity::{Change, FINGERPRINT_TAG, FingerprintKey, OLDER_FINGERPRINT_TAGS};
-use keys::{POLICY_KEYS, TOP_KEYS, foreign_hint};
+use keys::{foreign_hint, is_policy_key, is_top_key, policy_keys, top_keys};
 use read::{Globals, Item, Section, Walker, closest, last_in_file, line_col, names};
 pub use resolve::SERVICE_GROUP;
-use resolve::{INLINE_PASSWORD, group_ids, loose_readers};
 
 /// Where the config is read from when neither `--config` nor `DYNWARD_CONFIG` says.
 pub const DEFAULT_PATH: &str = "/etc/dynward/dynward.toml";
@@ -245,20 +245,8 @@ pub fn load(path: &Path, env: &Env<'_>) -> Result<Config, Error> {
         source,
     })?;
     let mut cfg = from_str(&text, path, env)?;
-    let inline: Vec<&str> = cfg
-        .policies
-        .iter()
-        .filter(|p| p.password_origin == INLINE_PASSWORD)
-        .map(|p| p.name.as_str())
-        .collect();
-    if let (false, Ok(meta)) = (inline.is_empty(), std::fs::metadata(path))
-        && let Some(who) = loose_readers(&meta, &group_ids("/etc/group", SERVICE_GROUP))
-    {
-        cfg.warnings.push(format!(
-            "the file holds the password of {} and is readable by {who}; run: chmod 600 {} (the package installs it root:{SERVICE_GROUP} 0640), or move the password to password_file or a systemd credential",
-            inline.join(", "),
-            path.display()
-        ));
+    if let Some(w) = resolve::loose_config(&cfg, path) {
+        cfg.warnings.push(w);
     }
     Ok(cfg)
 }
@@ -282,58 +270,11 @@ pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error>
         return Err(w.into_error(path));
     }
     let doc = doc.into_inner();
-    let mut state_dir = None;
-    let mut globals = Globals::default();
-    for (k, v) in doc.iter() {
-        match k.get_ref().as_ref() {
-            "state_dir" => {
-                if let Some(s) = w.string(v, "state_dir") {
-                    state_dir = Some(PathBuf::from(s));
-                }
-            }
-            "on_change" => globals.on_change = w.command(v, "on_change").unwrap_or_default(),
-            "on_error" => globals.on_error = w.command(v, "on_error").unwrap_or_default(),
-            "hook_timeout" => globals.hook_timeout = w.duration(v, "hook_timeout"),
-            "policy" => {}
-            other => {
-                let hint = match foreign_hint(other) {
-                    Some(h) => h.to_string(),
-                    None if POLICY_KEYS.contains(&other) => {
-                        "it belongs inside a [[policy]] section".to_string()
-                    }
-                    None => format!("top-level keys are {} and [[policy]]", TOP_KEYS.join(", ")),
-                };
-                w.problem_at(k.span().start, other, format!("unknown key; {hint}"))
-            }
-        }
-    }
-    let mut policies = Vec::new();
-    if let Some(v) = doc.get("policy") {
-        match v.get_ref() {
-            DeValue::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let at = format!("policy[{i}]");
-                    match item.get_ref() {
-                        DeValue::Table(t) => {
-                            if let Some(p) = w.policy(t, item.span().start, &at, env, &globals) {
-                                policies.push(p);
-                            }
-                        }
-                        _ => w.problem_at(
-                            item.span().start,
-                            &at,
-                            "must be a table; write [[policy]] sections".into(),
-                        ),
-                    }
-                }
-            }
-            _ => w.problem_at(
-                v.span().start,
-                "policy",
-                "must be an array of tables; write each policy as a [[policy]] section".into(),
-            ),
-        }
-    }
+    let (state_dir, globals) = w.top_level(&doc);
+    let policies = match doc.get("policy") {
+        Some(v) => w.policies(v, env, &globals),
+        None => Vec::new(),
+    };
     if !doc.contains_key("policy") && w.problems.is_empty() {
         w.problem_at(
             0,
@@ -350,6 +291,66 @@ pub fn from_str(text: &str, path: &Path, env: &Env<'_>) -> Result<Config, Error>
         policies,
         warnings: w.warnings,
     })
+}
+
+impl Walker<'_> {
+    /// The top-level keys: `state_dir`, and the hooks every policy gets unless it has its own.
+    fn top_level(&mut self, doc: &DeTable<'_>) -> (Option<PathBuf>, Globals) {
+        let mut state_dir = None;
+        let mut globals = Globals::default();
+        for (k, v) in doc.iter() {
+            match k.get_ref().as_ref() {
+                "state_dir" => state_dir = self.string(v, "state_dir").map(PathBuf::from),
+                "on_change" => globals.on_change = self.command(v, "on_change").unwrap_or_default(),
+                "on_error" => globals.on_error = self.command(v, "on_error").unwrap_or_default(),
+                "hook_timeout" => globals.hook_timeout = self.duration(v, "hook_timeout"),
+                "policy" => {}
+                other => {
+                    let hint = match foreign_hint(other) {
+                        Some(h) => h.to_string(),
+                        None if is_policy_key(other) => {
+                            "it belongs inside a [[policy]] section".to_string()
+                        }
+                        None => format!(
+                            "top-level keys are {} and [[policy]]",
+                            top_keys().join(", ")
+                        ),
+                    };
+                    self.problem_at(k.span().start, other, format!("unknown key; {hint}"))
+                }
+            }
+        }
+        (state_dir, globals)
+    }
+
+    /// The `[[policy]]` sections, each read into a policy when it has no problem.
+    fn policies(&mut self, v: &Item<'_>, env: &Env<'_>, globals: &Globals) -> Vec<Policy> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.problem_at(
+                v.span().start,
+                "policy",
+                "must be an array of tables; write each policy as a [[policy]] section".into(),
+            );
+            return Vec::new();
+        };
+        let mut policies = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("policy[{i}]");
+            match item.get_ref() {
+                DeValue::Table(t) => {
+                    if let Some(p) = self.policy(t, item.span().start, &at, env, globals) {
+                        policies.push(p);
+                    }
+                }
+                _ => self.problem_at(
+                    item.span().start,
+                    &at,
+                    "must be a table; write [[policy]] sections".into(),
+                ),
+            }
+        }
+        policies
+    }
 }
 
 /// The `state_dir` of a config file that may not be valid as a whole, so that `status` and

@@ -101,13 +101,13 @@ impl Walker<'_> {
     pub(super) fn unknown_keys(&mut self, s: &Section<'_, '_>) {
         for (k, _) in s.t.iter() {
             let name = k.get_ref().as_ref();
-            if !POLICY_KEYS.contains(&name) {
+            if !is_policy_key(name) {
                 let hint = match foreign_hint(name) {
                     Some(h) => format!("; {h}"),
-                    None if TOP_KEYS.contains(&name) => {
+                    None if is_top_key(name) => {
                         "; it belongs at the top level, before the first [[policy]]".into()
                     }
-                    None => closest(name, POLICY_KEYS)
+                    None => closest(name, &policy_keys())
                         .map(|c| format!("; did you mean \"{c}\"?"))
                         .unwrap_or_default(),
                 };
@@ -162,58 +162,20 @@ impl Walker<'_> {
             .into_iter()
             .filter_map(|k| s.get(k).map(|v| (k, v)))
             .collect();
-        let mut provider = None;
-        let mut dialect = Dialect::default();
-        let mut endpoint = None;
-        match chosen.as_slice() {
-            [] => self.problem_at(
-                s.table_at,
-                &s.key("server"),
-                "missing update endpoint; set one of server, url or provider".into(),
-            ),
-            [(one, v)] => {
-                if let Some(text) = self.string(v, &s.key(one)) {
-                    match *one {
-                        "provider" => {
-                            if let Some(p) = self.preset(v, &text, &s.key("provider")) {
-                                provider = Some(p);
-                                dialect = p.dialect();
-                                endpoint = Url::parse(p.server()).ok().map(Endpoint::Server);
-                            }
-                        }
-                        "server" => match parse_server(&text) {
-                            Ok(u) => endpoint = Some(Endpoint::Server(u)),
-                            Err(e) => self.problem_at(v.span().start, &s.key("server"), e),
-                        },
-                        _ => match check_template(&text) {
-                            Ok(()) => endpoint = Some(Endpoint::Template(text)),
-                            Err(e) => self.problem_at(v.span().start, &s.key("url"), e),
-                        },
-                    }
-                }
+        let (provider, endpoint) = match chosen.as_slice() {
+            [] => {
+                self.problem_at(
+                    s.table_at,
+                    &s.key("server"),
+                    "missing update endpoint; set one of server, url or provider".into(),
+                );
+                (None, None)
             }
+            [(one, v)] => self.one_endpoint(s, one, v),
             // A preset sent to another endpoint (a regional or self-hosted server, a test):
             // the preset's dialect and quirks, the given server.
             [(a, pv), (b, sv)] | [(b, sv), (a, pv)] if *a == "provider" && *b == "server" => {
-                let p = self
-                    .string(pv, &s.key("provider"))
-                    .and_then(|text| self.preset(pv, &text, &s.key("provider")));
-                let u = self.string(sv, &s.key("server")).and_then(|text| {
-                    let given_path = Url::parse(&text).map(|u| u.path().len() > 1);
-                    parse_server(&text)
-                        .map_err(|e| self.problem_at(sv.span().start, &s.key("server"), e))
-                        .ok()
-                        .map(|u| (u, given_path.unwrap_or(true)))
-                });
-                if let (Some(p), Some((mut u, given_path))) = (p, u) {
-                    // A server without a path takes the preset's (`/update`, `/u/`, `/`).
-                    if !given_path && let Ok(preset) = Url::parse(p.server()) {
-                        u.set_path(preset.path());
-                    }
-                    provider = Some(p);
-                    dialect = p.dialect();
-                    endpoint = Some(Endpoint::Server(u));
-                }
+                self.preset_at_server(s, pv, sv)
             }
             many => {
                 if let Some((later, v)) = last_in_file(many) {
@@ -226,23 +188,98 @@ impl Walker<'_> {
                         ),
                     );
                 }
+                (None, None)
             }
-        }
-        if let Some(v) = s.get("ipv6_mode")
-            && let Some(text) = self.string(v, &s.key("ipv6_mode"))
-        {
-            match text.parse::<FamilyMode>() {
-                Ok(FamilyMode::MyipV6) if matches!(endpoint, Some(Endpoint::Template(_))) => self
-                    .problem_at(
-                        v.span().start,
-                        &s.key("ipv6_mode"),
-                        "\"myipv6\" needs server or provider; a url template has only <a>".into(),
-                    ),
-                Ok(m) => dialect.family = m,
-                Err(e) => self.problem_at(v.span().start, &s.key("ipv6_mode"), e),
-            }
+        };
+        let mut dialect = provider.map(Provider::dialect).unwrap_or_default();
+        if let Some(m) = self.ipv6_mode(s, endpoint.as_ref()) {
+            dialect.family = m;
         }
         (provider, endpoint, dialect)
+    }
+
+    /// One of `provider`, `server` or `url`.
+    fn one_endpoint(
+        &mut self,
+        s: &Section<'_, '_>,
+        one: &str,
+        v: &Item<'_>,
+    ) -> (Option<Provider>, Option<Endpoint>) {
+        let Some(text) = self.string(v, &s.key(one)) else {
+            return (None, None);
+        };
+        match one {
+            "provider" => match self.preset(v, &text, &s.key("provider")) {
+                Some(p) => (Some(p), Url::parse(p.server()).ok().map(Endpoint::Server)),
+                None => (None, None),
+            },
+            "server" => match parse_server(&text) {
+                Ok(u) => (None, Some(Endpoint::Server(u))),
+                Err(e) => {
+                    self.problem_at(v.span().start, &s.key("server"), e);
+                    (None, None)
+                }
+            },
+            _ => match check_template(&text) {
+                Ok(()) => (None, Some(Endpoint::Template(text))),
+                Err(e) => {
+                    self.problem_at(v.span().start, &s.key("url"), e);
+                    (None, None)
+                }
+            },
+        }
+    }
+
+    /// `provider` next to `server`: the preset's requests, sent to that server; a server
+    /// without a path takes the preset's (`/update`, `/u/`, `/`).
+    fn preset_at_server(
+        &mut self,
+        s: &Section<'_, '_>,
+        pv: &Item<'_>,
+        sv: &Item<'_>,
+    ) -> (Option<Provider>, Option<Endpoint>) {
+        let p = self
+            .string(pv, &s.key("provider"))
+            .and_then(|text| self.preset(pv, &text, &s.key("provider")));
+        let u = self.string(sv, &s.key("server")).and_then(|text| {
+            let given_path = Url::parse(&text).map(|u| u.path().len() > 1);
+            parse_server(&text)
+                .map_err(|e| self.problem_at(sv.span().start, &s.key("server"), e))
+                .ok()
+                .map(|u| (u, given_path.unwrap_or(true)))
+        });
+        let (Some(p), Some((mut u, given_path))) = (p, u) else {
+            return (None, None);
+        };
+        if !given_path && let Ok(preset) = Url::parse(p.server()) {
+            u.set_path(preset.path());
+        }
+        (Some(p), Some(Endpoint::Server(u)))
+    }
+
+    /// `ipv6_mode`, when set and possible with the endpoint.
+    fn ipv6_mode(
+        &mut self,
+        s: &Section<'_, '_>,
+        endpoint: Option<&Endpoint>,
+    ) -> Option<FamilyMode> {
+        let v = s.get("ipv6_mode")?;
+        let text = self.string(v, &s.key("ipv6_mode"))?;
+        match text.parse::<FamilyMode>() {
+            Ok(FamilyMode::MyipV6) if matches!(endpoint, Some(Endpoint::Template(_))) => {
+                self.problem_at(
+                    v.span().start,
+                    &s.key("ipv6_mode"),
+                    "\"myipv6\" needs server or provider; a url template has only <a>".into(),
+                );
+                None
+            }
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.problem_at(v.span().start, &s.key("ipv6_mode"), e);
+                None
+            }
+        }
     }
 
     /// The preset `text` names, or a problem with the closest name.
@@ -348,28 +385,11 @@ impl Walker<'_> {
         let hosts_at = s.get("hosts").map_or(s.table_at, |v| v.span().start);
         let given = s.get("username");
         let name = provider.map_or("this".to_string(), |p| format!("\"{p}\""));
-        if provider == Some(Provider::He) && hosts.len() > 1 {
-            self.problem_at(
-                hosts_at,
-                &s.key("hosts"),
-                "provider \"he\" has one key per host: write one policy per host".into(),
-            );
-        } else if (rule == User::Host && given.is_none()
-            || dialect.shape.secret == Credentials::Path)
-            && hosts.len() > 1
-        {
-            let why = if dialect.shape.secret == Credentials::Path {
-                "its token names one record"
-            } else {
-                "the user name is the host's own"
-            };
-            self.problem_at(
-                hosts_at,
-                &s.key("hosts"),
-                format!(
-                    "provider {name}: {why}, so one policy has one host; write one policy per host"
-                ),
-            );
+        let one_host = provider == Some(Provider::He)
+            || rule == User::Host && given.is_none()
+            || dialect.shape.secret == Credentials::Path;
+        if one_host && hosts.len() > 1 {
+            self.one_host_only(s, hosts_at, provider, &name, dialect);
         }
         let value = match given {
             Some(v) => self.string(v, &s.key("username")),
@@ -400,155 +420,57 @@ impl Walker<'_> {
                 s.at
             ));
         }
-        // Namecheap names a host relative to its domain: it must be the domain or under it.
         if let (User::Param(_), Some(domain)) = (rule, value.as_deref()) {
-            for (i, h) in hosts.iter().enumerate() {
-                // The request names the host relative to the domain: one it leaves as it is
-                // is not in that domain.
-                let under =
-                    crate::protocol::dyndns2::host_in_request(&dialect.shape, domain, h) != *h;
-                if !under {
-                    self.problem_at(
-                        hosts_at,
-                        &format!("{}.hosts[{i}]", s.at),
-                        format!("\"{h}\" is not in the domain \"{domain}\" (the username): provider {name} updates hosts of that domain only"),
-                    );
-                }
-            }
+            self.under_domain(s, hosts_at, hosts, domain, &name, dialect);
         }
         value
     }
 
-    /// `replies`: reply rules for a url template or a server, in order, each
-    /// `{ contains = "…", status = N, means = "code" }` (contains, status or both).
-    pub(super) fn replies(
+    /// A policy with several hosts where each host needs a policy of its own: Hurricane
+    /// Electric's key per host, a user name that is the host's own, a token that names one
+    /// record.
+    fn one_host_only(
         &mut self,
         s: &Section<'_, '_>,
+        hosts_at: usize,
         provider: Option<Provider>,
-        endpoint: Option<&Endpoint>,
-        dialect: &mut Dialect,
+        name: &str,
+        dialect: &Dialect,
     ) {
-        let Some(v) = s.get("replies") else {
-            return;
-        };
-        let key = s.key("replies");
-        if let Some(p) = provider {
-            self.problem_at(
-                v.span().start,
-                &key,
-                format!("provider \"{p}\" has its own reply table (see `dynward providers`); replies are for url and server"),
-            );
-            return;
-        }
-        if endpoint.is_none() {
-            return;
-        }
-        let DeValue::Array(items) = v.get_ref() else {
-            self.problem_at(
-                v.span().start,
-                &key,
-                "must be a list like [{ contains = \"OK\", means = \"good\" }]".into(),
-            );
-            return;
-        };
-        let mut rules = Vec::new();
-        for (i, it) in items.iter().enumerate() {
-            let k = format!("{key}[{i}]");
-            let DeValue::Table(t) = it.get_ref() else {
-                self.problem_at(
-                    it.span().start,
-                    &k,
-                    "must be a table like { contains = \"OK\", means = \"good\" }".into(),
-                );
-                continue;
+        let message = if provider == Some(Provider::He) {
+            "provider \"he\" has one key per host: write one policy per host".to_string()
+        } else {
+            let why = if dialect.shape.secret == Credentials::Path {
+                "its token names one record"
+            } else {
+                "the user name is the host's own"
             };
-            for (name, _) in t.iter() {
-                let n = name.get_ref().as_ref();
-                if !["contains", "status", "means"].contains(&n) {
-                    self.problem_at(
-                        name.span().start,
-                        &format!("{k}.{n}"),
-                        "unknown key; a reply rule has contains, status and means".into(),
-                    );
-                }
-            }
-            let contains = t
-                .get("contains")
-                .and_then(|c| self.string(c, &format!("{k}.contains")).map(|x| (c, x)));
-            if let Some((c, text)) = &contains
-                && text.trim().is_empty()
-            {
+            format!("provider {name}: {why}, so one policy has one host; write one policy per host")
+        };
+        self.problem_at(hosts_at, &s.key("hosts"), message);
+    }
+
+    /// Namecheap names a host relative to its domain: each host must be the domain or
+    /// under it (the request names a host relative to the domain: one it leaves as it is
+    /// is not in that domain).
+    fn under_domain(
+        &mut self,
+        s: &Section<'_, '_>,
+        hosts_at: usize,
+        hosts: &[String],
+        domain: &str,
+        name: &str,
+        dialect: &Dialect,
+    ) {
+        for (i, h) in hosts.iter().enumerate() {
+            if crate::protocol::dyndns2::host_in_request(&dialect.shape, domain, h) == *h {
                 self.problem_at(
-                    c.span().start,
-                    &format!("{k}.contains"),
-                    "is empty; leave it out to match on the status alone".into(),
+                    hosts_at,
+                    &format!("{}.hosts[{i}]", s.at),
+                    format!("\"{h}\" is not in the domain \"{domain}\" (the username): provider {name} updates hosts of that domain only"),
                 );
-            }
-            let status = t.get("status").and_then(|c| match c.get_ref() {
-                DeValue::Integer(n) => match n.as_str().replace('_', "").parse::<u16>() {
-                    Ok(code) if (100..=599).contains(&code) && n.radix() == 10 => Some(code),
-                    _ => {
-                        self.problem_at(
-                            c.span().start,
-                            &format!("{k}.status"),
-                            "must be an HTTP status, 100 to 599".into(),
-                        );
-                        None
-                    }
-                },
-                other => {
-                    self.problem_at(
-                        c.span().start,
-                        &format!("{k}.status"),
-                        format!(
-                            "must be an HTTP status like 404, found {}",
-                            other.type_str()
-                        ),
-                    );
-                    None
-                }
-            });
-            if !t.contains_key("contains") && !t.contains_key("status") {
-                self.problem_at(
-                    it.span().start,
-                    &k,
-                    "needs contains, status or both: what the reply must be for the rule to apply"
-                        .into(),
-                );
-            }
-            let means = match t.get("means") {
-                None => {
-                    self.problem_at(
-                        it.span().start,
-                        &format!("{k}.means"),
-                        "missing; say which dyndns2 code the answer means, e.g. means = \"good\"".into(),
-                    );
-                    None
-                }
-                Some(m) => self.string(m, &format!("{k}.means")).and_then(|text| {
-                    if let Some(code) = Code::for_rule(&text) {
-                        Some((code, text))
-                    } else {
-                        self.problem_at(
-                            m.span().start,
-                            &format!("{k}.means"),
-                            format!("\"{text}\" is not a dyndns2 code; use a code such as good, nochg, badauth, nohost, abuse, 911 or fatal, or a wait like w5m"),
-                        );
-                        None
-                    }
-                }),
-            };
-            if let (Some((means, spelled)), true) = (means, status.is_some() || contains.is_some())
-            {
-                rules.push(Rule {
-                    status,
-                    contains: contains.map(|(_, t)| t).unwrap_or_default(),
-                    means,
-                    spelled,
-                });
             }
         }
-        dialect.rules = rules;
     }
 
     /// `alias` (Dynu only): the alias a custom domain's update names.
@@ -597,19 +519,9 @@ impl Walker<'_> {
             }),
             None => Some(default_user_agent()),
         };
-        let ca_file = s.get("ca_file").and_then(|v| {
-            let text = self.string(v, &s.key("ca_file"))?;
-            let p = self.base.join(&text);
-            if !p.is_file() {
-                self.problem_at(
-                    v.span().start,
-                    &s.key("ca_file"),
-                    format!("{} is not a readable file", p.display()),
-                );
-                return None;
-            }
-            Some(p)
-        });
+        let ca_file = s
+            .get("ca_file")
+            .and_then(|v| self.ca_file(v, &s.key("ca_file")));
         let timeout = self.duration_key(s, "timeout", DEFAULT_TIMEOUT);
         let connect_timeout = self.duration_key(s, "connect_timeout", DEFAULT_CONNECT_TIMEOUT);
         for (k, d) in [("timeout", timeout), ("connect_timeout", connect_timeout)] {

@@ -44,6 +44,7 @@ impl<'t, 'i> Section<'t, 'i> {
     }
 
     pub(super) fn get(&self, k: &str) -> Option<&'t Item<'i>> {
+        debug_assert!(keys::is_policy_key(k), "{k} is read but not documented");
         self.t.get(k)
     }
 }

@@ -4,6 +4,27 @@
 
 use super::*;
 
+/// The warning for a config file that holds a password and that others can read; `None`
+/// when it holds none, or only its owner (and root's or the service's group) can read it.
+pub(super) fn loose_config(cfg: &Config, path: &Path) -> Option<String> {
+    let inline: Vec<&str> = cfg
+        .policies
+        .iter()
+        .filter(|p| p.password_origin == INLINE_PASSWORD)
+        .map(|p| p.name.as_str())
+        .collect();
+    if inline.is_empty() {
+        return None;
+    }
+    let meta = std::fs::metadata(path).ok()?;
+    let who = loose_readers(&meta, &group_ids("/etc/group", SERVICE_GROUP))?;
+    Some(format!(
+        "the file holds the password of {} and is readable by {who}; run: chmod 600 {} (the package installs it root:{SERVICE_GROUP} 0640), or move the password to password_file or a systemd credential",
+        inline.join(", "),
+        path.display()
+    ))
+}
+
 /// `password_origin` of a password written in the config file itself.
 pub(super) const INLINE_PASSWORD: &str = "password (in the config file)";
 
@@ -54,6 +75,21 @@ pub(super) fn read_secret_file(p: &Path) -> Result<(Secret, bool), String> {
 }
 
 impl Walker<'_> {
+    /// `ca_file`: a readable file, relative to the config's directory.
+    pub(super) fn ca_file(&mut self, v: &Item<'_>, key: &str) -> Option<PathBuf> {
+        let text = self.string(v, key)?;
+        let p = self.base.join(&text);
+        if !p.is_file() {
+            self.problem_at(
+                v.span().start,
+                key,
+                format!("{} is not a readable file", p.display()),
+            );
+            return None;
+        }
+        Some(p)
+    }
+
     /// Resolves the password from exactly one of password / password_file / password_env, or
     /// from `$CREDENTIALS_DIRECTORY/<name>` (systemd `LoadCredential=`) when none is set.
     /// The value never appears in a problem message.
@@ -84,44 +120,8 @@ impl Walker<'_> {
             return None;
         }
         match set.first().copied() {
-            Some(("password", v)) => match v.get_ref() {
-                DeValue::String(s) if !s.is_empty() => {
-                    Some((Secret::new(s.to_string()), INLINE_PASSWORD.into()))
-                }
-                DeValue::String(_) => {
-                    self.problem_at(v.span().start, &key("password"), "is empty".into());
-                    None
-                }
-                other => {
-                    self.problem_at(
-                        v.span().start,
-                        &key("password"),
-                        format!("must be a string, found {}", other.type_str()),
-                    );
-                    None
-                }
-            },
-            Some(("password_file", v)) => {
-                let s = self.string(v, &key("password_file"))?;
-                let p = self.base.join(&s);
-                match read_secret_file(&p) {
-                    Ok((secret, loose)) => {
-                        if loose {
-                            self.warnings.push(format!(
-                                "{}: password file {} is readable by group or others; run: chmod 600 {}",
-                                key("password_file"),
-                                p.display(),
-                                p.display()
-                            ));
-                        }
-                        Some((secret, format!("password_file {}", p.display())))
-                    }
-                    Err(e) => {
-                        self.problem_at(v.span().start, &key("password_file"), e);
-                        None
-                    }
-                }
-            }
+            Some(("password", v)) => self.inline_password(v, &key("password")),
+            Some(("password_file", v)) => self.password_file(v, &key("password_file")),
             Some((_, v)) => {
                 let var = self.string(v, &key("password_env"))?;
                 match (env.var)(&var) {
@@ -138,30 +138,83 @@ impl Walker<'_> {
                     }
                 }
             }
-            None => {
-                let dir = (env.var)("CREDENTIALS_DIRECTORY");
-                if let (Some(dir), Some(name)) = (dir.as_deref(), name) {
-                    let p = Path::new(dir).join(name);
-                    if p.is_file() {
-                        return match read_secret_file(&p) {
-                            Ok((s, _)) => Some((s, format!("systemd credential {name}"))),
-                            Err(e) => {
-                                self.problem_at(table_at, &key("password"), e);
-                                None
-                            }
-                        };
-                    }
-                }
+            None => self.credential(table_at, &key("password"), name, env),
+        }
+    }
+
+    /// `password`, written in the config itself.
+    fn inline_password(&mut self, v: &Item<'_>, key: &str) -> Option<(Secret, String)> {
+        match v.get_ref() {
+            DeValue::String(s) if !s.is_empty() => {
+                Some((Secret::new(s.to_string()), INLINE_PASSWORD.into()))
+            }
+            DeValue::String(_) => {
+                self.problem_at(v.span().start, key, "is empty".into());
+                None
+            }
+            other => {
                 self.problem_at(
-                    table_at,
-                    &key("password"),
-                    format!(
-                        "missing; set password, password_file or password_env, or provide a systemd credential named \"{}\" (LoadCredential=)",
-                        name.unwrap_or("<name>")
-                    ),
+                    v.span().start,
+                    key,
+                    format!("must be a string, found {}", other.type_str()),
                 );
                 None
             }
         }
+    }
+
+    /// `password_file`: its first line; a file others can read is a warning.
+    fn password_file(&mut self, v: &Item<'_>, key: &str) -> Option<(Secret, String)> {
+        let s = self.string(v, key)?;
+        let p = self.base.join(&s);
+        match read_secret_file(&p) {
+            Ok((secret, loose)) => {
+                if loose {
+                    self.warnings.push(format!(
+                        "{key}: password file {} is readable by group or others; run: chmod 600 {}",
+                        p.display(),
+                        p.display()
+                    ));
+                }
+                Some((secret, format!("password_file {}", p.display())))
+            }
+            Err(e) => {
+                self.problem_at(v.span().start, key, e);
+                None
+            }
+        }
+    }
+
+    /// No password key: the systemd credential named after the policy
+    /// (`$CREDENTIALS_DIRECTORY/<name>`), or a problem saying what to set.
+    fn credential(
+        &mut self,
+        table_at: usize,
+        key: &str,
+        name: Option<&str>,
+        env: &Env<'_>,
+    ) -> Option<(Secret, String)> {
+        let dir = (env.var)("CREDENTIALS_DIRECTORY");
+        if let (Some(dir), Some(name)) = (dir.as_deref(), name) {
+            let p = Path::new(dir).join(name);
+            if p.is_file() {
+                return match read_secret_file(&p) {
+                    Ok((s, _)) => Some((s, format!("systemd credential {name}"))),
+                    Err(e) => {
+                        self.problem_at(table_at, key, e);
+                        None
+                    }
+                };
+            }
+        }
+        self.problem_at(
+            table_at,
+            key,
+            format!(
+                "missing; set password, password_file or password_env, or provide a systemd credential named \"{}\" (LoadCredential=)",
+                name.unwrap_or("<name>")
+            ),
+        );
+        None
     }
 }

@@ -153,16 +153,12 @@ impl Walker<'_> {
         f
     }
 
-    /// `ipv4_prefix` / `ipv6_prefix`: a prefix of the right family.
-    /// `ipv6_prefix_from` with `ipv6_host_id` or `ipv6_host_mac`: the IPv6 address of a host
-    /// behind the router. Each half without the other is an error, as is a combination that
-    /// cannot work.
-    pub(super) fn lan_host(
+    /// The keys of a host behind the router, each with the other it needs:
+    /// `ipv6_prefix_from` and one of `ipv6_host_id`, `ipv6_host_mac` (which one is said).
+    fn lan_keys<'t, 'i>(
         &mut self,
-        s: &Section<'_, '_>,
-        families: &Families,
-        source: Option<&Source>,
-    ) -> Option<LanHost> {
+        s: &Section<'t, 'i>,
+    ) -> Option<(&'t Item<'i>, &'static str, &'t Item<'i>)> {
         let from = s.get("ipv6_prefix_from");
         let (id_key, id) = match (s.get("ipv6_host_id"), s.get("ipv6_host_mac")) {
             (Some(_), Some(m)) => {
@@ -197,6 +193,20 @@ impl Walker<'_> {
             }
             (Some(f), Some(v)) => (f, v),
         };
+        Some((f, id_key, v))
+    }
+
+    /// `ipv4_prefix` / `ipv6_prefix`: a prefix of the right family.
+    /// `ipv6_prefix_from` with `ipv6_host_id` or `ipv6_host_mac`: the IPv6 address of a host
+    /// behind the router. Each half without the other is an error, as is a combination that
+    /// cannot work.
+    pub(super) fn lan_host(
+        &mut self,
+        s: &Section<'_, '_>,
+        families: &Families,
+        source: Option<&Source>,
+    ) -> Option<LanHost> {
+        let (f, id_key, v) = self.lan_keys(s)?;
         let key = s.key("ipv6_prefix_from");
         let interface = self.string(f, &key)?;
         let text = self.string(v, &s.key(id_key))?;

@@ -1132,3 +1132,62 @@ fn example_config_is_valid() {
     let c = from_str(text, Path::new("config/dynward.toml"), &no_env()).expect("example valid");
     assert!(!c.policies.is_empty());
 }
+
+/// The documented keys are the one list: each is read (a value of the wrong type there is a
+/// problem located at that key), and nothing else is accepted (a read of an undocumented key
+/// fails a debug assertion, and an unknown key is refused).
+#[test]
+fn every_documented_key_is_read() {
+    let base = [
+        ("name", "\"p\""),
+        ("server", "\"https://u.example/nic/update\""),
+        ("username", "\"u\""),
+        ("password", "\"pw\""),
+        ("hosts", "[\"a.example.org\"]"),
+        ("interface", "\"eth0\""),
+    ];
+    // Keys that stand for one another: the one being tried replaces the base's.
+    let group = |k: &str| -> &'static str {
+        match k {
+            "server" | "url" | "provider" => "server",
+            "password" | "password_file" | "password_env" => "password",
+            "interface" | "web" | "web4" | "web6" | "command" => "interface",
+            _ => "",
+        }
+    };
+    for key in keys::policy_keys() {
+        let mut text = String::from("[[policy]]\n");
+        for (k, v) in base {
+            if k != key && (group(key).is_empty() || group(key) != k) {
+                text.push_str(&format!("{k} = {v}\n"));
+            }
+        }
+        text.push_str(&format!("{key} = {{ wrong = 1 }}\n"));
+        let found = problems(&text);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.key.starts_with(&format!("policy[0].{key}"))),
+            "{key} is documented but not read:\n{text}\n{found:?}"
+        );
+        assert!(
+            found.iter().all(|p| !p.message.starts_with("unknown key")),
+            "{key}: {found:?}"
+        );
+    }
+    for key in keys::top_keys() {
+        let text = format!("{key} = {{ wrong = 1 }}\n{}", GOOD);
+        let found = problems(&text);
+        assert!(
+            found.iter().any(|p| p.key == key),
+            "{key} is documented but not read: {found:?}"
+        );
+    }
+    let found = problems(&GOOD.replace("interface", "interfase"));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("did you mean \"interface\"")),
+        "{found:?}"
+    );
+}
