@@ -4,6 +4,7 @@
 //! router.
 
 use crate::config::keys::{Key, POLICY, TOP};
+use crate::protocol::code::Code;
 
 /// A row of a reference table: what, and what it means (Markdown inline code in backticks).
 pub type Row = (&'static str, &'static str);
@@ -76,110 +77,184 @@ pub const STATES: &[Row] = &[
     ),
 ];
 
+/// One row of the answers table: the answers (as the README writes them), what dynward
+/// tells the user, the codes they are read as (their decision is the code table's, so the
+/// table cannot say one thing while dynward does another), and words that follow it.
+pub struct AnswerRow {
+    /// The answers, as users see them.
+    pub answers: &'static str,
+    /// What dynward tells the user.
+    pub tells: &'static str,
+    /// The names of the codes they are read as; none for a row about how answers are read.
+    pub codes: &'static [&'static str],
+    /// What follows the decision, or the whole decision of a row without codes.
+    pub more: &'static str,
+}
+
+const fn row(
+    answers: &'static str,
+    tells: &'static str,
+    codes: &'static [&'static str],
+    more: &'static str,
+) -> AnswerRow {
+    AnswerRow {
+        answers,
+        tells,
+        codes,
+        more,
+    }
+}
+
 /// What each answer of a provider means and the decision it leads to (reference section 5).
-pub const ANSWERS: &[(&str, &str, &str)] = &[
-    ("`good`", "the provider updated the record", "continue"),
-    (
+pub const ANSWERS: &[AnswerRow] = &[
+    row("`good`", "the provider updated the record", &["good"], ""),
+    row(
         "`nochg`",
         "the provider already had this address",
-        "continue, with a warning; a second unexpected `nochg` for the host stops it",
+        &["nochg"],
+        "",
     ),
-    (
+    row(
         "`badauth` (or HTTP 401/403)",
         "user name or password rejected",
-        "stop account until you fix it and reset",
+        &["badauth", "http 401", "http 403"],
+        "",
     ),
-    (
+    row(
         "`!donator`",
         "an option needs a paid account",
-        "stop account",
+        &["!donator"],
+        "",
     ),
-    ("`notfqdn`", "not a fully qualified host name", "stop host"),
-    ("`nohost`", "host not in this account", "stop host"),
-    (
+    row(
+        "`notfqdn`",
+        "not a fully qualified host name",
+        &["notfqdn"],
+        "",
+    ),
+    row("`nohost`", "host not in this account", &["nohost"], ""),
+    row(
         "`numhost`",
         "round-robin host, or too many hosts",
-        "stop host",
+        &["numhost"],
+        "",
     ),
-    (
+    row(
         "`abuse`",
         "host blocked for update abuse (No-IP: the account)",
-        "stop host (account for No-IP); only the provider can lift it",
+        &["abuse"],
+        "",
     ),
-    (
+    row(
         "`badagent`",
         "client blocked (user agent or method)",
-        "stop client",
+        &["badagent"],
+        "",
     ),
-    ("`badsys`", "invalid `system` parameter", "stop client"),
-    ("`!yours`", "host belongs to another account", "stop host"),
-    ("`!active`", "domain not activated", "stop host"),
-    (
-        "`dnserr`",
-        "DNS error at the provider",
-        "hold 30 minutes, 60 on repeat",
+    row("`badsys`", "invalid `system` parameter", &["badsys"], ""),
+    row(
+        "`!yours`",
+        "host belongs to another account",
+        &["!yours"],
+        "",
     ),
-    (
+    row("`!active`", "domain not activated", &["!active"], ""),
+    row("`dnserr`", "DNS error at the provider", &["dnserr"], ""),
+    row(
         "`911` (or HTTP 5xx)",
         "provider outage or maintenance",
-        "hold 30 minutes, 60 on repeat",
+        &["911"],
+        "",
     ),
-    (
+    row(
         "`servererror`",
         "provider server error (Dynu)",
-        "hold 30 minutes, 60 on repeat",
+        &["servererror"],
+        "",
     ),
-    (
+    row(
         "`conflict A` / `conflict AAAA`",
         "a manual record clashes",
-        "stop host",
+        &["conflict A"],
+        "",
     ),
-    (
+    row(
         "`wNNNs` / `wNNNm` / `wNNNh`",
         "wait as asked",
-        "hold for that time",
+        &["w300s"],
+        "",
     ),
-    (
+    row(
         "`badrequest`",
         "provider found the request malformed",
-        "stop client",
+        &["badrequest"],
+        "",
     ),
-    (
+    row(
         "`fatal` (Spdyn)",
         "the host was deactivated at the provider",
-        "stop host",
+        &["fatal"],
+        "",
     ),
-    (
+    row(
         "HTTP 429",
         "too many requests (deSEC, IPv64)",
-        "hold every policy at that server for its `Retry-After` (at most a day), 30 minutes without one",
+        &["ratelimit 60s"],
+        "every policy at that server, its `Retry-After` (at most a day), 30 minutes without one",
     ),
-    (
+    row(
         "a preset's or template's own answer (`OK`, `KO`, `addresses updated`, …)",
         "what its reply rule says it means (`dynward providers`, `replies`)",
+        &[],
         "that code's decision, for every host of the request",
     ),
-    (
+    row(
         "`good 127.0.0.1`",
         "the provider ignored the update: this client is refused",
-        "stop client",
+        &["good 127.0.0.1"],
+        "",
     ),
-    (
+    row(
         "`good`/`nochg` with another address",
         "the provider recorded another address than the one sent",
-        "stop host",
+        &["mismatch"],
+        "",
     ),
-    (
+    row(
         "HTTP 409 / 410 / 411 / 412 (selfHOST)",
         "unknown zone / inactive account / malformed / private address",
-        "stop host / stop account / stop client / stop host",
+        &["http 409", "http 410", "http 411", "http 412"],
+        "",
     ),
-    (
+    row(
         "empty, unknown, HTML without a code, other HTTP status",
         "the reply is shown as received",
-        "hold 30 minutes; the third in a row stops the host",
+        &["unknown", "noline", "http 404"],
+        "",
     ),
 ];
+
+impl AnswerRow {
+    /// The decision column: the course of the row's codes in the code table's words (one
+    /// for all when they agree, else each, in order), then what follows.
+    pub fn decision(&self) -> String {
+        let mut words: Vec<String> = self
+            .codes
+            .iter()
+            .filter_map(|name| Code::from_name(name))
+            .map(|c| c.course().words())
+            .collect();
+        if words.windows(2).all(|w| w[0] == w[1]) {
+            words.truncate(1);
+        }
+        let course = words.join(" / ");
+        match (course.is_empty(), self.more.is_empty()) {
+            (true, _) => self.more.to_string(),
+            (false, true) => course,
+            (false, false) => format!("{course}: {}", self.more),
+        }
+    }
+}
 
 /// The exit statuses.
 pub const EXIT_STATUS: &[Row] = &[
@@ -390,8 +465,13 @@ pub fn text_presets() -> String {
 /// The answers table in Markdown (its cells are Markdown already).
 pub fn markdown_answers() -> String {
     let mut out = "| code | what dynward tells you | decision |\n|---|---|---|\n".to_string();
-    for (code, tells, decision) in ANSWERS {
-        out.push_str(&format!("| {code} | {tells} | {decision} |\n"));
+    for r in ANSWERS {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            r.answers,
+            r.tells,
+            r.decision()
+        ));
     }
     out
 }
@@ -535,12 +615,12 @@ pub fn man_page() -> String {
     m.push_str(".SS Each [[policy]]\n");
     m.push_str(&roff_keys(POLICY));
     m.push_str(".SH ANSWERS\nWhat each answer of the provider means (read per host, in the order the hosts were sent) and what dynward does about it.\n");
-    for (code, tells, decision) in ANSWERS {
+    for r in ANSWERS {
         m.push_str(&format!(
             ".TP\n{}\n{}: {}\n",
-            roff(code),
-            roff(tells),
-            roff(decision)
+            roff(r.answers),
+            roff(r.tells),
+            roff(&r.decision())
         ));
     }
     m.push_str(".SH STATES\n");
@@ -612,6 +692,33 @@ mod tests {
                 "the README's {what} table differs from src/docs.rs; it should read:\n{table}"
             );
         }
+    }
+
+    /// The answers table covers every code dynward reads, each row's names are codes, and
+    /// its decision column is the code table's (so the README and the man page say what
+    /// `decide` does: the code table's own tests hold its words to the decisions).
+    #[test]
+    fn the_answers_table_is_the_code_table() {
+        let named: Vec<Code> = ANSWERS
+            .iter()
+            .flat_map(|r| r.codes.iter())
+            .map(|n| Code::from_name(n).unwrap_or_else(|| panic!("{n} is no code name")))
+            .collect();
+        for c in crate::protocol::code::every_code() {
+            assert!(
+                named.iter().any(|n| {
+                    std::mem::discriminant(&n.course()) == std::mem::discriminant(&c.course())
+                        && n.name().split(' ').next() == c.name().split(' ').next()
+                }),
+                "{c:?} has no row in the answers table"
+            );
+        }
+        let row = |a: &str| ANSWERS.iter().find(|r| r.answers == a).expect("row");
+        assert_eq!(row("`dnserr`").decision(), Code::DnsErr.course().words());
+        assert_eq!(
+            row("HTTP 409 / 410 / 411 / 412 (selfHOST)").decision(),
+            "stop host / stop account / stop client / stop host"
+        );
     }
 
     /// The man page has every section, the synopsis of `once` takes several policies, and

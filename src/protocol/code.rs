@@ -850,5 +850,28 @@ pub struct Quirks {
     pub nochg_harmless: bool,
 }
 
+/// A sample of every code, with data where it carries some.
+#[cfg(test)]
+pub(crate) fn every_code() -> Vec<Code> {
+    let mut all = PLAIN.to_vec();
+    all.extend([
+        Code::Conflict("AAAA".into()),
+        Code::Wait(Duration::from_secs(300)),
+        Code::RateLimited(Duration::from_secs(61)),
+        Code::Refused127,
+        Code::Mismatch(vec!["198.51.100.1".parse().expect("ip")]),
+        Code::Http(401),
+        Code::Http(404),
+        Code::Http(409),
+        Code::Http(410),
+        Code::Http(411),
+        Code::Http(412),
+        Code::Http(302),
+        Code::NoLine,
+        Code::Unknown("hello".into()),
+    ]);
+    all
+}
+
 #[cfg(test)]
 mod tests;

@@ -88,28 +88,6 @@ fn classifications_follow_the_course() {
     assert!(Code::RateLimited(Duration::from_secs(5)).is_asked_wait());
 }
 
-/// A sample of every code, with data where it carries some.
-fn every_code() -> Vec<Code> {
-    let mut all = PLAIN.to_vec();
-    all.extend([
-        Code::Conflict("AAAA".into()),
-        Code::Wait(Duration::from_secs(300)),
-        Code::RateLimited(Duration::from_secs(61)),
-        Code::Refused127,
-        Code::Mismatch(vec!["198.51.100.1".parse().expect("ip")]),
-        Code::Http(401),
-        Code::Http(404),
-        Code::Http(409),
-        Code::Http(410),
-        Code::Http(411),
-        Code::Http(412),
-        Code::Http(302),
-        Code::NoLine,
-        Code::Unknown("hello".into()),
-    ]);
-    all
-}
-
 /// Every code's name reads back as the same code (its data empty where it is text), in
 /// the state file too; a name this version does not know still reads, as unknown.
 #[test]
