@@ -1,33 +1,38 @@
-//! dynward: an event-driven dynamic-DNS (dyndns2) update client for Linux routers and servers.
+//! dynward: an event-driven dynamic-DNS update client for Linux routers and servers.
 //!
 //! # Layout
-//! Pure code (no socket, file, task or clock):
-//! - [`config`]: the TOML config, read strictly into typed policies, every problem located.
-//! - [`provider`]: provider presets and their quirks.
-//! - [`protocol`]: build dyndns2 requests, parse replies, decide per code; the plain values an
-//!   HTTP exchange ends in.
-//! - [`addr`]: which addresses are publishable and which one to pick.
+//! Pure code (no socket, task or clock; what it reads is handed to it):
+//! - [`protocol`]: the seam between the machine and the protocols: an update asked for, the
+//!   per-host answers it ends in, and each protocol's sans-IO exchange (dyndns2 and its
+//!   dialects), with the answer codes and their one table of words and decisions.
+//! - [`provider`]: the preset table: each provider's endpoint and dialect, filled in.
+//! - [`addr`]: which addresses are publishable and which one to pick; the addresses of a host.
 //! - [`lan6`]: the IPv6 address of a host behind the router: a LAN prefix plus its host id.
 //! - [`record`]: what each provider accepted, and every stop and hold.
-//! - [`plan`]: the decision core: which host is due, grouping into requests, what a reply
+//! - [`plan`]: the decision core: which host is due, what an update asks for, what an answer
 //!   does to the record, and the words for each result.
 //! - [`policy`]: the per-policy state machine over the core.
 //! - [`status`]: what `status` shows.
 //!
+//! The config ([`config`]): read strictly into typed policies, every problem located. Its
+//! reading of the text is pure; its room `resolve` reads what the text points at (password
+//! files, systemd credentials, `/etc/group`, a CA file's presence), and `load` the file.
+//!
 //! Drivers of the machine:
 //! - [`once`]: `dynward once`, in order, one pass.
-//! - [`daemon`]: `dynward run`, the one select loop.
+//! - [`daemon`]: `dynward run`, the one select loop, with its server queue and control socket.
 //! - [`offline`]: `status` and `reset` from the state file, without a daemon.
 //! - [`import`]: `dynward import`, another client's config carried into one of ours.
 //!
 //! Edges (I/O), called by the drivers:
-//! - [`http`]: the only module that knows reqwest: runs one request.
+//! - [`http`]: the HTTP runner, and the only module that knows reqwest: moves an exchange
+//!   across the wire.
 //! - [`watch`]: address sources: one interface snapshot over netlink, its events, web check-IP.
 //! - [`store`]: the state file, written atomically.
 //! - [`systemd`], [`hook`]: sd_notify and the on_change / on_error commands.
 //!
 //! Small shared pieces: [`clock`] (the one place clocks are read; wall-clock steps),
-//! [`secret`], [`duration`], [`cli`].
+//! [`secret`], [`duration`], [`cli`], [`docs`] (the reference tables).
 
 pub mod addr;
 pub mod cli;
