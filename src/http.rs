@@ -644,7 +644,7 @@ fn classify(
             detail: scrub(innermost),
         }
     } else {
-        NetError::Reply {
+        NetError::BrokenReply {
             host: host.to_string(),
             detail: scrub(innermost),
         }

@@ -25,7 +25,7 @@ use crate::policy::{Action, HookEvent, Input, Machine, Now, Readings};
 use crate::protocol::http::HttpRequest;
 use crate::protocol::{HttpExchange, Step, Target, Update};
 use crate::record::{Verdict, add_verdict, lift_verdicts};
-use crate::store::{self, State};
+use crate::store::{self, StateFile};
 use crate::watch::detect::{self, Detected, Reading};
 use crate::watch::iface::Snapshot;
 
@@ -116,7 +116,7 @@ fn select<'c>(config: &'c Config, names: &[String]) -> Result<Vec<&'c Policy>, E
 /// Loads the state (a corrupt file is kept aside and reported, and the pass goes on from an
 /// empty state, failing its exit status) and, unless this is a dry run, proves it can be
 /// written: an update whose result cannot be remembered would be re-sent later as abuse.
-fn open_state(opts: &Options, out: &mut dyn Write) -> Result<(State, bool), Error> {
+fn open_state(opts: &Options, out: &mut dyn Write) -> Result<(StateFile, bool), Error> {
     let (state, ok) = match store::open(&opts.state_dir, clock::unix_now(), false) {
         Ok(opened) => {
             if let Some(e) = &opened.corrupt {
@@ -127,7 +127,7 @@ fn open_state(opts: &Options, out: &mut dyn Write) -> Result<(State, bool), Erro
         }
         Err(e) if opts.dry_run => {
             let _ = writeln!(out, "warning: {e}; the dry run assumes an empty state");
-            (State::default(), true)
+            (StateFile::default(), true)
         }
         Err(e) => return Err(Error::State(e)),
     };
@@ -238,7 +238,7 @@ impl Pass<'_> {
     async fn policy(
         &mut self,
         policy: &Policy,
-        state: &mut State,
+        state: &mut StateFile,
         snapshot: &Option<Result<Snapshot, String>>,
     ) {
         let detected = detection(policy, snapshot);
@@ -379,7 +379,7 @@ impl Pass<'_> {
     }
 
     /// Writes the state file: every other policy's record and this machine's.
-    fn save(&mut self, state: &State, d: &Drive<'_>) {
+    fn save(&mut self, state: &StateFile, d: &Drive<'_>) {
         let records = state
             .policies
             .iter()

@@ -21,7 +21,7 @@ pub const FILE_NAME: &str = "state.json";
 /// The file's content: every policy's record, by policy name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct State {
+pub struct StateFile {
     /// Format version.
     pub version: u32,
     /// Per policy.
@@ -32,10 +32,10 @@ pub struct State {
     pub verdicts: Vec<Verdict>,
 }
 
-impl Default for State {
+impl Default for StateFile {
     /// An empty state of this version.
     fn default() -> Self {
-        State {
+        StateFile {
             version: VERSION,
             policies: BTreeMap::new(),
             verdicts: Vec::new(),
@@ -88,7 +88,7 @@ pub fn state_dir(configured: Option<&Path>, env_state_directory: Option<String>)
 }
 
 /// Checks a parsed file's version.
-fn check(state: State) -> Result<State, String> {
+fn check(state: StateFile) -> Result<StateFile, String> {
     if state.version > VERSION {
         return Err(format!(
             "written by a newer dynward (format {}; this version reads {VERSION})",
@@ -104,14 +104,14 @@ fn check(state: State) -> Result<State, String> {
 /// Reads the state file in `dir`. A missing file is an empty state. A file that cannot be
 /// parsed is renamed to `state.json.bad-<unix time>` and reported; the caller then starts
 /// from an empty state with the error logged.
-pub fn load(dir: &Path, now: u64) -> Result<State, Error> {
+pub fn load(dir: &Path, now: u64) -> Result<StateFile, Error> {
     let path = dir.join(FILE_NAME);
     let bytes = match fs::read(&path) {
         Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(StateFile::default()),
         Err(source) => return Err(Error::Read { path, source }),
     };
-    let parsed = serde_json::from_slice::<State>(&bytes)
+    let parsed = serde_json::from_slice::<StateFile>(&bytes)
         .map_err(|e| e.to_string())
         .and_then(check);
     match parsed {
@@ -178,7 +178,7 @@ pub fn fingerprint_key(dir: &Path, create: bool) -> Result<crate::config::Finger
 #[derive(Debug)]
 pub struct Opened {
     /// The records and verdicts, the verdicts brought into the present clock's frame.
-    pub state: State,
+    pub state: StateFile,
     /// The file was corrupt (and is kept aside): the state is empty; the error to report.
     pub corrupt: Option<Error>,
     /// The verdicts were recorded ahead of the clock, or before it was set, and moved, in
@@ -200,7 +200,7 @@ pub fn open(dir: &Path, now: u64, create: bool) -> Result<Opened, Error> {
     }
     let (mut state, corrupt) = match load(dir, now) {
         Ok(s) => (s, None),
-        Err(e @ Error::Corrupt { .. }) => (State::default(), Some(e)),
+        Err(e @ Error::Corrupt { .. }) => (StateFile::default(), Some(e)),
         Err(e) => return Err(e),
     };
     let d = crate::record::rebase_verdicts(&mut state.verdicts, now);
@@ -296,8 +296,8 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> 
 mod tests {
     use super::*;
 
-    fn sample() -> State {
-        let mut s = State::default();
+    fn sample() -> StateFile {
+        let mut s = StateFile::default();
         s.policies.insert("home".into(), crate::record::sample());
         s
     }
@@ -414,7 +414,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         save(dir.path(), &sample()).expect("save");
         fs::create_dir(dir.path().join(format!(".{FILE_NAME}.tmp"))).expect("mkdir");
-        let err = save(dir.path(), &State::default()).expect_err("temp path blocked");
+        let err = save(dir.path(), &StateFile::default()).expect_err("temp path blocked");
         assert!(err.to_string().contains("cannot write"), "{err}");
         assert_eq!(load(dir.path(), 0).expect("load"), sample());
     }

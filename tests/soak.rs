@@ -24,7 +24,7 @@ mod util;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use util::{Answered, DaemonProc, FakeServer, Netns, Recorded, Script, Setup};
+use util::{Answered, DaemonProc, FakeServer, Netns, Received, Script, Setup};
 
 const POLICIES: usize = 6;
 const MIN_GAP: Duration = Duration::from_secs(5);
@@ -343,7 +343,7 @@ fn check_with(reqs: &[Req], resets: &[Reset], removals: &[Removal], t0: Instant)
 
 /// The provider: answers from a seeded mix, and `nochg` when the address is already its
 /// record (a real provider's answer to a needless update).
-fn provider(seed: u64) -> impl FnMut(&Recorded) -> Script + Send + 'static {
+fn provider(seed: u64) -> impl FnMut(&Received) -> Script + Send + 'static {
     let mut rng = Rng(seed);
     let mut record: HashMap<String, String> = HashMap::new();
     move |rec| {

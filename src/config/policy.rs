@@ -13,7 +13,7 @@ pub(super) struct HttpSettings {
 }
 
 /// What the timers section read.
-pub(super) struct Timers {
+pub(super) struct Intervals {
     pub(super) stable_for: Duration,
     pub(super) min_interval: Duration,
     pub(super) max_interval: Duration,
@@ -541,8 +541,8 @@ impl Walker<'_> {
 
     /// When updates may and must happen: `stable_for`, `min_interval`, `max_interval`,
     /// `check_interval`, with the floors that keep a provider from counting abuse.
-    pub(super) fn timers(&mut self, s: &Section<'_, '_>) -> Timers {
-        let t = Timers {
+    pub(super) fn timers(&mut self, s: &Section<'_, '_>) -> Intervals {
+        let t = Intervals {
             stable_for: self.duration_key(s, "stable_for", DEFAULT_STABLE_FOR),
             min_interval: self.duration_key(s, "min_interval", DEFAULT_MIN_INTERVAL),
             max_interval: self.duration_key(s, "max_interval", DEFAULT_MAX_INTERVAL),

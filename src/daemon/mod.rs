@@ -237,7 +237,7 @@ pub async fn run(
         d.report_status();
         watch.follow_routes(d.needs_routes());
         if let Some(at) = timers.stop_at
-            && (!d.slots.values().any(|s| s.machine.busy()) || mono_now() >= at)
+            && (!d.slots.values().any(|s| s.machine.has_work_out()) || mono_now() >= at)
         {
             break;
         }

@@ -31,7 +31,7 @@ struct Waiting<T> {
 #[derive(Debug)]
 struct Line<T> {
     /// The update in flight.
-    busy: Option<Holder>,
+    in_flight: Option<Holder>,
     /// Updates waiting, in the order they asked.
     waiting: VecDeque<Waiting<T>>,
     /// Verdicts received for this server so far.
@@ -41,7 +41,7 @@ struct Line<T> {
 impl<T> Default for Line<T> {
     fn default() -> Self {
         Line {
-            busy: None,
+            in_flight: None,
             waiting: VecDeque::new(),
             epoch: 0,
         }
@@ -77,8 +77,8 @@ impl<T> Queue<T> {
     /// is free (the line is then the holder's), else it waits its turn.
     pub fn ask(&mut self, server: &ServerId, holder: Holder, item: T) -> Option<T> {
         let line = self.lines.entry(server.clone()).or_default();
-        if line.busy.is_none() {
-            line.busy = Some(holder);
+        if line.in_flight.is_none() {
+            line.in_flight = Some(holder);
             return Some(item);
         }
         line.waiting.retain(|w| w.holder.policy != holder.policy);
@@ -96,8 +96,8 @@ impl<T> Queue<T> {
         let (server, line) = self
             .lines
             .iter_mut()
-            .find(|(_, l)| l.busy.as_ref() == Some(holder))?;
-        line.busy = None;
+            .find(|(_, l)| l.in_flight.as_ref() == Some(holder))?;
+        line.in_flight = None;
         Some(server.clone())
     }
 
@@ -109,14 +109,14 @@ impl<T> Queue<T> {
     /// The next waiting update at `server` while its line is free.
     pub fn next(&mut self, server: &ServerId) -> Option<Turn<T>> {
         let line = self.lines.get_mut(server)?;
-        if line.busy.is_some() {
+        if line.in_flight.is_some() {
             return None;
         }
         let w = line.waiting.pop_front()?;
         if w.epoch != line.epoch {
             return Some(Turn::Stale(w.holder));
         }
-        line.busy = Some(w.holder.clone());
+        line.in_flight = Some(w.holder.clone());
         Some(Turn::Send(w.holder, w.item))
     }
 
@@ -162,7 +162,7 @@ mod tests {
             Some("d1"),
             "another server"
         );
-        assert_eq!(q.next(&s1), None, "the line is busy");
+        assert_eq!(q.next(&s1), None, "the line is in_flight");
         assert_eq!(q.release(&holder("a", 1)), Some(s1.clone()));
         assert_eq!(q.next(&s1), Some(Turn::Send(holder("b", 1), "b1")));
         assert_eq!(q.next(&s1), None, "b holds it now");

@@ -185,7 +185,7 @@ impl State {
         }
     }
 
-    fn busy(&self) -> bool {
+    fn awaits_answer(&self) -> bool {
         matches!(self, State::Resolving | State::Updating(_))
     }
 }
@@ -506,7 +506,7 @@ impl Machine {
             self.notice(Level::Warn, rebase_note(moved));
         }
         self.actions.push(Action::Persist);
-        if !self.state.busy() {
+        if !self.state.awaits_answer() {
             self.evaluate(now);
         }
         self.drain()
@@ -542,9 +542,9 @@ impl Machine {
         self.current
     }
 
-    /// Whether a request or lookup is in flight.
-    pub fn busy(&self) -> bool {
-        self.state.busy() || self.web_in_flight
+    /// Whether an answer is awaited: a lookup, an update or a web check is out.
+    pub fn has_work_out(&self) -> bool {
+        self.state.awaits_answer() || self.web_in_flight
     }
 
     /// Takes the actions produced so far.
@@ -617,7 +617,7 @@ impl Machine {
             }
         }
         self.on_timers(now);
-        if !self.state.busy() {
+        if !self.state.awaits_answer() {
             self.evaluate(now);
         }
         self.drain()
@@ -691,7 +691,7 @@ impl Machine {
         if pending == Some(addrs) || (pending.is_none() && addrs == self.current) {
             return;
         }
-        if self.state.busy() {
+        if self.state.awaits_answer() {
             self.notice(
                 Level::Info,
                 format!("address now {addrs}; last update not finished, it will follow"),

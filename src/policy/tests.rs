@@ -912,7 +912,7 @@ fn web_rechecks() {
     let wp = Arc::new(crate::config::test_policy(text));
     let mut m = machine(wp, PolicyRecord::default(), t(0));
     assert!(m.drain().contains(&Action::CheckWeb));
-    assert!(m.busy());
+    assert!(m.has_work_out());
     let a = m.handle(t(1), addrs("203.0.113.5"));
     assert!(a.contains(&Action::Resolve));
     let s = sends(&m.handle(t(1), Input::Resolved(Ok(()))));

@@ -64,7 +64,7 @@ pub enum NetError {
     Attempts(Vec<NetError>),
     /// The reply broke off or was not HTTP.
     #[error("broken reply from {host}: {detail}")]
-    Reply {
+    BrokenReply {
         /// The server name.
         host: String,
         /// What was wrong.
@@ -84,7 +84,7 @@ impl NetError {
             NetError::Tls { .. } => NetKind::Tls,
             NetError::CaFile { .. } => NetKind::CaFile,
             NetError::Timeout(_) => NetKind::Timeout,
-            NetError::Reply { .. } => NetKind::Reply,
+            NetError::BrokenReply { .. } => NetKind::Reply,
         }
     }
 

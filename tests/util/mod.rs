@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
-pub struct Recorded {
+pub struct Received {
     /// Request method.
     pub method: String,
     /// Path without the query.
@@ -52,7 +52,7 @@ pub struct Answered {
     pub end: std::time::Instant,
 }
 
-impl Recorded {
+impl Received {
     /// A query parameter's raw value.
     pub fn param(&self, name: &str) -> Option<String> {
         self.query.split('&').find_map(|kv| {
@@ -78,11 +78,11 @@ pub enum Script {
 }
 
 /// Chooses the answer for a request when no script is queued.
-pub type Responder = Box<dyn FnMut(&Recorded) -> Script + Send>;
+pub type Responder = Box<dyn FnMut(&Received) -> Script + Send>;
 
 #[derive(Default)]
 struct Shared {
-    requests: Vec<Recorded>,
+    requests: Vec<Received>,
     answers: Vec<Answered>,
     script: VecDeque<Script>,
     responder: Option<Responder>,
@@ -246,7 +246,7 @@ impl FakeServer {
     }
 
     /// Every update request so far.
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub fn requests(&self) -> Vec<Received> {
         self.shared.lock().expect("lock").requests.clone()
     }
 
@@ -256,7 +256,7 @@ impl FakeServer {
     }
 
     /// Answers every request the script does not cover with what `f` chooses.
-    pub fn respond_with(&self, f: impl FnMut(&Recorded) -> Script + Send + 'static) {
+    pub fn respond_with(&self, f: impl FnMut(&Received) -> Script + Send + 'static) {
         self.shared.lock().expect("lock").responder = Some(Box::new(f));
     }
 }
@@ -302,7 +302,7 @@ async fn handle(
         );
         return Ok(Response::new(Full::new(Bytes::from(body))));
     }
-    let rec = Recorded {
+    let rec = Received {
         method: req.method().to_string(),
         path,
         query,

@@ -13,7 +13,7 @@ pub mod request;
 
 pub use dialect::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
 pub use exchange::{Account, Exchange};
-pub use reply::{HostResult, Reply, has_words, parse_reply, read_response};
+pub use reply::{HostResult, Parsed, has_words, parse_reply, read_response};
 pub use request::{COMPONENT, Endpoint, MAX_HOSTS, Request, build_requests, host_in_request};
 
 #[cfg(test)]

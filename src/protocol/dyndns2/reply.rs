@@ -22,7 +22,7 @@ pub struct HostResult {
 
 /// A parsed reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub struct Parsed {
     /// One result per host sent, in the order sent.
     pub results: Vec<HostResult>,
     /// Oddities worth a log line (one line for many hosts, extra lines).
@@ -148,7 +148,7 @@ pub fn read_response(
     hosts: &[String],
     sent: &AddrSet,
     dialect: &Dialect,
-) -> Reply {
+) -> Parsed {
     read(
         resp.status,
         &resp.body,
@@ -168,7 +168,7 @@ pub fn parse_reply(
     hosts: &[String],
     sent: &AddrSet,
     dialect: &Dialect,
-) -> Reply {
+) -> Parsed {
     read(status, body, None, hosts, sent, dialect)
 }
 
@@ -179,7 +179,7 @@ fn read(
     hosts: &[String],
     sent: &AddrSet,
     dialect: &Dialect,
-) -> Reply {
+) -> Parsed {
     let text = if body.trim_start().starts_with('<') {
         crate::protocol::html::text(body)
     } else {
@@ -203,7 +203,7 @@ fn read(
         .find(|r| rule_matches(r, status, body, &text))
     {
         let code = rule.means.clone();
-        return Reply {
+        return Parsed {
             results: all(code, Vec::new()),
             notes,
         };
@@ -212,7 +212,7 @@ fn read(
         let wait = retry_after
             .unwrap_or(OUTAGE_HOLD)
             .clamp(Duration::from_secs(1), MAX_RETRY_AFTER);
-        return Reply {
+        return Parsed {
             results: all(Code::RateLimited(wait), Vec::new()),
             notes,
         };
@@ -245,7 +245,7 @@ fn read(
                 excerpt(&lines.join(" "))
             ));
         }
-        return Reply {
+        return Parsed {
             results: all(code, Vec::new()),
             notes,
         };
@@ -259,7 +259,7 @@ fn read(
                 parsed.len()
             ));
         }
-        return Reply {
+        return Parsed {
             results: all(code.clone(), addrs.clone()),
             notes,
         };
@@ -270,7 +270,7 @@ fn read(
     if let [host] = hosts
         && let Some((code, addrs)) = per_address(&parsed, sent)
     {
-        return Reply {
+        return Parsed {
             results: vec![HostResult {
                 host: host.clone(),
                 code,
@@ -287,7 +287,7 @@ fn read(
                 hosts.len()
             ));
         }
-        return Reply {
+        return Parsed {
             results: all(code, addrs),
             notes,
         };
@@ -315,5 +315,5 @@ fn read(
             },
         })
         .collect();
-    Reply { results, notes }
+    Parsed { results, notes }
 }
