@@ -383,7 +383,60 @@ pub async fn fetch(
         .iter()
         .find(|b| b.is_ipv4() == target.is_ipv4())
         .copied();
+    let client = client(&parsed, opts, target, local).map_err(|e| match e {
+        Build::Net(e) => e,
+        Build::Client(e) => NetError::Tls {
+            host: host.clone(),
+            detail: scrub(error_chain(&e)),
+        },
+    })?;
+    let method = match req.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let mut out = client.request(method, parsed);
+    if let Auth::Basic { user, password } = &req.auth {
+        out = out.basic_auth(user, Some(password.expose()));
+    }
+    if let Some((kind, body)) = &req.body {
+        out = out
+            .header(reqwest::header::CONTENT_TYPE, *kind)
+            .body(body.clone());
+    }
+    let resp = out
+        .send()
+        .await
+        .map_err(|e| classify(e, &host, target, local, &scrub))?;
+    read_reply(resp)
+        .await
+        .map(|r| HttpReply {
+            body: scrub(r.body),
+            ..r
+        })
+        .map_err(|e| classify(e, &host, target, local, &scrub))
+}
 
+/// Why no client could be built.
+enum Build {
+    /// The TLS settings (a CA file) are unusable.
+    Net(NetError),
+    /// The HTTP client refused its settings.
+    Client(reqwest::Error),
+}
+
+/// A client for one request to `url` at `target`, from `local`: no pooling (a pooled
+/// connection would keep an old source address), no proxy, redirects only to the same
+/// scheme, host and port, the CA store only for HTTPS.
+fn client(
+    url: &Url,
+    opts: &Options,
+    target: SocketAddr,
+    local: Option<IpAddr>,
+) -> Result<reqwest::Client, Build> {
+    let host = url.host_str().unwrap_or_default();
     let mut builder = reqwest::Client::builder()
         .user_agent(&opts.user_agent)
         .connect_timeout(opts.connect_timeout)
@@ -403,42 +456,26 @@ pub async fn fetch(
             }
         }));
     if host.parse::<IpAddr>().is_err() {
-        builder = builder.resolve(&host, target);
+        builder = builder.resolve(host, target);
     }
     if let Some(l) = local {
         builder = builder.local_address(l);
     }
     // Plain HTTP never verifies a certificate: the CA store is loaded only when HTTPS is used.
-    let tls = if parsed.scheme() == "https" {
-        tls_config(opts.ca_file.as_deref())?
+    let tls = if url.scheme() == "https" {
+        tls_config(opts.ca_file.as_deref())
     } else {
-        plain_http_config()?
+        plain_http_config()
     };
-    builder = builder.tls_backend_preconfigured(tls);
-    let client = builder.build().map_err(|e| NetError::Tls {
-        host: host.clone(),
-        detail: scrub(error_chain(&e)),
-    })?;
-    let method = match req.method {
-        Method::Get => reqwest::Method::GET,
-        Method::Post => reqwest::Method::POST,
-        Method::Put => reqwest::Method::PUT,
-        Method::Patch => reqwest::Method::PATCH,
-        Method::Delete => reqwest::Method::DELETE,
-    };
-    let mut out = client.request(method, parsed);
-    if let Auth::Basic { user, password } = &req.auth {
-        out = out.basic_auth(user, Some(password.expose()));
-    }
-    if let Some((kind, body)) = &req.body {
-        out = out
-            .header(reqwest::header::CONTENT_TYPE, *kind)
-            .body(body.clone());
-    }
-    let mut resp = out
-        .send()
-        .await
-        .map_err(|e| classify(e, &host, target, local, &scrub))?;
+    builder
+        .tls_backend_preconfigured(tls.map_err(Build::Net)?)
+        .build()
+        .map_err(Build::Client)
+}
+
+/// The reply: its status, the `Retry-After` seconds, and at most [`MAX_BODY`] bytes of
+/// its body (the rest is dropped and said to be).
+async fn read_reply(mut resp: reqwest::Response) -> Result<HttpReply, reqwest::Error> {
     let status = resp.status().as_u16();
     // Seconds only: an HTTP date would need the wall clock here, and no provider sends one.
     let retry_after = resp
@@ -449,24 +486,18 @@ pub async fn fetch(
         .map(Duration::from_secs);
     let mut body = Vec::new();
     let mut truncated = false;
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                let room = MAX_BODY - body.len();
-                if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
-                    truncated = true;
-                    break;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => return Err(classify(e, &host, target, local, &scrub)),
+    while let Some(chunk) = resp.chunk().await? {
+        let room = MAX_BODY - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
         }
+        body.extend_from_slice(&chunk);
     }
     Ok(HttpReply {
         status,
-        body: scrub(String::from_utf8_lossy(&body).into_owned()),
+        body: String::from_utf8_lossy(&body).into_owned(),
         truncated,
         retry_after,
     })

@@ -185,37 +185,19 @@ fn read(
     } else {
         body.to_string()
     };
-    let all = |code: Code, addrs: Vec<IpAddr>| -> Vec<HostResult> {
-        hosts
-            .iter()
-            .map(|h| HostResult {
-                host: h.clone(),
-                code: code.clone(),
-                addrs: addrs.clone(),
-            })
-            .collect()
-    };
-    let mut notes = Vec::new();
     // A rule names the answer for the whole request: such services answer once per request.
     if let Some(rule) = dialect
         .rules
         .iter()
         .find(|r| rule_matches(r, status, body, &text))
     {
-        let code = rule.means.clone();
-        return Parsed {
-            results: all(code, Vec::new()),
-            notes,
-        };
+        return Parsed::all(hosts, rule.means.clone(), Vec::new());
     }
     if status == 429 {
         let wait = retry_after
             .unwrap_or(OUTAGE_HOLD)
             .clamp(Duration::from_secs(1), MAX_RETRY_AFTER);
-        return Parsed {
-            results: all(Code::RateLimited(wait), Vec::new()),
-            notes,
-        };
+        return Parsed::all(hosts, Code::RateLimited(wait), Vec::new());
     }
     let lines: Vec<&str> = text
         .split('\n')
@@ -227,42 +209,46 @@ fn read(
     } else {
         Vec::new()
     };
-    let recognised = parsed.iter().any(|(c, _)| !matches!(c, Code::Unknown(_)));
-
-    if !recognised {
-        // No dyndns2 word in the body: the HTTP status is all there is (section 6).
-        let code = match status {
-            401 | 403 => Code::Badauth,
-            500..=599 => Code::Outage,
-            204 if dialect.status_codes => Code::Nochg,
-            409..=412 if dialect.status_codes => Code::Http(status),
-            200..=299 => Code::Unknown(excerpt(&lines.join(" "))),
-            s => Code::Http(s),
-        };
-        if !matches!(status, 200..=299) && !lines.is_empty() {
-            notes.push(format!(
-                "HTTP {status} with body \"{}\"",
-                excerpt(&lines.join(" "))
-            ));
-        }
-        return Parsed {
-            results: all(code, Vec::new()),
-            notes,
-        };
+    if parsed.iter().all(|(c, _)| matches!(c, Code::Unknown(_))) {
+        by_status(status, &lines, hosts, dialect)
+    } else {
+        by_lines(parsed, hosts, sent)
     }
+}
 
+/// A reply without a dyndns2 word: the HTTP status is all there is (section 6).
+fn by_status(status: u16, lines: &[&str], hosts: &[String], dialect: &Dialect) -> Parsed {
+    let code = match status {
+        401 | 403 => Code::Badauth,
+        500..=599 => Code::Outage,
+        204 if dialect.status_codes => Code::Nochg,
+        409..=412 if dialect.status_codes => Code::Http(status),
+        200..=299 => Code::Unknown(excerpt(&lines.join(" "))),
+        s => Code::Http(s),
+    };
+    let mut parsed = Parsed::all(hosts, code, Vec::new());
+    if !matches!(status, 200..=299) && !lines.is_empty() {
+        parsed.notes.push(format!(
+            "HTTP {status} with body \"{}\"",
+            excerpt(&lines.join(" "))
+        ));
+    }
+    parsed
+}
+
+/// A reply of dyndns2 lines: one per host in order, unless a line answers for the whole
+/// request, or one line per address answers for one host (section 4).
+fn by_lines(parsed: Vec<(Code, Vec<IpAddr>)>, hosts: &[String], sent: &AddrSet) -> Parsed {
     // A once-per-request code, or a single line for several hosts, applies to every host.
     if let Some((code, addrs)) = parsed.iter().find(|(c, _)| c.is_request_wide()) {
+        let mut all = Parsed::all(hosts, code.clone(), addrs.clone());
         if parsed.len() > 1 {
-            notes.push(format!(
+            all.notes.push(format!(
                 "{} lines in a reply whose first request-wide code is {code}",
                 parsed.len()
             ));
         }
-        return Parsed {
-            results: all(code.clone(), addrs.clone()),
-            notes,
-        };
+        return all;
     }
     // One host, both families, one success line per address (nsupdate.info answers
     // `myip=v4,v6` with `good v6` and `nochg v4`): one answer about two addresses, not
@@ -270,28 +256,21 @@ fn read(
     if let [host] = hosts
         && let Some((code, addrs)) = per_address(&parsed, sent)
     {
-        return Parsed {
-            results: vec![HostResult {
-                host: host.clone(),
-                code,
-                addrs,
-            }],
-            notes,
-        };
+        return Parsed::all(std::slice::from_ref(host), code, addrs);
     }
-    if parsed.len() == 1 && hosts.len() > 1 {
-        let (code, addrs) = parsed[0].clone();
+    if let [(code, addrs)] = parsed.as_slice()
+        && hosts.len() > 1
+    {
+        let mut all = Parsed::all(hosts, code.clone(), addrs.clone());
         if code.is_success() {
-            notes.push(format!(
+            all.notes.push(format!(
                 "one line \"{code}\" for {} hosts: applied to all of them",
                 hosts.len()
             ));
         }
-        return Parsed {
-            results: all(code, addrs),
-            notes,
-        };
+        return all;
     }
+    let mut notes = Vec::new();
     if parsed.len() > hosts.len() {
         notes.push(format!(
             "{} reply lines for {} hosts; the extra lines were ignored",
@@ -302,18 +281,31 @@ fn read(
     let results = hosts
         .iter()
         .enumerate()
-        .map(|(i, h)| match parsed.get(i) {
-            Some((code, addrs)) => HostResult {
+        .map(|(i, h)| {
+            let (code, addrs) = parsed.get(i).cloned().unwrap_or((Code::NoLine, Vec::new()));
+            HostResult {
                 host: h.clone(),
-                code: code.clone(),
-                addrs: addrs.clone(),
-            },
-            None => HostResult {
-                host: h.clone(),
-                code: Code::NoLine,
-                addrs: Vec::new(),
-            },
+                code,
+                addrs,
+            }
         })
         .collect();
     Parsed { results, notes }
+}
+
+impl Parsed {
+    /// The same answer for every host.
+    fn all(hosts: &[String], code: Code, addrs: Vec<IpAddr>) -> Parsed {
+        Parsed {
+            results: hosts
+                .iter()
+                .map(|h| HostResult {
+                    host: h.clone(),
+                    code: code.clone(),
+                    addrs: addrs.clone(),
+                })
+                .collect(),
+            notes: Vec::new(),
+        }
+    }
 }

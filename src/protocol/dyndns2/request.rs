@@ -165,80 +165,34 @@ pub fn build_requests(
         _ => vec![addrs],
     };
     let per = dialect.max_hosts.clamp(1, MAX_HOSTS);
-    let sh = &dialect.shape;
     let mut out = Vec::new();
     for set in sets {
         for batch in hosts.chunks(per) {
             let host_list = batch
                 .iter()
-                .map(|h| enc(&host_in_request(sh, username, h)))
+                .map(|h| enc(&host_in_request(&dialect.shape, username, h)))
                 .collect::<Vec<_>>()
                 .join(",");
-            let (url, shown, basic_auth) = match endpoint {
+            let fill = |secret: &str| match endpoint {
                 Endpoint::Server(base) => {
-                    // The query with the secret's value as given: the real one, or the mask.
-                    let query = |secret: &str| {
-                        let mut q: Vec<String> = Vec::new();
-                        if !sh.host.is_empty() {
-                            q.push(format!("{}={host_list}", sh.host));
-                        }
-                        if let User::Param(name) = dialect.user {
-                            q.push(format!("{name}={}", enc(username)));
-                        }
-                        if let Credentials::Query(name) = sh.secret {
-                            q.push(format!("{name}={secret}"));
-                        }
-                        for (k, v) in address_params(dialect, &set) {
-                            q.push(format!("{k}={v}"));
-                        }
-                        for fixed in [sh.fixed, dialect.extra.as_str()] {
-                            if !fixed.is_empty() {
-                                q.push(fixed.to_string());
-                            }
-                        }
-                        if dialect.system_dyndns {
-                            q.push("system=dyndns".into());
-                        }
-                        if dialect.legacy_nochg {
-                            q.push("wildcard=NOCHG&mx=NOCHG&backmx=NOCHG".into());
-                        }
-                        q.join("&")
-                    };
-                    let fill = |secret: &str| {
-                        let mut u = base.clone();
-                        if sh.secret == Credentials::Path {
-                            let path = format!("{}/{secret}/", u.path().trim_end_matches('/'));
-                            u.set_path(&path);
-                        }
-                        u.set_query(Some(&query(secret)));
-                        u.to_string()
-                    };
-                    (
-                        fill(&enc(password.expose())),
-                        fill(MASK),
-                        sh.secret == Credentials::Basic,
-                    )
+                    server_url(base, dialect, username, secret, &host_list, &set)
                 }
-                Endpoint::Template(t) => {
-                    let fill = |pass: &str| {
-                        t.replace("<h>", &host_list)
-                            .replace("<a>", &enc(&set.joined()))
-                            .replace("<username>", &enc(username))
-                            .replace("<password>", pass)
-                    };
-                    // The account goes in a header when the template does not carry the
-                    // password, or when a user name is set (as before templates could
-                    // leave it out).
-                    (
-                        fill(&enc(password.expose())),
-                        fill(MASK),
-                        !t.contains("<password>") || !username.is_empty(),
-                    )
-                }
+                Endpoint::Template(t) => t
+                    .replace("<h>", &host_list)
+                    .replace("<a>", &enc(&set.joined()))
+                    .replace("<username>", &enc(username))
+                    .replace("<password>", secret),
+            };
+            let basic_auth = match endpoint {
+                Endpoint::Server(_) => dialect.shape.secret == Credentials::Basic,
+                // The account goes in a header when the template does not carry the
+                // password, or when a user name is set (as before templates could leave
+                // it out).
+                Endpoint::Template(t) => !t.contains("<password>") || !username.is_empty(),
             };
             out.push(Request {
-                url,
-                shown,
+                url: fill(&enc(password.expose())),
+                shown: fill(MASK),
                 hosts: batch.to_vec(),
                 sent: set,
                 basic_auth,
@@ -246,4 +200,48 @@ pub fn build_requests(
         }
     }
     out
+}
+
+/// The update URL at a dyndns2 server for `host_list` publishing `set`, with the secret's
+/// value as given (the real one, or the mask) where the dialect puts it.
+fn server_url(
+    base: &Url,
+    dialect: &Dialect,
+    username: &str,
+    secret: &str,
+    host_list: &str,
+    set: &AddrSet,
+) -> String {
+    let sh = &dialect.shape;
+    let mut q: Vec<String> = Vec::new();
+    if !sh.host.is_empty() {
+        q.push(format!("{}={host_list}", sh.host));
+    }
+    if let User::Param(name) = dialect.user {
+        q.push(format!("{name}={}", enc(username)));
+    }
+    if let Credentials::Query(name) = sh.secret {
+        q.push(format!("{name}={secret}"));
+    }
+    for (k, v) in address_params(dialect, set) {
+        q.push(format!("{k}={v}"));
+    }
+    for fixed in [sh.fixed, dialect.extra.as_str()] {
+        if !fixed.is_empty() {
+            q.push(fixed.to_string());
+        }
+    }
+    if dialect.system_dyndns {
+        q.push("system=dyndns".into());
+    }
+    if dialect.legacy_nochg {
+        q.push("wildcard=NOCHG&mx=NOCHG&backmx=NOCHG".into());
+    }
+    let mut u = base.clone();
+    if sh.secret == Credentials::Path {
+        let path = format!("{}/{secret}/", u.path().trim_end_matches('/'));
+        u.set_path(&path);
+    }
+    u.set_query(Some(&q.join("&")));
+    u.to_string()
 }
