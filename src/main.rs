@@ -32,41 +32,56 @@ fn main() -> ExitCode {
     // print their results on stdout and keep stderr for problems.
     let is_daemon = matches!(cli.command, Command::Run);
     init_logging(cli.verbose.saturating_add(u8::from(is_daemon)), is_daemon);
-    // The presets are the program's own: no config is needed.
-    if let Command::Providers { json } = cli.command {
-        if json {
-            let rows = dynward::docs::presets();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into())
-            );
-        } else {
-            print!("{}", dynward::docs::text_presets());
-        }
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        // The presets are the program's own: no config is needed.
+        Command::Providers { json } => providers(*json),
+        // Another client's config is all import reads: no dynward config is needed.
+        Command::Import {
+            from,
+            file,
+            output,
+            force,
+        } => import(from, file, output.clone(), *force),
+        _ => with_config(cli),
     }
-    // Another client's config is all import reads: no dynward config is needed.
-    if let Command::Import {
-        from,
-        file,
+}
+
+/// `dynward providers`: the preset table, for people or as JSON.
+fn providers(json: bool) -> ExitCode {
+    if json {
+        let rows = dynward::docs::presets();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into())
+        );
+    } else {
+        print!("{}", dynward::docs::text_presets());
+    }
+    ExitCode::SUCCESS
+}
+
+/// `dynward import`: another client's config carried into one of ours.
+fn import(from: &str, file: &Path, output: Option<PathBuf>, force: bool) -> ExitCode {
+    // The parser lets only the clients import reads through.
+    let Some(client) = dynward::import::Client::parse(from) else {
+        eprintln!("error: --from {from}: dynward reads ddclient and inadyn configs");
+        return ExitCode::from(2);
+    };
+    let opts = dynward::import::Options {
+        client,
+        input: file.to_path_buf(),
         output,
         force,
-    } = &cli.command
-    {
-        // The parser lets only the clients import reads through.
-        let Some(client) = dynward::import::Client::parse(from) else {
-            eprintln!("error: --from {from}: dynward reads ddclient and inadyn configs");
-            return ExitCode::from(2);
-        };
-        let opts = dynward::import::Options {
-            client,
-            input: file.clone(),
-            output: output.clone(),
-            force: *force,
-        };
-        let code = dynward::import::run(&opts, &mut std::io::stdout(), &mut std::io::stderr());
-        return ExitCode::from(code);
-    }
+    };
+    ExitCode::from(dynward::import::run(
+        &opts,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    ))
+}
+
+/// The commands that read dynward's config.
+fn with_config(cli: cli::Cli) -> ExitCode {
     let path = cli
         .config
         .or_else(|| std::env::var_os("DYNWARD_CONFIG").map(PathBuf::from))

@@ -82,39 +82,8 @@ pub fn plan_host(
     force: bool,
 ) -> Plan {
     let hs = record.and_then(|p| p.hosts.get(host));
-    if let Some(stop) = record.and_then(|p| p.stop.clone()) {
-        return Plan::Skip(Skip::PolicyStopped(stop));
-    }
-    if let Some(v) = verdicts.iter().find(|v| v.is_stop()) {
-        return Plan::Skip(Skip::Refused(v.clone()));
-    }
-    if let Some(stop) = hs.and_then(|h| h.stop.clone()) {
-        return Plan::Skip(Skip::HostStopped(stop));
-    }
-    // The host's own hold or one on the whole server, whichever ends later.
-    let holds = hs
-        .and_then(|h| Some((h.hold_until?, h.hold_code.clone()?)))
-        .into_iter()
-        .chain(
-            verdicts
-                .iter()
-                .filter_map(|v| Some((v.until?, v.code.clone()))),
-        );
-    if let Some((until, code)) = holds
-        .map(|(u, c)| (wait_end(u), c))
-        .filter(|(u, _)| *u > now)
-        .max_by_key(|(u, _)| *u)
-    {
-        return Plan::Skip(Skip::Held { until, code });
-    }
-    // The network back-off is ours, not the provider's verdict: the user may force past it.
-    if let Some(until) = record
-        .and_then(|p| p.retry_at)
-        .map(wait_end)
-        .filter(|u| *u > now && !force)
-    {
-        let failures = record.map_or(0, |p| p.net_failures);
-        return Plan::Skip(Skip::Retrying { until, failures });
+    if let Some(skip) = barred(record, hs.map(|b| &**b), verdicts, now, force) {
+        return Plan::Skip(skip);
     }
     if current.is_empty() {
         return Plan::Skip(Skip::NoAddress);
@@ -159,6 +128,48 @@ pub fn plan_host(
         nochg_expected,
         why,
     }
+}
+
+/// What bars a host from being sent now, whatever its address: a stop (the policy's, a
+/// verdict's, the host's), a hold (the host's or the server's, whichever ends later), or the
+/// network back-off (ours, not the provider's verdict: the user may force past it).
+fn barred(
+    record: Option<&PolicyRecord>,
+    hs: Option<&HostRecord>,
+    verdicts: &[Verdict],
+    now: u64,
+    force: bool,
+) -> Option<Skip> {
+    if let Some(stop) = record.and_then(|p| p.stop.clone()) {
+        return Some(Skip::PolicyStopped(stop));
+    }
+    if let Some(v) = verdicts.iter().find(|v| v.is_stop()) {
+        return Some(Skip::Refused(v.clone()));
+    }
+    if let Some(stop) = hs.and_then(|h| h.stop.clone()) {
+        return Some(Skip::HostStopped(stop));
+    }
+    let holds = hs
+        .and_then(|h| Some((h.hold_until?, h.hold_code.clone()?)))
+        .into_iter()
+        .chain(
+            verdicts
+                .iter()
+                .filter_map(|v| Some((v.until?, v.code.clone()))),
+        );
+    if let Some((until, code)) = holds
+        .map(|(u, c)| (wait_end(u), c))
+        .filter(|(u, _)| *u > now)
+        .max_by_key(|(u, _)| *u)
+    {
+        return Some(Skip::Held { until, code });
+    }
+    let until = record
+        .and_then(|p| p.retry_at)
+        .map(wait_end)
+        .filter(|u| *u > now && !force)?;
+    let failures = record.map_or(0, |p| p.net_failures);
+    Some(Skip::Retrying { until, failures })
 }
 
 /// When the host's periodic refresh (`max_interval`) falls due: counted from the oldest
@@ -274,6 +285,17 @@ pub fn record_answer(
         message: code.explanation(),
         sent: sent.to_string(),
     });
+    count_streaks(hs, code, nochg_expected, now);
+    let unconfirmed = apply_decision(hs, answer, decision, now);
+    Recorded {
+        decision,
+        unconfirmed,
+    }
+}
+
+/// Counts the answer in the host's streaks: an unexpected `nochg` (at `now`), an unreadable
+/// answer, a provider-side error; any other answer ends the latter two.
+fn count_streaks(hs: &mut HostRecord, code: &Code, nochg_expected: bool, now: u64) {
     if *code == Code::Nochg && !nochg_expected {
         hs.nochg_streak += 1;
         hs.nochg_at = Some(now);
@@ -288,7 +310,13 @@ pub fn record_answer(
     } else {
         0
     };
-    let mut unconfirmed = AddrSet::default();
+}
+
+/// Carries out the host's part of `decision`: a success records what the provider
+/// confirmed (returning what it did not) and ends a hold; a hold or stop of the host is
+/// recorded (those of the account or the server are verdicts the caller records).
+fn apply_decision(hs: &mut HostRecord, answer: &Answer, decision: Decision, now: u64) -> AddrSet {
+    let code = &answer.code;
     match decision {
         Decision::Continue => {
             let ok = answer.confirmed;
@@ -298,19 +326,18 @@ pub fn record_answer(
             if let Some(a) = ok.v6 {
                 hs.v6 = Some(Accepted { addr: a, at: now });
             }
-            unconfirmed = AddrSet {
-                v4: sent.v4.filter(|_| ok.v4.is_none()),
-                v6: sent.v6.filter(|_| ok.v6.is_none()),
-            };
             hs.hold_until = None;
             hs.hold_code = None;
+            return AddrSet {
+                v4: answer.sent.v4.filter(|_| ok.v4.is_none()),
+                v6: answer.sent.v6.filter(|_| ok.v6.is_none()),
+            };
         }
-        // A hold on the whole server is a verdict the caller records; this one is the host's.
         Decision::BackOff(d) if code.scope(decision) == Scope::Host => {
             hs.hold_until = Some(now.saturating_add(d.as_secs()));
             hs.hold_code = Some(code.clone());
         }
-        Decision::BackOff(_) => {}
+        Decision::BackOff(_) | Decision::StopAccount | Decision::StopClient => {}
         Decision::StopHost => {
             hs.stop = Some(Stop {
                 code: code.clone(),
@@ -318,13 +345,8 @@ pub fn record_answer(
                 since: now,
             });
         }
-        // Account and client stops are verdicts the caller records.
-        Decision::StopAccount | Decision::StopClient => {}
     }
-    Recorded {
-        decision,
-        unconfirmed,
-    }
+    AddrSet::default()
 }
 
 /// What one reply's answers did to a policy's record.

@@ -252,99 +252,110 @@ impl HostStatus {
 
 /// `status` for people, with times in `zone`.
 pub fn format(all: &[PolicyStatus], running: bool, zone: &Zone) -> String {
-    let t = |f: &Time| zone.format(f.0);
     let mut out = String::new();
     if !running {
         out.push_str("dynward is not running; showing what the state file records\n");
     }
     for p in all {
-        out.push_str(&format!("{}: {}", p.name, p.state));
-        match (&p.next, p.state.as_str()) {
-            (Some(n), "sleeping") => out.push_str(&format!(" {}, at {}", p.reason, t(&n.at))),
-            (_, "sleeping") => out.push_str(&format!(" {}", p.reason)),
-            _ if !p.reason.is_empty() => out.push_str(&format!(": {}", p.reason)),
-            _ => {}
-        }
-        out.push('\n');
-        if let Some(s) = &p.stop {
-            let whose = match &s.by {
-                Some(by) => format!(" (for {}; policy {by} got it)", s.scope),
-                None => String::new(),
-            };
-            out.push_str(&format!(
-                "  stopped by {} since {}{whose}; to send again: {}\n",
-                s.code,
-                t(&s.since),
-                s.action
-            ));
-        }
-        if let Some(h) = &p.hold {
-            let whose = match (&h.scope, &h.by) {
-                (Some(scope), Some(by)) => format!(" (for {scope}; policy {by} got it)"),
-                _ => String::new(),
-            };
-            out.push_str(&format!("  {} until {}{whose}\n", h.what, t(&h.until)));
-        }
-        if let Some(r) = &p.retry {
-            out.push_str(&format!(
-                "  no request before {} after {} network failure{} in a row: {}\n",
-                t(&r.until),
-                r.failures,
-                if r.failures == 1 { "" } else { "s" },
-                r.reason
-            ));
-        }
-        out.push_str(&format!("  source: {}", p.source));
-        match p.addresses.as_slice() {
-            [] if !running => out.push_str("; addresses not read without a daemon"),
-            [] => out.push_str("; no address to publish"),
-            a => out.push_str(&format!("; address {}", a.join(", "))),
-        }
-        out.push('\n');
-        if let Some(x) = &p.derived {
-            out.push_str(&format!("  host behind the router: {x}\n"));
-        }
-        if let Some(l) = &p.left_out {
-            out.push_str(&format!("  {l}\n"));
-        }
-        if let Some(n) = &p.next
-            && p.state != "sleeping"
-        {
-            out.push_str(&format!("  next: {} at {}\n", n.what, t(&n.at)));
-        }
+        policy_lines(&mut out, p, running, zone);
         for h in &p.hosts {
-            match &h.last {
-                Some(l) => out.push_str(&format!(
-                    "  {}: {} at {}: {}\n",
-                    h.host,
-                    l.code,
-                    t(&l.at),
-                    l.message
-                )),
-                None => out.push_str(&format!("  {}: no update yet\n", h.host)),
-            }
-            for a in &h.accepted {
-                out.push_str(&format!(
-                    "    the provider has {} since {}\n",
-                    a.address,
-                    t(&a.since)
-                ));
-            }
-            if let Some(s) = &h.stop {
-                out.push_str(&format!(
-                    "    stopped by {} since {}: {}; to send again: {}\n",
-                    s.code,
-                    t(&s.since),
-                    s.reason,
-                    s.action
-                ));
-            }
-            if let Some(hd) = &h.hold {
-                out.push_str(&format!("    {} until {}\n", hd.what, t(&hd.until)));
-            }
+            host_lines(&mut out, h, zone);
         }
     }
     out
+}
+
+/// A policy's lines: its state and why, what stops or holds it, its source and addresses.
+fn policy_lines(out: &mut String, p: &PolicyStatus, running: bool, zone: &Zone) {
+    let t = |f: &Time| zone.format(f.0);
+    out.push_str(&format!("{}: {}", p.name, p.state));
+    match (&p.next, p.state.as_str()) {
+        (Some(n), "sleeping") => out.push_str(&format!(" {}, at {}", p.reason, t(&n.at))),
+        (_, "sleeping") => out.push_str(&format!(" {}", p.reason)),
+        _ if !p.reason.is_empty() => out.push_str(&format!(": {}", p.reason)),
+        _ => {}
+    }
+    out.push('\n');
+    if let Some(s) = &p.stop {
+        let whose = match &s.by {
+            Some(by) => format!(" (for {}; policy {by} got it)", s.scope),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "  stopped by {} since {}{whose}; to send again: {}\n",
+            s.code,
+            t(&s.since),
+            s.action
+        ));
+    }
+    if let Some(h) = &p.hold {
+        let whose = match (&h.scope, &h.by) {
+            (Some(scope), Some(by)) => format!(" (for {scope}; policy {by} got it)"),
+            _ => String::new(),
+        };
+        out.push_str(&format!("  {} until {}{whose}\n", h.what, t(&h.until)));
+    }
+    if let Some(r) = &p.retry {
+        out.push_str(&format!(
+            "  no request before {} after {} network failure{} in a row: {}\n",
+            t(&r.until),
+            r.failures,
+            if r.failures == 1 { "" } else { "s" },
+            r.reason
+        ));
+    }
+    out.push_str(&format!("  source: {}", p.source));
+    match p.addresses.as_slice() {
+        [] if !running => out.push_str("; addresses not read without a daemon"),
+        [] => out.push_str("; no address to publish"),
+        a => out.push_str(&format!("; address {}", a.join(", "))),
+    }
+    out.push('\n');
+    if let Some(x) = &p.derived {
+        out.push_str(&format!("  host behind the router: {x}\n"));
+    }
+    if let Some(l) = &p.left_out {
+        out.push_str(&format!("  {l}\n"));
+    }
+    if let Some(n) = &p.next
+        && p.state != "sleeping"
+    {
+        out.push_str(&format!("  next: {} at {}\n", n.what, t(&n.at)));
+    }
+}
+
+/// A host's lines: its last answer, what the provider has, its stop or hold.
+fn host_lines(out: &mut String, h: &HostStatus, zone: &Zone) {
+    let t = |f: &Time| zone.format(f.0);
+    match &h.last {
+        Some(l) => out.push_str(&format!(
+            "  {}: {} at {}: {}\n",
+            h.host,
+            l.code,
+            t(&l.at),
+            l.message
+        )),
+        None => out.push_str(&format!("  {}: no update yet\n", h.host)),
+    }
+    for a in &h.accepted {
+        out.push_str(&format!(
+            "    the provider has {} since {}\n",
+            a.address,
+            t(&a.since)
+        ));
+    }
+    if let Some(s) = &h.stop {
+        out.push_str(&format!(
+            "    stopped by {} since {}: {}; to send again: {}\n",
+            s.code,
+            t(&s.since),
+            s.reason,
+            s.action
+        ));
+    }
+    if let Some(hd) = &h.hold {
+        out.push_str(&format!("    {} until {}\n", hd.what, t(&hd.until)));
+    }
 }
 
 #[cfg(test)]
