@@ -332,10 +332,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
     use lexopt::Arg::{Long, Short, Value};
     let mut p = lexopt::Parser::from_args(args);
     let mut sub: Option<&'static Sub> = None;
-    let (mut config, mut verbose) = (None, 0u8);
-    let (mut dry_run, mut force, mut json) = (false, false, false);
-    let (mut host, mut from, mut output) = (None, None, None);
-    let mut values: Vec<String> = Vec::new();
+    let mut seen = Seen::default();
     let mut help_command = false;
     let on = |sub: Option<&Sub>, name: &str| sub.is_some_and(|s| s.name == name);
     loop {
@@ -346,44 +343,32 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
         };
         match arg {
             Short('c') | Long("config") => match p.value() {
-                Ok(v) => config = Some(PathBuf::from(v)),
+                Ok(v) => seen.config = Some(PathBuf::from(v)),
                 Err(e) => return Err(usage_error(e, sub)),
             },
-            Short('v') | Long("verbose") => verbose = verbose.saturating_add(1),
+            Short('v') | Long("verbose") => seen.verbose = seen.verbose.saturating_add(1),
             Short('h') | Long("help") => return Ok(Parsed::Help(help(sub))),
             Short('V') | Long("version") => return Ok(Parsed::Version),
-            Long("dry-run") if on(sub, "once") => dry_run = true,
-            Long("force") if on(sub, "once") || on(sub, "import") => force = true,
-            Long("from") if on(sub, "import") => from = Some(text_value(&mut p, sub)?),
+            Long("dry-run") if on(sub, "once") => seen.dry_run = true,
+            Long("force") if on(sub, "once") || on(sub, "import") => seen.force = true,
+            Long("from") if on(sub, "import") => seen.from = Some(text_value(&mut p, sub)?),
             Short('o') | Long("output") if on(sub, "import") => match p.value() {
-                Ok(v) => output = Some(PathBuf::from(v)),
+                Ok(v) => seen.output = Some(PathBuf::from(v)),
                 Err(e) => return Err(usage_error(e, sub)),
             },
-            Long("json") if on(sub, "status") || on(sub, "providers") => json = true,
-            Long("host") if on(sub, "reset") => host = Some(text_value(&mut p, sub)?),
+            Long("json") if on(sub, "status") || on(sub, "providers") => seen.json = true,
+            Long("host") if on(sub, "reset") => seen.host = Some(text_value(&mut p, sub)?),
             Value(v) => {
                 let v = v
                     .into_string()
                     .map_err(|v| usage_error(format!("not UTF-8: {v:?}"), sub))?;
                 match sub {
-                    Some(_) => values.push(v),
+                    Some(_) => seen.values.push(v),
                     None if v == "help" && !help_command => help_command = true,
                     None => match COMMANDS.iter().find(|c| c.name == v) {
                         Some(c) if help_command => return Ok(Parsed::Help(help(Some(c)))),
                         Some(c) => sub = Some(c),
-                        None => {
-                            return Err(usage_error(
-                                format!(
-                                    "unrecognized command '{v}'; the commands: {}",
-                                    COMMANDS
-                                        .iter()
-                                        .map(|c| c.name)
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                                None,
-                            ));
-                        }
+                        None => return Err(unknown_command(&v)),
                     },
                 }
             }
@@ -396,20 +381,61 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
     let Some(s) = sub else {
         return Err(usage_error("a command is required", None));
     };
-    let mut values = values.into_iter();
+    let (config, verbose) = (seen.config.take(), seen.verbose);
+    Ok(Parsed::Run(Cli {
+        config,
+        verbose,
+        command: command(s, seen)?,
+    }))
+}
+
+/// What the command line said besides the command.
+#[derive(Default)]
+struct Seen {
+    config: Option<PathBuf>,
+    verbose: u8,
+    dry_run: bool,
+    force: bool,
+    json: bool,
+    host: Option<String>,
+    from: Option<String>,
+    output: Option<PathBuf>,
+    /// The command's arguments, in order.
+    values: Vec<String>,
+}
+
+/// A word that names no command.
+fn unknown_command(v: &str) -> Usage {
+    usage_error(
+        format!(
+            "unrecognized command '{v}'; the commands: {}",
+            COMMANDS
+                .iter()
+                .map(|c| c.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None,
+    )
+}
+
+/// The command `s` with what was seen for it; every argument must be taken.
+fn command(s: &'static Sub, seen: Seen) -> Result<Command, Usage> {
+    let sub = Some(s);
+    let mut values = seen.values.into_iter();
     let command = match s.name {
         "check" => Command::Check,
         "once" => Command::Once {
-            dry_run,
-            force,
+            dry_run: seen.dry_run,
+            force: seen.force,
             policies: values.by_ref().collect(),
         },
         "run" => Command::Run,
         "reload" => Command::Reload,
-        "status" => Command::Status { json },
-        "providers" => Command::Providers { json },
+        "status" => Command::Status { json: seen.json },
+        "providers" => Command::Providers { json: seen.json },
         "import" => {
-            let from = match from.as_deref() {
+            let from = match seen.from.as_deref() {
                 Some(f @ ("ddclient" | "inadyn")) => f.to_string(),
                 Some(other) => {
                     return Err(usage_error(
@@ -428,25 +454,24 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
                 Some(file) => Command::Import {
                     from,
                     file: PathBuf::from(file),
-                    output,
-                    force,
+                    output: seen.output,
+                    force: seen.force,
                 },
                 None => return Err(usage_error("the config file to import is missing", sub)),
             }
         }
         _ => match values.next() {
-            Some(policy) => Command::Reset { policy, host },
+            Some(policy) => Command::Reset {
+                policy,
+                host: seen.host,
+            },
             None => return Err(usage_error("the policy to reset is missing", sub)),
         },
     };
     if let Some(extra) = values.next() {
         return Err(usage_error(format!("unexpected argument '{extra}'"), sub));
     }
-    Ok(Parsed::Run(Cli {
-        config,
-        verbose,
-        command,
-    }))
+    Ok(command)
 }
 
 /// How an option reads in help: `-c, --config <PATH>`, `    --force`, `[POLICY]...`.
