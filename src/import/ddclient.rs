@@ -254,87 +254,105 @@ fn draft(
     taken: &[String],
 ) -> Draft {
     let mut d = Draft::default();
-    let at = |v: &Var| at(file, v);
-    let from = |k: &str, v: &Var| from(file, k, v);
-    // Which keys this draft read, so that the rest is listed.
-    let used = std::cell::RefCell::new(Vec::<&str>::new());
-    let take = |k: &'static str| {
-        used.borrow_mut().push(k);
-        vars.get(k)
+    let keys = Keys {
+        vars,
+        used: std::cell::RefCell::new(Vec::new()),
     };
-
     let name = name_for(hosts, "ddclient", taken);
     d.set(
         "name",
         Value::Str(name),
         format!("{file}:{line} (named after its first host)"),
     );
+    endpoint(&mut d, &keys, file, line);
+    d.set(
+        "hosts",
+        Value::List(hosts.to_vec()),
+        format!("{file}:{line} (the line's hosts)"),
+    );
+    if let Some(v) = keys.take("login") {
+        d.set(
+            "username",
+            Value::Str(v.value.clone()),
+            from(file, "login", v),
+        );
+    }
+    if let Some(v) = keys.take("password") {
+        d.set(
+            "password",
+            Value::Secret(v.value.clone()),
+            from(file, "password", v),
+        );
+    }
+    // The address source: 4.x names first, then 3.x's `use`.
+    let v4 = keys.take("usev4").or(keys.take("use"));
+    let v6 = keys.take("usev6");
+    keys.mark(SOURCE_KEYS);
+    source(&mut d, v4, v6, vars, file, line);
+    settings(&mut d, &keys, file);
+    leftovers(&mut d, &keys, file);
+    d
+}
 
-    // Where updates go.
-    let protocol = take("protocol").map_or("dyndns2".to_string(), |v| v.value.to_ascii_lowercase());
-    let server = take("server");
-    let ssl = take("ssl");
-    let plain =
-        ssl.is_some_and(|v| matches!(v.value.to_ascii_lowercase().as_str(), "no" | "false" | "0"));
+/// The settings of a block, read as they are taken, so that what no one took is listed.
+struct Keys<'v> {
+    vars: &'v BTreeMap<String, Var>,
+    used: std::cell::RefCell<Vec<&'static str>>,
+}
+
+impl<'v> Keys<'v> {
+    /// The setting `k`, taken.
+    fn take(&self, k: &'static str) -> Option<&'v Var> {
+        self.used.borrow_mut().push(k);
+        self.vars.get(k)
+    }
+
+    /// These settings are read elsewhere.
+    fn mark(&self, ks: &[&'static str]) {
+        self.used.borrow_mut().extend(ks);
+    }
+}
+
+/// The settings the address source reads ([`source`]).
+const SOURCE_KEYS: &[&str] = &[
+    "if",
+    "ifv4",
+    "ifv6",
+    "web",
+    "webv4",
+    "webv6",
+    "cmd",
+    "cmdv4",
+    "cmdv6",
+    "ip",
+    "ipv4",
+    "ipv6",
+    "web-skip",
+    "webv4-skip",
+    "webv6-skip",
+    "cmd-skip",
+    "fw",
+    "fw-login",
+    "fw-password",
+    "fw-skip",
+];
+
+/// Where updates go: `protocol`, `server` and `ssl`, as a preset or a server.
+fn endpoint(d: &mut Draft, keys: &Keys<'_>, file: &str, line: usize) {
+    let protocol = keys
+        .take("protocol")
+        .map_or("dyndns2".to_string(), |v| v.value.to_ascii_lowercase());
+    let server = keys.take("server");
+    let ssl = keys.take("ssl");
     match protocol.as_str() {
-        "dyndns2" | "noip" => {
-            let host = server.map_or(
-                if protocol == "noip" {
-                    "dynupdate.no-ip.com"
-                } else {
-                    "members.dyndns.org"
-                },
-                |v| v.value.as_str(),
-            );
-            let bare = host
-                .trim_start_matches("https://")
-                .trim_start_matches("http://");
-            let origin = match server {
-                Some(v) => from("server", v),
-                None => {
-                    format!("{file}:{line} (ddclient's default server for protocol={protocol})")
-                }
-            };
-            match preset_for_host(bare.split(['/', ':']).next().unwrap_or(bare)) {
-                Some(p) => {
-                    d.set("provider", Value::Str(p.name().into()), origin);
-                    if p.server().starts_with("http://") {
-                        d.set(
-                            "allow_insecure_http",
-                            Value::Bool(true),
-                            format!("the {p} preset only offers plain HTTP"),
-                        );
-                    }
-                }
-                None => {
-                    let path = if bare.contains('/') {
-                        ""
-                    } else {
-                        "/nic/update"
-                    };
-                    d.set(
-                        "server",
-                        Value::Str(format!("https://{bare}{path}")),
-                        origin,
-                    );
-                }
-            }
-            if let Some(v) = ssl.filter(|_| plain) {
-                d.leave(
-                    &at(v),
-                    shown("ssl", &v.value, "="),
-                    "ddclient sent the password over plain HTTP; dynward uses HTTPS (if the server has none: server = \"http://…\" and allow_insecure_http = true)",
-                    false,
-                );
-            }
-        }
+        "dyndns2" | "noip" => dyndns2_server(d, &protocol, server, ssl, file, line),
         // ddclient's own protocols for services dynward has a preset for: the same account
         // (DuckDNS: the password is the token; Namecheap: the login is the domain).
         "duckdns" | "namecheap" => {
             let origin = format!("{file}:{line} (protocol={protocol})");
             if let Some(v) = server {
                 d.leave(
-                    &at(v),
+                    &at(file, v),
                     shown("server", &v.value, "="),
                     "the preset knows its server",
                     false,
@@ -348,53 +366,69 @@ fn draft(
             ));
         }
     }
-    d.set(
-        "hosts",
-        Value::List(hosts.to_vec()),
-        format!("{file}:{line} (the line's hosts)"),
-    );
-    if let Some(v) = take("login") {
-        d.set("username", Value::Str(v.value.clone()), from("login", v));
+}
+
+/// A dyndns2 server (ddclient's default for the protocol when none is named), as a preset
+/// when dynward has one for it.
+fn dyndns2_server(
+    d: &mut Draft,
+    protocol: &str,
+    server: Option<&Var>,
+    ssl: Option<&Var>,
+    file: &str,
+    line: usize,
+) {
+    let default = if protocol == "noip" {
+        "dynupdate.no-ip.com"
+    } else {
+        "members.dyndns.org"
+    };
+    let host = server.map_or(default, |v| v.value.as_str());
+    let bare = host
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let origin = match server {
+        Some(v) => from(file, "server", v),
+        None => format!("{file}:{line} (ddclient's default server for protocol={protocol})"),
+    };
+    match preset_for_host(bare.split(['/', ':']).next().unwrap_or(bare)) {
+        Some(p) => {
+            d.set("provider", Value::Str(p.name().into()), origin);
+            if p.server().starts_with("http://") {
+                d.set(
+                    "allow_insecure_http",
+                    Value::Bool(true),
+                    format!("the {p} preset only offers plain HTTP"),
+                );
+            }
+        }
+        None => {
+            let path = if bare.contains('/') {
+                ""
+            } else {
+                "/nic/update"
+            };
+            d.set(
+                "server",
+                Value::Str(format!("https://{bare}{path}")),
+                origin,
+            );
+        }
     }
-    if let Some(v) = take("password") {
-        d.set(
-            "password",
-            Value::Secret(v.value.clone()),
-            from("password", v),
+    let plain = |v: &&Var| matches!(v.value.to_ascii_lowercase().as_str(), "no" | "false" | "0");
+    if let Some(v) = ssl.filter(plain) {
+        d.leave(
+            &at(file, v),
+            shown("ssl", &v.value, "="),
+            "ddclient sent the password over plain HTTP; dynward uses HTTPS (if the server has none: server = \"http://…\" and allow_insecure_http = true)",
+            false,
         );
     }
+}
 
-    // The address source: 4.x names first, then 3.x's `use`.
-    let v4 = take("usev4").or(take("use"));
-    let v6 = take("usev6");
-    for k in [
-        "if",
-        "ifv4",
-        "ifv6",
-        "web",
-        "webv4",
-        "webv6",
-        "cmd",
-        "cmdv4",
-        "cmdv6",
-        "ip",
-        "ipv4",
-        "ipv6",
-        "web-skip",
-        "webv4-skip",
-        "webv6-skip",
-        "cmd-skip",
-        "fw",
-        "fw-login",
-        "fw-password",
-        "fw-skip",
-    ] {
-        used.borrow_mut().push(k);
-    }
-    source(&mut d, v4, v6, vars, file, line);
-
-    // Timers and the rest.
-    if let Some(v) = take("daemon")
+/// Timers, the CA file, the postscript and the record options.
+fn settings(d: &mut Draft, keys: &Keys<'_>, file: &str) {
+    if let Some(v) = keys.take("daemon")
         && let Some(secs) = seconds(&v.value)
     {
         let asked = d.get("web").is_some() || d.get("command").is_some();
@@ -403,11 +437,11 @@ fn draft(
             d.set(
                 "check_interval",
                 Value::Str(secs_text(secs)),
-                from("daemon", v),
+                from(file, "daemon", v),
             );
         } else {
             d.leave(
-                &at(v),
+                &at(file, v),
                 shown("daemon", &v.value, "="),
                 NOT_NEEDED[0].1,
                 false,
@@ -419,57 +453,65 @@ fn draft(
         ("min-interval", "min_interval"),
         ("timeout", "timeout"),
     ] {
-        if let Some(v) = take(k) {
+        if let Some(v) = keys.take(k) {
             match seconds(&v.value) {
-                Some(s) => d.set(key, Value::Str(secs_text(s)), from(k, v)),
-                None => d.leave(&at(v), shown(k, &v.value, "="), "not a duration", true),
+                Some(s) => d.set(key, Value::Str(secs_text(s)), from(file, k, v)),
+                None => d.leave(
+                    &at(file, v),
+                    shown(k, &v.value, "="),
+                    "not a duration",
+                    true,
+                ),
             }
         }
     }
-    if let Some(v) = take("ssl-ca-file") {
+    if let Some(v) = keys.take("ssl-ca-file") {
         d.set(
             "ca_file",
             Value::Str(v.value.clone()),
-            from("ssl_ca_file", v),
+            from(file, "ssl_ca_file", v),
         );
     }
-    if let Some(v) = take("postscript") {
+    if let Some(v) = keys.take("postscript") {
         d.leave(
-            &at(v),
+            &at(file, v),
             shown("postscript", &v.value, "="),
             "ddclient passed the address as an argument; dynward's on_change = [\"/path\"] gets it in DYNWARD_ADDRESS: adapt the script, then add on_change",
             true,
         );
     }
     for k in ["wildcard", "mx", "backupmx"] {
-        if let Some(v) = take(k) {
+        if let Some(v) = keys.take(k) {
             let off = matches!(
                 v.value.to_ascii_lowercase().as_str(),
                 "no" | "false" | "0" | ""
             );
             d.leave(
-                &at(v),
+                &at(file, v),
                 shown(k, &v.value, "="),
                 "dynward sends no wildcard, mx or backupmx: set them at the provider",
                 !off,
             );
         }
     }
-    for (k, v) in vars {
-        if used.borrow().contains(&k.as_str()) {
+}
+
+/// Every setting no one took: one dynward does not need, or one it has no such setting for.
+fn leftovers(d: &mut Draft, keys: &Keys<'_>, file: &str) {
+    for (k, v) in keys.vars {
+        if keys.used.borrow().contains(&k.as_str()) {
             continue;
         }
         match NOT_NEEDED.iter().find(|(n, _)| n == k) {
-            Some((_, why)) => d.leave(&at(v), shown(k, &v.value, "="), *why, false),
+            Some((_, why)) => d.leave(&at(file, v), shown(k, &v.value, "="), *why, false),
             None => d.leave(
-                &at(v),
+                &at(file, v),
                 shown(k, &v.value, "="),
                 "dynward has no such setting",
                 true,
             ),
         }
     }
-    d
 }
 
 /// The address source of a policy, from `use`/`usev4` and `usev6`.
@@ -518,31 +560,7 @@ fn source(
         if m == "disabled" || m == "no" {
             continue;
         }
-        let pick = |names: [&str; 2]| {
-            names
-                .into_iter()
-                .find_map(|n| vars.get(n).map(|x| (n.to_string(), x)))
-        };
-        let this: Result<(&'static str, Value, String), String> = match m.trim_end_matches(fam) {
-            "if" => match pick([&format!("if{fam}") as &str, "if"]) {
-                Some((k, x)) => Ok(("interface", Value::Str(x.value.clone()), from(&k, x))),
-                None => Err(format!("use{fam}=if names no interface (if=…)")),
-            },
-            "web" => match pick([&format!("web{fam}") as &str, "web"]) {
-                Some((k, x)) => web_url(&x.value)
-                    .map(|u| ("web", Value::Str(u), from(&k, x)))
-                    .ok_or_else(|| format!("{}: no URL dynward knows for this check-IP service", shown(&k, &x.value, "="))),
-                None => Ok(("web", Value::Str("http://checkip.dyndns.org/".into()), format!("{} (ddclient's default check-IP service)", from("use", v)))),
-            },
-            "cmd" => match pick([&format!("cmd{fam}") as &str, "cmd"]) {
-                Some((k, x)) => split_command(&x.value)
-                    .map(|argv| ("command", Value::List(argv), from(&k, x)))
-                    .map_err(|e| format!("{}: {e}", shown(&k, &x.value, "="))),
-                None => Err(format!("use{fam}=cmd names no command (cmd=…)")),
-            },
-            "ip" => Err("a fixed address (use=ip): dynward publishes what an interface, a check-IP service or a command reports".into()),
-            other => Err(format!("use={other}: reading the address from a router's status page is not in dynward; use=if, use=web or use=cmd instead")),
-        };
+        let this = family_source(m, fam, v, vars, file);
         match (this, &chosen) {
             (Ok(c), None) => chosen = Some(c),
             (Ok(c), Some(first)) if first.0 == c.0 && first.1 == c.1 => {}
@@ -577,6 +595,53 @@ fn source(
         (None, _) => {
             d.refused = Some("no address source dynward can use".into());
         }
+    }
+}
+
+/// A family's address source, as dynward writes it (key, value, where it comes from), or
+/// why dynward cannot use it: `use{fam}=if` with its interface, `=web` with its check-IP
+/// service, `=cmd` with its command.
+fn family_source(
+    m: &str,
+    fam: &str,
+    v: &Var,
+    vars: &BTreeMap<String, Var>,
+    file: &str,
+) -> Result<(&'static str, Value, String), String> {
+    let from = |k: &str, v: &Var| from(file, k, v);
+    let pick = |names: [&str; 2]| {
+        names
+            .into_iter()
+            .find_map(|n| vars.get(n).map(|x| (n.to_string(), x)))
+    };
+    match m.trim_end_matches(fam) {
+        "if" => match pick([&format!("if{fam}") as &str, "if"]) {
+            Some((k, x)) => Ok(("interface", Value::Str(x.value.clone()), from(&k, x))),
+            None => Err(format!("use{fam}=if names no interface (if=…)")),
+        },
+        "web" => match pick([&format!("web{fam}") as &str, "web"]) {
+            Some((k, x)) => web_url(&x.value)
+                .map(|u| ("web", Value::Str(u), from(&k, x)))
+                .ok_or_else(|| {
+                    format!(
+                        "{}: no URL dynward knows for this check-IP service",
+                        shown(&k, &x.value, "=")
+                    )
+                }),
+            None => Ok((
+                "web",
+                Value::Str("http://checkip.dyndns.org/".into()),
+                format!("{} (ddclient's default check-IP service)", from("use", v)),
+            )),
+        },
+        "cmd" => match pick([&format!("cmd{fam}") as &str, "cmd"]) {
+            Some((k, x)) => split_command(&x.value)
+                .map(|argv| ("command", Value::List(argv), from(&k, x)))
+                .map_err(|e| format!("{}: {e}", shown(&k, &x.value, "="))),
+            None => Err(format!("use{fam}=cmd names no command (cmd=…)")),
+        },
+        "ip" => Err("a fixed address (use=ip): dynward publishes what an interface, a check-IP service or a command reports".into()),
+        other => Err(format!("use={other}: reading the address from a router's status page is not in dynward; use=if, use=web or use=cmd instead")),
     }
 }
 

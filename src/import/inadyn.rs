@@ -357,13 +357,11 @@ fn find<'a>(entries: &'a [Entry], k: &str) -> Option<&'a Entry> {
 }
 
 fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
-    let g = |k: &str| find(globals, k);
     let mut d = Draft {
         at: s.at.clone(),
         ..Draft::default()
     };
     let get = |k: &str| find(&s.entries, k);
-    let from = |e: &Entry| format!("{} {}", e.at, e.key);
     let hosts: Vec<String> = match get("hostname").map(|e| &e.val) {
         Some(Val::One(h)) => vec![h.clone()],
         Some(Val::Many(l)) => l.clone(),
@@ -381,45 +379,74 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
         format!("{} (named after its first host)", s.at),
     );
     let ssl = get("ssl").is_none_or(|e| one(e) != "false");
-    let plain_note = |d: &mut Draft| {
-        if let Some(e) = get("ssl").filter(|_| !ssl) {
-            d.leave(
-                &e.at,
-                "ssl = false".into(),
-                "inadyn sent the password over plain HTTP; dynward uses HTTPS (if the server has none: server = \"http://…\" and allow_insecure_http = true)",
-                false,
-            );
-        }
-    };
-    if s.kind == "provider" {
-        let key = instance.trim_start_matches("default@");
-        match PRESETS.iter().find(|(n, _)| *n == key || *n == instance) {
-            Some((_, preset)) => {
-                d.set(
-                    "provider",
-                    Value::Str((*preset).into()),
-                    format!("{} provider {}", s.at, s.name),
-                );
-                if matches!(*preset, "3322" | "oray") {
-                    d.set(
-                        "allow_insecure_http",
-                        Value::Bool(true),
-                        format!("the {preset} preset only offers plain HTTP"),
-                    );
-                }
-                plain_note(&mut d);
-            }
-            None => {
-                d.refused = Some(format!(
-                    "provider {}: dynward has no preset for it yet; a service that speaks dyndns2 can be written as server = \"https://…/nic/update\"",
-                    s.name
-                ));
-            }
-        }
+    let endpoint = if s.kind == "provider" {
+        preset(&mut d, s, &instance)
     } else {
         custom(&mut d, s);
-        plain_note(&mut d);
+        true
+    };
+    if endpoint && let Some(e) = get("ssl").filter(|_| !ssl) {
+        d.leave(
+            &e.at,
+            "ssl = false".into(),
+            "inadyn sent the password over plain HTTP; dynward uses HTTPS (if the server has none: server = \"http://…\" and allow_insecure_http = true)",
+            false,
+        );
     }
+    account(&mut d, s);
+    if hosts.is_empty() {
+        d.refused
+            .get_or_insert_with(|| "it names no hostname".into());
+    }
+    d.set(
+        "hosts",
+        Value::List(hosts),
+        get("hostname").map_or("none".into(), entry_origin),
+    );
+    address_source(&mut d, s, globals, ssl);
+    settings(&mut d, s, globals);
+    leftovers(&mut d, s);
+    d
+}
+
+/// Where an entry comes from, for the report: its place and key.
+fn entry_origin(e: &Entry) -> String {
+    format!("{} {}", e.at, e.key)
+}
+
+/// A `provider` section: the preset for inadyn's provider name (true), or a refusal.
+fn preset(d: &mut Draft, s: &Section, instance: &str) -> bool {
+    let key = instance.trim_start_matches("default@");
+    match PRESETS.iter().find(|(n, _)| *n == key || *n == instance) {
+        Some((_, preset)) => {
+            d.set(
+                "provider",
+                Value::Str((*preset).into()),
+                format!("{} provider {}", s.at, s.name),
+            );
+            if matches!(*preset, "3322" | "oray") {
+                d.set(
+                    "allow_insecure_http",
+                    Value::Bool(true),
+                    format!("the {preset} preset only offers plain HTTP"),
+                );
+            }
+            true
+        }
+        None => {
+            d.refused = Some(format!(
+                "provider {}: dynward has no preset for it yet; a service that speaks dyndns2 can be written as server = \"https://…/nic/update\"",
+                s.name
+            ));
+            false
+        }
+    }
+}
+
+/// `username` and `password`; for a preset whose token inadyn reads from `username`, that
+/// is the password.
+fn account(d: &mut Draft, s: &Section) {
+    let get = |k: &str| find(&s.entries, k);
     let token_in_username =
         matches!(d.get("provider"), Some(Value::Str(p)) if TOKEN_IN_USERNAME.contains(&p.as_str()));
     match (get("username"), token_in_username) {
@@ -427,7 +454,10 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
             d.set(
                 "password",
                 Value::Secret(one(e)),
-                format!("{} (inadyn's username is this provider's token)", from(e)),
+                format!(
+                    "{} (inadyn's username is this provider's token)",
+                    entry_origin(e)
+                ),
             );
             if let Some(p) = get("password") {
                 d.leave(
@@ -440,30 +470,25 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
         }
         (u, _) => {
             if let Some(e) = u {
-                d.set("username", Value::Str(one(e)), from(e));
+                d.set("username", Value::Str(one(e)), entry_origin(e));
             }
             if let Some(e) = get("password") {
-                d.set("password", Value::Secret(one(e)), from(e));
+                d.set("password", Value::Secret(one(e)), entry_origin(e));
             }
         }
     }
-    if hosts.is_empty() {
-        d.refused
-            .get_or_insert_with(|| "it names no hostname".into());
-    }
-    d.set(
-        "hosts",
-        Value::List(hosts),
-        get("hostname").map_or("none".into(), from),
-    );
+}
 
-    // The address source: the interface, else the check-IP command, else the server.
-    let v6 = g("allow-ipv6").is_some_and(|e| one(e) == "true");
+/// The address source: the interface, else the check-IP command, else the server; and
+/// IPv6 when inadyn was allowed it.
+fn address_source(d: &mut Draft, s: &Section, globals: &[Entry], ssl: bool) {
+    let get = |k: &str| find(&s.entries, k);
+    let g = |k: &str| find(globals, k);
     if let Some(e) = g("iface") {
-        d.set("interface", Value::Str(one(e)), from(e));
+        d.set("interface", Value::Str(one(e)), entry_origin(e));
     } else if let Some(e) = get("checkip-command") {
         match split_command(&one(e)) {
-            Ok(argv) => d.set("command", Value::List(argv), from(e)),
+            Ok(argv) => d.set("command", Value::List(argv), entry_origin(e)),
             Err(why) => {
                 d.refused
                     .get_or_insert_with(|| format!("checkip-command {:?}: {why}", one(e)));
@@ -475,7 +500,7 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
             Some(e) => {
                 let path = get("checkip-path").map_or("/".into(), one);
                 let scheme = if checkip_ssl { "https" } else { "http" };
-                (format!("{scheme}://{}{path}", one(e)), from(e))
+                (format!("{scheme}://{}{path}", one(e)), entry_origin(e))
             }
             None => (
                 "http://checkip.dyndns.com/".to_string(),
@@ -487,9 +512,14 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
         };
         d.set("web", Value::Str(url.0), url.1);
     }
-    if v6 && let Some(e) = g("allow-ipv6") {
-        d.set("ipv6", Value::Bool(true), from(e));
+    if let Some(e) = g("allow-ipv6").filter(|e| one(e) == "true") {
+        d.set("ipv6", Value::Bool(true), entry_origin(e));
     }
+}
+
+/// The period, the user agent and the CA file.
+fn settings(d: &mut Draft, s: &Section, globals: &[Entry]) {
+    let g = |k: &str| find(globals, k);
     if let Some(e) = g("period")
         && let Ok(secs) = one(e).parse::<u64>()
     {
@@ -504,16 +534,21 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
             d.set(
                 "check_interval",
                 Value::Str(secs_text(secs.max(60))),
-                from(e),
+                entry_origin(e),
             );
         }
     }
-    if let Some(e) = get("user-agent").or(g("user-agent")) {
-        d.set("user_agent", Value::Str(one(e)), from(e));
+    if let Some(e) = find(&s.entries, "user-agent").or(g("user-agent")) {
+        d.set("user_agent", Value::Str(one(e)), entry_origin(e));
     }
     if let Some(e) = g("ca-trust-file") {
-        d.set("ca_file", Value::Str(one(e)), from(e));
+        d.set("ca_file", Value::Str(one(e)), entry_origin(e));
     }
+}
+
+/// Every entry of the section no one read: what dynward does instead, or that it has no
+/// such setting.
+fn leftovers(d: &mut Draft, s: &Section) {
     let handled = [
         "hostname",
         "username",
@@ -540,7 +575,6 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
         };
         d.leave(&e.at, shown(&e.key, &e.val.text(), " = "), why, !off);
     }
-    d
 }
 
 /// A `custom` section: a dyndns2 server, or a URL template carrying the address.
