@@ -146,11 +146,10 @@ fn ip(family: u8, p: &[u8]) -> Option<IpAddr> {
 }
 
 fn parse_one(kind: u16, body: &[u8]) -> Result<Msg, String> {
-    let short = |what: &str| format!("{what} message too short ({} bytes)", body.len());
     Ok(match kind {
         NLMSG_DONE => Msg::Done,
         NLMSG_ERROR => {
-            let errno = u32_at(body, 0).ok_or_else(|| short("error"))? as i32;
+            let errno = u32_at(body, 0).ok_or_else(|| short("error", body))? as i32;
             if errno == 0 {
                 Msg::Other(kind)
             } else {
@@ -158,79 +157,93 @@ fn parse_one(kind: u16, body: &[u8]) -> Result<Msg, String> {
             }
         }
         NLMSG_OVERRUN => Msg::Error(-105),
-        RTM_NEWLINK => {
-            if body.len() < 16 {
-                return Err(short("link"));
-            }
-            let mut l = Link {
-                index: u32_at(body, 4).unwrap_or(0),
-                flags: u32_at(body, 8).unwrap_or(0),
-                name: None,
-            };
-            attrs(&body[16..], |t, p| {
-                if t == IFLA_IFNAME {
-                    let n = p.split(|c| *c == 0).next().unwrap_or(&[]);
-                    l.name = Some(String::from_utf8_lossy(n).into_owned());
-                }
-            })?;
-            Msg::Link(l)
-        }
-        RTM_NEWADDR => {
-            if body.len() < 8 {
-                return Err(short("address"));
-            }
-            let family = body[0];
-            let mut a = Addr {
-                index: u32_at(body, 4).unwrap_or(0),
-                prefix_len: body[1],
-                flags: u32::from(body[2]),
-                address: None,
-                local: None,
-                lifetimes: None,
-            };
-            attrs(&body[8..], |t, p| match t {
-                IFA_ADDRESS => a.address = ip(family, p),
-                IFA_LOCAL => a.local = ip(family, p),
-                IFA_FLAGS => {
-                    if let Some(f) = u32_at(p, 0) {
-                        a.flags = f;
-                    }
-                }
-                // struct ifa_cacheinfo: ifa_prefered, ifa_valid, then two time stamps.
-                IFA_CACHEINFO => {
-                    if let (Some(pref), Some(valid)) = (u32_at(p, 0), u32_at(p, 4)) {
-                        a.lifetimes = Some((pref, valid));
-                    }
-                }
-                _ => {}
-            })?;
-            Msg::Addr(a)
-        }
-        RTM_NEWROUTE => {
-            if body.len() < 12 {
-                return Err(short("route"));
-            }
-            let mut r = Route {
-                family: body[0],
-                dst_len: body[1],
-                table: u32::from(body[4]),
-                oif: None,
-                priority: 0,
-            };
-            attrs(&body[12..], |t, p| match t {
-                RTA_OIF => r.oif = u32_at(p, 0),
-                RTA_PRIORITY => r.priority = u32_at(p, 0).unwrap_or(0),
-                RTA_TABLE => {
-                    if let Some(t) = u32_at(p, 0) {
-                        r.table = t;
-                    }
-                }
-                _ => {}
-            })?;
-            Msg::Route(r)
-        }
+        RTM_NEWLINK => Msg::Link(link(body)?),
+        RTM_NEWADDR => Msg::Addr(addr(body)?),
+        RTM_NEWROUTE => Msg::Route(route(body)?),
         other => Msg::Other(other),
     })
+}
+
+/// A message too short for its kind.
+fn short(what: &str, body: &[u8]) -> String {
+    format!("{what} message too short ({} bytes)", body.len())
+}
+
+/// `struct ifinfomsg` and its name.
+fn link(body: &[u8]) -> Result<Link, String> {
+    if body.len() < 16 {
+        return Err(short("link", body));
+    }
+    let mut l = Link {
+        index: u32_at(body, 4).unwrap_or(0),
+        flags: u32_at(body, 8).unwrap_or(0),
+        name: None,
+    };
+    attrs(&body[16..], |t, p| {
+        if t == IFLA_IFNAME {
+            let n = p.split(|c| *c == 0).next().unwrap_or(&[]);
+            l.name = Some(String::from_utf8_lossy(n).into_owned());
+        }
+    })?;
+    Ok(l)
+}
+
+/// `struct ifaddrmsg` and its address, flags and lifetimes.
+fn addr(body: &[u8]) -> Result<Addr, String> {
+    if body.len() < 8 {
+        return Err(short("address", body));
+    }
+    let family = body[0];
+    let mut a = Addr {
+        index: u32_at(body, 4).unwrap_or(0),
+        prefix_len: body[1],
+        flags: u32::from(body[2]),
+        address: None,
+        local: None,
+        lifetimes: None,
+    };
+    attrs(&body[8..], |t, p| match t {
+        IFA_ADDRESS => a.address = ip(family, p),
+        IFA_LOCAL => a.local = ip(family, p),
+        IFA_FLAGS => {
+            if let Some(f) = u32_at(p, 0) {
+                a.flags = f;
+            }
+        }
+        // struct ifa_cacheinfo: ifa_prefered, ifa_valid, then two time stamps.
+        IFA_CACHEINFO => {
+            if let (Some(pref), Some(valid)) = (u32_at(p, 0), u32_at(p, 4)) {
+                a.lifetimes = Some((pref, valid));
+            }
+        }
+        _ => {}
+    })?;
+    Ok(a)
+}
+
+/// `struct rtmsg` and its output interface, priority and table.
+fn route(body: &[u8]) -> Result<Route, String> {
+    if body.len() < 12 {
+        return Err(short("route", body));
+    }
+    let mut r = Route {
+        family: body[0],
+        dst_len: body[1],
+        table: u32::from(body[4]),
+        oif: None,
+        priority: 0,
+    };
+    attrs(&body[12..], |t, p| match t {
+        RTA_OIF => r.oif = u32_at(p, 0),
+        RTA_PRIORITY => r.priority = u32_at(p, 0).unwrap_or(0),
+        RTA_TABLE => {
+            if let Some(t) = u32_at(p, 0) {
+                r.table = t;
+            }
+        }
+        _ => {}
+    })?;
+    Ok(r)
 }
 
 /// Parses every netlink message in one datagram.
