@@ -368,7 +368,7 @@ mod tests {
 
     /// Each address class gets the documented verdict.
     #[test]
-    fn scope_table() {
+    fn each_address_class_gets_its_documented_verdict() {
         let table: &[(&str, Option<SkipReason>)] = &[
             ("192.0.2.1", None),
             ("198.51.100.7", None),
@@ -435,7 +435,7 @@ mod tests {
 
     /// allow_private admits private, CGNAT, link-local and ULA, never loopback.
     #[test]
-    fn allow_private_scope() {
+    fn allow_private_admits_private_cgnat_link_local_and_ula_never_loopback() {
         for a in ["10.0.0.1", "100.64.1.1", "169.254.1.1", "fd00::1"] {
             assert_eq!(skip_reason(&Candidate::plain(ip(a)), true), None, "{a}");
         }
@@ -446,7 +446,7 @@ mod tests {
 
     /// The choice skips unpublishable ones with reasons, prefers the prefix, then primary.
     #[test]
-    fn choose_rules() {
+    fn the_choice_skips_with_reasons_then_prefers_the_prefix_then_the_primary() {
         let mut secondary = Candidate::plain(ip("198.51.100.9"));
         secondary.flags.secondary = true;
         let cands = vec![
@@ -489,7 +489,7 @@ mod tests {
 
     /// Prefix parsing and containment, including /0 and full-length prefixes.
     #[test]
-    fn prefixes() {
+    fn prefixes_parse_and_contain_from_zero_to_full_length() {
         let p: Prefix = "203.0.113.0/24".parse().expect("prefix");
         assert!(p.contains(ip("203.0.113.77")));
         assert!(!p.contains(ip("203.0.114.1")));

@@ -568,7 +568,7 @@ mod tests {
 
     /// Every command with its options, the global options before or after it, `-vv`.
     #[test]
-    fn commands_and_options() {
+    fn every_command_takes_its_options_and_the_global_ones_anywhere() {
         assert_eq!(
             run("-c /x.toml once --dry-run home nas -vv"),
             Cli {
@@ -609,7 +609,7 @@ mod tests {
 
     /// Usage errors say what is wrong, the usage of the command and where to read more.
     #[test]
-    fn usage_errors() {
+    fn usage_errors_say_what_is_wrong_and_where_to_read_more() {
         for (line, words) in [
             ("", "a command is required"),
             (
@@ -644,7 +644,7 @@ mod tests {
 
     /// `--help`, `help` and `help COMMAND`; `--version`.
     #[test]
-    fn help_and_version() {
+    fn help_comes_for_the_program_and_each_command_and_version_alone() {
         let Ok(Parsed::Help(top)) = parse_str("--help") else {
             panic!()
         };

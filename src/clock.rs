@@ -119,7 +119,7 @@ mod tests {
 
     /// Millisecond readings: a step just over the threshold counts, one just under does not.
     #[test]
-    fn threshold() {
+    fn a_step_just_over_the_threshold_counts_and_one_just_under_does_not() {
         let mut c = WallClock::new(Duration::from_millis(10_500), s(0));
         assert_eq!(c.observe(Duration::from_millis(15_500), s(0)), None);
         assert!(c.observe(Duration::from_millis(15_501), s(0)).is_some());

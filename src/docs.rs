@@ -724,7 +724,7 @@ mod tests {
     /// The man page has every section, the synopsis of `once` takes several policies, and
     /// it names no page that is not shipped.
     #[test]
-    fn man_page_sections() {
+    fn the_man_page_has_every_section_and_names_no_page_not_shipped() {
         let m = man_page();
         for s in [
             "NAME",

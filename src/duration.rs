@@ -208,7 +208,7 @@ mod tests {
 
     /// Every unit and a compound form parse to the right number of seconds.
     #[test]
-    fn parses_units() {
+    fn every_unit_and_a_compound_form_parse_to_their_seconds() {
         for (t, secs) in [
             ("0s", 0),
             ("30s", 30),
@@ -224,7 +224,7 @@ mod tests {
 
     /// Bad forms are refused with a message that names the problem.
     #[test]
-    fn rejects_bad_forms() {
+    fn bad_forms_are_refused_with_what_is_wrong() {
         assert!(parse("").unwrap_err().contains("empty"));
         assert!(parse("30").unwrap_err().contains("no unit"));
         assert!(parse("5x").unwrap_err().contains("unknown unit \"x\""));
@@ -258,7 +258,7 @@ mod tests {
 
     /// Formatting round-trips through parsing.
     #[test]
-    fn format_round_trips() {
+    fn formatting_round_trips_through_parsing() {
         for secs in [0, 1, 59, 60, 61, 3600, 5400, 90061, 25 * 86400] {
             let d = Duration::from_secs(secs);
             assert_eq!(parse(&format(d)), Ok(d));
@@ -269,7 +269,7 @@ mod tests {
     /// Times in UTC, in RFC 3339, and in a zone with daylight saving time either side of
     /// its change; one formatting for every time a person reads.
     #[test]
-    fn time_format() {
+    fn times_read_the_same_in_utc_rfc3339_and_across_a_dst_change() {
         let utc = Zone::utc();
         assert_eq!(utc.format(0), "1970-01-01 00:00:00 +00:00");
         assert_eq!(utc.format(1_700_000_000), "2023-11-14 22:13:20 +00:00");

@@ -231,7 +231,7 @@ mod tests {
     /// example of RFC 4291 appendix A and the usual one of a NIC); what cannot be one is
     /// refused with the reason.
     #[test]
-    fn host_ids() {
+    fn host_ids_come_from_literals_or_mac_addresses_as_eui64() {
         assert_eq!(id("::1234").bits(), 0x1234);
         assert_eq!(id("::a:b:c:d").bits(), 0x000a_000b_000c_000d);
         let m = HostId::mac("00:11:22:33:44:55").expect("mac");
@@ -348,7 +348,7 @@ mod tests {
     /// Several prefixes: inside ipv6_prefix first, then the longest preferred lifetime, then
     /// the longest valid one, then the kernel's order; the same input gives the same answer.
     #[test]
-    fn several_prefixes() {
+    fn of_several_prefixes_the_preferred_then_the_longest_lived_wins() {
         let old = cand("2001:db8:1::1", 64, Some(300), Some(7000));
         let new = cand("2001:db8:2::1", 64, Some(3600), Some(7200));
         let pick = |cands: &[Candidate], pref: Option<&str>| {

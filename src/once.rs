@@ -564,7 +564,7 @@ mod tests {
     /// not answered, any failure, or a skip other than up-to-date makes it 1. A dry run counts
     /// due hosts as fine.
     #[test]
-    fn exit_status_tally() {
+    fn the_exit_status_is_0_only_when_every_host_ended_accepted_or_up_to_date() {
         let up = Plan::Skip(Skip::UpToDate);
         let held = Plan::Skip(Skip::TooSoon { until: 5 });
         let cases: &[(Tally, bool, bool)] = &[
@@ -590,7 +590,7 @@ mod tests {
 
     /// Only the named policies run, in the order named; an unknown name lists the known.
     #[test]
-    fn policy_selection() {
+    fn only_the_named_policies_run_in_the_order_named() {
         let text = "[[policy]]\nname = \"a\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\n[[policy]]\nname = \"b\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"b.example.org\"]\ninterface = \"eth0\"\n";
         let cfg = crate::config::from_str(
             text,

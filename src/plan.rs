@@ -737,7 +737,7 @@ mod tests {
 
     /// The due/skip table: each rule with explicit times.
     #[test]
-    fn plan_table() {
+    fn each_rule_of_the_due_and_skip_table_holds_at_its_times() {
         let p = policy("");
         let cur = set(Some("203.0.113.5"), None);
         let plan = |ps: Option<&PolicyRecord>, cur: AddrSet, now: u64, force: bool| {
@@ -855,7 +855,7 @@ mod tests {
     /// A network back-off holds every host until one second after its recorded end; --force
     /// passes it (it is not the provider's verdict).
     #[test]
-    fn plan_network_backoff() {
+    fn a_network_back_off_holds_every_host_unless_forced() {
         let p = policy("min_interval = \"0s\"");
         let cur = set(Some("203.0.113.6"), None);
         let mut ps = record(accepted("203.0.113.5", T0));
@@ -889,7 +889,7 @@ mod tests {
 
     /// Per-family requests carry only the changed family; combined ones carry both.
     #[test]
-    fn plan_families() {
+    fn per_family_requests_carry_only_the_changed_family() {
         let mut p = policy("");
         let mut hs = accepted("203.0.113.5", T0);
         hs.v6 = Some(Accepted {
@@ -1012,7 +1012,7 @@ mod tests {
     /// Recording: success stores the address; a repeated unexpected nochg stops the host;
     /// outages hold 30 then 60 minutes; wait codes hold as asked.
     #[test]
-    fn record_rules() {
+    fn an_answer_is_recorded_as_its_decision_says() {
         let sent = set(Some("203.0.113.5"), None);
         let mut hs = HostRecord::default();
         assert_eq!(
@@ -1040,7 +1040,7 @@ mod tests {
         rec(&mut hs, &Code::Nochg, sent, true, T0);
         assert_eq!(hs.nochg_streak, 0, "an expected nochg is no strike");
 
-        // Provider-side holds are the server's (verdicts, see `verdicts_for_the_server`): the
+        // Provider-side holds are the server's (verdicts, see `policy::tests::verdicts_bind_every_policy_of_the_server_or_account`): the
         // host keeps only the streak that makes the next one 60 minutes.
         let mut hs = HostRecord::default();
         assert_eq!(
@@ -1166,7 +1166,7 @@ mod tests {
     /// One level and one wording per (code, decision), for both commands: successes are
     /// accepted, holds say how long and until when, verdicts say what to do.
     #[test]
-    fn answer_reports() {
+    fn each_answer_has_one_level_and_one_wording_for_both_commands() {
         let sent = set(Some("203.0.113.5"), None);
         let r = Report::answer(
             "home",

@@ -419,7 +419,7 @@ mod tests {
 
     /// Every name parses back to its provider, and every preset URL is a valid URL.
     #[test]
-    fn names_and_urls() {
+    fn every_preset_name_reads_back_and_every_preset_url_is_valid() {
         for (name, p) in ALL {
             assert_eq!(name.parse::<Provider>(), Ok(p));
             assert_eq!(p.name(), name);
@@ -448,7 +448,7 @@ mod tests {
 
     /// The quirks the reference names are in the presets.
     #[test]
-    fn quirks() {
+    fn the_quirks_the_reference_names_are_in_the_presets() {
         assert_eq!(Provider::Dyn.dialect().family, FamilyMode::Combined);
         assert_eq!(Provider::Dynu.dialect().family, FamilyMode::MyipV6);
         assert_eq!(Provider::SelfHost.dialect().family, FamilyMode::Separate);

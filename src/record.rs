@@ -599,7 +599,7 @@ mod tests {
     /// reset clears stops and holds of a policy or of one host (and the network back-off
     /// either way), and says when the host is not on record.
     #[test]
-    fn reset_clears() {
+    fn a_reset_clears_the_stops_and_holds_of_a_policy_or_one_host() {
         let mut p = sample();
         p.note_net_failure(2, 100, 160, "timeout".into());
         assert!(!p.reset(Some("other.example.org")));
@@ -676,7 +676,7 @@ mod tests {
     /// event is now; holds keep their length; records from an unset clock move up once the
     /// clock is set; a record in the present frame does not move.
     #[test]
-    fn rebase_cases() {
+    fn records_made_by_another_clock_move_into_the_present_one() {
         let real = CLOCK_FLOOR + 100 * 86_400;
         // Clock an hour behind the record.
         let mut p = timed(real, 1800);
@@ -710,7 +710,7 @@ mod tests {
     /// the clock was set, they move up once it is (a 1970 outage hold is not dropped as
     /// long over, nor cut short); in frame, nothing moves.
     #[test]
-    fn rebase_verdicts_cases() {
+    fn verdicts_made_by_another_clock_move_as_the_records_do() {
         let real = CLOCK_FLOOR + 100 * 86_400;
         let hold = |since: u64| Verdict {
             server: "https://u.example:443".into(),
@@ -769,7 +769,7 @@ mod tests {
 
     /// A record holding both frames: each part moves on its own rule.
     #[test]
-    fn rebase_mixed_frames() {
+    fn each_frame_of_a_mixed_record_moves_on_its_own_rule() {
         let real = CLOCK_FLOOR + 100 * 86_400;
         let mut p = timed(real - 86_400, 1800);
         // A second host last answered while the clock was unset.

@@ -112,7 +112,7 @@ mod tests {
 
     /// Neither formatting path shows the clear text.
     #[test]
-    fn formatting_masks() {
+    fn neither_formatting_path_shows_the_clear_text() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s}"), MASK);
         assert_eq!(format!("{s:?}"), MASK);
@@ -122,7 +122,7 @@ mod tests {
 
     /// Clear and percent-encoded forms are both removed.
     #[test]
-    fn redact_both_forms() {
+    fn redaction_removes_the_clear_and_the_percent_encoded_form() {
         let s = Secret::new("p@ss word");
         let text = "url ?password=p%40ss%20word and body p@ss word";
         let r = redact(text, &[&s]);

@@ -364,7 +364,7 @@ mod tests {
 
     /// Times travel as Unix seconds with their UTC text, and read back.
     #[test]
-    fn time_json() {
+    fn times_travel_as_unix_seconds_with_their_utc_text() {
         let v = serde_json::to_value(Time::from(1_700_000_000)).expect("json");
         assert_eq!(
             v,

@@ -304,7 +304,7 @@ mod tests {
 
     /// What is saved loads back equal; the file is 0600 and no temp file is left behind.
     #[test]
-    fn round_trip() {
+    fn what_is_saved_loads_back_equal_from_a_0600_file() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let s = sample();
@@ -324,7 +324,7 @@ mod tests {
 
     /// Missing file: empty state of the current version.
     #[test]
-    fn missing_is_empty() {
+    fn a_missing_file_is_an_empty_state_of_this_version() {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = load(dir.path(), 0).expect("load");
         assert_eq!(s.version, VERSION);
@@ -361,7 +361,7 @@ mod tests {
     /// The fingerprint key: made once (0600, its own file, not in the state file), then read
     /// back the same; a look without `create` writes nothing.
     #[test]
-    fn fingerprint_key_file() {
+    fn the_fingerprint_key_is_made_once_in_its_own_0600_file() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let look = fingerprint_key(dir.path(), false).expect("key");
@@ -391,7 +391,7 @@ mod tests {
 
     /// $STATE_DIRECTORY wins, then the config, then the default.
     #[test]
-    fn dir_precedence() {
+    fn state_directory_wins_then_the_config_then_the_default() {
         let cfg = Path::new("/cfg");
         assert_eq!(
             state_dir(Some(cfg), Some("/run/a:/run/b".into())),

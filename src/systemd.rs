@@ -115,7 +115,7 @@ mod tests {
 
     /// The summary counts states in a fixed order and names invalid policies with their code.
     #[test]
-    fn summary_line() {
+    fn the_status_line_counts_states_and_names_invalid_policies() {
         let s = |v: &[(&str, &'static str, Option<&str>)]| {
             summary(
                 &v.iter()
@@ -140,7 +140,7 @@ mod tests {
 
     /// JOURNAL_STREAM counts only when it names stderr's device and inode.
     #[test]
-    fn journal_stream_matching() {
+    fn journal_stream_counts_only_when_it_names_stderr() {
         assert!(stream_matches(Some("8:1234"), Some((8, 1234))));
         assert!(!stream_matches(Some("8:1234"), Some((8, 1235))));
         assert!(!stream_matches(Some("9:1234"), Some((8, 1234))));

@@ -68,7 +68,7 @@ fn refused(lines: &str, key: &str, words: &str) {
 /// What each preset needs of the user name, the hosts and the families, and what it
 /// refuses, each with the key to fix.
 #[test]
-fn preset_requirements() {
+fn each_preset_refuses_what_it_cannot_take_naming_the_key() {
     let web = "web = \"https://ip.example/\"";
     // No user name for token services; single-label DuckDNS hosts.
     let p = one(&format!(
@@ -164,7 +164,7 @@ fn preset_requirements() {
 
 /// Reply rules for templates and servers: read in order, each checked with its key.
 #[test]
-fn reply_rules() {
+fn reply_rules_are_read_in_order_each_checked_with_its_key() {
     let tpl = "url = \"https://dd.example/update?domains=<h>&token=<password>&ip=<a>\"\nhosts = [\"home\"]\nweb = \"https://ip.example/\"";
     let p = one(&format!(
         "{tpl}\nreplies = [{{ contains = \"OK\", means = \"good\" }}, {{ status = 401, contains = \"KO\", means = \"badauth\" }}, {{ status = 404, means = \"nohost\" }}, {{ contains = \"slow down\", means = \"w5m\" }}]"
@@ -299,7 +299,7 @@ fn per_family_check_ip() {
 
 /// A minimal policy gets the documented defaults.
 #[test]
-fn minimal_policy_defaults() {
+fn a_minimal_policy_gets_the_documented_defaults() {
     let c = parse(GOOD).expect("valid");
     let p = &c.policies[0];
     assert_eq!(p.name, "home");
@@ -351,7 +351,7 @@ colour = "blue"
 /// One fixture per kind of error: each names the right key on the right line, and the
 /// message says what to do.
 #[test]
-fn error_kinds() {
+fn each_kind_of_error_names_its_key_and_line_and_what_to_do() {
     let base = |extra: &str, drop: &[&str]| -> String {
         let mut lines: Vec<String> = GOOD
             .lines()
@@ -681,7 +681,7 @@ fn error_kinds() {
 
 /// The duplicate-name check points at the second policy.
 #[test]
-fn duplicate_names() {
+fn a_duplicate_name_points_at_the_first() {
     let text = format!("{GOOD}\n{}", GOOD.replace("eth0", "eth1"));
     let ps = problems(&text);
     assert_eq!(ps.len(), 1, "{ps:#?}");
@@ -720,7 +720,7 @@ fn password_never_in_messages() {
 
 /// Passwords come from each of the four sources; loose permissions give a warning.
 #[test]
-fn password_sources() {
+fn passwords_come_from_each_of_four_sources() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let f = dir.path().join("home.secret");
@@ -756,7 +756,7 @@ fn password_sources() {
 
 /// server: bare host gets https and /nic/update; http is refused unless allowed.
 #[test]
-fn server_forms() {
+fn a_bare_server_gets_https_and_the_dyndns2_path() {
     let u = parse_server("members.dyndns.org").expect("ok");
     assert_eq!(u.as_str(), "https://members.dyndns.org/nic/update");
     let u = parse_server("http://127.0.0.1:8080/x/update").expect("ok");
@@ -776,7 +776,7 @@ fn key(b: u8) -> FingerprintKey {
 /// is keyed: another key gives another fingerprint, so without the key file none can be
 /// used to test password guesses; it does not contain the password.
 #[test]
-fn fingerprint() {
+fn the_fingerprint_changes_with_what_the_provider_sees_and_is_keyed() {
     let a = parse(GOOD).expect("valid").policies.remove(0);
     let same = parse(GOOD).expect("valid").policies.remove(0);
     assert_eq!(a.fingerprint(&key(1)), same.fingerprint(&key(1)));
@@ -1050,7 +1050,7 @@ fn fingerprints_are_pinned() {
 /// fingerprint change: stops cleared), how dynward works is a
 /// runtime change (a new machine, nothing sent for it), the rest is no change.
 #[test]
-fn change_classification() {
+fn each_setting_is_classified_once_for_a_reload() {
     let a = parse(GOOD).expect("valid").policies.remove(0);
     assert_eq!(Change::between(&a, &a.clone()), Change::None);
     let changed = |from: &str, to: &str| {

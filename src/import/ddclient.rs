@@ -739,7 +739,7 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
     /// Address sources: web by name or URL, cmd split without a shell, 4.x names; what
     /// dynward cannot do is refused or listed with the reason.
     #[test]
-    fn address_sources() {
+    fn each_ddclient_address_source_is_carried_or_refused_with_why() {
         let one = |src: &str| {
             let imp = read(&format!("login=u, password=p, {src} h.example.org\n"), "c");
             imp.policies.into_iter().next().expect("policy")

@@ -630,7 +630,7 @@ mod tests {
     /// Sections, lists, comments of three kinds, a preset, a dyndns2 custom server, a
     /// template, and providers dynward lacks (refused with the reason).
     #[test]
-    fn reads_sections() {
+    fn inadyn_sections_lists_and_comments_are_read() {
         let text = r#"
 # comment
 period = 300 // another
@@ -721,7 +721,7 @@ provider default@cloudxns.net {
 
     /// Includes are read relative to the including file; syntax errors name file and line.
     #[test]
-    fn includes_and_errors() {
+    fn includes_are_read_relative_and_errors_name_file_and_line() {
         let load = |name: &str| -> Result<(String, String), String> {
             match name {
                 "secrets.conf" => Ok((

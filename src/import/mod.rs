@@ -499,7 +499,7 @@ mod tests {
     /// A newline inside a quoted value of the other file stays inside its comment: it
     /// cannot start a live line of TOML.
     #[test]
-    fn comments_stay_comments() {
+    fn a_newline_in_a_quoted_value_stays_inside_its_comment() {
         let text = "provider dyn.com {\n username = a\n password = b\n hostname = h.example.org\n wildcard = \"yes\nserver = \\\"https://evil.example/\\\"\"\n}\n";
         let imp = inadyn::read(text, "f", &|n: &str| Err(n.to_string())).expect("parses");
         let left = &imp.policies[0].left[0];

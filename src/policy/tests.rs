@@ -183,7 +183,7 @@ fn round(m: &mut Machine, now: Now, codes: &[Code]) -> Update {
 
 /// The happy path: waiting until stable, resolving, updating, sleeping until the refresh.
 #[test]
-fn first_update_path() {
+fn the_first_update_waits_resolves_updates_and_sleeps() {
     let mut m = machine(policy(""), PolicyRecord::default(), t(0));
     assert_eq!(m.state().name(), "waiting");
     let a = m.handle(t(0), addrs("203.0.113.5"));
@@ -436,7 +436,7 @@ fn restart_with_the_clock_behind_the_records() {
 
 /// Records ahead of the clock are moved, and the machine says so in its first actions.
 #[test]
-fn rebase_is_reported() {
+fn records_ahead_of_the_clock_are_moved_and_said() {
     let mut m = machine(
         policy("stable_for = \"0s\""),
         recorded("203.0.113.5", WALL0 + 3600),
@@ -449,7 +449,7 @@ fn rebase_is_reported() {
 
 /// A restart with the address on record sends nothing.
 #[test]
-fn restart_sends_nothing() {
+fn a_restart_with_the_address_on_record_sends_nothing() {
     let mut m = machine(policy(""), recorded("203.0.113.5", WALL0 - 3600), t(0));
     m.handle(t(0), addrs("203.0.113.5"));
     let a = m.handle(t(2), Input::Tick);
@@ -459,7 +459,7 @@ fn restart_sends_nothing() {
 
 /// stable_for = 0 reacts at once.
 #[test]
-fn zero_stable_for() {
+fn stable_for_zero_reacts_at_once() {
     let mut m = fresh();
     assert!(
         m.handle(t(0), addrs("203.0.113.5"))
@@ -469,7 +469,7 @@ fn zero_stable_for() {
 
 /// 50 flaps within a second yield one update, with the final address.
 #[test]
-fn flaps_coalesce() {
+fn fifty_flaps_in_a_second_make_one_update() {
     let mut m = machine(policy(""), PolicyRecord::default(), t(0));
     for i in 0..50u64 {
         let a = m.handle(tms(i * 20), addrs(&format!("203.0.113.{}", 10 + i)));
@@ -558,7 +558,7 @@ fn withdrawn_request_follows_the_new_address() {
 
 /// badauth makes the policy invalid: no request on any change until reset.
 #[test]
-fn fatal_until_reset() {
+fn badauth_stops_everything_until_a_reset() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
     let s = sends(&m.handle(t(0), Input::Resolved(Ok(()))));
@@ -682,7 +682,7 @@ fn an_update_goes_on_without_a_host_stopped_midway() {
 
 /// 911 holds 30 minutes, 60 on repeat; nothing is sent inside the hold.
 #[test]
-fn outage_holds() {
+fn an_outage_holds_30_minutes_then_60() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
     round(&mut m, t(0), &[Code::Outage]);
@@ -702,7 +702,7 @@ fn outage_holds() {
 /// Failures before any reply back off from ~30 s, doubling to a 30-minute cap, with
 /// jitter; the recorded end is in whole seconds, so each wait ends one second after it.
 #[test]
-fn network_backoff_growth() {
+fn network_back_offs_double_to_a_cap_with_jitter() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
     let mut now = 0u64;
@@ -816,7 +816,7 @@ fn failed_send_is_retried() {
 
 /// The address going away moves the policy to waiting; it comes back to sleeping.
 #[test]
-fn address_removed_waits() {
+fn an_address_gone_waits_and_comes_back_to_sleeping() {
     let mut m = machine(
         policy("stable_for = \"0s\""),
         recorded("203.0.113.5", WALL0),
@@ -907,7 +907,7 @@ fn config_change_sends_only_what_it_makes_unknown() {
 
 /// A web source asks at start and then every check_interval.
 #[test]
-fn web_rechecks() {
+fn a_web_source_asks_at_start_and_every_check_interval() {
     let text = "[[policy]]\nname = \"w\"\nserver = \"https://u.example/\"\nusername = \"u\"\npassword = \"p\"\nhosts = [\"a.example.org\"]\nweb = \"https://checkip.example/\"\nstable_for = \"0s\"\n";
     let wp = Arc::new(crate::config::test_policy(text));
     let mut m = machine(wp, PolicyRecord::default(), t(0));
@@ -947,7 +947,7 @@ fn same_config_sees_every_setting() {
 
 /// Answers for an update that is not in flight are ignored.
 #[test]
-fn stale_answers_ignored() {
+fn answers_for_an_update_not_in_flight_are_ignored() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
     let a = m.handle(t(1), answered_both(99, &[Code::Badauth]));

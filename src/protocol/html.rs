@@ -62,7 +62,7 @@ mod tests {
     /// Tags leave a space or a line break, script and style are not text, entities decode,
     /// and multi-byte text survives.
     #[test]
-    fn page_text() {
+    fn html_becomes_text_without_scripts_and_with_entities_decoded() {
         assert_eq!(
             text("<p>good 1.2.3.4</p><p>nochg</p>"),
             " good 1.2.3.4\n nochg\n"

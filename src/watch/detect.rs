@@ -420,7 +420,7 @@ mod tests {
     /// Interface detection: documentation addresses publish, private and ULA are skipped with
     /// reasons, and the socket binds to the published address only.
     #[test]
-    fn detection_from_candidates() {
+    fn an_interface_publishes_global_addresses_and_binds_to_them_only() {
         let p = policy("interface = \"eth0\"");
         let cands: Vec<Candidate> = ["192.168.1.2", "192.0.2.2", "fd00::2", "fe80::1"]
             .iter()
@@ -565,7 +565,7 @@ mod tests {
     /// is published instead; nothing published makes the failures the error, and a skipped
     /// address keeps its reason.
     #[test]
-    fn answers_per_family() {
+    fn what_answered_is_published_and_what_failed_is_a_note() {
         let p = policy("web = \"https://checkip.example/\"");
         let ip = |s: &str| -> IpAddr { s.parse().expect("ip") };
         let d = from_asked(&p, &[Ok(ip("203.0.113.7")), Err("no IPv6 service".into())]);
@@ -611,7 +611,7 @@ mod tests {
 
     /// A check-IP answer is validated like an interface address, and by family.
     #[test]
-    fn web_answers() {
+    fn a_check_ip_answer_is_validated_like_an_interface_address() {
         let p = policy("web = \"https://checkip.example/\"");
         assert_eq!(
             web_addresses(&p, "203.0.113.7".parse().expect("ip")),

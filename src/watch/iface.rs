@@ -234,7 +234,7 @@ mod tests {
 
     /// Flag bits map to the right meaning per family.
     #[test]
-    fn flags_decode() {
+    fn flag_bits_mean_what_they_mean_per_family() {
         let (_, c) = candidate_of(&msg("2001:db8::1", 0x01, None)).expect("some");
         assert!(c.flags.temporary && !c.flags.secondary);
         let (_, c) = candidate_of(&msg("192.0.2.1", 0x01, None)).expect("some");
@@ -258,7 +258,7 @@ mod tests {
 
     /// On a point-to-point link our address is IFA_LOCAL, not IFA_ADDRESS (the peer).
     #[test]
-    fn ppp_local_wins() {
+    fn on_a_point_to_point_link_our_address_is_the_local_one() {
         let (idx, c) = candidate_of(&msg("198.51.100.1", 0, Some("203.0.113.9"))).expect("some");
         assert_eq!(idx, 7);
         assert_eq!(

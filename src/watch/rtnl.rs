@@ -311,7 +311,7 @@ mod tests {
     /// An address message with IFA_LOCAL, IFA_ADDRESS, IFA_FLAGS and IFA_CACHEINFO, then
     /// DONE.
     #[test]
-    fn address_and_done() {
+    fn an_address_message_reads_whole_then_done() {
         let mut body = vec![AF_INET, 24, 0x01, 0, 7, 0, 0, 0];
         body[4..8].copy_from_slice(&7u32.to_ne_bytes());
         body.extend(rta(IFA_ADDRESS, &[198, 51, 100, 1]));
@@ -343,7 +343,7 @@ mod tests {
 
     /// Links keep their name without the NUL; routes take RTA_TABLE over the header byte.
     #[test]
-    fn link_and_route() {
+    fn links_keep_their_name_and_routes_take_the_table_attribute() {
         let mut link = vec![0u8; 16];
         link[4..8].copy_from_slice(&3u32.to_ne_bytes());
         link[8..12].copy_from_slice(&(IFF_UP | IFF_LOWER_UP).to_ne_bytes());
@@ -377,7 +377,7 @@ mod tests {
 
     /// Errors and malformed input: an error, never a panic.
     #[test]
-    fn malformed_input() {
+    fn malformed_input_is_an_error_never_a_panic() {
         let err = nlmsg(NLMSG_ERROR, &(-13i32).to_ne_bytes());
         assert_eq!(parse(&err).expect("parses"), vec![Msg::Error(-13)]);
         let ack = nlmsg(NLMSG_ERROR, &0i32.to_ne_bytes());
@@ -413,7 +413,7 @@ mod tests {
 
     /// Requests are well-formed dump requests.
     #[test]
-    fn requests() {
+    fn requests_are_well_formed_dump_requests() {
         let r = dump_request(RTM_GETADDR, 9);
         assert_eq!(r.len(), 24);
         assert_eq!(u32_at(&r, 0), Some(24));

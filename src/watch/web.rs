@@ -31,7 +31,7 @@ mod tests {
 
     /// Both page forms, IPv6, and pages without an address.
     #[test]
-    fn page_forms() {
+    fn both_page_forms_and_ipv6_read_and_no_address_is_none() {
         assert_eq!(parse_page("203.0.113.7\n"), ip("203.0.113.7"));
         assert_eq!(
             parse_page(

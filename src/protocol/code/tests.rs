@@ -35,7 +35,7 @@ fn advice_says_what_was_decided() {
 
 /// Every explanation is distinct: no two codes tell the user the same thing.
 #[test]
-fn explanations_are_specific() {
+fn no_two_codes_tell_the_user_the_same_thing() {
     let codes = vec![
         Code::Good,
         Code::Nochg,
@@ -204,7 +204,7 @@ fn course_words_say_what_decide_does() {
 /// Whom a decision binds: account stops the account; client stops and the provider's own
 /// holds the server; everything else the host.
 #[test]
-fn scopes() {
+fn a_decision_binds_the_host_the_account_or_the_server() {
     let q = Quirks::default();
     for c in every_code() {
         let d = c.decide(&History::default(), q);

@@ -58,7 +58,7 @@ fn one(status: u16, body: &str) -> Code {
 
 /// A plain request: path kept, hosts comma-joined, myip set, nothing else.
 #[test]
-fn request_basic() {
+fn a_plain_request_keeps_the_path_and_joins_the_hosts() {
     let r = build_requests(
         &server(),
         &Dialect::default(),
@@ -78,7 +78,7 @@ fn request_basic() {
 
 /// More than 20 hosts are split into batches of at most 20, in order.
 #[test]
-fn request_batches() {
+fn more_than_20_hosts_go_in_batches_in_order() {
     let hs = hosts(45);
     let r = build_requests(
         &server(),
@@ -117,7 +117,7 @@ fn request_batches() {
 
 /// Each IPv4+IPv6 strategy produces its documented query.
 #[test]
-fn request_families() {
+fn each_family_strategy_makes_its_documented_query() {
     let mk = |family| Dialect {
         family,
         ..Dialect::default()
@@ -223,7 +223,7 @@ fn request_never_empty_myip() {
 
 /// Provider extras: system=dyndns and the DNS-O-Matic NOCHG triple.
 #[test]
-fn request_extras() {
+fn provider_extras_go_in_every_request() {
     let d = Dialect {
         system_dyndns: true,
         legacy_nochg: true,
@@ -240,7 +240,7 @@ fn request_extras() {
 
 /// Templates substitute and percent-encode every placeholder; the display URL masks the password.
 #[test]
-fn request_template() {
+fn templates_fill_and_encode_every_placeholder_and_mask_the_password() {
     let t = Endpoint::Template(
         "https://x.example/dyndns/update?system=dyndns&hostname=<h>&myip=<a>&user=<username>&pass=<password>".into(),
     );
@@ -383,7 +383,7 @@ fn every_code_and_decision() {
 /// per address of the one host sent, not as answers about two hosts; the host changed
 /// if either address did.
 #[test]
-fn per_address_lines() {
+fn one_line_per_address_answers_for_the_one_host() {
     let d = Dialect::default();
     let host = vec!["home.example.org".to_string()];
     let sent = both();
@@ -412,7 +412,7 @@ fn per_address_lines() {
 /// Repeats change the decision: a second unexpected nochg stops the host, the third
 /// unparseable reply stops it, a repeated outage holds 60 minutes.
 #[test]
-fn history_rules() {
+fn repeats_change_the_decision() {
     let d = Dialect::default();
     let h = |f: fn(&mut History)| {
         let mut x = History::default();
@@ -458,7 +458,7 @@ fn history_rules() {
 
 /// Per-host lines map in order; missing lines are NoLine; extra lines are noted.
 #[test]
-fn multi_host_mapping() {
+fn lines_map_to_hosts_in_order() {
     let sent = v4("203.0.113.5");
     let d = Dialect::default();
     let r = parse_reply(
@@ -489,7 +489,7 @@ fn multi_host_mapping() {
 
 /// Request-wide codes apply to every host wherever they stand.
 #[test]
-fn request_wide_codes() {
+fn request_wide_codes_apply_to_every_host() {
     let sent = v4("203.0.113.5");
     for body in [
         "badauth",
@@ -516,7 +516,7 @@ fn request_wide_codes() {
 
 /// CR/LF, blank lines, spaces and case do not matter.
 #[test]
-fn tolerant_line_reading() {
+fn line_endings_blank_lines_spaces_and_case_do_not_matter() {
     let r = parse_reply(
         200,
         "\r\n  GOOD 203.0.113.5 \r\n\r\n\tnochg 203.0.113.5\r\n",
@@ -534,7 +534,7 @@ fn tolerant_line_reading() {
 
 /// HTML-wrapped codes are found after stripping tags, scripts and styles.
 #[test]
-fn html_bodies() {
+fn codes_are_found_inside_html() {
     assert_eq!(
         one(200, "<html><body><p>good 203.0.113.5</p></body></html>"),
         Code::Good
@@ -578,7 +578,7 @@ fn html_with_multibyte_inside_script() {
 
 /// Empty and junk bodies are unknown, never success; long junk is cut short.
 #[test]
-fn junk_bodies() {
+fn empty_and_junk_bodies_are_unknown_never_success() {
     assert_eq!(one(200, ""), Code::Unknown(String::new()));
     assert_eq!(one(200, "\r\n \n"), Code::Unknown(String::new()));
     let long = "x".repeat(5000);
@@ -596,7 +596,7 @@ fn junk_bodies() {
 
 /// HTTP status is used when the body has no code (section 6); a body code wins.
 #[test]
-fn http_status_rules() {
+fn the_http_status_decides_when_the_body_has_no_code() {
     assert_eq!(one(401, ""), Code::Badauth);
     assert_eq!(one(403, "Forbidden"), Code::Badauth);
     assert_eq!(one(401, "badauth"), Code::Badauth);
@@ -629,7 +629,7 @@ fn http_status_rules() {
 
 /// Returned addresses are parsed and compared, not matched as text.
 #[test]
-fn returned_addresses() {
+fn returned_addresses_are_compared_as_addresses() {
     let sent = both();
     let d = Dialect::default();
     let code = |body: &str, s: &AddrSet| {
@@ -725,7 +725,7 @@ fn six() -> AddrSet {
 /// Each preset's request form: parameter names, where the token goes, what stands for a
 /// family not sent, how hosts are named; the secret never in the shown URL.
 #[test]
-fn preset_request_shapes() {
+fn each_preset_sends_its_own_request_form() {
     let tok = Secret::new("t0k/en");
     let cases: &[(&str, &str, &str, AddrSet, &str, bool)] = &[
         (
@@ -901,7 +901,7 @@ fn preset_request_shapes() {
 
 /// Host names as the request carries them.
 #[test]
-fn host_forms() {
+fn hosts_are_named_as_each_provider_wants() {
     let duck = preset("duckdns").shape;
     assert_eq!(host_in_request(&duck, "", "home.duckdns.org"), "home");
     assert_eq!(host_in_request(&duck, "", "HOME.DuckDNS.org"), "HOME");
@@ -926,7 +926,7 @@ fn host_forms() {
 /// Words are whole words, case-insensitively; needles with punctuation at an end match
 /// inside other text at that end.
 #[test]
-fn words_match_whole() {
+fn rule_words_match_whole_words_in_any_case() {
     assert!(has_words("OK", "ok"));
     assert!(has_words("ok\n203.0.113.5\n\nUPDATED", "updated"));
     assert!(!has_words("invalid token", "ok"));
@@ -957,7 +957,7 @@ fn via(name: &str, status: u16, body: &str) -> Code {
 /// Each dialect's reply table: updated, unchanged, wrong credentials, unknown host, outage,
 /// an answer it does not know.
 #[test]
-fn preset_reply_tables() {
+fn each_preset_reads_its_own_answers() {
     let unknown = |c: &Code| matches!(c, Code::Unknown(_));
     // Each preset: updated, unchanged, wrong credentials, unknown host (status, body).
     type Answer = (u16, &'static str);
@@ -1106,7 +1106,7 @@ fn preset_reply_tables() {
 /// HTTP 429 holds the server for its Retry-After (cut to a day, at least a second), or
 /// half an hour without one; `ratelimit Ns` reads back from the state file.
 #[test]
-fn rate_limits_hold() {
+fn a_rate_limit_holds_for_its_retry_after_within_a_day() {
     let resp = |secs: Option<u64>| crate::protocol::http::HttpReply {
         status: 429,
         body: "overcommited".into(),
@@ -1139,7 +1139,7 @@ fn rate_limits_hold() {
 
 /// Template rules: first match wins, status and words together, then dyndns2.
 #[test]
-fn template_rules() {
+fn template_rules_match_in_order_then_dyndns2_words() {
     let d = Dialect {
         rules: vec![
             Rule {
