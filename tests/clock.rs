@@ -5,7 +5,6 @@
 mod util;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use dynward::clock::unix_now;
 use util::{DaemonProc, FakeServer, Netns, Script, Setup, wait_for};
@@ -121,8 +120,20 @@ fn clock_steps_cause_no_burst_and_skip_no_hold() {
     let nudge = |n: u8| {
         ns.exec(&["ip", "addr", "add", &format!("192.0.2.{n}/32"), "dev", "lo"]);
     };
+    // Both policies sleeping: each has taken the clock as it is now and decided; a burst or
+    // a skipped hold would have them resolving or updating instead.
     let quiet = |d: &DaemonProc, what: &str| {
-        std::thread::sleep(Duration::from_millis(1500));
+        assert!(
+            wait_for(10, || {
+                let r = s.run(&["status", "--json"]);
+                let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_default();
+                v["policies"]
+                    .as_array()
+                    .is_some_and(|ps| ps.len() == 2 && ps.iter().all(|p| p["state"] == "sleeping"))
+            }),
+            "{what}: not settled\n{}",
+            d.log()
+        );
         assert_eq!(ok.requests().len(), 1, "{what}: refresh burst\n{}", d.log());
         assert_eq!(
             held.requests().len(),

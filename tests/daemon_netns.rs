@@ -22,6 +22,13 @@ fn state_of(s: &Setup) -> serde_json::Value {
     serde_json::from_str(&r.stdout).unwrap_or_default()
 }
 
+/// Whether the daemon's one policy has settled on these addresses: it publishes them and
+/// sleeps, so it has decided what they need, and nothing is sent until something changes.
+fn settled_on(s: &Setup, addrs: &[&str]) -> bool {
+    let p = &state_of(s)["policies"][0];
+    p["state"] == "sleeping" && p["addresses"] == serde_json::json!(addrs)
+}
+
 /// A new address is published shortly after stable_for, from that address; 50 flaps within a
 /// second yield one update with the final address.
 #[test]
@@ -78,7 +85,11 @@ fn change_published_after_stable_for_and_flaps_coalesce() {
         "flaps took {flap_time:?}"
     );
     assert!(wait_for(10, || srv.requests().len() >= 3), "{}", d.log());
-    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        wait_for(10, || settled_on(&s, &["203.0.113.59"])),
+        "{}",
+        d.log()
+    );
     let reqs = srv.requests();
     assert_eq!(
         reqs.len(),
@@ -139,12 +150,12 @@ fn address_removed_means_waiting() {
         &ns.inner,
         "nodad",
     ]);
+    // Sleeping after waiting: the machine has decided about the address that came back.
     assert!(
-        wait_for(5, || state_of(&s)["policies"][0]["state"] == "sleeping"),
+        wait_for(5, || settled_on(&s, &["2001:db8:1::2"])),
         "{}",
         d.log()
     );
-    std::thread::sleep(Duration::from_millis(300));
     assert_eq!(srv.requests().len(), 1, "same address again: nothing sent");
 }
 
@@ -231,12 +242,12 @@ fn interface_gone_and_back_and_ipv6_deprecated() {
     assert_eq!(state_of(&s)["policies"][0]["state"], "waiting");
     ns.add_wan();
     ns.run("ip addr add 203.0.113.20/32 dev vw0");
+    // Sleeping after waiting: the machine has decided about the address that came back.
     assert!(
-        wait_for(5, || state_of(&s)["policies"][0]["state"] == "sleeping"),
+        wait_for(5, || settled_on(&s, &["203.0.113.20"])),
         "{}",
         d.log()
     );
-    std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
         srv.requests().len(),
         1,
@@ -306,7 +317,12 @@ fn thousand_flaps_one_update() {
     let took = ns.batch(&batch);
     assert!(took < Duration::from_secs(3), "1000 flaps took {took:?}");
     assert!(wait_for(10, || srv.requests().len() >= 2), "{}", d.log());
-    std::thread::sleep(Duration::from_millis(1500));
+    let last = prev.clone();
+    assert!(
+        wait_for(10, || settled_on(&s, &[last.as_str()])),
+        "{}",
+        d.log()
+    );
     let reqs = srv.requests();
     assert_eq!(
         reqs.len(),
@@ -448,9 +464,17 @@ fn host_behind_the_router_follows_the_lan_prefix() {
         d.log()
     );
 
-    // Two usable prefixes: the one preferred longer stays; nothing is sent.
+    // Two usable prefixes: the one preferred longer stays; nothing is sent. The derivation's
+    // words change at every read (lifetimes count down): once they have, the new prefix was
+    // seen, and a sleeping policy on the same addresses has decided it needs nothing.
+    let before = derived();
     ns.batch("addr add 2001:db8:1:4::1/64 dev dwlan0 nodad preferred_lft 600 valid_lft 1200\n");
-    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        wait_for(10, || derived() != before
+            && settled_on(&s, &["198.51.100.2", "2001:db8:1:3::1234"])),
+        "{}",
+        d.log()
+    );
     assert_eq!(srv.requests().len(), 2, "{}", d.log());
     assert!(
         derived().contains("prefix 2001:db8:1:3::/64"),
@@ -472,6 +496,11 @@ fn host_behind_the_router_follows_the_lan_prefix() {
         derived(),
         "no IPv6 address: interface dwlan0 has no usable IPv6 prefix for host id ::1234"
     );
-    std::thread::sleep(Duration::from_millis(1500));
+    // Once the IPv4 alone is stable, the policy decides: the provider has it.
+    assert!(
+        wait_for(10, || settled_on(&s, &["198.51.100.2"])),
+        "{}",
+        d.log()
+    );
     assert_eq!(srv.requests().len(), 2, "{}", d.log());
 }

