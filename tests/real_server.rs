@@ -14,7 +14,6 @@ mod util;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use util::{DaemonProc, Netns, Setup, wait_for};
 
@@ -270,7 +269,15 @@ fn real_dyndns2_server() {
     s.write_config(&config(ROTATED, ""));
     d.signal("HUP");
     d.expect_log(10, "config reloaded");
-    std::thread::sleep(Duration::from_secs(2));
+    // The changed policy's new machine waits for its addresses, then decides: sleeping.
+    assert!(
+        wait_for(10, || s
+            .run(&["status", "--json"])
+            .stdout
+            .contains("\"state\":\"sleeping\"")),
+        "{}",
+        d.log()
+    );
     assert_eq!(srv.updates(), 2, "{}\n{}", d.log(), srv.log("django.log"));
     assert_eq!(srv.faults(), "client=0 auth=0 server=0");
 
