@@ -3,7 +3,7 @@
 //! (method, path, query, Authorization header) and the decision taken on an update, no change,
 //! wrong credentials, an unknown host, an outage and an answer the preset's table does not know.
 
-mod util;
+use crate::util;
 
 use util::{FakeServer, Script, Setup};
 

@@ -1,7 +1,7 @@
 //! `once` with interface sources, inside a network namespace the test creates (root only):
 //! addresses come from netlink with their flags, requests leave from the interface address.
 
-mod util;
+use crate::util;
 
 use util::{FakeServer, Netns, Setup, sh};
 

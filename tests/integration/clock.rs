@@ -2,7 +2,7 @@
 //! that make every policy re-decide). The daemon's clock is set through libfaketime, which
 //! moves `CLOCK_REALTIME` only: the monotonic clock, and so every timer, runs on.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 

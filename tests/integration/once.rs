@@ -1,7 +1,7 @@
 //! `dynward once`, `check` and `reset` run as real processes against a fake dyndns2 server on
 //! 127.0.0.1 (HTTP and HTTPS).
 
-mod util;
+use crate::util;
 
 use util::{DaemonProc, FakeServer, Script, Setup, wait_for, web_policy};
 

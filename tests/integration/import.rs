@@ -3,7 +3,7 @@
 //! `/var/cache/dynward-tests/import-samples` (`tests/import-samples/fetch.sh` puts them
 //! there; `.ci/run` runs it), or from `$DYNWARD_IMPORT_SAMPLES`.
 
-mod util;
+use crate::util;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

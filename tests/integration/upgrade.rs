@@ -2,7 +2,7 @@
 //! (tests/fixtures/upgrade-c4c160d, its README says how), read with this one under the same
 //! config.
 
-mod util;
+use crate::util;
 
 use util::Setup;
 

@@ -4,7 +4,7 @@
 // The clock rule (crate::clock only) is the library's: tests time the real binary from outside.
 #![allow(clippy::disallowed_methods)]
 
-mod util;
+use crate::util;
 
 use std::time::{Duration, Instant};
 

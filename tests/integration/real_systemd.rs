@@ -4,7 +4,7 @@
 //! `.ci/run` builds and caches). Ignored by a plain `cargo test`; asked to run without them,
 //! it fails saying what is missing.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

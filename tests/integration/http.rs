@@ -1,6 +1,6 @@
 //! The HTTP edge on its own, against the fake server: the reply cap and status pass-through.
 
-mod util;
+use crate::util;
 
 use std::time::Duration;
 

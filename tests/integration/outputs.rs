@@ -1,7 +1,7 @@
 //! What a new user sees, on the real binary: help, the example config, `check`, the dry run,
 //! `status` (text and JSON), `reset` and the man page say what the program does.
 
-mod util;
+use crate::util;
 
 use std::process::{Command, Stdio};
 

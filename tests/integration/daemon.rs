@@ -1,7 +1,7 @@
 //! `dynward run` as a real process against fake dyndns2 servers on 127.0.0.1 (web address
 //! source, no root needed): restart, fatal stops and reset, holds, reload, status, shutdown.
 
-mod util;
+use crate::util;
 
 use std::time::Duration;
 
