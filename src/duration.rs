@@ -154,12 +154,14 @@ impl Zone {
     /// The system's zone: `TZ`, else `/etc/localtime`, else OpenWrt's `/etc/TZ` (a POSIX TZ
     /// string), else UTC. Reads files: called by the drivers, once.
     pub fn local() -> Zone {
+        Zone::of_reader(std::env::var("TZ").ok().as_deref())
+    }
+
+    /// The zone of a reader whose `TZ` is `tz` (the daemon renders `status` in the zone of
+    /// the command line that asks): as [`Zone::local`], with that `TZ`. Reads files.
+    pub fn of_reader(tz: Option<&str>) -> Zone {
         // As libc does: TZ wins (a POSIX string, a zone name, or ":path").
-        if let Some(z) = std::env::var("TZ")
-            .ok()
-            .filter(|t| !t.is_empty())
-            .and_then(|t| Zone::posix(&t))
-        {
+        if let Some(z) = tz.filter(|t| !t.is_empty()).and_then(Zone::posix) {
             return z;
         }
         if let Ok(z) = tz::TimeZone::local() {

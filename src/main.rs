@@ -222,7 +222,7 @@ fn check(cfg: &Config, path: &Path, state_dir: &Path) -> ExitCode {
 /// `dynward once`.
 fn run_once(cfg: &Config, opts: once::Options) -> ExitCode {
     // Two writers of one state file would lose results: leave it to the daemon.
-    if !opts.dry_run && control::ask(&opts.state_dir, &Request::Status).is_some() {
+    if !opts.dry_run && control::ask(&opts.state_dir, &status_request(false)).is_some() {
         eprintln!(
             "error: a dynward daemon is running on {}; it sends the updates itself (see `dynward status`). Use --dry-run, or stop it first.",
             opts.state_dir.display()
@@ -274,8 +274,10 @@ fn reload(state_dir: &Path) -> ExitCode {
 
 /// `dynward status`: the daemon's view, or the state file's without one.
 fn show_status(cfg: &Config, state_dir: &Path, json: bool) -> ExitCode {
-    if let Some(Answer::Status(all)) = control::ask(state_dir, &Request::Status) {
-        return print_status(&all, true, json);
+    if let Some(Answer::Status { attention, output }) =
+        control::ask(state_dir, &status_request(json))
+    {
+        return print_rendered_status(&output, attention, true);
     }
     match offline::status(cfg, state_dir) {
         Ok(all) => print_status(&all, false, json),
@@ -338,7 +340,7 @@ fn print_answer(answer: Answer) -> ExitCode {
             println!("error: {why}");
             ExitCode::from(1)
         }
-        Answer::Status(_) => {
+        Answer::Status { .. } => {
             eprintln!("error: the daemon answered with its status");
             ExitCode::from(1)
         }
@@ -348,15 +350,14 @@ fn print_answer(answer: Answer) -> ExitCode {
 /// Prints `status` for people or as JSON. The exit status is for scripts and monitoring:
 /// 1 when the user must act (a policy or host is stopped), 3 when no daemon runs, else 0.
 fn print_status(all: &[PolicyStatus], running: bool, json: bool) -> ExitCode {
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({ "schema": status::SCHEMA, "running": running, "policies": all })
-        );
-    } else {
-        print!("{}", status::format(all, running, &Zone::local()));
-    }
-    if all.iter().any(PolicyStatus::needs_attention) {
+    let output = status::render(all, running, json, &Zone::local());
+    print_rendered_status(&output, status::needs_attention(all), running)
+}
+
+/// Prints a rendered `status`; the exit status as [`print_status`] says.
+fn print_rendered_status(output: &str, attention: bool, running: bool) -> ExitCode {
+    print!("{output}");
+    if attention {
         ExitCode::from(1)
     } else if !running {
         ExitCode::from(3)
@@ -368,7 +369,7 @@ fn print_status(all: &[PolicyStatus], running: bool, json: bool) -> ExitCode {
 /// The request of a command only a running daemon can answer without a config.
 fn daemon_command(command: &Command) -> Option<Request> {
     match command {
-        Command::Status { .. } => Some(Request::Status),
+        Command::Status { json } => Some(status_request(*json)),
         Command::Reset { policy, host } => Some(Request::Reset {
             policy: policy.clone(),
             host: host.clone(),
@@ -397,9 +398,20 @@ fn talk_to_daemon_only(command: &Command, config_path: &Path) -> ExitCode {
         return ExitCode::from(1);
     };
     match (command, answer) {
-        (Command::Status { json }, Answer::Status(all)) => print_status(&all, true, *json),
+        (Command::Status { .. }, Answer::Status { attention, output }) => {
+            print_rendered_status(&output, attention, true)
+        }
         (_, answer) => print_answer(answer),
     }
+}
+
+/// Asks a running daemon for `status`, rendered in this reader's zone (its `TZ`, when that
+/// is one word).
+fn status_request(json: bool) -> Request {
+    let tz = std::env::var("TZ")
+        .ok()
+        .filter(|t| !t.is_empty() && !t.contains(char::is_whitespace));
+    Request::Status { json, tz }
 }
 
 /// Resolves on SIGTERM or SIGINT.

@@ -1,7 +1,8 @@
 //! The control socket: `status`, `reset` and `reload` from the command line to a running
 //! daemon. A request is one line of words; the answer starts with its kind (`done`,
 //! `refused`, `status`), so the command line tells success from refusal by the kind, never by
-//! reading the words that follow it.
+//! reading the words that follow it. The daemon renders `status` itself, in the asker's
+//! zone, so the command line prints it as it comes and needs no reader for it.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -11,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::status::PolicyStatus;
+use crate::status;
 
 /// The control socket's name in the state directory.
 pub const SOCKET: &str = "control.sock";
@@ -19,8 +20,13 @@ pub const SOCKET: &str = "control.sock";
 /// What the command line asks a running daemon.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
-    /// Every policy's status.
-    Status,
+    /// Every policy's status, rendered for the asker.
+    Status {
+        /// As the JSON document, not text.
+        json: bool,
+        /// The asker's `TZ`, for the times in the text.
+        tz: Option<String>,
+    },
     /// Re-read the config.
     Reload,
     /// Clear the stops and holds of a policy, or of one of its hosts.
@@ -36,7 +42,13 @@ impl Request {
     /// The request's line on the socket.
     pub fn line(&self) -> String {
         match self {
-            Request::Status => "status".into(),
+            Request::Status { json, tz } => {
+                let form = if *json { "json" } else { "text" };
+                match tz {
+                    Some(tz) => format!("status {form} {tz}"),
+                    None => format!("status {form}"),
+                }
+            }
             Request::Reload => "reload".into(),
             Request::Reset { policy, host: None } => format!("reset {policy}"),
             Request::Reset {
@@ -50,7 +62,10 @@ impl Request {
     pub fn parse(line: &str) -> Option<Request> {
         let mut words = line.split_whitespace();
         match (words.next(), words.next(), words.next(), words.next()) {
-            (Some("status"), None, None, None) => Some(Request::Status),
+            (Some("status"), Some(form @ ("json" | "text")), tz, None) => Some(Request::Status {
+                json: form == "json",
+                tz: tz.map(String::from),
+            }),
             (Some("reload"), None, None, None) => Some(Request::Reload),
             (Some("reset"), Some(p), host, None) => Some(Request::Reset {
                 policy: p.to_string(),
@@ -64,8 +79,13 @@ impl Request {
 /// The daemon's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// Every policy's status.
-    Status(Vec<PolicyStatus>),
+    /// Every policy's status, rendered.
+    Status {
+        /// A policy or host is stopped: the user must act.
+        attention: bool,
+        /// The text or JSON to print.
+        output: String,
+    },
     /// Done, in words.
     Done(String),
     /// Refused, and why (an unknown policy or host, a config that does not load).
@@ -108,12 +128,24 @@ pub async fn serve(stream: UnixStream, tx: mpsc::UnboundedSender<Asked>) {
 }
 
 impl Answer {
-    /// The answer on the wire: its kind, a space, then the words (or the status as JSON).
+    /// Every policy's status, rendered as `json` or as text in `zone`.
+    pub fn status(all: &[status::PolicyStatus], json: bool, zone: &crate::duration::Zone) -> Self {
+        Answer::Status {
+            attention: status::needs_attention(all),
+            output: status::render(all, true, json, zone),
+        }
+    }
+
+    /// The answer on the wire: its kind, a space, then the words (for a status, whether it
+    /// needs attention, then the output from the next line on).
     fn encode(&self) -> Vec<u8> {
         let (kind, rest) = match self {
-            Answer::Status(all) => (
+            Answer::Status { attention, output } => (
                 "status",
-                serde_json::to_string(all).unwrap_or_else(|_| "[]".into()),
+                format!(
+                    "{}\n{output}",
+                    if *attention { "attention" } else { "fine" }
+                ),
             ),
             Answer::Done(words) => ("done", words.clone()),
             Answer::Refused(why) => ("refused", why.clone()),
@@ -126,7 +158,17 @@ impl Answer {
         let (kind, rest) = text.split_once(' ')?;
         let rest = rest.strip_suffix('\n').unwrap_or(rest);
         match kind {
-            "status" => serde_json::from_str(rest).ok().map(Answer::Status),
+            "status" => match rest.split_once('\n')? {
+                ("attention", output) => Some(Answer::Status {
+                    attention: true,
+                    output: output.to_string(),
+                }),
+                ("fine", output) => Some(Answer::Status {
+                    attention: false,
+                    output: output.to_string(),
+                }),
+                _ => None,
+            },
             "done" => Some(Answer::Done(rest.to_string())),
             "refused" => Some(Answer::Refused(rest.to_string())),
             _ => None,
@@ -153,7 +195,14 @@ mod tests {
     #[test]
     fn requests_read_back_from_their_lines() {
         for r in [
-            Request::Status,
+            Request::Status {
+                json: false,
+                tz: None,
+            },
+            Request::Status {
+                json: true,
+                tz: Some("CET-1CEST,M3.5.0,M10.5.0/3".into()),
+            },
             Request::Reload,
             Request::Reset {
                 policy: "home".into(),
@@ -166,7 +215,7 @@ mod tests {
         ] {
             assert_eq!(Request::parse(&r.line()), Some(r));
         }
-        for bad in ["", "stop", "status now", "reset", "reset a b c"] {
+        for bad in ["", "stop", "status", "status now", "reset", "reset a b c"] {
             assert_eq!(Request::parse(bad), None, "{bad}");
         }
     }
@@ -182,7 +231,14 @@ mod tests {
             refused,
             Answer::Done("policy home: reset".into()),
             Answer::Done("error: words that look like a failure".into()),
-            Answer::Status(Vec::new()),
+            Answer::Status {
+                attention: false,
+                output: "policy home: sleeping\n".into(),
+            },
+            Answer::Status {
+                attention: true,
+                output: String::new(),
+            },
         ] {
             let wire = String::from_utf8(a.encode()).expect("utf8");
             assert_eq!(Answer::decode(&wire), Some(a));

@@ -980,17 +980,17 @@ impl Daemon {
 
     fn control(&mut self, asked: Asked) {
         let answer = match asked.request {
-            Request::Status => {
+            Request::Status { json, tz } => {
                 let now = self.now();
-                Answer::Status(
-                    self.slots
-                        .values()
-                        .map(|s| PolicyStatus {
-                            derived: s.derived.as_ref().map(|(_, t)| t.clone()),
-                            ..s.machine.status(now)
-                        })
-                        .collect(),
-                )
+                let all: Vec<PolicyStatus> = self
+                    .slots
+                    .values()
+                    .map(|s| PolicyStatus {
+                        derived: s.derived.as_ref().map(|(_, t)| t.clone()),
+                        ..s.machine.status(now)
+                    })
+                    .collect();
+                Answer::status(&all, json, &crate::duration::Zone::of_reader(tz.as_deref()))
             }
             Request::Reload => match self.reload() {
                 Ok(()) => Answer::Done("reloaded".into()),

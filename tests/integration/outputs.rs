@@ -395,8 +395,9 @@ fn status_text_says_what_to_do_in_local_time() {
         dry.stdout
     );
 
-    // The running daemon says the same, in its states' words.
-    let d = util::DaemonProc::start_env(&s.config(), None, &tz);
+    // The running daemon says the same, in its states' words, and in the reader's zone, not
+    // its own.
+    let d = util::DaemonProc::start_env(&s.config(), None, &[("TZ", "UTC0")]);
     let running = || util::run_with(&s.config(), &["status"], &tz);
     assert!(
         wait_for(5, || running().stdout.contains("office: sleeping")),
@@ -418,6 +419,13 @@ fn status_text_says_what_to_do_in_local_time() {
         )),
         "{}",
         r.all()
+    );
+    let utc = util::run_with(&s.config(), &["status"], &[("TZ", "UTC0")]);
+    assert_eq!(utc.code, 1, "{}", utc.all());
+    assert!(
+        utc.stdout.contains(" +00:00") && !utc.stdout.contains(" +01:00"),
+        "{}",
+        utc.stdout
     );
 }
 
