@@ -447,6 +447,7 @@ impl Machine {
             policy.legacy_fingerprint(),
             policy.account(),
         );
+        let recorded = record.fingerprint.clone();
         let config_changed = record.adopt(&Identity {
             fingerprint: &fingerprint,
             legacy: &legacy,
@@ -481,8 +482,14 @@ impl Machine {
                 Level::Info,
                 "the policy's config changed: its stops are cleared; what the provider already has is not sent again".into(),
             );
-            m.actions.push(Action::Persist);
             m.lift(Lift::Stops);
+        }
+        // A record taken over silently (0.1.0's unkeyed fingerprint, a lost key) is written
+        // at once under the new fingerprint, whether or not anything is sent: left as it was,
+        // the next start would read the old fingerprint as a changed config and clear the
+        // stops it kept. A new record waits for its first answer (no write for nothing).
+        if config_changed || (!recorded.is_empty() && m.record.fingerprint != recorded) {
+            m.actions.push(Action::Persist);
         }
         let moved = m.record.rebase_times(now.wall);
         if moved != 0 {

@@ -905,6 +905,50 @@ fn config_change_sends_only_what_it_makes_unknown() {
     assert_eq!(req.targets.len(), 2);
 }
 
+/// A record taken over without a config change (0.1.0's unkeyed fingerprint, or a record
+/// whose key was lost) keeps its stops and is written at once under the new fingerprint, even
+/// when nothing is sent: the next start must not read the old fingerprint as a change.
+#[test]
+fn a_record_taken_over_silently_is_written_under_the_new_fingerprint() {
+    let p = policy("stable_for = \"0s\"");
+    let stopped = |fingerprint: String| {
+        let mut rec = recorded("203.0.113.5", WALL0 - 600);
+        rec.fingerprint = fingerprint;
+        rec.account = p.account();
+        rec.stop = Some(crate::record::Stop {
+            code: Code::Badauth,
+            reason: "r".into(),
+            since: WALL0 - 600,
+        });
+        rec
+    };
+    let lost_key = FingerprintKey::new([9; 32], true);
+    for (what, rec, key) in [
+        ("0.1.0's record", stopped(p.legacy_fingerprint()), key()),
+        ("a lost key", stopped(p.fingerprint(&key())), lost_key),
+    ] {
+        let mut m = Machine::new(p.clone(), rec, Vec::new(), &key, t(0), Readings::Single);
+        let a = m.drain();
+        assert!(a.contains(&Action::Persist), "{what}: {a:?}");
+        assert!(!logged(&a, "config changed"), "{what}: {a:?}");
+        assert_eq!(m.persisted().fingerprint, p.fingerprint(&key), "{what}");
+        assert!(m.persisted().stop.is_some(), "{what}: the stop stands");
+    }
+    let same = Machine::new(
+        p.clone(),
+        stopped(p.fingerprint(&key())),
+        Vec::new(),
+        &key(),
+        t(0),
+        Readings::Single,
+    )
+    .drain();
+    assert!(
+        !same.contains(&Action::Persist),
+        "nothing to write: {same:?}"
+    );
+}
+
 /// A web source asks at start and then every check_interval.
 #[test]
 fn a_web_source_asks_at_start_and_every_check_interval() {
