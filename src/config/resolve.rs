@@ -144,23 +144,12 @@ impl Walker<'_> {
 
     /// `password`, written in the config itself.
     fn inline_password(&mut self, v: &Item<'_>, key: &str) -> Option<(Secret, String)> {
-        match v.get_ref() {
-            DeValue::String(s) if !s.is_empty() => {
-                Some((Secret::new(s.to_string()), INLINE_PASSWORD.into()))
-            }
-            DeValue::String(_) => {
-                self.problem_at(v.span().start, key, "is empty".into());
-                None
-            }
-            other => {
-                self.problem_at(
-                    v.span().start,
-                    key,
-                    format!("must be a string, found {}", other.type_str()),
-                );
-                None
-            }
+        let s = self.string(v, key)?;
+        if s.is_empty() {
+            self.problem_at(v.span().start, key, "is empty".into());
+            return None;
         }
+        Some((Secret::new(s), INLINE_PASSWORD.into()))
     }
 
     /// `password_file`: its first line; a file others can read is a warning.

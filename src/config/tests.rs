@@ -643,6 +643,18 @@ fn each_kind_of_error_names_its_key_and_line_and_what_to_do() {
             "unknown placeholder <host>",
         ),
         (
+            base("password = \"\"", &["password"]),
+            "policy[0].password",
+            8,
+            "is empty",
+        ),
+        (
+            base("password = 1234", &["password"]),
+            "policy[0].password",
+            8,
+            "must be a string, found integer",
+        ),
+        (
             base("provider = \"3322\"", &["provider"]),
             "policy[0].provider",
             8,
