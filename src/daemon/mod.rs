@@ -874,6 +874,10 @@ impl Daemon {
 
     /// Stops a policy's machine, keeping what it recorded.
     fn retire(&mut self, name: &str) {
+        // Its update waiting for a line goes with it: left there, it would take the line when
+        // its turn came, for a machine that is gone. One in flight frees its line when it
+        // comes back (its generation is then not current).
+        self.queue.withdraw(name);
         if let Some(slot) = self.slots.remove(name) {
             self.retired
                 .insert(name.to_string(), slot.machine.into_record());

@@ -242,6 +242,60 @@ fn one_request_at_a_time_per_server() {
     );
 }
 
+/// A policy that a reload removes takes its waiting update out of the server's line: the
+/// update is never sent, and the line does not stay taken by a machine that is gone (a
+/// policy added at the same server follows the update in flight).
+#[test]
+fn a_reload_takes_a_removed_policys_waiting_update_out_of_the_line() {
+    let srv = FakeServer::http();
+    srv.script([Script::Slow(
+        Duration::from_millis(1500),
+        200,
+        "good".into(),
+    )]);
+    let config = |names: &[(&str, &str)]| {
+        let mut c = "state_dir = \"{state}\"\n".to_string();
+        for (name, user) in names {
+            c.push_str(
+                &web_policy(
+                    &srv,
+                    name,
+                    &[&format!("{name}.example.org")],
+                    "pw",
+                    "stable_for = \"0s\"",
+                )
+                .replace("username = \"alice\"", &format!("username = \"{user}\"")),
+            );
+        }
+        c
+    };
+    let s = Setup::new(&config(&[("first", "alice"), ("second", "bob")]));
+    let d = DaemonProc::start(&s.config(), None);
+    d.expect_log(10, "this one follows it");
+    assert_eq!(srv.requests().len(), 1, "{}", d.log());
+    s.write_config(&config(&[("first", "alice"), ("third", "carol")]));
+    d.signal("HUP");
+    d.expect_log(5, "config reloaded");
+    assert!(
+        wait_for(10, || ["first", "third"]
+            .iter()
+            .all(|p| policy_state(&s, p) == "sleeping")),
+        "{}",
+        d.log()
+    );
+    let hosts: Vec<String> = srv
+        .requests()
+        .iter()
+        .filter_map(|r| r.param("hostname"))
+        .collect();
+    assert_eq!(
+        hosts,
+        ["first.example.org", "third.example.org"],
+        "{}",
+        d.log()
+    );
+}
+
 /// SIGHUP with a broken file keeps the running config; with a changed policy it applies it
 /// (an update validates it) and leaves unchanged policies alone.
 #[test]
