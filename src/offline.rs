@@ -14,9 +14,11 @@ use crate::store;
 /// The configured policies with what the state file records for them.
 pub fn status(cfg: &Config, state_dir: &Path) -> Result<Vec<PolicyStatus>, String> {
     // As the daemon would see them when it starts (the file itself is left as it is).
-    let state = store::open(state_dir, unix_now(), false)
-        .map_err(|e| e.to_string())?
-        .state;
+    let opened = store::open(state_dir, unix_now(), false).map_err(|e| e.to_string())?;
+    if let Some(e) = opened.corrupt {
+        return Err(e.to_string());
+    }
+    let state = opened.state;
     // Read only: a missing key is made up for the look, not written.
     let key = store::fingerprint_key(state_dir, false).map_err(|e| e.to_string())?;
     let now = Now {

@@ -123,6 +123,9 @@ fn open_state(opts: &Options, out: &mut dyn Write) -> Result<(StateFile, bool), 
                 tracing::error!(error = %e, "state file unreadable");
                 let _ = writeln!(out, "error: {e}");
             }
+            if let Some(note) = &opened.moved {
+                tracing::warn!("{note}");
+            }
             (opened.state, opened.corrupt.is_none())
         }
         Err(e) if opts.dry_run => {

@@ -64,6 +64,14 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// The state directory cannot be made.
+    #[error("{path}: cannot create the state directory: {source}")]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
     /// Writing failed; the previous file is intact.
     #[error("{path}: cannot write the state file: {source}")]
     Write {
@@ -186,14 +194,14 @@ pub struct Opened {
     pub moved: Option<String>,
 }
 
-/// What every reader of the state does first (both drivers, `status` and `reset` without
-/// a daemon): create the directory when `create` is set, [`load`] the file, go on from an
-/// empty state when it is corrupt (it was kept aside; the error is returned to report), and
+/// What the drivers and `status` without a daemon do first: create the directory when
+/// `create` is set, [`load`] the file, go on from an empty state when it is corrupt (it was
+/// kept aside; the error is returned to report), and
 /// bring the verdicts into the present clock's frame. Other errors (the file cannot be read
 /// at all) are returned as they are: nothing may be sent that could not be remembered.
 pub fn open(dir: &Path, now: u64, create: bool) -> Result<Opened, Error> {
     if create {
-        fs::create_dir_all(dir).map_err(|source| Error::Write {
+        fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;

@@ -842,7 +842,6 @@ impl Daemon {
             // The machine asks to go on (or to stop) at once; an exchange it left is over.
             if let Some(slot) = self.current_slot(policy, generation)
                 && slot.exchange.take_if(|(i, _)| *i == id).is_some()
-                && slot.flight.is_none()
             {
                 server = self.queue.release(&h);
             }

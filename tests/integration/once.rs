@@ -476,6 +476,19 @@ fn check_reports_located_problems() {
     );
 }
 
+/// `status` without a daemon reports a corrupt state file (kept aside) instead of showing an
+/// empty state as if nothing were recorded.
+#[test]
+fn status_reports_a_corrupt_state_file() {
+    let srv = FakeServer::http();
+    let s = Setup::with(&web_policy(&srv, "home", &["home.example.org"], PW, ""));
+    std::fs::create_dir_all(s.state_dir()).expect("mkdir");
+    std::fs::write(s.state_dir().join("state.json"), "{ not json").expect("write");
+    let r = s.run(&["status"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("unreadable state file"), "{}", r.all());
+}
+
 /// A corrupt state file is reported, kept aside, and the run continues from empty state.
 #[test]
 fn corrupt_state_kept_aside() {
