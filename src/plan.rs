@@ -149,14 +149,11 @@ fn barred(
     if let Some(stop) = hs.and_then(|h| h.stop.clone()) {
         return Some(Skip::HostStopped(stop));
     }
-    let holds = hs
-        .and_then(|h| Some((h.hold_until?, h.hold_code.clone()?)))
-        .into_iter()
-        .chain(
-            verdicts
-                .iter()
-                .filter_map(|v| Some((v.until?, v.code.clone()))),
-        );
+    let holds = hs.and_then(HostRecord::hold).into_iter().chain(
+        verdicts
+            .iter()
+            .filter_map(|v| Some((v.until?, v.code.clone()))),
+    );
     if let Some((until, code)) = holds
         .map(|(u, c)| (wait_end(u), c))
         .filter(|(u, _)| *u > now)
@@ -850,6 +847,18 @@ mod tests {
             plan_host(&p, Some(&ps3), &[], "a.example.org", cur, T0 + 1801, false),
             Plan::Send { .. }
         ));
+
+        // A hold recorded without its code (the first versions' files) still holds.
+        let mut hs = accepted("203.0.113.5", T0);
+        hs.hold_until = Some(T0 + 1800);
+        let ps4 = record(hs);
+        assert_eq!(
+            plan_host(&p, Some(&ps4), &[], "a.example.org", cur, T0 + 1799, true),
+            Plan::Skip(Skip::Held {
+                until: T0 + 1801,
+                code: Code::Unknown(String::new())
+            })
+        );
     }
 
     /// A network back-off holds every host until one second after its recorded end; --force

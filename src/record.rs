@@ -147,6 +147,20 @@ pub struct HostRecord {
     #[serde(default)]
     pub outage_streak: u32,
 }
+
+impl HostRecord {
+    /// The host's hold: the second it ends (raw, as recorded) and its code. A hold recorded
+    /// without its code (files of the first versions) still holds, as an unknown answer's.
+    pub fn hold(&self) -> Option<(u64, Code)> {
+        let until = self.hold_until?;
+        let code = self
+            .hold_code
+            .clone()
+            .unwrap_or_else(|| Code::Unknown(String::new()));
+        Some((until, code))
+    }
+}
+
 impl PolicyRecord {
     /// Takes the policy's current identity; returns whether its config changed since the
     /// record was made (a new record takes it silently).

@@ -229,11 +229,11 @@ impl HostStatus {
                 .and_then(|x| x.stop.as_ref())
                 .map(|s| stop_status(s, policy, Some(host))),
             hold: hs.and_then(|x| {
-                let until = crate::record::wait_end(x.hold_until?);
-                let code = x.hold_code.as_ref()?;
+                let (until, code) = x.hold()?;
+                let until = crate::record::wait_end(until);
                 (until > now).then(|| HoldStatus {
                     code: code.to_string(),
-                    what: crate::plan::hold_words(code),
+                    what: crate::plan::hold_words(&code),
                     until: until.into(),
                     scope: None,
                     by: None,
