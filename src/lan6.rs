@@ -303,7 +303,7 @@ mod tests {
     /// link-local, ULA without allow_private, IPv4, a prefix too long for the host id; a
     /// temporary address serves.
     #[test]
-    fn what_gives_no_prefix() {
+    fn unusable_addresses_give_no_prefix_and_say_why() {
         let mut deprecated = cand("2001:db8:1::1", 64, Some(100), Some(200));
         deprecated.flags.deprecated = true;
         let mut tentative = cand("2001:db8:2::1", 64, None, None);

@@ -809,7 +809,7 @@ mod tests {
     /// Stops hold (a config change clears them when the record is adopted); holds hold even
     /// with --force.
     #[test]
-    fn plan_stops_and_holds() {
+    fn stops_and_holds_bar_a_host_even_when_forced() {
         let p = policy("");
         let cur = set(Some("203.0.113.6"), None);
         let stop = Stop {
@@ -982,7 +982,7 @@ mod tests {
     /// A dual-stack policy without one family says so, with what the provider then does in
     /// each mode; a single-stack or complete one says nothing.
     #[test]
-    fn left_out_family_per_mode() {
+    fn a_missing_family_is_told_with_what_the_provider_does() {
         let v4only = set(Some("203.0.113.5"), None);
         let mut p = policy("");
         for (mode, says) in [

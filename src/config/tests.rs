@@ -32,7 +32,7 @@ interface = "eth0"
 /// `server` next to `provider`: the preset's dialect, sent to that endpoint; the label
 /// says both.
 #[test]
-fn preset_at_another_endpoint() {
+fn a_preset_can_be_sent_to_another_endpoint() {
     let text = GOOD.replace(
         "provider = \"dyn\"",
         "provider = \"ovh\"\nserver = \"https://dyn.example.net/nic/update\"",
@@ -251,7 +251,7 @@ fn reply_rules_are_read_in_order_each_checked_with_its_key() {
 
 /// `web4` and `web6`: one or both, each for a published family, never beside `web`.
 #[test]
-fn per_family_check_ip() {
+fn web4_and_web6_each_serve_a_published_family() {
     let head = "provider = \"dyn\"\nusername = \"u\"\nhosts = [\"h.example.org\"]\nipv6 = true";
     let p = one(&format!(
         "{head}\nweb4 = \"https://v4.example/\"\nweb6 = \"https://v6.example/\""
@@ -319,7 +319,7 @@ fn a_minimal_policy_gets_the_documented_defaults() {
 
 /// Every problem in a file is reported at once, in line order, each with its line and key.
 #[test]
-fn all_problems_at_once() {
+fn every_problem_is_reported_at_once_in_line_order() {
     let text = r#"state_dir = 5
 [[policy]]
 name = "a"

@@ -214,7 +214,7 @@ fn the_first_update_waits_resolves_updates_and_sleeps() {
 /// One reading (`once`): used at once, whatever stable_for says; force re-sends an
 /// unchanged address once, and the round after it is not forced.
 #[test]
-fn single_reading_and_force() {
+fn a_single_reading_is_used_at_once_and_force_resends_once() {
     let mut m = Machine::new(
         policy("stable_for = \"30s\""),
         recorded("203.0.113.5", WALL0 - 3600),
@@ -843,7 +843,7 @@ fn an_address_gone_waits_and_comes_back_to_sleeping() {
 
 /// The forced refresh comes max_interval after the last acceptance.
 #[test]
-fn refresh_after_max_interval() {
+fn the_refresh_comes_max_interval_after_the_last_acceptance() {
     let mut m = machine(
         policy("stable_for = \"0s\"\nmax_interval = \"2d\""),
         recorded("203.0.113.5", WALL0),
@@ -1089,7 +1089,7 @@ fn kinds(a: &[Action]) -> String {
 /// row decided by hand. Then every machine is driven on with ticks and never sends while
 /// invalid.
 #[test]
-fn every_state_and_input() {
+fn every_state_meets_every_input_as_decided_by_hand() {
     #[rustfmt::skip]
     let table: &[(&str, &str, &str, &str)] = &[
         ("waiting", "addrs", "waiting", "-"),

@@ -714,12 +714,18 @@ impl serde::Serialize for Code {
     }
 }
 
+impl Code {
+    /// The code a recorded name stands for. A name this version does not know (a newer one
+    /// wrote it) reads as `unknown`: the stop or hold it belongs to still stands, with the
+    /// words recorded beside it.
+    fn recorded(name: &str) -> Code {
+        Code::from_name(name).unwrap_or(Code::Unknown(String::new()))
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for Code {
-    /// A name this version does not know (a newer one wrote it) reads as `unknown`: the
-    /// stop or hold it belongs to still stands, with the words recorded beside it.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        Ok(Code::from_name(&name).unwrap_or(Code::Unknown(String::new())))
+        Ok(Code::recorded(&String::deserialize(d)?))
     }
 }
 
@@ -727,8 +733,7 @@ impl<'de> serde::Deserialize<'de> for Code {
 /// optional name the state file holds, rather than one more per type).
 pub fn opt_by_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Code>, D::Error> {
     use serde::Deserialize;
-    Ok(Option::<String>::deserialize(d)?
-        .map(|n| Code::from_name(&n).unwrap_or(Code::Unknown(String::new()))))
+    Ok(Option::<String>::deserialize(d)?.map(|n| Code::recorded(&n)))
 }
 
 /// How an attempt for a host ended: the provider's answer, or a failure before any (the
@@ -763,7 +768,7 @@ impl<'de> serde::Deserialize<'de> for Outcome {
             Some(Some(kind)) => Outcome::Failure(kind),
             // A failure of a kind this version does not know is still no answer.
             Some(None) => Outcome::Failure(NetKind::Connect),
-            None => Outcome::Answer(Code::from_name(&name).unwrap_or(Code::Unknown(String::new()))),
+            None => Outcome::Answer(Code::recorded(&name)),
         })
     }
 }

@@ -466,7 +466,7 @@ mod tests {
     /// one does not (and says which), `auto` follows the default route, web sources are not
     /// the snapshot's.
     #[test]
-    fn detection_from_a_snapshot() {
+    fn one_snapshot_answers_for_every_source() {
         let eth0 = policy("interface = \"eth0\"");
         let d = from_snapshot(&eth0, &snapshot(&[("eth0", true)], None)).expect("interface");
         assert_eq!(d.addrs, set(Some("192.0.2.2"), None));

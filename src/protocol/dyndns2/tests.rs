@@ -195,7 +195,7 @@ fn each_family_strategy_makes_its_documented_query() {
 
 /// No address, no request: an empty myip= would delete records at some providers.
 #[test]
-fn request_never_empty_myip() {
+fn no_address_means_no_request() {
     assert!(
         build_requests(
             &server(),
@@ -290,7 +290,7 @@ fn templates_fill_and_encode_every_placeholder_and_mask_the_password() {
 
 /// Every code of reference section 5, one line, one host: the code and its decision.
 #[test]
-fn every_code_and_decision() {
+fn every_code_of_the_reference_leads_to_its_decision() {
     let h = History::default();
     let d = Dialect::default();
     let noip = crate::provider::Provider::NoIp.dialect();
