@@ -274,10 +274,12 @@ fn reload(state_dir: &Path) -> ExitCode {
 
 /// `dynward status`: the daemon's view, or the state file's without one.
 fn show_status(cfg: &Config, state_dir: &Path, json: bool) -> ExitCode {
-    if let Some(Answer::Status { attention, output }) =
-        control::ask(state_dir, &status_request(json))
-    {
-        return print_rendered_status(&output, attention, true);
+    match control::ask(state_dir, &status_request(json)) {
+        Some(Answer::Status { attention, output }) => {
+            return print_rendered_status(&output, attention, true);
+        }
+        Some(other) => return print_answer(other),
+        None => {}
     }
     match offline::status(cfg, state_dir) {
         Ok(all) => print_status(&all, false, json),

@@ -176,15 +176,29 @@ impl Answer {
     }
 }
 
-/// Asks a running daemon; `None` when no daemon answers (or its answer cannot be read).
+/// Asks a running daemon; `None` when no daemon listens. A daemon that listens but gives
+/// no answer this version can read is refused with why (not taken for no daemon: its state
+/// is not the file's).
 pub fn ask(state_dir: &Path, request: &Request) -> Option<Answer> {
-    let mut s = std::os::unix::net::UnixStream::connect(state_dir.join(SOCKET)).ok()?;
+    let path = state_dir.join(SOCKET);
+    let mut s = std::os::unix::net::UnixStream::connect(&path).ok()?;
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    s.write_all(format!("{}\n", request.line()).as_bytes())
-        .ok()?;
     let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Answer::decode(&out)
+    let talked = s
+        .write_all(format!("{}\n", request.line()).as_bytes())
+        .and_then(|()| s.read_to_string(&mut out));
+    Some(match talked {
+        Err(e) => Answer::Refused(format!(
+            "the daemon on {} did not answer: {e}",
+            path.display()
+        )),
+        Ok(_) => Answer::decode(&out).unwrap_or_else(|| {
+            Answer::Refused(format!(
+                "the daemon on {} answers in a form this dynward cannot read (another version is running: restart it)",
+                path.display()
+            ))
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -296,6 +296,42 @@ fn a_reload_takes_a_removed_policys_waiting_update_out_of_the_line() {
     );
 }
 
+/// A daemon that answers in a form this version cannot read (one of the version before, as
+/// during a package upgrade) is not taken for no daemon: `status` says so and fails, instead
+/// of showing the state file as if nothing ran.
+#[test]
+fn a_daemon_of_another_version_is_not_taken_for_none() {
+    let srv = FakeServer::http();
+    let s = Setup::new(&format!(
+        "state_dir = \"{{state}}\"\n{}",
+        web_policy(&srv, "home", &["home.example.org"], "pw", "")
+    ));
+    std::fs::create_dir_all(s.state_dir()).expect("state dir");
+    let listener =
+        std::os::unix::net::UnixListener::bind(s.state_dir().join("control.sock")).expect("socket");
+    // The answer of the version before: the status as a bare JSON list.
+    let old = std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        let (mut conn, _) = listener.accept().expect("accept");
+        let mut line = String::new();
+        std::io::BufReader::new(&conn)
+            .read_line(&mut line)
+            .expect("read");
+        conn.write_all(b"[]").expect("write");
+        line
+    });
+    let r = s.run(&["status"]);
+    assert_eq!(old.join().expect("old daemon").trim(), "status text");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all()
+            .contains("cannot read (another version is running: restart it)")
+            && !r.all().contains("not running"),
+        "{}",
+        r.all()
+    );
+}
+
 /// SIGHUP with a broken file keeps the running config; with a changed policy it applies it
 /// (an update validates it) and leaves unchanged policies alone.
 #[test]
