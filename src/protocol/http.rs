@@ -50,8 +50,8 @@ pub enum Auth {
     },
 }
 
-/// One request, ready for the HTTP runner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One request, ready for the HTTP runner. Its `Debug` shows the masked URL, never `url`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// The method.
     pub method: Method,
@@ -68,6 +68,17 @@ pub struct HttpRequest {
     /// The secret this request carries anywhere (URL, header or body): scrubbed from every
     /// text of the reply and of an error, since a server may echo it back.
     pub secret: Option<Secret>,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.shown)
+            .field("auth", &self.auth)
+            .field("body", &self.body.as_ref().map(|(kind, _)| kind))
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpRequest {

@@ -52,7 +52,7 @@ impl Endpoint {
 }
 
 /// One update request: the URL it goes to and what it is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     /// The full URL with its query. In template mode, and for providers that take the secret
     /// in the URL, it holds the password: print [`Request::display_url`] instead.
@@ -68,6 +68,18 @@ pub struct Request {
     /// Whether the account goes in an `Authorization: Basic` header. Not when the URL
     /// carries the secret: it is sent once, where the provider reads it.
     pub basic_auth: bool,
+}
+
+/// The masked URL in place of `url`: a request printed by accident shows no secret.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("url", &self.shown)
+            .field("hosts", &self.hosts)
+            .field("sent", &self.sent)
+            .field("basic_auth", &self.basic_auth)
+            .finish()
+    }
 }
 
 impl Request {

@@ -843,6 +843,9 @@ fn each_preset_sends_its_own_request_form() {
             r[0].display_url()
         );
         assert_eq!(r[0].display_url(), url.replace("t0k%2Fen", MASK), "{name}");
+        // Printed by accident (`{:?}`), neither the request nor its HTTP form shows it.
+        let printed = format!("{:?} {:?}", r[0], r[0].http(user, &tok));
+        assert!(!printed.contains("t0k"), "{name}: {printed}");
     }
     // nsupdate.info and Infomaniak: one request per family, `myip` in each.
     let r = build_requests(
