@@ -192,6 +192,16 @@ impl Prefix {
     pub fn is_ipv4(&self) -> bool {
         self.addr.is_ipv4()
     }
+
+    /// The network address, as written.
+    pub fn addr(&self) -> IpAddr {
+        self.addr
+    }
+
+    /// The prefix length.
+    pub fn length(&self) -> u8 {
+        self.len
+    }
 }
 
 impl FromStr for Prefix {

@@ -77,9 +77,12 @@ impl Policy {
         // The layout of this text is what state files of earlier versions were fingerprinted
         // with: changing it would make every policy look changed after an upgrade.
         let identity = format!(
-            "{ep}\n{}\n{username}\n{}\n{hosts:?}\n{source}\n{ipv4}{ipv6}{allow_private}\n{user_agent}\n{ipv4_prefix:?}\n{ipv6_prefix:?}",
+            "{ep}\n{}\n{username}\n{}\n{}\n{source}\n{ipv4}{ipv6}{allow_private}\n{user_agent}\n{}\n{}",
             dialect_words(dialect),
             password.expose(),
+            hosts_words(hosts),
+            prefix_words(ipv4_prefix.as_ref()),
+            prefix_words(ipv6_prefix.as_ref()),
         );
         let runtime = format!(
             "{provider:?}\n{password_origin}\n{allow_insecure_http}\n{ca_file:?}\n{timeout:?} {connect_timeout:?}\n{stable_for:?} {min_interval:?} {max_interval:?} {check_interval:?}\n{on_change:?} {on_error:?} {hook_timeout:?}\n{ipv6_lan:?}"
@@ -111,6 +114,25 @@ impl Policy {
     /// replace them with the keyed one).
     pub fn legacy_fingerprint(&self) -> String {
         format!("{:016x}", fnv1a(self.settings().0.as_bytes()))
+    }
+}
+
+/// The hosts in the fingerprint's words, as earlier versions wrote them (a list of quoted
+/// names).
+fn hosts_words(hosts: &[String]) -> String {
+    let quoted: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("\"{}\"", h.escape_debug()))
+        .collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A prefix in the fingerprint's words, spelled as earlier versions' derived `Debug` did, so
+/// that renaming the type or its fields changes no fingerprint.
+fn prefix_words(p: Option<&Prefix>) -> String {
+    match p {
+        Some(p) => format!("Some(Prefix {{ addr: {}, len: {} }})", p.addr(), p.length()),
+        None => "None".into(),
     }
 }
 
