@@ -227,6 +227,48 @@ pub const ANSWERS: &[AnswerRow] = &[
         "",
     ),
     row(
+        "API: the record already has the address",
+        "read through the provider's API; nothing written",
+        &["current"],
+        "",
+    ),
+    row(
+        "API: token refused (HTTP 401/403, Cloudflare 9109/10000/6003)",
+        "wrong, expired or malformed token, a missing permission, Porkbun's API access switch off",
+        &["denied"],
+        "every policy with that token; the provider's hint is logged",
+    ),
+    row(
+        "API: no zone for the host",
+        "no zone holds it, or the token cannot see it",
+        &["nozone"],
+        "",
+    ),
+    row(
+        "API: change refused (a CNAME, several records, an invalid value)",
+        "the record cannot be written as it is",
+        &["refused"],
+        "",
+    ),
+    row(
+        "API: HTTP 5xx",
+        "an error on the provider's side",
+        &["unavailable 503"],
+        "every policy at that API",
+    ),
+    row(
+        "API: HTTP 429",
+        "too many requests with this token",
+        &["ratelimit 300s"],
+        "every policy with that token, its `Retry-After` or reset header, 5 minutes without one",
+    ),
+    row(
+        "API: not JSON, or an error dynward does not know",
+        "a proxy's page, a new error",
+        &["unreadable"],
+        "",
+    ),
+    row(
         "empty, unknown, HTML without a code, other HTTP status",
         "the reply is shown as received",
         &["unknown", "noline", "http 404"],
@@ -413,6 +455,17 @@ pub fn presets() -> Vec<PresetRow> {
         .iter()
         .map(|(name, p)| {
             let d = p.dialect();
+            if p.api().is_some() {
+                return PresetRow {
+                    name,
+                    server: p.server(),
+                    families: "a read, then at most one write, per host and family".into(),
+                    hosts_per_request: 1,
+                    plain_http: false,
+                    answers: "the API's JSON (the API rows of the answers table)".into(),
+                    notes: p.notes(),
+                };
+            }
             PresetRow {
                 name,
                 server: p.server(),

@@ -398,8 +398,11 @@ pub async fn fetch(
         Method::Delete => reqwest::Method::DELETE,
     };
     let mut out = client.request(method, parsed);
-    if let Auth::Basic { user, password } = &req.auth {
-        out = out.basic_auth(user, Some(password.expose()));
+    match &req.auth {
+        Auth::None => {}
+        Auth::Basic { user, password } => out = out.basic_auth(user, Some(password.expose())),
+        Auth::Bearer(token) => out = out.bearer_auth(token.expose()),
+        Auth::Header { name, value } => out = out.header(*name, value.expose()),
     }
     if let Some((kind, body)) = &req.body {
         out = out
@@ -477,12 +480,17 @@ fn client(
 /// its body (the rest is dropped and said to be).
 async fn read_reply(mut resp: reqwest::Response) -> Result<HttpReply, reqwest::Error> {
     let status = resp.status().as_u16();
-    // Seconds only: an HTTP date would need the wall clock here, and no provider sends one.
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
+    // Seconds only: no provider sends an HTTP date. The APIs' own reset header (Hetzner,
+    // DigitalOcean) gives the Unix time the limit ends, or seconds; it stands in for a
+    // missing Retry-After.
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let retry_after = header("retry-after")
+        .or_else(|| header("ratelimit-reset").map(until_reset))
         .map(Duration::from_secs);
     let mut body = Vec::new();
     let mut truncated = false;
@@ -501,6 +509,16 @@ async fn read_reply(mut resp: reqwest::Response) -> Result<HttpReply, reqwest::E
         truncated,
         retry_after,
     })
+}
+
+/// Seconds until a rate limit's reset: a large value is a Unix time (the wall clock says how
+/// far), a small one already seconds.
+fn until_reset(v: u64) -> u64 {
+    const EPOCH_LIKE: u64 = 1_000_000_000;
+    if v < EPOCH_LIKE {
+        return v;
+    }
+    v.saturating_sub(crate::clock::unix_now()).max(1)
 }
 
 /// Resolves the update server at `url`: the addresses to try, one per family that can be

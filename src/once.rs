@@ -454,6 +454,7 @@ impl Pass<'_> {
                 },
                 nochg_expected: true,
             }],
+            ..Update::default()
         };
         if let Some(r) = policy.exchange(&placeholder).preview().first() {
             let line = r.lines().remove(0).replace("192.0.2.1", "<address>");

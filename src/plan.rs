@@ -236,6 +236,9 @@ pub fn plan_round(
             });
         }
     }
+    if !round.update.targets.is_empty() {
+        round.update.zones = record.zones.clone();
+    }
     round
 }
 
@@ -283,7 +286,7 @@ pub fn record_answer(
         sent: sent.to_string(),
     });
     count_streaks(hs, code, nochg_expected, now);
-    let unconfirmed = apply_decision(hs, answer, decision, now);
+    let unconfirmed = apply_decision(hs, answer, decision, quirks, now);
     Recorded {
         decision,
         unconfirmed,
@@ -312,7 +315,13 @@ fn count_streaks(hs: &mut HostRecord, code: &Code, nochg_expected: bool, now: u6
 /// Carries out the host's part of `decision`: a success records what the provider
 /// confirmed (returning what it did not) and ends a hold; a hold or stop of the host is
 /// recorded (those of the account or the server are verdicts the caller records).
-fn apply_decision(hs: &mut HostRecord, answer: &Answer, decision: Decision, now: u64) -> AddrSet {
+fn apply_decision(
+    hs: &mut HostRecord,
+    answer: &Answer,
+    decision: Decision,
+    quirks: Quirks,
+    now: u64,
+) -> AddrSet {
     let code = &answer.code;
     match decision {
         Decision::Continue => {
@@ -330,7 +339,7 @@ fn apply_decision(hs: &mut HostRecord, answer: &Answer, decision: Decision, now:
                 v6: answer.sent.v6.filter(|_| ok.v6.is_none()),
             };
         }
-        Decision::BackOff(d) if code.scope(decision) == Scope::Host => {
+        Decision::BackOff(d) if code.scope(decision, quirks) == Scope::Host => {
             hs.hold_until = Some(now.saturating_add(d.as_secs()));
             hs.hold_code = Some(code.clone());
         }
@@ -371,6 +380,12 @@ pub fn apply_answers(
     now: u64,
 ) -> Applied {
     p.clear_net_backoff();
+    for (zone, id) in &answers.learnt {
+        match id {
+            Some(id) => p.zones.insert(zone.clone(), id.clone()),
+            None => p.zones.remove(zone),
+        };
+    }
     let mut applied = Applied {
         results: Vec::new(),
         notes: answers.notes.clone(),
@@ -381,9 +396,9 @@ pub fn apply_answers(
         let hs = p.hosts.entry(r.host.clone()).or_default();
         let exp = expected.get(&r.host).copied().unwrap_or(false);
         let rec = record_answer(hs, r, exp, now, policy.max_interval, policy.quirks());
-        let user = match r.code.scope(rec.decision) {
+        let user = match r.code.scope(rec.decision, policy.quirks()) {
             Scope::Host => None,
-            Scope::Account => Some(Some(policy.username.clone())),
+            Scope::Account => Some(Some(policy.account_user())),
             Scope::Server => Some(None),
         };
         if let Some(user) = user {
@@ -635,7 +650,7 @@ pub fn stop_action(stop: &Stop, policy: &str, host: Option<&str>) -> String {
 
 /// The verdicts that bind `policy`: those at its server, or of its account.
 pub fn binding(all: &[Verdict], policy: &Policy) -> Vec<Verdict> {
-    let (server, user) = (policy.server_key(), &policy.username);
+    let (server, user) = (policy.server_key(), &policy.account_user());
     all.iter()
         .filter(|v| v.applies_to(&server, user))
         .cloned()

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::protocol::api::Api;
 use crate::protocol::code::Code;
 use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
 
@@ -59,10 +60,24 @@ pub enum Provider {
     FreeDns,
     /// Namecheap.
     Namecheap,
+    /// Cloudflare (API v4).
+    Cloudflare,
+    /// Porkbun (API v3).
+    Porkbun,
+    /// Hetzner (Cloud API).
+    Hetzner,
+    /// DigitalOcean (API v2).
+    Digitalocean,
+    /// Gandi LiveDNS (v5).
+    Gandi,
+    /// IONOS (DNS API v1).
+    Ionos,
+    /// IONOS's update URL (DynDNS mode).
+    IonosDyndns,
 }
 
 /// Every provider with its config name, for error messages and docs.
-pub const ALL: [(&str, Provider); 24] = [
+pub const ALL: [(&str, Provider); 31] = [
     ("dyn", Provider::Dyn),
     ("noip", Provider::NoIp),
     ("dynu", Provider::Dynu),
@@ -87,6 +102,13 @@ pub const ALL: [(&str, Provider); 24] = [
     ("dnshome", Provider::DnsHome),
     ("freedns", Provider::FreeDns),
     ("namecheap", Provider::Namecheap),
+    ("cloudflare", Provider::Cloudflare),
+    ("porkbun", Provider::Porkbun),
+    ("hetzner", Provider::Hetzner),
+    ("digitalocean", Provider::Digitalocean),
+    ("gandi", Provider::Gandi),
+    ("ionos", Provider::Ionos),
+    ("ionos-dyndns", Provider::IonosDyndns),
 ];
 
 impl Provider {
@@ -118,7 +140,27 @@ impl Provider {
             Provider::DnsHome => "https://www.dnshome.de/dyndns.php",
             Provider::FreeDns => "https://sync.afraid.org/u/",
             Provider::Namecheap => "https://dynamicdns.park-your-domain.com/update",
+            Provider::Cloudflare => "https://api.cloudflare.com/client/v4",
+            Provider::Porkbun => "https://api.porkbun.com/api/json/v3",
+            Provider::Hetzner => "https://api.hetzner.cloud/v1",
+            Provider::Digitalocean => "https://api.digitalocean.com/v2",
+            Provider::Gandi => "https://api.gandi.net/v5/livedns",
+            Provider::Ionos => "https://api.hosting.ionos.com/dns/v1",
+            Provider::IonosDyndns => "https://ipv4.api.hosting.ionos.com/dns/v1/dyndns",
         }
+    }
+
+    /// The DNS host's own API the preset speaks, if it is one (not dyndns2).
+    pub fn api(self) -> Option<Api> {
+        Some(match self {
+            Provider::Cloudflare => Api::Cloudflare,
+            Provider::Porkbun => Api::Porkbun,
+            Provider::Hetzner => Api::Hetzner,
+            Provider::Digitalocean => Api::Digitalocean,
+            Provider::Gandi => Api::Gandi,
+            Provider::Ionos => Api::Ionos,
+            _ => return None,
+        })
     }
 
     /// The provider's quirks: its request's form and its reply table.
@@ -306,6 +348,36 @@ impl Provider {
                 ipv6: false,
                 ..one
             },
+            // An API speaks no dyndns2: the dialect only says how the account is named.
+            Provider::Porkbun => Dialect {
+                user: User::Required,
+                ..d
+            },
+            Provider::Cloudflare
+            | Provider::Hetzner
+            | Provider::Digitalocean
+            | Provider::Gandi
+            | Provider::Ionos => Dialect {
+                user: User::Unused,
+                ..d
+            },
+            // The update URL's token names its hosts and the address is the caller's; the
+            // reply carries no code, so its status is the answer.
+            Provider::IonosDyndns => Dialect {
+                shape: Shape {
+                    host: "",
+                    v4: "ipv4",
+                    v6: "ipv6",
+                    keep4: None,
+                    secret: Credentials::Query("q"),
+                    ..shape
+                },
+                user: User::Unused,
+                rules: vec![Rule::status(200, Code::Good)],
+                words: false,
+                one_family: true,
+                ..one
+            },
         }
     }
 
@@ -378,6 +450,27 @@ impl Provider {
             }
             Provider::Namecheap => {
                 "IPv4 only; the user name is the domain, the password its Dynamic DNS password; hosts split into `host` and `domain` (`@` for the domain itself); XML answers."
+            }
+            Provider::Cloudflare => {
+                "API v4 with an API token (Zone · DNS · Edit; not the Global API Key) as password; the zone is found from each host (or `zone`, or `zone_id` for a token that may not read zones); reads the record and PATCHes only its content, so proxied, TTL, comment and tags stay; creates a missing record (proxied off, TTL automatic, or `proxied`/`ttl`); never touches a CNAME; a 429 holds every policy with the token."
+            }
+            Provider::Porkbun => {
+                "API v3: username is the API key (pk1_…), password the secret API key (sk1_…); the domain needs API ACCESS turned on; the zone is the host's last two labels unless `zone`; keeps the record's TTL and notes; creates a missing record."
+            }
+            Provider::Hetzner => {
+                "Hetzner Cloud API (the old DNS API is shut): a project API token (Read & Write) as password; the zone is the host's last two labels unless `zone`; sets the RRset through its action and waits for it."
+            }
+            Provider::Digitalocean => {
+                "API v2 with a token (domain read and update) as password; the zone is the host's last two labels unless `zone`; PATCHes only the record's data, keeping its TTL; creates a missing record."
+            }
+            Provider::Gandi => {
+                "LiveDNS with a personal access token as password (they expire: a 401 one day means a new one); `username = \"apikey\"` sends a legacy API key instead; the zone is the host's last two labels unless `zone`; keeps the RRset's TTL."
+            }
+            Provider::Ionos => {
+                "DNS API with the key `prefix.secret` as password; the zone is found from the account's zones (or `zone_id`); keeps the record's TTL."
+            }
+            Provider::IonosDyndns => {
+                "IONOS's update URL: the password is the `q` token of the URL made once with the API; it updates every name it was made for to the caller's address, so one host per policy, IPv4 unless a second policy."
             }
         }
     }

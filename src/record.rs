@@ -62,6 +62,10 @@ pub struct PolicyRecord {
     /// Why (the last network error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_reason: Option<String>,
+    /// The zone ids an API provider gave (zone name → id): the next update looks none up.
+    /// Dropped when the API calls one stale.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub zones: BTreeMap<String, String>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -69,6 +69,9 @@ impl Policy {
             on_change,
             on_error,
             hook_timeout,
+            api,
+            // Derived from the other policies' credentials: the password is in already.
+            token_of: _,
         } = self;
         let ep = match endpoint {
             Endpoint::Server(u) => u.to_string(),
@@ -83,7 +86,7 @@ impl Policy {
             hosts_words(hosts),
             prefix_words(ipv4_prefix.as_ref()),
             prefix_words(ipv6_prefix.as_ref()),
-        );
+        ) + &api.words();
         let runtime = format!(
             "{provider:?}\n{password_origin}\n{allow_insecure_http}\n{ca_file:?}\n{timeout:?} {connect_timeout:?}\n{stable_for:?} {min_interval:?} {max_interval:?} {check_interval:?}\n{on_change:?} {on_error:?} {hook_timeout:?}\n{ipv6_lan:?}"
         );

@@ -38,7 +38,7 @@ pub const POLICY: &[Key] = &[
     (
         "provider",
         "one of three",
-        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`.",
+        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`, `ionos-dyndns`; and the DNS hosts' APIs `cloudflare`, `porkbun`, `hetzner`, `digitalocean`, `gandi`, `ionos` (the password is the API token; `server` next to them sends to another API base).",
     ),
     (
         "server",
@@ -64,6 +64,26 @@ pub const POLICY: &[Key] = &[
         "alias",
         "none",
         "Dynu only: the alias of a custom domain, sent as `alias=`.",
+    ),
+    (
+        "zone",
+        "see text",
+        "API providers: the zone the hosts are in (every host must be in it). Cloudflare and IONOS find it from the hosts; the others take a host's last two labels.",
+    ),
+    (
+        "zone_id",
+        "none",
+        "Cloudflare and IONOS: the zone's id, so that no zone is looked up (a Cloudflare token without Zone · Zone · Read). The ids found are kept in the state file.",
+    ),
+    (
+        "ttl",
+        "provider's",
+        "API providers: the TTL in seconds of a record dynward creates (an existing record keeps its own). Cloudflare: 60-86400, or 1 for automatic (the default).",
+    ),
+    (
+        "proxied",
+        "false",
+        "Cloudflare: whether a record dynward creates is proxied (an existing record keeps its own setting).",
     ),
     (
         "password / password_file / password_env",

@@ -16,6 +16,7 @@ use url::Url;
 use crate::addr::Prefix;
 use crate::duration;
 use crate::lan6::{HostId, LanHost};
+use crate::protocol::api as rest;
 use crate::protocol::code::{Code, Quirks};
 use crate::protocol::dyndns2::Endpoint;
 use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
@@ -23,6 +24,7 @@ use crate::protocol::{HttpExchange, ServerId, Update, dyndns2};
 use crate::provider::Provider;
 use crate::secret::Secret;
 
+mod apikeys;
 mod identity;
 pub mod keys;
 mod policy;
@@ -31,6 +33,7 @@ mod replies;
 mod resolve;
 mod source;
 
+pub use apikeys::ApiKeys;
 pub use identity::{Change, FINGERPRINT_TAG, FingerprintKey, OLDER_FINGERPRINT_TAGS};
 use keys::{foreign_hint, is_policy_key, is_top_key, policy_keys, top_keys};
 use read::{Globals, Item, Section, Walker, closest, last_in_file, line_col, names};
@@ -169,6 +172,11 @@ pub struct Policy {
     pub on_error: Vec<String>,
     /// How long a hook may run before it is killed.
     pub hook_timeout: Duration,
+    /// An API provider's keys (`zone`, `zone_id`, `ttl`, `proxied`).
+    pub api: ApiKeys,
+    /// An API provider's credential is named after the first policy that has it: every
+    /// policy with the same one shares its verdicts (the API judges the token).
+    pub token_of: String,
 }
 
 /// One problem in the config file, with its place.
@@ -349,7 +357,27 @@ impl Walker<'_> {
                 ),
             }
         }
+        name_tokens(&mut policies);
         policies
+    }
+}
+
+/// Names each API policy's credential after the first policy with the same one at the same
+/// API (the verdicts on a token bind every policy that sends it).
+fn name_tokens(policies: &mut [Policy]) {
+    for i in 0..policies.len() {
+        if policies[i].provider.and_then(Provider::api).is_none() {
+            continue;
+        }
+        let first = policies[..=i]
+            .iter()
+            .find(|q| {
+                q.server_key() == policies[i].server_key()
+                    && q.username == policies[i].username
+                    && q.password == policies[i].password
+            })
+            .map_or_else(String::new, |q| q.name.clone());
+        policies[i].token_of = first;
     }
 }
 
@@ -402,7 +430,44 @@ pub fn is_name_char(c: char) -> bool {
 impl Policy {
     /// The exchange that carries `update` to this policy's provider.
     pub fn exchange(&self, update: &Update) -> HttpExchange {
-        Box::new(dyndns2::Exchange::new(self.sender(), update))
+        match self.api_account() {
+            Some(a) => Box::new(rest::Exchange::new(a, update, update.zones.clone())),
+            None => Box::new(dyndns2::Exchange::new(self.sender(), update)),
+        }
+    }
+
+    /// Where and as whom an API policy sends; none for dyndns2.
+    fn api_account(&self) -> Option<rest::Account> {
+        let kind = self.provider.and_then(Provider::api)?;
+        let Endpoint::Server(base) = &self.endpoint else {
+            return None;
+        };
+        Some(rest::Account {
+            api: kind,
+            base: base.clone(),
+            key: self.username.clone(),
+            token: self.password.clone(),
+            zone: self.api.zone.clone(),
+            zone_id: self.api.zone_id.clone(),
+            ttl: self.api.ttl,
+            proxied: self.api.proxied,
+            apikey_scheme: kind == rest::Api::Gandi && self.username == "apikey",
+        })
+    }
+
+    /// Whether the policy speaks a DNS host's own API rather than dyndns2.
+    pub fn is_api(&self) -> bool {
+        self.provider.and_then(Provider::api).is_some()
+    }
+
+    /// Whom a verdict on the account binds: the user name, or for an API the credential
+    /// (named after the first policy with it; never the secret).
+    pub fn account_user(&self) -> String {
+        if self.is_api() {
+            format!("token of {}", self.token_of)
+        } else {
+            self.username.clone()
+        }
     }
 
     /// Where and as whom the updates go, for the protocol.
@@ -424,17 +489,25 @@ impl Policy {
     /// not be sent (and would draw a `nochg`); otherwise one request carries (and replaces)
     /// both.
     pub fn families_apart(&self) -> bool {
-        self.dialect.family == FamilyMode::Separate
+        self.is_api() || self.dialect.family == FamilyMode::Separate
     }
 
-    /// The provider's ways that change what an answer decides.
+    /// The provider's ways that change what an answer decides: an API limits requests per
+    /// credential.
     pub fn quirks(&self) -> Quirks {
-        self.dialect.quirks()
+        Quirks {
+            limits_per_account: self.is_api(),
+            ..self.dialect.quirks()
+        }
     }
 
     /// What the provider does with a host's record of a family this policy has no address
     /// for now (`v6`: the IPv6 one), in words.
     pub fn left_out_effect(&self, v6: bool) -> String {
+        if self.is_api() {
+            let t = if v6 { "AAAA" } else { "A" };
+            return format!("its {t} record is left as it is");
+        }
         self.dialect.left_out_effect(v6)
     }
 

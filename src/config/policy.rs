@@ -62,6 +62,10 @@ impl Walker<'_> {
             }
         }
         let (on_change, on_error) = self.hooks(&s, globals);
+        let api = self.api_keys(&s, provider, &hosts);
+        if let Some((pw, _)) = &password {
+            self.api_credential(&s, provider, pw);
+        }
         if self.problems.len() != before {
             return None;
         }
@@ -94,6 +98,8 @@ impl Walker<'_> {
             on_change,
             on_error,
             hook_timeout: globals.hook_timeout.unwrap_or(DEFAULT_HOOK_TIMEOUT),
+            api,
+            token_of: String::new(),
         })
     }
 
@@ -414,7 +420,9 @@ impl Walker<'_> {
                 }
             },
         };
-        if given.is_some() && rule == User::Unused && provider.is_some() {
+        let gandi_key = provider == Some(Provider::Gandi)
+            && given.is_some_and(|v| matches!(v.get_ref(), DeValue::String(u) if u == "apikey"));
+        if given.is_some() && rule == User::Unused && provider.is_some() && !gandi_key {
             self.warnings.push(format!(
                 "{}: username is not used: {name} endpoint takes the token (password) alone",
                 s.at

@@ -971,6 +971,48 @@ const PINNED: &[(&str, &str, &str, &str)] = &[
         "2a1c2b1b735c69d8",
     ),
     (
+        "preset cloudflare",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"cloudflare\"\nhosts = [\"home.example.org\"]\nzone = \"example.org\"\nproxied = true\nttl = 300\n",
+        "k2:be58a503b21b38e05db35d275c7f7b53",
+        "dae48e1246f04534",
+    ),
+    (
+        "preset porkbun",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"porkbun\"\nusername = \"pk1_key\"\nhosts = [\"home.example.org\"]\n",
+        "k2:30c189b875128640d13b3284c36d748e",
+        "67b6333f56b16dd8",
+    ),
+    (
+        "preset hetzner",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"hetzner\"\nhosts = [\"home.example.org\"]\n",
+        "k2:746f0ceb3a2e1792354b360be39b2fa6",
+        "57e71d2f41ae29ab",
+    ),
+    (
+        "preset digitalocean",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"digitalocean\"\nhosts = [\"home.example.org\"]\nttl = 60\n",
+        "k2:10af9a7c14b23219c9f8f52891dbb002",
+        "8f785f96586238ca",
+    ),
+    (
+        "preset gandi",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"gandi\"\nhosts = [\"home.example.org\"]\n",
+        "k2:58bc97e4c991d98fb816e51ba3836870",
+        "a152da2bd2c14ec2",
+    ),
+    (
+        "preset ionos",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"ionos\"\nhosts = [\"home.example.org\"]\nzone_id = \"abc-123\"\n",
+        "k2:a3d2b19cb354c7fc77704288f3a086d8",
+        "79ed46c78e2851ae",
+    ),
+    (
+        "preset ionos-dyndns",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"ionos-dyndns\"\nhosts = [\"home.example.org\"]\n",
+        "k2:df95225ab75e9aef4b4e161ce9f670cb",
+        "c01b5a0d80fd398e",
+    ),
+    (
         "template",
         "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nurl = \"https://dyn.example.net/update?h=<h>&a=<a>&u=<username>&p=<password>\"\nusername = \"user\"\nhosts = [\"home.example.org\", \"nas.example.org\"]\nreplies = [{ contains = \"OK\", means = \"good\" }, { status = 404, means = \"nohost\" }, { contains = \"slow \\\"down\\\"\", status = 400, means = \"w5m\" }]\n",
         "k2:3c70898b1cc82347cdd27103807310b5",

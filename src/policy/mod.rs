@@ -632,7 +632,7 @@ impl Machine {
 
     /// Lifts the verdicts that bind this policy (for every policy they bind).
     fn lift(&mut self, what: Lift) {
-        let (server, user) = (self.policy.server_key(), self.policy.username.clone());
+        let (server, user) = (self.policy.server_key(), self.policy.account_user());
         if lift_verdicts(&mut self.verdicts, &server, &user, what) {
             self.notice(
                 Level::Info,

@@ -95,6 +95,7 @@ fn answers_to(hosts: &[&str], sent: AddrSet, codes: &[Code]) -> Answers {
             })
             .collect(),
         notes: Vec::new(),
+        learnt: Vec::new(),
     }
 }
 

@@ -80,6 +80,19 @@ pub enum Code {
     NoLine,
     /// An empty, unknown or unparseable answer (the text, cut short).
     Unknown(String),
+    /// An API provider's record already held the address: read, nothing written.
+    Current,
+    /// An API refused the credential or its permission (its message, with a hint).
+    Denied(String),
+    /// An API shows no zone for the host: none exists, or the credential cannot see it.
+    NoZone(String),
+    /// An API refused this record's change (another record holds the name, several
+    /// records, a name or value it finds invalid): its message.
+    Refused(String),
+    /// An API answered with an error on its side (HTTP 5xx, maintenance).
+    Unavailable(u16),
+    /// An API's answer dynward cannot read (not JSON, or an error it does not know).
+    Unreadable(String),
 }
 
 /// The course an answer sets, before the host's history is taken into account.
@@ -172,6 +185,9 @@ enum Fix {
     HostOrSource,
     ReactivateAccount,
     Unreadable,
+    Token,
+    Zone,
+    Record,
 }
 
 /// Whether a provider says the code (a reply word, a reply rule may mean it) or dynward
@@ -416,6 +432,51 @@ impl Code {
                 fix: Fix::Unreadable,
                 said: Inferred,
             },
+            Code::Current => row(
+                "current",
+                "the record already holds the address (read through the provider's API; nothing written)",
+                Success,
+                Fix::Nothing,
+                Inferred,
+            ),
+            Code::Denied(m) => Row {
+                name: "denied".into(),
+                words: with_detail("the API refused the credential or its permission", m),
+                course: Stop(Scope::Account),
+                fix: Fix::Token,
+                said: Inferred,
+            },
+            Code::NoZone(m) => Row {
+                name: "nozone".into(),
+                words: with_detail(
+                    "the API shows no zone for this host (none exists, or the credential cannot see it)",
+                    m,
+                ),
+                course: Stop(Scope::Host),
+                fix: Fix::Zone,
+                said: Inferred,
+            },
+            Code::Refused(m) => Row {
+                name: "refused".into(),
+                words: with_detail("the API refused the record's change", m),
+                course: Stop(Scope::Host),
+                fix: Fix::Record,
+                said: Inferred,
+            },
+            Code::Unavailable(s) => Row {
+                name: format!("unavailable {s}").into(),
+                words: format!("the API answered HTTP {s}: an error on the provider's side"),
+                course: ProviderError,
+                fix: Fix::WaitOutage,
+                said: Inferred,
+            },
+            Code::Unreadable(t) => Row {
+                name: "unreadable".into(),
+                words: with_detail("the API's answer is not one dynward can read", t),
+                course: Unreadable,
+                fix: Fix::Unreadable,
+                said: Inferred,
+            },
         }
     }
 
@@ -490,8 +551,16 @@ impl Code {
         if let Some(s) = name.strip_prefix("http ") {
             return s.parse().ok().map(Code::Http);
         }
+        if let Some(s) = name.strip_prefix("unavailable ") {
+            return s.parse().ok().map(Code::Unavailable);
+        }
         match name {
             "good 127.0.0.1" => Some(Code::Refused127),
+            "current" => Some(Code::Current),
+            "denied" => Some(Code::Denied(String::new())),
+            "nozone" => Some(Code::NoZone(String::new())),
+            "refused" => Some(Code::Refused(String::new())),
+            "unreadable" => Some(Code::Unreadable(String::new())),
             "mismatch" => Some(Code::Mismatch(Vec::new())),
             "noline" => Some(Code::NoLine),
             "unknown" => Some(Code::Unknown(String::new())),
@@ -532,11 +601,17 @@ impl Code {
     }
 
     /// Whom `decision`, taken on this code, concerns: account stops the account, client
-    /// stops and provider-side holds (`911`, `dnserr`, 5xx, `wNNN`, 429) the server.
-    pub fn scope(&self, decision: Decision) -> Scope {
+    /// stops and provider-side holds (`911`, `dnserr`, 5xx, `wNNN`, 429) the server; a 429
+    /// the account where the provider limits each credential (the APIs).
+    pub fn scope(&self, decision: Decision, quirks: Quirks) -> Scope {
         match decision {
             Decision::StopAccount => Scope::Account,
             Decision::StopClient => Scope::Server,
+            Decision::BackOff(_)
+                if quirks.limits_per_account && matches!(self, Code::RateLimited(_)) =>
+            {
+                Scope::Account
+            }
             Decision::BackOff(_) if self.is_outage() || self.is_asked_wait() => Scope::Server,
             _ => Scope::Host,
         }
@@ -614,8 +689,17 @@ impl Code {
                 format!("reactivate the account at the provider, then {reset}")
             }
             Fix::Unreadable if stopped => format!(
-                "{} replies in a row were not dyndns2 answers: check the server or url setting, then {reset_host}",
+                "{} replies in a row were not answers dynward can read: check the server or url setting, then {reset_host}",
                 count_word(UNREADABLE_LIMIT)
+            ),
+            Fix::Token => format!(
+                "fix the token (password) or its permissions at the provider (see the words above); the changed config re-enables the policy, or run {reset}"
+            ),
+            Fix::Zone => format!(
+                "check that {host_name}'s zone is at this provider and that the token may see it (or set zone / zone_id), then {reset_host}"
+            ),
+            Fix::Record => format!(
+                "fix the record of {host_name} at the provider (see the words above), then {reset_host}"
             ),
             Fix::Unreadable => format!(
                 "none yet; dynward tries again in {} and stops the host after {UNREADABLE_LIMIT} such replies in a row",
@@ -673,6 +757,15 @@ fn http_row(s: u16) -> Row {
         course,
         fix,
         said: Said::Inferred,
+    }
+}
+
+/// Words, then the provider's own after a colon when it gave any.
+fn with_detail(words: &str, detail: &str) -> String {
+    if detail.is_empty() {
+        words.to_string()
+    } else {
+        format!("{words}: {detail}")
     }
 }
 
@@ -853,6 +946,9 @@ pub struct Quirks {
     /// `nochg` is only ever information, never a reason to stop (dynv6 answers "addresses
     /// unchanged" to any repeat, and counts none against the account).
     pub nochg_harmless: bool,
+    /// The provider counts requests per credential, not per client (the APIs): its HTTP 429
+    /// holds every policy with the same credential, not every one at the server.
+    pub limits_per_account: bool,
 }
 
 /// A sample of every code, with data where it carries some.
@@ -874,6 +970,12 @@ pub(crate) fn every_code() -> Vec<Code> {
         Code::Http(302),
         Code::NoLine,
         Code::Unknown("hello".into()),
+        Code::Current,
+        Code::Denied("Invalid access token".into()),
+        Code::NoZone("example.org".into()),
+        Code::Refused("a CNAME holds the name".into()),
+        Code::Unavailable(503),
+        Code::Unreadable("<html>".into()),
     ]);
     all
 }

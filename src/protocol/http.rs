@@ -48,6 +48,16 @@ pub enum Auth {
         /// The password.
         password: Secret,
     },
+    /// `Authorization: Bearer` with this token.
+    Bearer(Secret),
+    /// A header of the provider's own (`X-API-Key`, `Authorization: Apikey …`) whose whole
+    /// value is secret.
+    Header {
+        /// The header's name.
+        name: &'static str,
+        /// Its value.
+        value: Secret,
+    },
 }
 
 /// One request, ready for the HTTP runner. Its `Debug` shows the masked URL, never `url`.
@@ -65,6 +75,9 @@ pub struct HttpRequest {
     pub auth: Auth,
     /// A body, with its content type.
     pub body: Option<(&'static str, String)>,
+    /// The body as a dry run shows it: secrets in it masked where they are put (built beside
+    /// the body, like `shown`).
+    pub shown_body: Option<String>,
     /// The secret this request carries anywhere (URL, header or body): scrubbed from every
     /// text of the reply and of an error, since a server may echo it back.
     pub secret: Option<Secret>,
@@ -90,6 +103,7 @@ impl HttpRequest {
             shown,
             auth: Auth::None,
             body: None,
+            shown_body: None,
             secret: None,
         }
     }
@@ -97,11 +111,19 @@ impl HttpRequest {
     /// The request as a dry run shows it: the request line, then its credentials masked.
     pub fn lines(&self) -> Vec<String> {
         let mut out = vec![format!("{} {}", self.method.as_str(), self.shown)];
-        if let Auth::Basic { user, .. } = &self.auth {
-            out.push(format!("Authorization: Basic {MASK} (user {user})"));
+        match &self.auth {
+            Auth::None => {}
+            Auth::Basic { user, .. } => {
+                out.push(format!("Authorization: Basic {MASK} (user {user})"));
+            }
+            Auth::Bearer(_) => out.push(format!("Authorization: Bearer {MASK}")),
+            Auth::Header { name, .. } => out.push(format!("{name}: {MASK}")),
         }
         if let Some((kind, _)) = &self.body {
             out.push(format!("Content-Type: {kind}"));
+            if let Some(shown) = &self.shown_body {
+                out.push(shown.clone());
+            }
         }
         out
     }

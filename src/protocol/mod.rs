@@ -12,6 +12,7 @@
 //! - [`dyndns2`]: the dyndns2 exchange and its provider dialects;
 //! - [`http`]: HTTP messages as data; [`transport`]: why a message got no answer.
 
+pub mod api;
 pub mod code;
 pub mod dyndns2;
 pub mod html;
@@ -87,6 +88,8 @@ pub struct Target {
 pub struct Update {
     /// The hosts and what each should have.
     pub targets: Vec<Target>,
+    /// The zone ids (zone name → id) an API gave before, kept in the state file.
+    pub zones: std::collections::BTreeMap<String, String>,
 }
 
 impl Update {
@@ -117,6 +120,9 @@ pub struct Answers {
     pub answers: Vec<Answer>,
     /// Oddities of the reply worth a log line.
     pub notes: Vec<String>,
+    /// Zone ids an API gave (zone name, id), or called stale (no id): the state file keeps
+    /// them, so that the next update needs no lookup.
+    pub learnt: Vec<(String, Option<String>)>,
 }
 
 /// What the message in flight was about, for a failure to tell which hosts got no answer.

@@ -200,6 +200,6 @@ fn a_decision_binds_the_host_the_account_or_the_server() {
             }
             _ => Scope::Host,
         };
-        assert_eq!(c.scope(d), want, "{c:?}");
+        assert_eq!(c.scope(d, q), want, "{c:?}");
     }
 }

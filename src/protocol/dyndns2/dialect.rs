@@ -250,6 +250,7 @@ impl Dialect {
         Quirks {
             abuse_is_account: self.abuse_is_account,
             nochg_harmless: self.nochg_harmless,
+            limits_per_account: false,
         }
     }
 }

@@ -82,7 +82,11 @@ impl Exchange {
                 sent: req.sent,
             })
             .collect();
-        Answers { answers, notes }
+        Answers {
+            answers,
+            notes,
+            learnt: Vec::new(),
+        }
     }
 }
 
@@ -254,6 +258,7 @@ mod tests {
                 target("b.example.org", a, true),
                 target("c.example.org", a, false),
             ],
+            ..Update::default()
         };
         let mut ex = Exchange::new(account(FamilyMode::Separate), &update);
         let first = sends(&mut ex);
@@ -297,6 +302,7 @@ mod tests {
                 target("b.example.org", both, false),
                 target("c.example.org", both, false),
             ],
+            ..Update::default()
         };
         let ex = Exchange::new(account(FamilyMode::Separate), &update);
         let shape: Vec<(Vec<String>, String)> = ex
@@ -327,6 +333,7 @@ mod tests {
                 target("a.example.org", both, false),
                 target("b.example.org", both, false),
             ],
+            ..Update::default()
         };
         let mut ex = Exchange::new(account(FamilyMode::Separate), &update);
         assert_eq!(ex.preview().len(), 2, "one request per family");
@@ -355,6 +362,7 @@ mod tests {
         let both = set(Some("203.0.113.5"), Some("2001:db8::5"));
         let update = Update {
             targets: vec![target("a.example.org", both, false)],
+            ..Update::default()
         };
         let mut ex = Exchange::new(account(FamilyMode::Combined), &update);
         let req = sends(&mut ex);

@@ -1134,7 +1134,19 @@ fn a_rate_limit_holds_for_its_retry_after_within_a_day() {
     let c = Code::RateLimited(Duration::from_secs(61));
     let d = decide(&c, &History::default(), &Dialect::default());
     assert_eq!(d, Decision::BackOff(Duration::from_secs(61)));
-    assert_eq!(c.scope(d), Scope::Server);
+    assert_eq!(
+        c.scope(d, crate::protocol::code::Quirks::default()),
+        Scope::Server
+    );
+    let per_token = crate::protocol::code::Quirks {
+        limits_per_account: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        c.scope(d, per_token),
+        Scope::Account,
+        "an API limits per token"
+    );
     assert!(!c.is_unreadable());
     assert_eq!(Code::from_name(&c.name()), Some(c));
     assert_eq!(Code::from_name("fatal"), Some(Code::Fatal));

@@ -1,0 +1,837 @@
+//! The other REST APIs (reference 4.3–4.7): Porkbun, Hetzner Cloud, DigitalOcean, Gandi
+//! LiveDNS and IONOS. Each reads the name's record of the family, then writes only when its
+//! content differs (keeping the TTL and notes the user set), or creates it.
+
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+
+use super::{
+    Body, Cx, Flow, default_zone, id, in_zone, relative, rtype, same_addr, snippet, text, triage,
+    unreadable,
+};
+use crate::protocol::code::Code;
+use crate::protocol::http::{HttpReply, HttpRequest, Method};
+
+/// Where a read-then-write flow is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stage {
+    /// Finding the zone's id (IONOS): listing the zones.
+    Zones,
+    /// Reading the record.
+    Read,
+    /// Writing: an update of this record (its id, TTL and notes where the API needs them),
+    /// or a create.
+    Write(Option<Found>),
+    /// Waiting for an asynchronous action (Hetzner): its id, polls left.
+    Poll(String, u8),
+    /// Over.
+    Done(Code),
+}
+
+/// What the read found of a record to update.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Found {
+    id: String,
+    ttl: Option<Value>,
+    extra: Option<Value>,
+}
+
+/// The parts every flow here keeps.
+#[derive(Debug)]
+struct Base {
+    host: String,
+    addr: IpAddr,
+    stage: Option<Stage>,
+    /// A second read was made already (a create raced another, an id went stale).
+    again: bool,
+}
+
+impl Base {
+    fn new(host: &str, addr: IpAddr) -> Base {
+        Base {
+            host: host.to_string(),
+            addr,
+            stage: None,
+            again: false,
+        }
+    }
+
+    /// The zone the host is in: the configured one, else its last two labels.
+    fn zone(&self, cx: &Cx) -> String {
+        cx.account
+            .zone
+            .clone()
+            .unwrap_or_else(|| default_zone(&self.host))
+    }
+
+    /// The host relative to its zone (`@` for the apex), lower case.
+    fn name(&self, cx: &Cx) -> String {
+        relative(&self.host, &self.zone(cx)).to_ascii_lowercase()
+    }
+
+    fn ip(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Runs `req` for the stage now due (taking it out, putting it back unless done).
+    fn next(
+        &mut self,
+        start: Stage,
+        req: impl FnOnce(&Base, &Stage) -> Option<HttpRequest>,
+    ) -> Result<HttpRequest, Code> {
+        let stage = self.stage.take().unwrap_or(start);
+        if let Stage::Done(c) = stage {
+            return Err(c);
+        }
+        match req(self, &stage) {
+            Some(r) => {
+                self.stage = Some(stage);
+                Ok(r)
+            }
+            None => Err(Code::Unreadable("nothing to send".into())),
+        }
+    }
+
+    /// The stage the rules every API shares set (429, 5xx), or the JSON body (`None` when
+    /// the body is not JSON).
+    fn triage(&mut self, reply: &HttpReply) -> Result<Option<Value>, ()> {
+        match triage(reply) {
+            Err(code) => {
+                self.stage = Some(Stage::Done(code));
+                Err(())
+            }
+            Ok(Body::Json(v)) => Ok(Some(v)),
+            Ok(Body::Other(_)) => Ok(None),
+        }
+    }
+
+    /// The stage after a read that found these `(id, content, ttl, extra)` records: unchanged
+    /// if one has the address, an update of the only one, a create, or a stop.
+    fn decide(&self, records: Vec<(String, String, Option<Value>, Option<Value>)>) -> Stage {
+        if records.iter().any(|r| same_addr(&r.1, self.addr)) {
+            return Stage::Done(Code::Current);
+        }
+        match records.as_slice() {
+            [] => Stage::Write(None),
+            [(rid, _, ttl, extra)] => Stage::Write(Some(Found {
+                id: rid.clone(),
+                ttl: ttl.clone(),
+                extra: extra.clone(),
+            })),
+            many => Stage::Done(Code::Refused(format!(
+                "{} {} records for {} (ids {}), none with the address; dynward updates one record: delete the others",
+                many.len(),
+                rtype(self.addr),
+                self.host,
+                many.iter()
+                    .map(|r| r.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// The answer to a successful write whose reply echoes `content` (empty: it does not).
+    fn written(&self, content: &str) -> Stage {
+        if content.is_empty() || same_addr(content, self.addr) {
+            Stage::Done(Code::Good)
+        } else {
+            Stage::Done(Code::Mismatch(content.parse().into_iter().collect()))
+        }
+    }
+}
+
+/// A status the APIs share: 401 and 403 refuse the token, with this hint.
+fn denied(status: u16, msg: &str, hint: &str) -> Option<Code> {
+    matches!(status, 401 | 403).then(|| Code::Denied(format!("HTTP {status}: {msg}; {hint}")))
+}
+
+/// The record type's name and the address, for bodies.
+fn typed(b: &Base) -> (&'static str, String) {
+    (rtype(b.addr), b.ip())
+}
+
+// ---------------------------------------------------------------------------------------
+// Porkbun
+
+/// One name and family at Porkbun (API v3): every call a POST with the keys in the body.
+#[derive(Debug)]
+pub struct Porkbun(Base);
+
+impl Porkbun {
+    /// The flow for `host` and `addr`.
+    pub fn new(host: &str, addr: IpAddr) -> Porkbun {
+        Porkbun(Base::new(host, addr))
+    }
+
+    /// The host left of its domain: empty for the domain itself.
+    fn sub(b: &Base, cx: &Cx) -> String {
+        let n = b.name(cx);
+        if n == "@" { String::new() } else { n }
+    }
+
+    fn request(b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = typed(b);
+        let (zone, sub) = (b.zone(cx), Porkbun::sub(b, cx));
+        Some(match stage {
+            Stage::Read => cx.request(
+                Method::Post,
+                &["dns", "retrieveByNameType", &zone, t, &sub],
+                &[],
+                None,
+            ),
+            Stage::Write(Some(f)) => {
+                let mut body = json!({ "content": ip });
+                if let Some(ttl) = &f.ttl {
+                    body["ttl"] = ttl.clone();
+                }
+                if let Some(notes) = &f.extra {
+                    body["notes"] = notes.clone();
+                }
+                cx.request(
+                    Method::Post,
+                    &["dns", "editByNameType", &zone, t, &sub],
+                    &[],
+                    Some(body),
+                )
+            }
+            Stage::Write(None) => {
+                let ttl = cx.account.ttl.unwrap_or(600).to_string();
+                cx.request(
+                    Method::Post,
+                    &["dns", "create", &zone],
+                    &[],
+                    Some(json!({ "name": sub, "type": t, "content": ip, "ttl": ttl })),
+                )
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// What a Porkbun error message means.
+fn porkbun_error(status: u16, v: Option<&Value>, reply: &HttpReply) -> Code {
+    let Some(v) = v else {
+        // The old host answers its load balancer's HTML 403.
+        if status == 403 {
+            return Code::Denied(format!(
+                "HTTP 403 without an API answer ({}); Porkbun's API is at https://api.porkbun.com/api/json/v3: check server",
+                snippet(&reply.body)
+            ));
+        }
+        return unreadable(reply);
+    };
+    let msg = text(v, "message");
+    let lower = msg.to_ascii_lowercase();
+    if lower.contains("not opted in to api access") {
+        return Code::Denied(format!(
+            "{msg}; turn on API ACCESS for this domain in Porkbun's domain list"
+        ));
+    }
+    if lower.contains("api key") || lower.contains("invalid") && lower.contains("key") {
+        return Code::Denied(format!(
+            "{msg}; check the API key (username) and the secret API key (password)"
+        ));
+    }
+    if lower.contains("create error") {
+        return Code::Refused(format!(
+            "{msg}; another record holds the name (Porkbun's parking ALIAS or CNAME to pixie.porkbun.com on a new domain: delete it)"
+        ));
+    }
+    if let Some(c) = denied(status, msg, "check the API keys") {
+        return c;
+    }
+    // "Edit error" after a real change, and anything else: hold, the third in a row stops.
+    Code::Unreadable(format!("HTTP {status}: {}", snippet(msg)))
+}
+
+impl Flow for Porkbun {
+    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
+        self.0.next(Stage::Read, |b, s| Porkbun::request(b, cx, s))
+    }
+
+    fn take(&mut self, _cx: &mut Cx, reply: &HttpReply) {
+        let b = &mut self.0;
+        let stage = b.stage.take().unwrap_or(Stage::Read);
+        let Ok(v) = b.triage(reply) else { return };
+        let ok = reply.status == 200 && v.as_ref().is_some_and(|v| text(v, "status") == "SUCCESS");
+        b.stage = Some(match (stage, v) {
+            (Stage::Read, Some(v)) if ok => {
+                let records = v
+                    .get("records")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| text(r, "type") == rtype(b.addr))
+                    .map(|r| {
+                        (
+                            id(r, "id").unwrap_or_default(),
+                            text(r, "content").to_string(),
+                            r.get("ttl").cloned(),
+                            r.get("notes").filter(|n| !n.is_null()).cloned(),
+                        )
+                    })
+                    .collect();
+                b.decide(records)
+            }
+            (Stage::Write(_), Some(_)) if ok => Stage::Done(Code::Good),
+            (_, v) => Stage::Done(porkbun_error(reply.status, v.as_ref(), reply)),
+        });
+    }
+
+    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
+        let b = &self.0;
+        [Stage::Read, Stage::Write(Some(Found::default()))]
+            .iter()
+            .filter_map(|s| Porkbun::request(b, cx, s))
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Hetzner
+
+/// Polls of a running Hetzner action before the answer is a hold.
+const HETZNER_POLLS: u8 = 3;
+
+/// One name and family at Hetzner (Cloud API: zones and RRsets; the old DNS API is shut).
+#[derive(Debug)]
+pub struct Hetzner(Base);
+
+impl Hetzner {
+    /// The flow for `host` and `addr`.
+    pub fn new(host: &str, addr: IpAddr) -> Hetzner {
+        Hetzner(Base::new(host, addr))
+    }
+
+    fn request(b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = typed(b);
+        let (zone, name) = (b.zone(cx), b.name(cx));
+        Some(match stage {
+            Stage::Read => cx.request(
+                Method::Get,
+                &["zones", &zone, "rrsets", &name, t],
+                &[],
+                None,
+            ),
+            Stage::Write(Some(_)) => cx.request(
+                Method::Post,
+                &["zones", &zone, "rrsets", &name, t, "actions", "set_records"],
+                &[],
+                Some(json!({ "records": [{ "value": ip }] })),
+            ),
+            Stage::Write(None) => {
+                let mut body = json!({ "name": name, "type": t, "records": [{ "value": ip }] });
+                if let Some(ttl) = cx.account.ttl {
+                    body["ttl"] = ttl.into();
+                }
+                cx.request(Method::Post, &["zones", &zone, "rrsets"], &[], Some(body))
+            }
+            Stage::Poll(action, _) => cx.request(Method::Get, &["actions", action], &[], None),
+            _ => return None,
+        })
+    }
+
+    /// The stage after an answer carrying an action: done, failed, or polled.
+    fn action(v: &Value, polls: u8) -> Stage {
+        let a = v.get("action").unwrap_or(&Value::Null);
+        match text(a, "status") {
+            "success" => Stage::Done(Code::Good),
+            "error" => {
+                let e = a.get("error").unwrap_or(&Value::Null);
+                Stage::Done(Code::Refused(format!(
+                    "Hetzner's action failed: {} ({})",
+                    text(e, "message"),
+                    text(e, "code")
+                )))
+            }
+            _ if polls == 0 => Stage::Done(Code::Unreadable(
+                "Hetzner's action was still running after the polls".into(),
+            )),
+            _ => match id(a, "id") {
+                Some(aid) => Stage::Poll(aid, polls - 1),
+                // An answer without an action: the write was taken.
+                None => Stage::Done(Code::Good),
+            },
+        }
+    }
+}
+
+impl Flow for Hetzner {
+    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
+        self.0.next(Stage::Read, |b, s| Hetzner::request(b, cx, s))
+    }
+
+    fn take(&mut self, _cx: &mut Cx, reply: &HttpReply) {
+        let b = &mut self.0;
+        let stage = b.stage.take().unwrap_or(Stage::Read);
+        let Ok(v) = b.triage(reply) else { return };
+        let Some(v) = v else {
+            b.stage = Some(Stage::Done(unreadable(reply)));
+            return;
+        };
+        let e = v.get("error").unwrap_or(&Value::Null);
+        let (code, msg) = (text(e, "code"), text(e, "message"));
+        let s = reply.status;
+        b.stage = Some(match stage {
+            Stage::Read if s == 200 => {
+                let rr = v.get("rrset").unwrap_or(&Value::Null);
+                let held = rr
+                    .get("records")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|r| same_addr(text(r, "value"), b.addr));
+                if held {
+                    Stage::Done(Code::Current)
+                } else {
+                    // set_records replaces the whole RRset: one write, whatever it held.
+                    Stage::Write(Some(Found::default()))
+                }
+            }
+            Stage::Read if s == 404 => Stage::Write(None),
+            Stage::Write(_) | Stage::Poll(..) if matches!(s, 200 | 201) => {
+                let polls = match stage {
+                    Stage::Poll(_, left) => left,
+                    _ => HETZNER_POLLS,
+                };
+                Hetzner::action(&v, polls)
+            }
+            Stage::Write(None) if matches!(s, 409) && !b.again => {
+                b.again = true;
+                Stage::Read
+            }
+            Stage::Write(None) if s == 404 => Stage::Done(Code::NoZone(format!(
+                "Hetzner knows no zone {} in this token's project ({msg})",
+                b.zone(_cx)
+            ))),
+            _ if s == 423 => Stage::Done(Code::Wait(std::time::Duration::from_secs(10))),
+            _ => match denied(s, msg, "the project's API token must be Read & Write") {
+                Some(c) => Stage::Done(c),
+                None if matches!(s, 400 | 404 | 409 | 422) => {
+                    Stage::Done(Code::Refused(format!("HTTP {s} {code}: {msg}")))
+                }
+                None => Stage::Done(unreadable(reply)),
+            },
+        });
+    }
+
+    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
+        let b = &self.0;
+        [Stage::Read, Stage::Write(Some(Found::default()))]
+            .iter()
+            .filter_map(|s| Hetzner::request(b, cx, s))
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// DigitalOcean
+
+/// One name and family at DigitalOcean (API v2).
+#[derive(Debug)]
+pub struct Digitalocean(Base);
+
+impl Digitalocean {
+    /// The flow for `host` and `addr`.
+    pub fn new(host: &str, addr: IpAddr) -> Digitalocean {
+        Digitalocean(Base::new(host, addr))
+    }
+
+    fn request(b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = typed(b);
+        let zone = b.zone(cx);
+        Some(match stage {
+            Stage::Read => cx.request(
+                Method::Get,
+                &["domains", &zone, "records"],
+                &[("type", t), ("name", &b.host)],
+                None,
+            ),
+            Stage::Write(Some(f)) => cx.request(
+                Method::Patch,
+                &["domains", &zone, "records", &f.id],
+                &[],
+                Some(json!({ "type": t, "data": ip })),
+            ),
+            Stage::Write(None) => {
+                let mut body = json!({ "type": t, "name": b.name(cx), "data": ip });
+                if let Some(ttl) = cx.account.ttl {
+                    body["ttl"] = ttl.into();
+                }
+                cx.request(
+                    Method::Post,
+                    &["domains", &zone, "records"],
+                    &[],
+                    Some(body),
+                )
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl Flow for Digitalocean {
+    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
+        self.0
+            .next(Stage::Read, |b, s| Digitalocean::request(b, cx, s))
+    }
+
+    fn take(&mut self, cx: &mut Cx, reply: &HttpReply) {
+        let b = &mut self.0;
+        let stage = b.stage.take().unwrap_or(Stage::Read);
+        let Ok(v) = b.triage(reply) else { return };
+        let Some(v) = v else {
+            b.stage = Some(Stage::Done(unreadable(reply)));
+            return;
+        };
+        let s = reply.status;
+        let msg = text(&v, "message");
+        b.stage = Some(match stage {
+            Stage::Read if s == 200 => {
+                let name = b.name(cx);
+                let records = v
+                    .get("domain_records")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| {
+                        text(r, "type") == rtype(b.addr)
+                            && (text(r, "name") == name || text(r, "name") == b.host)
+                    })
+                    .map(|r| {
+                        (
+                            id(r, "id").unwrap_or_default(),
+                            text(r, "data").to_string(),
+                            None,
+                            None,
+                        )
+                    })
+                    .collect();
+                b.decide(records)
+            }
+            Stage::Write(_) if matches!(s, 200 | 201) => {
+                let r = v.get("domain_record").unwrap_or(&Value::Null);
+                b.written(text(r, "data"))
+            }
+            _ if s == 404 => Stage::Done(Code::NoZone(format!(
+                "DigitalOcean knows no domain {} for this token ({msg})",
+                b.zone(cx)
+            ))),
+            _ => match denied(s, msg, "the token needs domain read and update") {
+                Some(c) => Stage::Done(c),
+                None if matches!(s, 400 | 422) => {
+                    Stage::Done(Code::Refused(format!("HTTP {s}: {msg}")))
+                }
+                None => Stage::Done(unreadable(reply)),
+            },
+        });
+    }
+
+    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
+        let b = &self.0;
+        let f = Found {
+            id: "<record id>".into(),
+            ..Found::default()
+        };
+        [Stage::Read, Stage::Write(Some(f))]
+            .iter()
+            .filter_map(|s| Digitalocean::request(b, cx, s))
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Gandi
+
+/// One name and family at Gandi LiveDNS (v5): the RRset is read, then PUT (which creates or
+/// replaces it), keeping its TTL.
+#[derive(Debug)]
+pub struct Gandi(Base);
+
+impl Gandi {
+    /// The flow for `host` and `addr`.
+    pub fn new(host: &str, addr: IpAddr) -> Gandi {
+        Gandi(Base::new(host, addr))
+    }
+
+    fn request(b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = typed(b);
+        let (zone, name) = (b.zone(cx), b.name(cx));
+        let path = ["domains", &zone, "records", &name, t];
+        Some(match stage {
+            Stage::Read => cx.request(Method::Get, &path, &[], None),
+            Stage::Write(found) => {
+                let mut body = json!({ "rrset_values": [ip] });
+                let ttl = found
+                    .as_ref()
+                    .and_then(|f| f.ttl.clone())
+                    .or_else(|| cx.account.ttl.map(Value::from));
+                if let Some(ttl) = ttl {
+                    body["rrset_ttl"] = ttl;
+                }
+                cx.request(Method::Put, &path, &[], Some(body))
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl Flow for Gandi {
+    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
+        self.0.next(Stage::Read, |b, s| Gandi::request(b, cx, s))
+    }
+
+    fn take(&mut self, cx: &mut Cx, reply: &HttpReply) {
+        let b = &mut self.0;
+        let stage = b.stage.take().unwrap_or(Stage::Read);
+        let Ok(v) = b.triage(reply) else { return };
+        let s = reply.status;
+        let msg = v
+            .as_ref()
+            .map(|v| text(v, "message").to_string())
+            .unwrap_or_default();
+        b.stage = Some(match (stage, v) {
+            (Stage::Read, Some(v)) if s == 200 => {
+                let values: Vec<&str> = v
+                    .get("rrset_values")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                if values.iter().any(|c| same_addr(c, b.addr)) {
+                    Stage::Done(Code::Current)
+                } else {
+                    Stage::Write(Some(Found {
+                        ttl: v.get("rrset_ttl").filter(|t| !t.is_null()).cloned(),
+                        ..Found::default()
+                    }))
+                }
+            }
+            (Stage::Read, _) if s == 404 => Stage::Write(None),
+            (Stage::Write(_), _) if matches!(s, 200 | 201) => Stage::Done(Code::Good),
+            (Stage::Write(_), _) if s == 404 => Stage::Done(Code::NoZone(format!(
+                "Gandi LiveDNS has no domain {} ({msg})",
+                b.zone(cx)
+            ))),
+            (_, _) if s == 401 => Stage::Done(Code::Denied(format!(
+                "HTTP 401: {msg}; the personal access token is wrong or has expired (they expire: create a new one)"
+            ))),
+            (_, _) if s == 403 => Stage::Done(Code::Denied(format!(
+                "HTTP 403: {msg}; the token lacks the domain's technical configuration rights, or belongs to another organisation"
+            ))),
+            (_, Some(_)) if matches!(s, 400 | 422) => {
+                Stage::Done(Code::Refused(format!("HTTP {s}: {msg}")))
+            }
+            _ => Stage::Done(unreadable(reply)),
+        });
+    }
+
+    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
+        let b = &self.0;
+        [Stage::Read, Stage::Write(None)]
+            .iter()
+            .filter_map(|s| Gandi::request(b, cx, s))
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// IONOS
+
+/// One name and family at IONOS (DNS API v1): the zone from the account's list, then the
+/// record read, updated or created.
+#[derive(Debug)]
+pub struct Ionos {
+    base: Base,
+    zone: Option<(String, String)>,
+}
+
+impl Ionos {
+    /// The flow for `host` and `addr`.
+    pub fn new(host: &str, addr: IpAddr) -> Ionos {
+        Ionos {
+            base: Base::new(host, addr),
+            zone: None,
+        }
+    }
+
+    fn start(&mut self, cx: &Cx) -> Stage {
+        let a = &cx.account;
+        if let Some(zid) = &a.zone_id {
+            self.zone = Some((a.zone.clone().unwrap_or_default(), zid.clone()));
+            return Stage::Read;
+        }
+        self.zone = cx.cached_zone(&self.base.host);
+        if self.zone.is_some() {
+            Stage::Read
+        } else {
+            Stage::Zones
+        }
+    }
+
+    fn request(&self, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let b = &self.base;
+        let (t, ip) = typed(b);
+        let zid = self
+            .zone
+            .as_ref()
+            .map(|z| z.1.clone())
+            .or_else(|| cx.account.zone_id.clone())
+            .or_else(|| cx.cached_zone(&b.host).map(|z| z.1))
+            .unwrap_or_else(|| "<zone id>".into());
+        let zid = zid.as_str();
+        Some(match stage {
+            Stage::Zones => cx.request(Method::Get, &["zones"], &[], None),
+            Stage::Read => cx.request(
+                Method::Get,
+                &["zones", zid],
+                &[("suffix", &b.host), ("recordType", t)],
+                None,
+            ),
+            Stage::Write(Some(f)) => {
+                let mut body = json!({ "content": ip, "disabled": false });
+                body["ttl"] = f.ttl.clone().unwrap_or(Value::from(3600));
+                body["prio"] = f.extra.clone().unwrap_or(Value::from(0));
+                cx.request(
+                    Method::Put,
+                    &["zones", zid, "records", &f.id],
+                    &[],
+                    Some(body),
+                )
+            }
+            Stage::Write(None) => cx.request(
+                Method::Post,
+                &["zones", zid, "records"],
+                &[],
+                Some(json!([{
+                    "name": b.host, "type": t, "content": ip,
+                    "ttl": cx.account.ttl.unwrap_or(3600), "prio": 0, "disabled": false
+                }])),
+            ),
+            _ => return None,
+        })
+    }
+
+    /// The zone of the host among the account's: the longest whose name it is in.
+    fn pick(&mut self, cx: &mut Cx, v: &Value) -> Stage {
+        let b = &self.base;
+        let best = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|z| in_zone(&b.host, text(z, "name")))
+            .max_by_key(|z| text(z, "name").len());
+        match best.and_then(|z| Some((text(z, "name").to_string(), id(z, "id")?))) {
+            Some((name, zid)) => {
+                cx.learn(&name, &zid);
+                self.zone = Some((name, zid));
+                Stage::Read
+            }
+            None => Stage::Done(Code::NoZone(format!(
+                "none of this key's IONOS zones holds {}",
+                b.host
+            ))),
+        }
+    }
+}
+
+/// The messages of an IONOS error array.
+fn ionos_message(v: &Value) -> String {
+    let list = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+    list.iter()
+        .map(|e| format!("{} {}", text(e, "code"), text(e, "message")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Flow for Ionos {
+    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
+        let stage = match self.base.stage.take() {
+            Some(s) => s,
+            None => self.start(cx),
+        };
+        if let Stage::Done(c) = stage {
+            return Err(c);
+        }
+        let req = self
+            .request(cx, &stage)
+            .ok_or_else(|| Code::Unreadable("nothing to send".into()))?;
+        self.base.stage = Some(stage);
+        Ok(req)
+    }
+
+    fn take(&mut self, cx: &mut Cx, reply: &HttpReply) {
+        let stage = self.base.stage.take().unwrap_or(Stage::Read);
+        let Ok(v) = self.base.triage(reply) else {
+            return;
+        };
+        let Some(v) = v else {
+            self.base.stage = Some(Stage::Done(unreadable(reply)));
+            return;
+        };
+        let s = reply.status;
+        let msg = ionos_message(&v);
+        let b = &self.base;
+        let next = match stage {
+            Stage::Zones if s == 200 => self.pick(cx, &v),
+            Stage::Read if s == 200 => {
+                let records = v
+                    .get("records")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| {
+                        text(r, "type") == rtype(b.addr)
+                            && text(r, "name").eq_ignore_ascii_case(&b.host)
+                    })
+                    .map(|r| {
+                        (
+                            id(r, "id").unwrap_or_default(),
+                            text(r, "content").to_string(),
+                            r.get("ttl").cloned(),
+                            r.get("prio").cloned(),
+                        )
+                    })
+                    .collect();
+                b.decide(records)
+            }
+            Stage::Write(_) if matches!(s, 200 | 201) => Stage::Done(Code::Good),
+            // A cached zone id gone stale: list the zones again, once.
+            Stage::Read | Stage::Write(_)
+                if s == 404 && !b.again && cx.account.zone_id.is_none() =>
+            {
+                self.base.again = true;
+                if let Some((name, _)) = self.zone.take() {
+                    cx.forget(&name);
+                }
+                Stage::Zones
+            }
+            _ if s == 404 => Stage::Done(Code::NoZone(format!("IONOS: {msg}"))),
+            _ => match denied(s, &msg, "check the API key (prefix.secret)") {
+                Some(c) => Stage::Done(c),
+                None if matches!(s, 400 | 409 | 422) => {
+                    Stage::Done(Code::Refused(format!("HTTP {s}: {msg}")))
+                }
+                None => Stage::Done(unreadable(reply)),
+            },
+        };
+        self.base.stage = Some(next);
+    }
+
+    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
+        let mut out = Vec::new();
+        if cx.account.zone_id.is_none() && cx.cached_zone(&self.base.host).is_none() {
+            out.extend(self.request(cx, &Stage::Zones));
+        }
+        let f = Found {
+            id: "<record id>".into(),
+            ..Found::default()
+        };
+        out.extend(self.request(cx, &Stage::Read));
+        out.extend(self.request(cx, &Stage::Write(Some(f))));
+        out
+    }
+}
