@@ -72,12 +72,10 @@ pub enum Provider {
     Gandi,
     /// IONOS (DNS API v1).
     Ionos,
-    /// IONOS's update URL (DynDNS mode).
-    IonosDyndns,
 }
 
 /// Every provider with its config name, for error messages and docs.
-pub const ALL: [(&str, Provider); 31] = [
+pub const ALL: [(&str, Provider); 30] = [
     ("dyn", Provider::Dyn),
     ("noip", Provider::NoIp),
     ("dynu", Provider::Dynu),
@@ -108,7 +106,6 @@ pub const ALL: [(&str, Provider); 31] = [
     ("digitalocean", Provider::Digitalocean),
     ("gandi", Provider::Gandi),
     ("ionos", Provider::Ionos),
-    ("ionos-dyndns", Provider::IonosDyndns),
 ];
 
 impl Provider {
@@ -146,7 +143,6 @@ impl Provider {
             Provider::Digitalocean => "https://api.digitalocean.com/v2",
             Provider::Gandi => "https://api.gandi.net/v5/livedns",
             Provider::Ionos => "https://api.hosting.ionos.com/dns/v1",
-            Provider::IonosDyndns => "https://ipv4.api.hosting.ionos.com/dns/v1/dyndns",
         }
     }
 
@@ -361,23 +357,6 @@ impl Provider {
                 user: User::Unused,
                 ..d
             },
-            // The update URL's token names its hosts and the address is the caller's; the
-            // reply carries no code, so its status is the answer.
-            Provider::IonosDyndns => Dialect {
-                shape: Shape {
-                    host: "",
-                    v4: "ipv4",
-                    v6: "ipv6",
-                    keep4: None,
-                    secret: Credentials::Query("q"),
-                    ..shape
-                },
-                user: User::Unused,
-                rules: vec![Rule::status(200, Code::Good)],
-                words: false,
-                one_family: true,
-                ..one
-            },
         }
     }
 
@@ -468,9 +447,6 @@ impl Provider {
             }
             Provider::Ionos => {
                 "DNS API with the key `prefix.secret` as password; the zone is found from the account's zones (or `zone_id`); keeps the record's TTL."
-            }
-            Provider::IonosDyndns => {
-                "IONOS's update URL: the password is the `q` token of the URL made once with the API; it updates every name it was made for to the caller's address, so one host per policy, IPv4 unless a second policy."
             }
         }
     }

@@ -38,7 +38,7 @@ pub const POLICY: &[Key] = &[
     (
         "provider",
         "one of three",
-        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`, `ionos-dyndns`; and the DNS hosts' APIs `cloudflare`, `porkbun`, `hetzner`, `digitalocean`, `gandi`, `ionos` (the password is the API token; `server` next to them sends to another API base).",
+        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`; and the DNS hosts' APIs `cloudflare`, `porkbun`, `hetzner`, `digitalocean`, `gandi`, `ionos` (the password is the API token; `server` next to them sends to another API base).",
     ),
     (
         "server",

@@ -1007,12 +1007,6 @@ const PINNED: &[(&str, &str, &str, &str)] = &[
         "79ed46c78e2851ae",
     ),
     (
-        "preset ionos-dyndns",
-        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"ionos-dyndns\"\nhosts = [\"home.example.org\"]\n",
-        "k2:df95225ab75e9aef4b4e161ce9f670cb",
-        "c01b5a0d80fd398e",
-    ),
-    (
         "template",
         "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nurl = \"https://dyn.example.net/update?h=<h>&a=<a>&u=<username>&p=<password>\"\nusername = \"user\"\nhosts = [\"home.example.org\", \"nas.example.org\"]\nreplies = [{ contains = \"OK\", means = \"good\" }, { status = 404, means = \"nohost\" }, { contains = \"slow \\\"down\\\"\", status = 400, means = \"w5m\" }]\n",
         "k2:3c70898b1cc82347cdd27103807310b5",

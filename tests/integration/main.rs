@@ -17,6 +17,7 @@
 
 mod util;
 
+mod api;
 mod clock;
 mod daemon;
 mod daemon_netns;

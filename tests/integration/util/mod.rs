@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -33,6 +33,12 @@ pub struct Received {
     pub auth: Option<String>,
     /// User-Agent header.
     pub user_agent: Option<String>,
+    /// Content-Type header.
+    pub content_type: Option<String>,
+    /// Every header, as text, for tests that look for a secret anywhere.
+    pub headers: String,
+    /// The body.
+    pub body: String,
     /// The client's address as the server saw it.
     pub peer: SocketAddr,
     /// When it arrived.
@@ -302,12 +308,28 @@ async fn handle(
         );
         return Ok(Response::new(Full::new(Bytes::from(body))));
     }
+    let (auth, user_agent, content_type) = (
+        header("authorization"),
+        header("user-agent"),
+        header("content-type"),
+    );
+    let headers = format!("{:?}", req.headers());
+    let method = req.method().to_string();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|c| String::from_utf8_lossy(&c.to_bytes()).into_owned())
+        .unwrap_or_default();
     let rec = Received {
-        method: req.method().to_string(),
+        method,
         path,
         query,
-        auth: header("authorization"),
-        user_agent: header("user-agent"),
+        auth,
+        user_agent,
+        content_type,
+        headers,
+        body,
         peer,
         at: std::time::Instant::now(),
     };
