@@ -270,12 +270,26 @@ fn draft(
         Value::List(hosts.to_vec()),
         format!("{file}:{line} (the line's hosts)"),
     );
-    if let Some(v) = keys.take("login") {
-        d.set(
+    let api =
+        matches!(d.get("provider"), Some(Value::Str(p)) if API_PROTOCOLS.contains(&p.as_str()));
+    match keys.take("login") {
+        // The API presets name the account by their token (Porkbun by `apikey`).
+        Some(v) if api => {
+            if d.refused.is_none() && v.value != "token" {
+                d.leave(
+                    &at(file, v),
+                    shown("login", &v.value, "="),
+                    "this API takes its token alone",
+                    false,
+                );
+            }
+        }
+        Some(v) => d.set(
             "username",
             Value::Str(v.value.clone()),
             from(file, "login", v),
-        );
+        ),
+        None => {}
     }
     if let Some(v) = keys.take("password") {
         d.set(
@@ -360,11 +374,106 @@ fn endpoint(d: &mut Draft, keys: &Keys<'_>, file: &str, line: usize) {
             }
             d.set("provider", Value::Str(protocol.clone()), origin);
         }
+        p if API_PROTOCOLS.contains(&p) => {
+            api(d, keys, &protocol, server, file, line);
+        }
         other => {
             d.refused = Some(format!(
                 "protocol={other}: dynward speaks dyndns2 (protocol=dyndns2, or a preset); this provider has no preset yet"
             ));
         }
+    }
+}
+
+/// ddclient's API protocols dynward has presets of, under the same names.
+const API_PROTOCOLS: &[&str] = &["cloudflare", "porkbun", "digitalocean", "gandi", "hetzner"];
+
+/// ddclient's API protocols, as dynward's presets: the zone, the TTL, and each one's way
+/// of naming the account (Cloudflare: `login=token` and the token as password, a login
+/// that is an email is the Global API Key, which dynward does not take; Porkbun: `apikey`
+/// and `secretapikey`; Gandi: a personal access token unless told otherwise).
+fn api(
+    d: &mut Draft,
+    keys: &Keys<'_>,
+    protocol: &str,
+    server: Option<&Var>,
+    file: &str,
+    line: usize,
+) {
+    let origin = format!("{file}:{line} (protocol={protocol})");
+    d.set("provider", Value::Str(protocol.to_string()), origin);
+    if let Some(v) = server {
+        d.leave(
+            &at(file, v),
+            shown("server", &v.value, "="),
+            "the preset knows its API's address",
+            false,
+        );
+    }
+    if let Some(v) = keys.take("zone") {
+        d.set("zone", Value::Str(v.value.clone()), from(file, "zone", v));
+    }
+    if let Some(v) = keys.take("ttl") {
+        let secs = v.value.parse::<u32>().ok().or_else(|| {
+            crate::duration::parse(&v.value)
+                .ok()
+                .and_then(|t| u32::try_from(t.as_secs()).ok())
+        });
+        match secs {
+            Some(n) => d.set("ttl", Value::Int(n), from(file, "ttl", v)),
+            None => d.leave(
+                &at(file, v),
+                shown("ttl", &v.value, "="),
+                "not a number of seconds",
+                true,
+            ),
+        }
+    }
+    match protocol {
+        "cloudflare" => {
+            if let Some(v) = keys.take("login")
+                && v.value.contains('@')
+            {
+                d.refused = Some(format!(
+                    "protocol=cloudflare with login={}: that is the Global API Key, which dynward does not take; create an API token (Zone · DNS · Edit), then set login=token and the token as password",
+                    v.value
+                ));
+            }
+        }
+        "porkbun" => {
+            if let Some(v) = keys.take("apikey") {
+                d.set(
+                    "username",
+                    Value::Str(v.value.clone()),
+                    from(file, "apikey", v),
+                );
+            }
+            if let Some(v) = keys.take("secretapikey") {
+                d.set(
+                    "password",
+                    Value::Secret(v.value.clone()),
+                    from(file, "secretapikey", v),
+                );
+            }
+            if let Some(v) = keys.take("root-domain") {
+                d.set(
+                    "zone",
+                    Value::Str(v.value.clone()),
+                    from(file, "root-domain", v),
+                );
+            }
+        }
+        "gandi" => {
+            let pat = keys.take("use-personal-access-token");
+            if pat.is_some_and(|v| matches!(v.value.as_str(), "no" | "false" | "0")) {
+                d.set(
+                    "username",
+                    Value::Str("apikey".into()),
+                    "ddclient's use-personal-access-token=no: a legacy API key",
+                );
+            }
+        }
+        _ => {}
     }
 }
 
@@ -805,11 +914,69 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
         );
         let d = one("use=linksys, fw=192.168.1.1");
         assert!(d.refused.is_some());
-        let d = one("use=if, if=eth0, protocol=cloudflare, zone=example.org");
+        let d = one("use=if, if=eth0, protocol=cloudflare, zone=example.org, login=me@example.org");
         assert!(
             d.refused
                 .as_deref()
-                .is_some_and(|r| r.contains("protocol=cloudflare"))
+                .is_some_and(|r| r.contains("Global API Key"))
+        );
+        let d = one("use=if, if=eth0, protocol=freemyip");
+        assert!(
+            d.refused
+                .as_deref()
+                .is_some_and(|r| r.contains("protocol=freemyip"))
+        );
+    }
+
+    /// ddclient's API protocols in the shapes its users write: Cloudflare with a token
+    /// (`login=token`), its zone and TTL; Porkbun's two keys; Gandi's TTL with a unit; a
+    /// Cloudflare Global API Key (an email as login) refused with what to do.
+    #[test]
+    fn api_protocols_are_carried() {
+        let text = "\
+use=if, if=eth0
+protocol=cloudflare,        \\
+zone=example.org,           \\
+ttl=1,                      \\
+login=token,                \\
+password=cf-token-123       \\
+example.org,home.example.org
+
+protocol=porkbun, apikey=pk1_abc, secretapikey=sk1_def, root-domain=example.com porkbun.example.com
+protocol=gandi, zone=example.net, password=pat-1, ttl=3h myhost.example.net
+protocol=digitalocean, zone=example.io, password=do-1 www.example.io
+protocol=hetzner, zone=example.de, password=hz-1, ttl=60 home.example.de
+protocol=cloudflare, zone=blabla.org, login=someone@example.org, password=global-key blabla.org
+";
+        let imp = read(text, "ddclient.conf");
+        let p = &imp.policies;
+        assert_eq!(p.len(), 6);
+        assert_eq!(val(&p[0], "provider"), Some(&s("cloudflare")));
+        assert_eq!(val(&p[0], "zone"), Some(&s("example.org")));
+        assert_eq!(val(&p[0], "ttl"), Some(&Value::Int(1)));
+        assert_eq!(val(&p[0], "username"), None, "login=token is no user");
+        assert_eq!(
+            val(&p[0], "password"),
+            Some(&Value::Secret("cf-token-123".into()))
+        );
+        assert_eq!(p[0].refused, None);
+        assert_eq!(val(&p[1], "username"), Some(&s("pk1_abc")));
+        assert_eq!(
+            val(&p[1], "password"),
+            Some(&Value::Secret("sk1_def".into()))
+        );
+        assert_eq!(val(&p[1], "zone"), Some(&s("example.com")));
+        assert_eq!(val(&p[2], "ttl"), Some(&Value::Int(10800)));
+        for (i, name) in [(2, "gandi"), (3, "digitalocean"), (4, "hetzner")] {
+            assert_eq!(val(&p[i], "provider"), Some(&s(name)));
+            assert_eq!(p[i].refused, None, "{name}");
+        }
+        assert!(
+            p[5].refused
+                .as_deref()
+                .is_some_and(|r| r.contains("Global API Key") && r.contains("login=token")),
+            "{:?}",
+            p[5].refused
         );
     }
 }

@@ -282,6 +282,8 @@ const PRESETS: &[(&str, &str)] = &[
     ("ipv6@desec.io", "desec"),
     ("spdyn.de", "spdyn"),
     ("ipv4@nsupdate.info", "nsupdate.info"),
+    ("cloudflare.com", "cloudflare"),
+    ("porkbun.com", "porkbun"),
 ];
 
 /// Presets whose token inadyn reads from `username` (its DuckDNS and dynv6 plugins): in
@@ -449,6 +451,9 @@ fn account(d: &mut Draft, s: &Section) {
     let get = |k: &str| find(&s.entries, k);
     let token_in_username =
         matches!(d.get("provider"), Some(Value::Str(p)) if TOKEN_IN_USERNAME.contains(&p.as_str()));
+    if matches!(d.get("provider"), Some(Value::Str(p)) if p == "cloudflare") {
+        return cloudflare(d, s);
+    }
     match (get("username"), token_in_username) {
         (Some(e), true) => {
             d.set(
@@ -476,6 +481,33 @@ fn account(d: &mut Draft, s: &Section) {
                 d.set("password", Value::Secret(one(e)), entry_origin(e));
             }
         }
+    }
+}
+
+/// inadyn's Cloudflare plugin: the zone in `username`, the API token in `password`, and
+/// its `ttl` and `proxied` (for records it creates, as dynward's).
+fn cloudflare(d: &mut Draft, s: &Section) {
+    let get = |k: &str| find(&s.entries, k);
+    if let Some(e) = get("username") {
+        d.set(
+            "zone",
+            Value::Str(one(e)),
+            format!(
+                "{} (inadyn's Cloudflare plugin takes the zone as username)",
+                entry_origin(e)
+            ),
+        );
+    }
+    if let Some(e) = get("password") {
+        d.set("password", Value::Secret(one(e)), entry_origin(e));
+    }
+    if let Some(e) = get("ttl")
+        && let Ok(n) = one(e).parse::<u32>()
+    {
+        d.set("ttl", Value::Int(n), entry_origin(e));
+    }
+    if let Some(e) = get("proxied") {
+        d.set("proxied", Value::Bool(one(e) == "true"), entry_origin(e));
     }
 }
 
@@ -562,8 +594,9 @@ fn leftovers(d: &mut Draft, s: &Section) {
         "ddns-server",
         "ddns-path",
     ];
+    let api = matches!(d.get("provider"), Some(Value::Str(p)) if p == "cloudflare");
     for e in &s.entries {
-        if handled.contains(&e.key.as_str()) {
+        if handled.contains(&e.key.as_str()) || api && matches!(e.key.as_str(), "ttl" | "proxied") {
             continue;
         }
         let off = matches!(one(e).as_str(), "false" | "no");
@@ -760,5 +793,26 @@ provider default@cloudxns.net {
             let e = read(text, "inadyn.conf", &load).expect_err(text);
             assert!(e.contains(want), "{text:?}: {e}");
         }
+    }
+
+    /// inadyn's Cloudflare plugin: the zone in `username`, the token in `password`, its
+    /// `ttl` and `proxied` carried; Porkbun's keys as username and password.
+    #[test]
+    fn cloudflare_and_porkbun_are_carried() {
+        let text = "iface = eth0\nprovider cloudflare.com {\n    username = example.org\n    password = cf-token\n    hostname = home.example.org\n    ttl = 120\n    proxied = true\n}\nprovider porkbun.com {\n    username = pk1_a\n    password = sk1_b\n    hostname = { example.com, www.example.com }\n}\n";
+        let imp = read(text, "inadyn.conf", &|n: &str| Err(n.to_string())).expect("parses");
+        let cf = &imp.policies[0];
+        assert_eq!(cf.refused, None);
+        assert_eq!(cf.get("provider"), Some(&s("cloudflare")));
+        assert_eq!(cf.get("zone"), Some(&s("example.org")));
+        assert_eq!(cf.get("username"), None);
+        assert_eq!(cf.get("password"), Some(&Value::Secret("cf-token".into())));
+        assert_eq!(cf.get("ttl"), Some(&Value::Int(120)));
+        assert_eq!(cf.get("proxied"), Some(&Value::Bool(true)));
+        assert!(cf.left.is_empty(), "{:?}", cf.left);
+        let pb = &imp.policies[1];
+        assert_eq!(pb.get("provider"), Some(&s("porkbun")));
+        assert_eq!(pb.get("username"), Some(&s("pk1_a")));
+        assert_eq!(pb.get("password"), Some(&Value::Secret("sk1_b".into())));
     }
 }

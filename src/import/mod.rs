@@ -52,6 +52,8 @@ pub enum Value {
     Secret(String),
     /// true or false.
     Bool(bool),
+    /// A number (seconds).
+    Int(u32),
     /// A list of strings.
     List(Vec<String>),
 }
@@ -280,6 +282,7 @@ fn toml_value(v: &Value, masked: bool) -> String {
         Value::Secret(_) if masked => quote("********"),
         Value::Secret(s) => quote(s),
         Value::Bool(b) => b.to_string(),
+        Value::Int(n) => n.to_string(),
         Value::List(l) => format!(
             "[{}]",
             l.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")

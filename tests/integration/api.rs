@@ -458,7 +458,11 @@ fn a_rate_limit_holds_every_policy_with_the_token() {
         assert!(!st["hold"]["until"].is_null(), "{p}: {st}");
     }
     // Saves are at most 200 ms behind.
-    assert!(wait_for(2, || s.state().contains("verdicts")), "{}", s.state());
+    assert!(
+        wait_for(2, || s.state().contains("verdicts")),
+        "{}",
+        s.state()
+    );
     let state: Value = serde_json::from_str(&s.state()).expect("state");
     let v = &state["verdicts"][0];
     assert_eq!(v["user"], "token of first", "{state}");

@@ -242,6 +242,32 @@ fn debian_sample_configs() {
     );
     assert!(!r.stdout.contains("YOUR_TOKEN") && !r.stdout.contains("noPasswordForDuckdns"));
     assert!(r.stderr.contains("check: valid"), "{}", r.all());
+    // Cloudflare's plugin: the preset, the zone from username, the token masked, its ttl and
+    // proxied; one policy per section (the IPv4 and the IPv6 instance).
+    for (name, policies) in [
+        ("cloudflare-ipv4-only.conf", 1),
+        ("cloudflare-ipv6-only.conf", 1),
+        ("cloudflare-ipv4-ipv6.conf", 2),
+    ] {
+        let r = inadyn(name);
+        assert_eq!(r.code, 0, "{name}: {}", r.all());
+        assert_eq!(
+            r.stdout.matches("provider = \"cloudflare\"").count(),
+            policies,
+            "{name}: {}",
+            r.all()
+        );
+        for line in [
+            "zone = \"zone.name\"",
+            "ttl = 1",
+            "proxied = false",
+            "password = \"********\"",
+        ] {
+            assert!(r.stdout.contains(line), "{name}: {line}: {}", r.all());
+        }
+        assert!(!r.stdout.contains("api_token"), "{name}: the token shown");
+        assert!(r.stderr.contains("check: valid"), "{name}: {}", r.all());
+    }
     // Providers without a preset, and a custom one without the address: named, exit 1.
     for (name, why) in [
         (
@@ -251,14 +277,6 @@ fn debian_sample_configs() {
         (
             "freemyip.conf",
             "provider default@freemyip.com: dynward has no preset for it yet",
-        ),
-        (
-            "cloudflare-ipv4-only.conf",
-            "provider cloudflare.com: dynward has no preset for it yet",
-        ),
-        (
-            "cloudflare-ipv4-ipv6.conf",
-            "provider cloudflare.com:2: dynward has no preset for it yet",
         ),
         (
             "custom.conf",

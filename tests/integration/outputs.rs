@@ -666,8 +666,29 @@ fn providers_lists_every_preset() {
             "ddnss",
             "dnshome",
             "freedns",
-            "namecheap"
+            "namecheap",
+            "cloudflare",
+            "porkbun",
+            "hetzner",
+            "digitalocean",
+            "gandi",
+            "ionos"
         ]
+    );
+    let cf = rows
+        .iter()
+        .find(|r| r["name"] == "cloudflare")
+        .expect("cloudflare");
+    assert_eq!(cf["server"], "https://api.cloudflare.com/client/v4");
+    assert!(
+        cf["notes"]
+            .as_str()
+            .is_some_and(|n| n.contains("PATCHes only its content")),
+        "{cf}"
+    );
+    assert!(
+        text.contains("a read, then at most one write, per host and family"),
+        "{text}"
     );
     for r in rows {
         let (name, server) = (
