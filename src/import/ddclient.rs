@@ -274,16 +274,15 @@ fn draft(
         matches!(d.get("provider"), Some(Value::Str(p)) if API_PROTOCOLS.contains(&p.as_str()));
     match keys.take("login") {
         // The API presets name the account by their token (Porkbun by `apikey`).
-        Some(v) if api => {
-            if d.refused.is_none() && v.value != "token" {
-                d.leave(
-                    &at(file, v),
-                    shown("login", &v.value, "="),
-                    "this API takes its token alone",
-                    false,
-                );
-            }
+        Some(v) if api && d.refused.is_none() && v.value != "token" => {
+            d.leave(
+                &at(file, v),
+                shown("login", &v.value, "="),
+                "this API takes its token alone",
+                false,
+            );
         }
+        Some(_) if api => {}
         Some(v) => d.set(
             "username",
             Value::Str(v.value.clone()),
