@@ -63,6 +63,7 @@ fn exchange(dialect: Dialect, hosts: &[String], sent: AddrSet, resp: &HttpReply)
             .enumerate()
             .map(|(i, h)| Target { host: h.clone(), addrs: sent, nochg_expected: i % 2 == 0 })
             .collect(),
+        ..Update::default()
     };
     let mut ex = Exchange::new(account, &update);
     // Each request is sent, then answered; then the exchange ends.
