@@ -8,7 +8,9 @@ use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
-use super::{Body, Cx, Flow, id, same_addr, text, triage, unreadable, zone_candidates};
+use super::{
+    Body, Choice, Cx, Flow, choose, id, items, same_addr, text, triage, unreadable, zone_candidates,
+};
 use crate::protocol::code::Code;
 use crate::protocol::http::{HttpReply, HttpRequest, Method};
 
@@ -54,20 +56,11 @@ impl Cloudflare {
 
     /// Where to start: the configured zone id, a cached one, else the lookup.
     fn start(&mut self, cx: &Cx) -> Stage {
-        let a = &cx.account;
-        if let Some(id) = &a.zone_id {
-            self.zone = Some((a.zone.clone().unwrap_or_default(), id.clone()));
+        self.zone = cx.known_zone(&self.host);
+        if self.zone.is_some() {
             return Stage::List;
         }
-        let cached = match &a.zone {
-            Some(z) => cx.zones.get(z).map(|id| (z.clone(), id.clone())),
-            None => cx.cached_zone(&self.host),
-        };
-        if let Some(z) = cached {
-            self.zone = Some(z);
-            return Stage::List;
-        }
-        let mut left = match &a.zone {
+        let mut left = match &cx.account.zone {
             Some(z) => vec![z.clone()],
             None => zone_candidates(&self.host),
         };
@@ -118,8 +111,7 @@ impl Cloudflare {
 
     /// The stage after a zone lookup's answer.
     fn zone_found(&mut self, cx: &mut Cx, left: Vec<String>, asked: String, v: &Value) -> Stage {
-        let zones = v.get("result").and_then(Value::as_array);
-        let found = zones.into_iter().flatten().find(|z| {
+        let found = items(v, "result").find(|z| {
             text(z, "name").eq_ignore_ascii_case(&asked) && text(z, "status") != "deleted"
         });
         if let Some(z) = found {
@@ -150,11 +142,7 @@ impl Cloudflare {
     /// The stage after the records' list: unchanged, a PATCH of the one record, a create,
     /// or a stop.
     fn listed(&self, v: &Value) -> Stage {
-        let all: Vec<&Value> = v
-            .get("result")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        let all: Vec<&Value> = items(v, "result")
             .filter(|r| text(r, "name").eq_ignore_ascii_case(&self.host))
             .collect();
         if all.iter().any(|r| text(r, "type") == "CNAME") {
@@ -164,28 +152,19 @@ impl Cloudflare {
             )));
         }
         let rtype = super::rtype(self.addr);
-        let mine: Vec<&&Value> = all.iter().filter(|r| text(r, "type") == rtype).collect();
-        if mine
-            .iter()
-            .any(|r| same_addr(text(r, "content"), self.addr))
-        {
-            return Stage::Done(Code::Current);
-        }
-        match mine.as_slice() {
-            [] => Stage::Write { record: None },
-            [one] => match id(one, "id") {
+        let mine: Vec<&Value> = all
+            .into_iter()
+            .filter(|r| text(r, "type") == rtype)
+            .collect();
+        let rid = |r: &&Value| id(r, "id").unwrap_or_default();
+        match choose(&self.host, self.addr, &mine, |r| text(r, "content"), rid) {
+            Choice::Current => Stage::Done(Code::Current),
+            Choice::Create => Stage::Write { record: None },
+            Choice::Update(one) => match id(one, "id") {
                 Some(rid) => Stage::Write { record: Some(rid) },
                 None => Stage::Done(Code::Unreadable("a record without an id".into())),
             },
-            many => Stage::Done(Code::Refused(format!(
-                "{} {rtype} records for {} (ids {}), none with the address; dynward updates one record: delete the others",
-                many.len(),
-                self.host,
-                many.iter()
-                    .filter_map(|r| id(r, "id"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            Choice::Stop(code) => Stage::Done(code),
         }
     }
 }
@@ -359,18 +338,9 @@ impl Flow for Cloudflare {
     fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
         let mut me = Cloudflare::new(&self.host, self.addr);
         let mut out = Vec::new();
-        if cx.account.zone_id.is_none() && cx.cached_zone(&self.host).is_none() {
-            let name = cx.account.zone.clone().unwrap_or_else(|| self.host.clone());
-            out.push(cx.request(Method::Get, &["zones"], &[("name", &name)], None));
-            me.zone = Some((name, "<zone id>".into()));
-        } else {
-            let scratch = Cx {
-                account: cx.account.clone(),
-                zones: cx.zones.clone(),
-                learnt: Vec::new(),
-                notes: Vec::new(),
-            };
-            me.start(&scratch);
+        if let Stage::Zone { asked, .. } = me.start(cx) {
+            out.push(cx.request(Method::Get, &["zones"], &[("name", &asked)], None));
+            me.zone = Some((asked, "<zone id>".into()));
         }
         out.push(me.list(cx));
         out.push(me.write(cx, Some("<record id>")));

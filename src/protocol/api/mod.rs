@@ -24,8 +24,6 @@ use crate::protocol::http::{Auth, HttpReply, HttpRequest, Method};
 use crate::protocol::{Answer, Answers, Next, Pending, Update};
 use crate::secret::{MASK, Secret};
 
-pub use rest::{Digitalocean, Gandi, Hetzner, Ionos, Porkbun};
-
 /// The hold after an HTTP 429 that names no wait (the reference's generic rule).
 pub const RATE_LIMIT_HOLD: Duration = Duration::from_secs(5 * 60);
 
@@ -47,12 +45,6 @@ pub enum Api {
 }
 
 impl Api {
-    /// Whether the API finds the host's zone itself (by listing the account's zones), so
-    /// that `zone` is optional; the others take the last two labels unless `zone` is set.
-    pub fn finds_zone(self) -> bool {
-        matches!(self, Api::Cloudflare | Api::Ionos)
-    }
-
     /// Whether `proxied` means anything to this API.
     pub fn has_proxy(self) -> bool {
         self == Api::Cloudflare
@@ -61,11 +53,6 @@ impl Api {
     /// Whether `zone_id` means anything to this API.
     pub fn has_zone_ids(self) -> bool {
         matches!(self, Api::Cloudflare | Api::Ionos)
-    }
-
-    /// Whether the API takes a key beside the secret (Porkbun's `apikey`, as `username`).
-    pub fn takes_key(self) -> bool {
-        self == Api::Porkbun
     }
 
     /// The smallest TTL the provider takes (Cloudflare: 60, or 1 for automatic).
@@ -130,6 +117,16 @@ impl Cx {
     pub fn forget(&mut self, zone: &str) {
         if self.zones.remove(zone).is_some() {
             self.learnt.push((zone.to_string(), None));
+        }
+    }
+
+    /// The zone of `host` known without a lookup: the configured id (with the configured
+    /// name, if any), else a cached one.
+    pub fn known_zone(&self, host: &str) -> Option<(String, String)> {
+        let a = &self.account;
+        match &a.zone_id {
+            Some(id) => Some((a.zone.clone().unwrap_or_default(), id.clone())),
+            None => self.cached_zone(host),
         }
     }
 
@@ -285,6 +282,56 @@ pub fn snippet(text: &str) -> String {
     }
 }
 
+/// The elements of a JSON array field (none when it is missing or not an array).
+pub fn items<'a>(
+    v: &'a serde_json::Value,
+    key: &str,
+) -> impl Iterator<Item = &'a serde_json::Value> {
+    v.get(key)
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// What a read of a name's records of one family says to do.
+#[derive(Debug)]
+pub enum Choice<'a, T> {
+    /// One of them has the address: nothing to write.
+    Current,
+    /// There is none: create it.
+    Create,
+    /// Update this one, the only one.
+    Update(&'a T),
+    /// Stop the host: several, none with the address.
+    Stop(Code),
+}
+
+/// The rule every API shares for a name's records of one family (`content` and `id` read
+/// each): unchanged if one already has the address, else update the only one, create a
+/// missing one, or stop the host naming the records (dynward updates one record; it never
+/// picks one of several for the user).
+pub fn choose<'a, T>(
+    host: &str,
+    addr: IpAddr,
+    records: &'a [T],
+    content: impl Fn(&T) -> &str,
+    id: impl Fn(&T) -> String,
+) -> Choice<'a, T> {
+    if records.iter().any(|r| same_addr(content(r), addr)) {
+        return Choice::Current;
+    }
+    match records {
+        [] => Choice::Create,
+        [one] => Choice::Update(one),
+        many => Choice::Stop(Code::Refused(format!(
+            "{} {} records for {host} (ids {}), none with the address; dynward updates one record: delete the others",
+            many.len(),
+            rtype(addr),
+            many.iter().map(id).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
 /// A JSON string field.
 pub fn text<'a>(v: &'a serde_json::Value, key: &str) -> &'a str {
     v.get(key).and_then(serde_json::Value::as_str).unwrap_or("")
@@ -338,11 +385,11 @@ impl Job {
 fn flow(api: Api, host: &str, addr: IpAddr) -> Box<dyn Flow> {
     match api {
         Api::Cloudflare => Box::new(cloudflare::Cloudflare::new(host, addr)),
-        Api::Porkbun => Box::new(Porkbun::new(host, addr)),
-        Api::Hetzner => Box::new(Hetzner::new(host, addr)),
-        Api::Digitalocean => Box::new(Digitalocean::new(host, addr)),
-        Api::Gandi => Box::new(Gandi::new(host, addr)),
-        Api::Ionos => Box::new(Ionos::new(host, addr)),
+        Api::Porkbun => rest::flow(host, addr, rest::Porkbun),
+        Api::Hetzner => rest::flow(host, addr, rest::Hetzner),
+        Api::Digitalocean => rest::flow(host, addr, rest::Digitalocean),
+        Api::Gandi => rest::flow(host, addr, rest::Gandi),
+        Api::Ionos => rest::flow(host, addr, rest::Ionos::default()),
     }
 }
 

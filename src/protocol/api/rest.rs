@@ -1,21 +1,26 @@
 //! The other REST APIs (reference 4.3–4.7): Porkbun, Hetzner Cloud, DigitalOcean, Gandi
 //! LiveDNS and IONOS. Each reads the name's record of the family, then writes only when its
 //! content differs (keeping the TTL and notes the user set), or creates it.
+//!
+//! One flow ([`RestFlow`]) runs them all: the stage due, the rules every API shares (429,
+//! 5xx), the dry run's requests. A provider ([`RestApi`]) says only what its requests are
+//! and what each answer means.
 
+use std::fmt;
 use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
 use super::{
-    Body, Cx, Flow, default_zone, id, in_zone, relative, rtype, same_addr, snippet, text, triage,
-    unreadable,
+    Body, Choice, Cx, Flow, choose, default_zone, id, in_zone, items, relative, rtype, same_addr,
+    snippet, text, triage, unreadable,
 };
 use crate::protocol::code::Code;
 use crate::protocol::http::{HttpReply, HttpRequest, Method};
 
 /// Where a read-then-write flow is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Stage {
+pub(super) enum Stage {
     /// Finding the zone's id (IONOS): listing the zones.
     Zones,
     /// Reading the record.
@@ -31,32 +36,32 @@ enum Stage {
 
 /// What the read found of a record to update.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Found {
+pub(super) struct Found {
     id: String,
     ttl: Option<Value>,
     extra: Option<Value>,
 }
 
-/// The parts every flow here keeps.
+impl Found {
+    /// The record a dry run shows being updated.
+    fn placeholder() -> Found {
+        Found {
+            id: "<record id>".into(),
+            ..Found::default()
+        }
+    }
+}
+
+/// What every flow here knows of its name and family.
 #[derive(Debug)]
-struct Base {
+pub(super) struct Base {
     host: String,
     addr: IpAddr,
-    stage: Option<Stage>,
     /// A second read was made already (a create raced another, an id went stale).
     again: bool,
 }
 
 impl Base {
-    fn new(host: &str, addr: IpAddr) -> Base {
-        Base {
-            host: host.to_string(),
-            addr,
-            stage: None,
-            again: false,
-        }
-    }
-
     /// The zone the host is in: the configured one, else its last two labels.
     fn zone(&self, cx: &Cx) -> String {
         cx.account
@@ -70,65 +75,23 @@ impl Base {
         relative(&self.host, &self.zone(cx)).to_ascii_lowercase()
     }
 
-    fn ip(&self) -> String {
-        self.addr.to_string()
+    /// The record type and the address, for paths and bodies.
+    fn typed(&self) -> (&'static str, String) {
+        (rtype(self.addr), self.addr.to_string())
     }
 
-    /// Runs `req` for the stage now due (taking it out, putting it back unless done).
-    fn next(
-        &mut self,
-        start: Stage,
-        req: impl FnOnce(&Base, &Stage) -> Option<HttpRequest>,
-    ) -> Result<HttpRequest, Code> {
-        let stage = self.stage.take().unwrap_or(start);
-        if let Stage::Done(c) = stage {
-            return Err(c);
-        }
-        match req(self, &stage) {
-            Some(r) => {
-                self.stage = Some(stage);
-                Ok(r)
-            }
-            None => Err(Code::Unreadable("nothing to send".into())),
-        }
-    }
-
-    /// The stage the rules every API shares set (429, 5xx), or the JSON body (`None` when
-    /// the body is not JSON).
-    fn triage(&mut self, reply: &HttpReply) -> Result<Option<Value>, ()> {
-        match triage(reply) {
-            Err(code) => {
-                self.stage = Some(Stage::Done(code));
-                Err(())
-            }
-            Ok(Body::Json(v)) => Ok(Some(v)),
-            Ok(Body::Other(_)) => Ok(None),
-        }
-    }
-
-    /// The stage after a read that found these `(id, content, ttl, extra)` records: unchanged
-    /// if one has the address, an update of the only one, a create, or a stop.
+    /// The stage after a read that found these `(id, content, ttl, extra)` records of the
+    /// family ([`choose`]'s rule).
     fn decide(&self, records: Vec<(String, String, Option<Value>, Option<Value>)>) -> Stage {
-        if records.iter().any(|r| same_addr(&r.1, self.addr)) {
-            return Stage::Done(Code::Current);
-        }
-        match records.as_slice() {
-            [] => Stage::Write(None),
-            [(rid, _, ttl, extra)] => Stage::Write(Some(Found {
+        match choose(&self.host, self.addr, &records, |r| &r.1, |r| r.0.clone()) {
+            Choice::Current => Stage::Done(Code::Current),
+            Choice::Create => Stage::Write(None),
+            Choice::Update((rid, _, ttl, extra)) => Stage::Write(Some(Found {
                 id: rid.clone(),
                 ttl: ttl.clone(),
                 extra: extra.clone(),
             })),
-            many => Stage::Done(Code::Refused(format!(
-                "{} {} records for {} (ids {}), none with the address; dynward updates one record: delete the others",
-                many.len(),
-                rtype(self.addr),
-                self.host,
-                many.iter()
-                    .map(|r| r.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            Choice::Stop(code) => Stage::Done(code),
         }
     }
 
@@ -142,72 +105,106 @@ impl Base {
     }
 }
 
+/// A provider's part of a read-then-write flow.
+pub(super) trait RestApi: Send + fmt::Debug {
+    /// The stage the flow starts at.
+    fn start(&mut self, _b: &Base, _cx: &Cx) -> Stage {
+        Stage::Read
+    }
+
+    /// The request of `stage`; none for a stage the provider does not have.
+    fn request(&self, b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest>;
+
+    /// The stage after `reply` to the request of `stage`, given its body when it is JSON
+    /// (429 and 5xx were decided before).
+    fn read(
+        &mut self,
+        b: &mut Base,
+        cx: &mut Cx,
+        stage: Stage,
+        reply: &HttpReply,
+        json: Option<Value>,
+    ) -> Stage;
+
+    /// The stages a dry run shows: the read and the write of a record found with another
+    /// address.
+    fn preview(&self, _b: &Base, _cx: &Cx) -> Vec<Stage> {
+        vec![Stage::Read, Stage::Write(Some(Found::placeholder()))]
+    }
+}
+
+/// One name and family through a [`RestApi`].
+#[derive(Debug)]
+pub(super) struct RestFlow<P> {
+    base: Base,
+    stage: Option<Stage>,
+    api: P,
+}
+
+/// The flow of `api` for `host` and `addr`.
+pub(super) fn flow<P: RestApi + 'static>(host: &str, addr: IpAddr, api: P) -> Box<dyn Flow> {
+    Box::new(RestFlow {
+        base: Base {
+            host: host.to_string(),
+            addr,
+            again: false,
+        },
+        stage: None,
+        api,
+    })
+}
+
+impl<P: RestApi> Flow for RestFlow<P> {
+    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
+        let stage = match self.stage.take() {
+            Some(s) => s,
+            None => self.api.start(&self.base, cx),
+        };
+        if let Stage::Done(c) = stage {
+            return Err(c);
+        }
+        let req = self
+            .api
+            .request(&self.base, cx, &stage)
+            .ok_or_else(|| Code::Unreadable(format!("no request for this stage ({stage:?})")))?;
+        self.stage = Some(stage);
+        Ok(req)
+    }
+
+    fn take(&mut self, cx: &mut Cx, reply: &HttpReply) {
+        let stage = self.stage.take().unwrap_or(Stage::Read);
+        self.stage = Some(match triage(reply) {
+            Err(code) => Stage::Done(code),
+            Ok(Body::Json(v)) => self.api.read(&mut self.base, cx, stage, reply, Some(v)),
+            Ok(Body::Other(_)) => self.api.read(&mut self.base, cx, stage, reply, None),
+        });
+    }
+
+    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
+        self.api
+            .preview(&self.base, cx)
+            .iter()
+            .filter_map(|s| self.api.request(&self.base, cx, s))
+            .collect()
+    }
+}
+
 /// A status the APIs share: 401 and 403 refuse the token, with this hint.
 fn denied(status: u16, msg: &str, hint: &str) -> Option<Code> {
     matches!(status, 401 | 403).then(|| Code::Denied(format!("HTTP {status}: {msg}; {hint}")))
 }
 
-/// The record type's name and the address, for bodies.
-fn typed(b: &Base) -> (&'static str, String) {
-    (rtype(b.addr), b.ip())
-}
-
 // ---------------------------------------------------------------------------------------
 // Porkbun
 
-/// One name and family at Porkbun (API v3): every call a POST with the keys in the body.
+/// Porkbun (API v3): every call a POST with the keys in the body.
 #[derive(Debug)]
-pub struct Porkbun(Base);
+pub(super) struct Porkbun;
 
-impl Porkbun {
-    /// The flow for `host` and `addr`.
-    pub fn new(host: &str, addr: IpAddr) -> Porkbun {
-        Porkbun(Base::new(host, addr))
-    }
-
-    /// The host left of its domain: empty for the domain itself.
-    fn sub(b: &Base, cx: &Cx) -> String {
-        let n = b.name(cx);
-        if n == "@" { String::new() } else { n }
-    }
-
-    fn request(b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
-        let (t, ip) = typed(b);
-        let (zone, sub) = (b.zone(cx), Porkbun::sub(b, cx));
-        Some(match stage {
-            Stage::Read => cx.request(
-                Method::Post,
-                &["dns", "retrieveByNameType", &zone, t, &sub],
-                &[],
-                None,
-            ),
-            Stage::Write(Some(f)) => {
-                let mut body = json!({ "content": ip });
-                if let Some(ttl) = &f.ttl {
-                    body["ttl"] = ttl.clone();
-                }
-                if let Some(notes) = &f.extra {
-                    body["notes"] = notes.clone();
-                }
-                cx.request(
-                    Method::Post,
-                    &["dns", "editByNameType", &zone, t, &sub],
-                    &[],
-                    Some(body),
-                )
-            }
-            Stage::Write(None) => {
-                let ttl = cx.account.ttl.unwrap_or(600).to_string();
-                cx.request(
-                    Method::Post,
-                    &["dns", "create", &zone],
-                    &[],
-                    Some(json!({ "name": sub, "type": t, "content": ip, "ttl": ttl })),
-                )
-            }
-            _ => return None,
-        })
-    }
+/// The host left of its domain: empty for the domain itself.
+fn porkbun_sub(b: &Base, cx: &Cx) -> String {
+    let n = b.name(cx);
+    if n == "@" { String::new() } else { n }
 }
 
 /// What a Porkbun error message means.
@@ -246,23 +243,57 @@ fn porkbun_error(status: u16, v: Option<&Value>, reply: &HttpReply) -> Code {
     Code::Unreadable(format!("HTTP {status}: {}", snippet(msg)))
 }
 
-impl Flow for Porkbun {
-    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
-        self.0.next(Stage::Read, |b, s| Porkbun::request(b, cx, s))
+impl RestApi for Porkbun {
+    fn request(&self, b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = b.typed();
+        let (zone, sub) = (b.zone(cx), porkbun_sub(b, cx));
+        Some(match stage {
+            Stage::Read => cx.request(
+                Method::Post,
+                &["dns", "retrieveByNameType", &zone, t, &sub],
+                &[],
+                None,
+            ),
+            Stage::Write(Some(f)) => {
+                let mut body = json!({ "content": ip });
+                if let Some(ttl) = &f.ttl {
+                    body["ttl"] = ttl.clone();
+                }
+                if let Some(notes) = &f.extra {
+                    body["notes"] = notes.clone();
+                }
+                cx.request(
+                    Method::Post,
+                    &["dns", "editByNameType", &zone, t, &sub],
+                    &[],
+                    Some(body),
+                )
+            }
+            Stage::Write(None) => {
+                let ttl = cx.account.ttl.unwrap_or(600).to_string();
+                cx.request(
+                    Method::Post,
+                    &["dns", "create", &zone],
+                    &[],
+                    Some(json!({ "name": sub, "type": t, "content": ip, "ttl": ttl })),
+                )
+            }
+            _ => return None,
+        })
     }
 
-    fn take(&mut self, _cx: &mut Cx, reply: &HttpReply) {
-        let b = &mut self.0;
-        let stage = b.stage.take().unwrap_or(Stage::Read);
-        let Ok(v) = b.triage(reply) else { return };
+    fn read(
+        &mut self,
+        b: &mut Base,
+        _cx: &mut Cx,
+        stage: Stage,
+        reply: &HttpReply,
+        v: Option<Value>,
+    ) -> Stage {
         let ok = reply.status == 200 && v.as_ref().is_some_and(|v| text(v, "status") == "SUCCESS");
-        b.stage = Some(match (stage, v) {
+        match (stage, v) {
             (Stage::Read, Some(v)) if ok => {
-                let records = v
-                    .get("records")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
+                let records = items(&v, "records")
                     .filter(|r| text(r, "type") == rtype(b.addr))
                     .map(|r| {
                         (
@@ -277,15 +308,7 @@ impl Flow for Porkbun {
             }
             (Stage::Write(_), Some(_)) if ok => Stage::Done(Code::Good),
             (_, v) => Stage::Done(porkbun_error(reply.status, v.as_ref(), reply)),
-        });
-    }
-
-    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
-        let b = &self.0;
-        [Stage::Read, Stage::Write(Some(Found::default()))]
-            .iter()
-            .filter_map(|s| Porkbun::request(b, cx, s))
-            .collect()
+        }
     }
 }
 
@@ -295,18 +318,37 @@ impl Flow for Porkbun {
 /// Polls of a running Hetzner action before the answer is a hold.
 const HETZNER_POLLS: u8 = 3;
 
-/// One name and family at Hetzner (Cloud API: zones and RRsets; the old DNS API is shut).
+/// Hetzner (Cloud API: zones and RRsets; the old DNS API is shut).
 #[derive(Debug)]
-pub struct Hetzner(Base);
+pub(super) struct Hetzner;
 
-impl Hetzner {
-    /// The flow for `host` and `addr`.
-    pub fn new(host: &str, addr: IpAddr) -> Hetzner {
-        Hetzner(Base::new(host, addr))
+/// The stage after a Hetzner answer carrying an action: done, failed, or polled.
+fn hetzner_action(v: &Value, polls: u8) -> Stage {
+    let a = v.get("action").unwrap_or(&Value::Null);
+    match text(a, "status") {
+        "success" => Stage::Done(Code::Good),
+        "error" => {
+            let e = a.get("error").unwrap_or(&Value::Null);
+            Stage::Done(Code::Refused(format!(
+                "Hetzner's action failed: {} ({})",
+                text(e, "message"),
+                text(e, "code")
+            )))
+        }
+        _ if polls == 0 => Stage::Done(Code::Unreadable(
+            "Hetzner's action was still running after the polls".into(),
+        )),
+        _ => match id(a, "id") {
+            Some(aid) => Stage::Poll(aid, polls - 1),
+            // An answer without an action: the write was taken.
+            None => Stage::Done(Code::Good),
+        },
     }
+}
 
-    fn request(b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
-        let (t, ip) = typed(b);
+impl RestApi for Hetzner {
+    fn request(&self, b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = b.typed();
         let (zone, name) = (b.zone(cx), b.name(cx));
         Some(match stage {
             Stage::Read => cx.request(
@@ -333,57 +375,24 @@ impl Hetzner {
         })
     }
 
-    /// The stage after an answer carrying an action: done, failed, or polled.
-    fn action(v: &Value, polls: u8) -> Stage {
-        let a = v.get("action").unwrap_or(&Value::Null);
-        match text(a, "status") {
-            "success" => Stage::Done(Code::Good),
-            "error" => {
-                let e = a.get("error").unwrap_or(&Value::Null);
-                Stage::Done(Code::Refused(format!(
-                    "Hetzner's action failed: {} ({})",
-                    text(e, "message"),
-                    text(e, "code")
-                )))
-            }
-            _ if polls == 0 => Stage::Done(Code::Unreadable(
-                "Hetzner's action was still running after the polls".into(),
-            )),
-            _ => match id(a, "id") {
-                Some(aid) => Stage::Poll(aid, polls - 1),
-                // An answer without an action: the write was taken.
-                None => Stage::Done(Code::Good),
-            },
-        }
-    }
-}
-
-impl Flow for Hetzner {
-    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
-        self.0.next(Stage::Read, |b, s| Hetzner::request(b, cx, s))
-    }
-
-    fn take(&mut self, _cx: &mut Cx, reply: &HttpReply) {
-        let b = &mut self.0;
-        let stage = b.stage.take().unwrap_or(Stage::Read);
-        let Ok(v) = b.triage(reply) else { return };
+    fn read(
+        &mut self,
+        b: &mut Base,
+        cx: &mut Cx,
+        stage: Stage,
+        reply: &HttpReply,
+        v: Option<Value>,
+    ) -> Stage {
         let Some(v) = v else {
-            b.stage = Some(Stage::Done(unreadable(reply)));
-            return;
+            return Stage::Done(unreadable(reply));
         };
         let e = v.get("error").unwrap_or(&Value::Null);
         let (code, msg) = (text(e, "code"), text(e, "message"));
         let s = reply.status;
-        b.stage = Some(match stage {
+        match stage {
             Stage::Read if s == 200 => {
                 let rr = v.get("rrset").unwrap_or(&Value::Null);
-                let held = rr
-                    .get("records")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .any(|r| same_addr(text(r, "value"), b.addr));
-                if held {
+                if items(rr, "records").any(|r| same_addr(text(r, "value"), b.addr)) {
                     Stage::Done(Code::Current)
                 } else {
                     // set_records replaces the whole RRset: one write, whatever it held.
@@ -391,20 +400,15 @@ impl Flow for Hetzner {
                 }
             }
             Stage::Read if s == 404 => Stage::Write(None),
-            Stage::Write(_) | Stage::Poll(..) if matches!(s, 200 | 201) => {
-                let polls = match stage {
-                    Stage::Poll(_, left) => left,
-                    _ => HETZNER_POLLS,
-                };
-                Hetzner::action(&v, polls)
-            }
-            Stage::Write(None) if matches!(s, 409) && !b.again => {
+            Stage::Poll(_, left) if matches!(s, 200 | 201) => hetzner_action(&v, left),
+            Stage::Write(_) if matches!(s, 200 | 201) => hetzner_action(&v, HETZNER_POLLS),
+            Stage::Write(None) if s == 409 && !b.again => {
                 b.again = true;
                 Stage::Read
             }
             Stage::Write(None) if s == 404 => Stage::Done(Code::NoZone(format!(
                 "Hetzner knows no zone {} in this token's project ({msg})",
-                b.zone(_cx)
+                b.zone(cx)
             ))),
             _ if s == 423 => Stage::Done(Code::Wait(std::time::Duration::from_secs(10))),
             _ => match denied(s, msg, "the project's API token must be Read & Write") {
@@ -414,33 +418,20 @@ impl Flow for Hetzner {
                 }
                 None => Stage::Done(unreadable(reply)),
             },
-        });
-    }
-
-    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
-        let b = &self.0;
-        [Stage::Read, Stage::Write(Some(Found::default()))]
-            .iter()
-            .filter_map(|s| Hetzner::request(b, cx, s))
-            .collect()
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // DigitalOcean
 
-/// One name and family at DigitalOcean (API v2).
+/// DigitalOcean (API v2).
 #[derive(Debug)]
-pub struct Digitalocean(Base);
+pub(super) struct Digitalocean;
 
-impl Digitalocean {
-    /// The flow for `host` and `addr`.
-    pub fn new(host: &str, addr: IpAddr) -> Digitalocean {
-        Digitalocean(Base::new(host, addr))
-    }
-
-    fn request(b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
-        let (t, ip) = typed(b);
+impl RestApi for Digitalocean {
+    fn request(&self, b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = b.typed();
         let zone = b.zone(cx);
         Some(match stage {
             Stage::Read => cx.request(
@@ -470,32 +461,24 @@ impl Digitalocean {
             _ => return None,
         })
     }
-}
 
-impl Flow for Digitalocean {
-    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
-        self.0
-            .next(Stage::Read, |b, s| Digitalocean::request(b, cx, s))
-    }
-
-    fn take(&mut self, cx: &mut Cx, reply: &HttpReply) {
-        let b = &mut self.0;
-        let stage = b.stage.take().unwrap_or(Stage::Read);
-        let Ok(v) = b.triage(reply) else { return };
+    fn read(
+        &mut self,
+        b: &mut Base,
+        cx: &mut Cx,
+        stage: Stage,
+        reply: &HttpReply,
+        v: Option<Value>,
+    ) -> Stage {
         let Some(v) = v else {
-            b.stage = Some(Stage::Done(unreadable(reply)));
-            return;
+            return Stage::Done(unreadable(reply));
         };
         let s = reply.status;
         let msg = text(&v, "message");
-        b.stage = Some(match stage {
+        match stage {
             Stage::Read if s == 200 => {
                 let name = b.name(cx);
-                let records = v
-                    .get("domain_records")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
+                let records = items(&v, "domain_records")
                     .filter(|r| {
                         text(r, "type") == rtype(b.addr)
                             && (text(r, "name") == name || text(r, "name") == b.host)
@@ -526,38 +509,21 @@ impl Flow for Digitalocean {
                 }
                 None => Stage::Done(unreadable(reply)),
             },
-        });
-    }
-
-    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
-        let b = &self.0;
-        let f = Found {
-            id: "<record id>".into(),
-            ..Found::default()
-        };
-        [Stage::Read, Stage::Write(Some(f))]
-            .iter()
-            .filter_map(|s| Digitalocean::request(b, cx, s))
-            .collect()
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // Gandi
 
-/// One name and family at Gandi LiveDNS (v5): the RRset is read, then PUT (which creates or
-/// replaces it), keeping its TTL.
+/// Gandi LiveDNS (v5): the RRset is read, then PUT (which creates or replaces it), keeping
+/// its TTL.
 #[derive(Debug)]
-pub struct Gandi(Base);
+pub(super) struct Gandi;
 
-impl Gandi {
-    /// The flow for `host` and `addr`.
-    pub fn new(host: &str, addr: IpAddr) -> Gandi {
-        Gandi(Base::new(host, addr))
-    }
-
-    fn request(b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
-        let (t, ip) = typed(b);
+impl RestApi for Gandi {
+    fn request(&self, b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = b.typed();
         let (zone, name) = (b.zone(cx), b.name(cx));
         let path = ["domains", &zone, "records", &name, t];
         Some(match stage {
@@ -576,32 +542,23 @@ impl Gandi {
             _ => return None,
         })
     }
-}
 
-impl Flow for Gandi {
-    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
-        self.0.next(Stage::Read, |b, s| Gandi::request(b, cx, s))
-    }
-
-    fn take(&mut self, cx: &mut Cx, reply: &HttpReply) {
-        let b = &mut self.0;
-        let stage = b.stage.take().unwrap_or(Stage::Read);
-        let Ok(v) = b.triage(reply) else { return };
+    fn read(
+        &mut self,
+        b: &mut Base,
+        cx: &mut Cx,
+        stage: Stage,
+        reply: &HttpReply,
+        v: Option<Value>,
+    ) -> Stage {
         let s = reply.status;
         let msg = v
             .as_ref()
             .map(|v| text(v, "message").to_string())
             .unwrap_or_default();
-        b.stage = Some(match (stage, v) {
+        match (stage, v) {
             (Stage::Read, Some(v)) if s == 200 => {
-                let values: Vec<&str> = v
-                    .get("rrset_values")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
-                if values.iter().any(|c| same_addr(c, b.addr)) {
+                if items(&v, "rrset_values").any(|c| same_addr(c.as_str().unwrap_or(""), b.addr)) {
                     Stage::Done(Code::Current)
                 } else {
                     Stage::Write(Some(Found {
@@ -626,45 +583,60 @@ impl Flow for Gandi {
                 Stage::Done(Code::Refused(format!("HTTP {s}: {msg}")))
             }
             _ => Stage::Done(unreadable(reply)),
-        });
+        }
     }
 
-    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
-        let b = &self.0;
-        [Stage::Read, Stage::Write(None)]
-            .iter()
-            .filter_map(|s| Gandi::request(b, cx, s))
-            .collect()
+    fn preview(&self, _b: &Base, _cx: &Cx) -> Vec<Stage> {
+        vec![Stage::Read, Stage::Write(None)]
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // IONOS
 
-/// One name and family at IONOS (DNS API v1): the zone from the account's list, then the
-/// record read, updated or created.
-#[derive(Debug)]
-pub struct Ionos {
-    base: Base,
+/// IONOS (DNS API v1): the zone from the account's list, then the record read, updated or
+/// created.
+#[derive(Debug, Default)]
+pub(super) struct Ionos {
+    /// The zone's name and id, once known.
     zone: Option<(String, String)>,
 }
 
+/// The messages of an IONOS error array.
+fn ionos_message(v: &Value) -> String {
+    let list = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
+    list.iter()
+        .map(|e| format!("{} {}", text(e, "code"), text(e, "message")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Ionos {
-    /// The flow for `host` and `addr`.
-    pub fn new(host: &str, addr: IpAddr) -> Ionos {
-        Ionos {
-            base: Base::new(host, addr),
-            zone: None,
+    /// The zone of the host among the account's: the longest whose name it is in.
+    fn pick(&mut self, b: &Base, cx: &mut Cx, v: &Value) -> Stage {
+        let best = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|z| in_zone(&b.host, text(z, "name")))
+            .max_by_key(|z| text(z, "name").len());
+        match best.and_then(|z| Some((text(z, "name").to_string(), id(z, "id")?))) {
+            Some((name, zid)) => {
+                cx.learn(&name, &zid);
+                self.zone = Some((name, zid));
+                Stage::Read
+            }
+            None => Stage::Done(Code::NoZone(format!(
+                "none of this key's IONOS zones holds {}",
+                b.host
+            ))),
         }
     }
+}
 
-    fn start(&mut self, cx: &Cx) -> Stage {
-        let a = &cx.account;
-        if let Some(zid) = &a.zone_id {
-            self.zone = Some((a.zone.clone().unwrap_or_default(), zid.clone()));
-            return Stage::Read;
-        }
-        self.zone = cx.cached_zone(&self.base.host);
+impl RestApi for Ionos {
+    fn start(&mut self, b: &Base, cx: &Cx) -> Stage {
+        self.zone = cx.known_zone(&b.host);
         if self.zone.is_some() {
             Stage::Read
         } else {
@@ -672,16 +644,14 @@ impl Ionos {
         }
     }
 
-    fn request(&self, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
-        let b = &self.base;
-        let (t, ip) = typed(b);
+    fn request(&self, b: &Base, cx: &Cx, stage: &Stage) -> Option<HttpRequest> {
+        let (t, ip) = b.typed();
+        // A dry run asks before the flow started: the zone it would know.
         let zid = self
             .zone
-            .as_ref()
-            .map(|z| z.1.clone())
-            .or_else(|| cx.account.zone_id.clone())
-            .or_else(|| cx.cached_zone(&b.host).map(|z| z.1))
-            .unwrap_or_else(|| "<zone id>".into());
+            .clone()
+            .or_else(|| cx.known_zone(&b.host))
+            .map_or_else(|| "<zone id>".to_string(), |z| z.1);
         let zid = zid.as_str();
         Some(match stage {
             Stage::Zones => cx.request(Method::Get, &["zones"], &[], None),
@@ -715,74 +685,23 @@ impl Ionos {
         })
     }
 
-    /// The zone of the host among the account's: the longest whose name it is in.
-    fn pick(&mut self, cx: &mut Cx, v: &Value) -> Stage {
-        let b = &self.base;
-        let best = v
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|z| in_zone(&b.host, text(z, "name")))
-            .max_by_key(|z| text(z, "name").len());
-        match best.and_then(|z| Some((text(z, "name").to_string(), id(z, "id")?))) {
-            Some((name, zid)) => {
-                cx.learn(&name, &zid);
-                self.zone = Some((name, zid));
-                Stage::Read
-            }
-            None => Stage::Done(Code::NoZone(format!(
-                "none of this key's IONOS zones holds {}",
-                b.host
-            ))),
-        }
-    }
-}
-
-/// The messages of an IONOS error array.
-fn ionos_message(v: &Value) -> String {
-    let list = v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]);
-    list.iter()
-        .map(|e| format!("{} {}", text(e, "code"), text(e, "message")))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-impl Flow for Ionos {
-    fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
-        let stage = match self.base.stage.take() {
-            Some(s) => s,
-            None => self.start(cx),
-        };
-        if let Stage::Done(c) = stage {
-            return Err(c);
-        }
-        let req = self
-            .request(cx, &stage)
-            .ok_or_else(|| Code::Unreadable("nothing to send".into()))?;
-        self.base.stage = Some(stage);
-        Ok(req)
-    }
-
-    fn take(&mut self, cx: &mut Cx, reply: &HttpReply) {
-        let stage = self.base.stage.take().unwrap_or(Stage::Read);
-        let Ok(v) = self.base.triage(reply) else {
-            return;
-        };
+    fn read(
+        &mut self,
+        b: &mut Base,
+        cx: &mut Cx,
+        stage: Stage,
+        reply: &HttpReply,
+        v: Option<Value>,
+    ) -> Stage {
         let Some(v) = v else {
-            self.base.stage = Some(Stage::Done(unreadable(reply)));
-            return;
+            return Stage::Done(unreadable(reply));
         };
         let s = reply.status;
         let msg = ionos_message(&v);
-        let b = &self.base;
-        let next = match stage {
-            Stage::Zones if s == 200 => self.pick(cx, &v),
+        match stage {
+            Stage::Zones if s == 200 => self.pick(b, cx, &v),
             Stage::Read if s == 200 => {
-                let records = v
-                    .get("records")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
+                let records = items(&v, "records")
                     .filter(|r| {
                         text(r, "type") == rtype(b.addr)
                             && text(r, "name").eq_ignore_ascii_case(&b.host)
@@ -803,7 +722,7 @@ impl Flow for Ionos {
             Stage::Read | Stage::Write(_)
                 if s == 404 && !b.again && cx.account.zone_id.is_none() =>
             {
-                self.base.again = true;
+                b.again = true;
                 if let Some((name, _)) = self.zone.take() {
                     cx.forget(&name);
                 }
@@ -817,21 +736,14 @@ impl Flow for Ionos {
                 }
                 None => Stage::Done(unreadable(reply)),
             },
-        };
-        self.base.stage = Some(next);
+        }
     }
 
-    fn preview(&self, cx: &Cx) -> Vec<HttpRequest> {
-        let mut out = Vec::new();
-        if cx.account.zone_id.is_none() && cx.cached_zone(&self.base.host).is_none() {
-            out.extend(self.request(cx, &Stage::Zones));
-        }
-        let f = Found {
-            id: "<record id>".into(),
-            ..Found::default()
-        };
-        out.extend(self.request(cx, &Stage::Read));
-        out.extend(self.request(cx, &Stage::Write(Some(f))));
-        out
+    fn preview(&self, b: &Base, cx: &Cx) -> Vec<Stage> {
+        let lookup = cx.known_zone(&b.host).is_none().then_some(Stage::Zones);
+        lookup
+            .into_iter()
+            .chain([Stage::Read, Stage::Write(Some(Found::placeholder()))])
+            .collect()
     }
 }
