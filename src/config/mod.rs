@@ -363,21 +363,18 @@ impl Walker<'_> {
 }
 
 /// Names each API policy's credential after the first policy with the same one at the same
-/// API (the verdicts on a token bind every policy that sends it).
+/// API (the verdicts on a token bind every policy that sends it). One pass: a config of a
+/// thousand policies must not compare each with every other at start-up.
 fn name_tokens(policies: &mut [Policy]) {
-    for i in 0..policies.len() {
-        if policies[i].provider.and_then(Provider::api).is_none() {
-            continue;
-        }
-        let first = policies[..=i]
-            .iter()
-            .find(|q| {
-                q.server_key() == policies[i].server_key()
-                    && q.username == policies[i].username
-                    && q.password == policies[i].password
-            })
-            .map_or_else(String::new, |q| q.name.clone());
-        policies[i].token_of = first;
+    let mut first: std::collections::HashMap<(ServerId, String, String), String> =
+        std::collections::HashMap::new();
+    for p in policies.iter_mut().filter(|p| p.is_api()) {
+        let key = (
+            p.server_key(),
+            p.username.clone(),
+            p.password.expose().to_string(),
+        );
+        p.token_of = first.entry(key).or_insert_with(|| p.name.clone()).clone();
     }
 }
 

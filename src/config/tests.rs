@@ -1239,3 +1239,24 @@ fn every_documented_key_is_read() {
         "{found:?}"
     );
 }
+
+/// API policies with the same credential at the same API share the name of the first of
+/// them (their verdicts bind each other); another token, or a dyndns2 policy, does not.
+#[test]
+fn api_credentials_are_named_after_their_first_policy() {
+    let policy = |name: &str, token: &str| {
+        format!(
+            "[[policy]]\nname = \"{name}\"\nprovider = \"cloudflare\"\npassword = \"{token}\"\ninterface = \"eth0\"\nhosts = [\"{name}.example.org\"]\n"
+        )
+    };
+    let text = [
+        policy("a", "tok-1"),
+        policy("b", "tok-2"),
+        policy("c", "tok-1"),
+        "[[policy]]\nname = \"d\"\nprovider = \"dyn\"\nusername = \"u\"\npassword = \"tok-1\"\ninterface = \"eth0\"\nhosts = [\"d.example.org\"]\n".to_string(),
+    ]
+    .concat();
+    let c = parse(&text).expect("valid");
+    let named: Vec<String> = c.policies.iter().map(|p| p.account_user()).collect();
+    assert_eq!(named, ["token of a", "token of b", "token of a", "u"]);
+}

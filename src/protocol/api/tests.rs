@@ -101,6 +101,16 @@ fn run(ex: &mut Exchange, replies: Vec<HttpReply>) -> Run {
     out
 }
 
+/// `update` through a new exchange of `account`, with the zone ids known before.
+fn exchange(
+    account: Account,
+    update: Update,
+    known: BTreeMap<String, String>,
+    replies: Vec<HttpReply>,
+) -> Run {
+    run(&mut Exchange::new(account, &update, known), replies)
+}
+
 fn lines(r: &Run) -> Vec<&str> {
     r.sent.iter().map(|(l, _)| l.as_str()).collect()
 }
@@ -134,13 +144,10 @@ fn zones(cached: &[(&str, &str)]) -> BTreeMap<String, String> {
 /// and is created with the logged defaults; the zone id is learnt for the state file.
 #[test]
 fn cloudflare_first_update_finds_the_zone_and_creates_the_record() {
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("home.example.org", Some("203.0.113.5"), None),
+        update("home.example.org", Some("203.0.113.5"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             cf_ok("[]"),
             cf_ok(ZONE),
@@ -175,13 +182,10 @@ fn cloudflare_first_update_finds_the_zone_and_creates_the_record() {
 /// user's proxied, TTL, comment and tags stay).
 #[test]
 fn cloudflare_change_patches_only_the_content() {
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         zones(&[("example.org", "z1")]),
-    );
-    let r = run(
-        &mut ex,
         vec![
             cf_ok(
                 r#"[{"id":"r1","type":"A","name":"home.example.org","content":"203.0.113.5","proxied":true,"ttl":1,"comment":"mine","tags":["a:b"]}]"#,
@@ -199,13 +203,10 @@ fn cloudflare_change_patches_only_the_content() {
 /// DNS answer could never show it): one read, no write.
 #[test]
 fn cloudflare_unchanged_reads_and_writes_nothing() {
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("home.example.org", None, Some("2001:db8::5")),
+        update("home.example.org", None, Some("2001:db8::5")),
         zones(&[("example.org", "z1")]),
-    );
-    let r = run(
-        &mut ex,
         vec![cf_ok(
             r#"[{"id":"r1","type":"A","name":"home.example.org","content":"203.0.113.5"},{"id":"r2","type":"AAAA","name":"home.example.org","content":"2001:DB8:0::5","proxied":true}]"#,
         )],
@@ -219,34 +220,35 @@ fn cloudflare_unchanged_reads_and_writes_nothing() {
 #[test]
 fn cloudflare_several_records_stop_the_host_unless_one_has_the_address() {
     let two = r#"[{"id":"r1","type":"A","name":"h.example.org","content":"198.51.100.1"},{"id":"r2","type":"A","name":"h.example.org","content":"198.51.100.2"}]"#;
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("h.example.org", Some("203.0.113.5"), None),
+        update("h.example.org", Some("203.0.113.5"), None),
         zones(&[("example.org", "z1")]),
+        vec![cf_ok(two)],
     );
-    let r = run(&mut ex, vec![cf_ok(two)]);
     let Code::Refused(m) = &r.codes[0] else {
         panic!("{:?}", r.codes)
     };
     assert!(m.contains("ids r1, r2"), "{m}");
-    let mut ex = Exchange::new(
-        cf(),
-        &update("h.example.org", Some("198.51.100.2"), None),
-        zones(&[("example.org", "z1")]),
+    assert_eq!(
+        exchange(
+            cf(),
+            update("h.example.org", Some("198.51.100.2"), None),
+            zones(&[("example.org", "z1")]),
+            vec![cf_ok(two)]
+        )
+        .codes,
+        [Code::Current]
     );
-    assert_eq!(run(&mut ex, vec![cf_ok(two)]).codes, [Code::Current]);
 }
 
 /// A name held by a CNAME is never touched.
 #[test]
 fn cloudflare_never_touches_a_cname() {
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("h.example.org", Some("203.0.113.5"), None),
+        update("h.example.org", Some("203.0.113.5"), None),
         zones(&[("example.org", "z1")]),
-    );
-    let r = run(
-        &mut ex,
         vec![cf_ok(
             r#"[{"id":"c1","type":"CNAME","name":"h.example.org","content":"elsewhere.example.net"}]"#,
         )],
@@ -286,12 +288,12 @@ fn cloudflare_token_and_zone_answers() {
         ),
     ];
     for (answer, hint) in cases {
-        let mut ex = Exchange::new(
+        let r = exchange(
             cf(),
-            &update("h.example.org", Some("203.0.113.5"), None),
+            update("h.example.org", Some("203.0.113.5"), None),
             zones(&[("example.org", "z1")]),
+            vec![answer],
         );
-        let r = run(&mut ex, vec![answer]);
         let Code::Denied(m) = &r.codes[0] else {
             panic!("{:?}", r.codes)
         };
@@ -299,12 +301,12 @@ fn cloudflare_token_and_zone_answers() {
         let d = r.codes[0].decide(&History::default(), Quirks::default());
         assert_eq!(d, Decision::StopAccount);
     }
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("h.example.org", Some("203.0.113.5"), None),
+        update("h.example.org", Some("203.0.113.5"), None),
         BTreeMap::new(),
+        vec![cf_ok("[]"), cf_ok("[]")],
     );
-    let r = run(&mut ex, vec![cf_ok("[]"), cf_ok("[]")]);
     assert!(matches!(&r.codes[0], Code::NoZone(m) if m.contains("visible to this token")));
 }
 
@@ -313,13 +315,10 @@ fn cloudflare_token_and_zone_answers() {
 fn cloudflare_zone_and_zone_id_settings() {
     let mut a = cf();
     a.zone = Some("example.org".into());
-    let mut ex = Exchange::new(
+    let r = exchange(
         a,
-        &update("a.b.example.org", Some("203.0.113.5"), None),
+        update("a.b.example.org", Some("203.0.113.5"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             cf_ok(ZONE),
             cf_ok(r#"[{"id":"r1","type":"A","name":"a.b.example.org","content":"203.0.113.5"}]"#),
@@ -328,12 +327,12 @@ fn cloudflare_zone_and_zone_id_settings() {
     assert_eq!(lines(&r)[0], "GET /client/v4/zones?name=example.org");
     let mut a = cf();
     a.zone_id = Some("zz9".into());
-    let mut ex = Exchange::new(
+    let r = exchange(
         a,
-        &update("a.example.org", Some("203.0.113.5"), None),
+        update("a.example.org", Some("203.0.113.5"), None),
         BTreeMap::new(),
+        vec![cf_ok("[]"), cf_ok("{}")],
     );
-    let r = run(&mut ex, vec![cf_ok("[]"), cf_ok("{}")]);
     assert_eq!(
         lines(&r)[0],
         "GET /client/v4/zones/zz9/dns_records?name=a.example.org&per_page=100"
@@ -361,20 +360,21 @@ fn cloudflare_rate_limit_outage_and_non_json() {
         ),
     ];
     for (answer, want) in cases {
-        let mut ex = Exchange::new(
-            cf(),
-            &update("h.example.org", Some("203.0.113.5"), None),
-            zones(&[("example.org", "z1")]),
+        assert_eq!(
+            exchange(
+                cf(),
+                update("h.example.org", Some("203.0.113.5"), None),
+                zones(&[("example.org", "z1")]),
+                vec![answer]
+            )
+            .codes,
+            [want]
         );
-        assert_eq!(run(&mut ex, vec![answer]).codes, [want]);
     }
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("h.example.org", Some("203.0.113.5"), None),
+        update("h.example.org", Some("203.0.113.5"), None),
         zones(&[("example.org", "z1")]),
-    );
-    let r = run(
-        &mut ex,
         vec![reply(200, "<html>Welcome to the hotel wifi</html>")],
     );
     assert!(matches!(&r.codes[0], Code::Unreadable(m) if m.contains("hotel wifi")));
@@ -408,13 +408,10 @@ fn cloudflare_stale_zone_id_is_looked_up_again_once() {
             r#"{"success":false,"errors":[{"code":7003,"message":"Could not route to /zones/old/dns_records, perhaps your object identifier is invalid?"},{"code":7000,"message":"No route for that URI"}]}"#,
         )
     };
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("example.org", Some("203.0.113.5"), None),
+        update("example.org", Some("203.0.113.5"), None),
         zones(&[("example.org", "old")]),
-    );
-    let r = run(
-        &mut ex,
         vec![
             stale(),
             cf_ok(r#"[{"id":"new","name":"example.org","status":"active"}]"#),
@@ -437,13 +434,10 @@ fn cloudflare_stale_zone_id_is_looked_up_again_once() {
             ("example.org".to_string(), Some("new".to_string()))
         ]
     );
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("example.org", Some("203.0.113.5"), None),
+        update("example.org", Some("203.0.113.5"), None),
         zones(&[("example.org", "old")]),
-    );
-    let r = run(
-        &mut ex,
         vec![
             stale(),
             cf_ok(r#"[{"id":"new","name":"example.org"}]"#),
@@ -456,13 +450,10 @@ fn cloudflare_stale_zone_id_is_looked_up_again_once() {
 /// A record gone between the read and the PATCH, or created meanwhile: read again, once.
 #[test]
 fn cloudflare_record_races_read_again_once() {
-    let mut ex = Exchange::new(
+    let r = exchange(
         cf(),
-        &update("h.example.org", Some("203.0.113.6"), None),
+        update("h.example.org", Some("203.0.113.6"), None),
         zones(&[("example.org", "z1")]),
-    );
-    let r = run(
-        &mut ex,
         vec![
             cf_ok(r#"[{"id":"r1","type":"A","name":"h.example.org","content":"203.0.113.5"}]"#),
             cf_err(404, 81044, "Record does not exist."),
@@ -502,13 +493,10 @@ fn each_family_is_its_own_flow() {
 #[test]
 fn porkbun_reads_then_edits_keeping_ttl_and_notes() {
     let base = "https://api.porkbun.com/api/json/v3";
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Porkbun, base),
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(
                 200,
@@ -538,13 +526,10 @@ fn porkbun_reads_then_edits_keeping_ttl_and_notes() {
     assert!(shown.contains(&format!(r#""apikey":"{MASK}""#)), "{shown}");
     assert_eq!(r.codes, [Code::Good]);
 
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Porkbun, base),
-        &update("example.org", Some("203.0.113.6"), None),
+        update("example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(200, r#"{"status":"SUCCESS","records":[]}"#),
             reply(200, r#"{"status":"SUCCESS","id":1}"#),
@@ -565,13 +550,10 @@ fn porkbun_reads_then_edits_keeping_ttl_and_notes() {
             .contains(r#""name":"""#)
     );
 
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Porkbun, base),
-        &update("home.example.org", Some("203.0.113.5"), None),
+        update("home.example.org", Some("203.0.113.5"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![reply(
             200,
             r#"{"status":"SUCCESS","records":[{"id":"1","type":"A","content":"203.0.113.5"}]}"#,
@@ -611,25 +593,22 @@ fn porkbun_errors() {
         ),
     ];
     for (answer, hint) in cases {
-        let mut ex = Exchange::new(
+        let r = exchange(
             account(Api::Porkbun, base),
-            &update("h.example.org", Some("203.0.113.5"), None),
+            update("h.example.org", Some("203.0.113.5"), None),
             BTreeMap::new(),
+            vec![answer],
         );
-        let r = run(&mut ex, vec![answer]);
         assert!(
             matches!(&r.codes[0], Code::Denied(m) if m.contains(hint)),
             "{:?}",
             r.codes
         );
     }
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Porkbun, base),
-        &update("h.example.org", Some("203.0.113.5"), None),
+        update("h.example.org", Some("203.0.113.5"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(200, r#"{"status":"SUCCESS","records":[]}"#),
             reply(
@@ -647,13 +626,10 @@ fn porkbun_errors() {
 #[test]
 fn hetzner_rrsets_and_actions() {
     let base = "https://api.hetzner.cloud/v1";
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Hetzner, base),
-        &update("home.example.org", None, Some("2001:db8::7")),
+        update("home.example.org", None, Some("2001:db8::7")),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(
                 404,
@@ -681,13 +657,10 @@ fn hetzner_rrsets_and_actions() {
     assert_eq!(r.codes, [Code::Good]);
     assert_eq!(r.requests[0].auth, Auth::Bearer(Secret::new(TOKEN)));
 
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Hetzner, base),
-        &update("example.org", Some("203.0.113.5"), None),
+        update("example.org", Some("203.0.113.5"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![reply(
             200,
             r#"{"rrset":{"id":"@/A","name":"@","type":"A","ttl":null,"records":[{"value":"203.0.113.5","comment":""}]}}"#,
@@ -696,13 +669,10 @@ fn hetzner_rrsets_and_actions() {
     assert_eq!(lines(&r), ["GET /v1/zones/example.org/rrsets/@/A"]);
     assert_eq!(r.codes, [Code::Current]);
 
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Hetzner, base),
-        &update("example.org", Some("203.0.113.6"), None),
+        update("example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(
                 200,
@@ -746,13 +716,10 @@ fn hetzner_rrsets_and_actions() {
 #[test]
 fn digitalocean_reads_patches_and_creates() {
     let base = "https://api.digitalocean.com/v2";
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Digitalocean, base),
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(
                 200,
@@ -777,13 +744,10 @@ fn digitalocean_reads_patches_and_creates() {
     );
     assert_eq!(r.codes, [Code::Good]);
 
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Digitalocean, base),
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(200, r#"{"domain_records":[],"meta":{"total":0}}"#),
             reply(201, r#"{"domain_record":{"id":1,"data":"203.0.113.6"}}"#),
@@ -792,26 +756,20 @@ fn digitalocean_reads_patches_and_creates() {
     assert_eq!(lines(&r)[1], "POST /v2/domains/example.org/records");
     assert_eq!(r.codes, [Code::Good]);
 
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Digitalocean, base),
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![reply(
             404,
             r#"{"id":"not_found","message":"The resource you were accessing could not be found."}"#,
         )],
     );
     assert!(matches!(&r.codes[0], Code::NoZone(_)));
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Digitalocean, base),
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![reply(
             401,
             r#"{"id":"unauthorized","message":"Unable to authenticate you"}"#,
@@ -825,13 +783,10 @@ fn digitalocean_reads_patches_and_creates() {
 #[test]
 fn gandi_reads_then_puts_keeping_the_ttl() {
     let base = "https://api.gandi.net/v5/livedns";
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Gandi, base),
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(
                 200,
@@ -855,13 +810,10 @@ fn gandi_reads_then_puts_keeping_the_ttl() {
 
     let mut a = account(Api::Gandi, base);
     a.apikey_scheme = true;
-    let mut ex = Exchange::new(
+    let r = exchange(
         a,
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(
                 404,
@@ -888,13 +840,10 @@ fn gandi_reads_then_puts_keeping_the_ttl() {
 #[test]
 fn ionos_zone_list_read_and_write() {
     let base = "https://api.hosting.ionos.com/dns/v1";
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Ionos, base),
-        &update("home.sub.example.org", Some("203.0.113.6"), None),
+        update("home.sub.example.org", Some("203.0.113.6"), None),
         BTreeMap::new(),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(
                 200,
@@ -928,13 +877,10 @@ fn ionos_zone_list_read_and_write() {
         }
     ));
 
-    let mut ex = Exchange::new(
+    let r = exchange(
         account(Api::Ionos, base),
-        &update("home.example.org", Some("203.0.113.6"), None),
+        update("home.example.org", Some("203.0.113.6"), None),
         zones(&[("example.org", "gone")]),
-    );
-    let r = run(
-        &mut ex,
         vec![
             reply(
                 404,
