@@ -385,11 +385,11 @@ impl Job {
 fn flow(api: Api, host: &str, addr: IpAddr) -> Box<dyn Flow> {
     match api {
         Api::Cloudflare => Box::new(cloudflare::Cloudflare::new(host, addr)),
-        Api::Porkbun => rest::flow(host, addr, rest::Porkbun),
-        Api::Hetzner => rest::flow(host, addr, rest::Hetzner),
-        Api::Digitalocean => rest::flow(host, addr, rest::Digitalocean),
-        Api::Gandi => rest::flow(host, addr, rest::Gandi),
-        Api::Ionos => rest::flow(host, addr, rest::Ionos::default()),
+        Api::Porkbun => rest::flow(host, addr, Box::new(rest::Porkbun)),
+        Api::Hetzner => rest::flow(host, addr, Box::new(rest::Hetzner)),
+        Api::Digitalocean => rest::flow(host, addr, Box::new(rest::Digitalocean)),
+        Api::Gandi => rest::flow(host, addr, Box::new(rest::Gandi)),
+        Api::Ionos => rest::flow(host, addr, Box::<rest::Ionos>::default()),
     }
 }
 

@@ -133,16 +133,17 @@ pub(super) trait RestApi: Send + fmt::Debug {
     }
 }
 
-/// One name and family through a [`RestApi`].
+/// One name and family through a [`RestApi`]. The API is boxed: one copy of the flow's
+/// code serves them all (generic, it was built five times over).
 #[derive(Debug)]
-pub(super) struct RestFlow<P> {
+pub(super) struct RestFlow {
     base: Base,
     stage: Option<Stage>,
-    api: P,
+    api: Box<dyn RestApi>,
 }
 
 /// The flow of `api` for `host` and `addr`.
-pub(super) fn flow<P: RestApi + 'static>(host: &str, addr: IpAddr, api: P) -> Box<dyn Flow> {
+pub(super) fn flow(host: &str, addr: IpAddr, api: Box<dyn RestApi>) -> Box<dyn Flow> {
     Box::new(RestFlow {
         base: Base {
             host: host.to_string(),
@@ -154,7 +155,7 @@ pub(super) fn flow<P: RestApi + 'static>(host: &str, addr: IpAddr, api: P) -> Bo
     })
 }
 
-impl<P: RestApi> Flow for RestFlow<P> {
+impl Flow for RestFlow {
     fn next(&mut self, cx: &mut Cx) -> Result<HttpRequest, Code> {
         let stage = match self.stage.take() {
             Some(s) => s,
