@@ -718,7 +718,7 @@ fn roff_keys(keys: &[Key]) -> String {
 }
 
 /// What dynward is, for the man page.
-const DESCRIPTION: &str = "dynward keeps DNS names pointing at a router's or server's changing address with the dyndns2 protocol (Dyn, No-IP, Dynu, OVH, Strato, selfHOST, DNS-O-Matic, Hurricane Electric, ChangeIP, 3322, Oray and compatible servers). It learns of address changes from netlink without polling, remembers what each provider accepted across restarts so that it never re-sends an unchanged address, and never retries after a fatal answer until the config changes or `dynward reset` is run. Each configured policy is one account at one provider with its hosts and its address source.";
+const DESCRIPTION: &str = "dynward keeps DNS names pointing at a router's or server's changing address with the dyndns2 protocol and its dialects (Dyn, No-IP, Dynu, OVH, Strato, selfHOST, DNS-O-Matic, Hurricane Electric, ChangeIP, 3322, Oray, INWX, easyDNS, ZoneEdit, Loopia, Njalla, DuckDNS, deSEC and compatible servers) and the DNS hosts' own APIs (Cloudflare, Porkbun, Hetzner, DigitalOcean, Gandi, IONOS). It learns of address changes from netlink without polling, remembers what each provider accepted across restarts so that it never re-sends an unchanged address, and never retries after a fatal answer until the config changes or `dynward reset` is run. Each configured policy is one account at one provider with its hosts and its address source.";
 
 #[cfg(test)]
 mod tests {

@@ -4,10 +4,15 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::protocol::api::Api;
 use crate::protocol::code::Code;
 use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
+
+/// The least time between updates easyDNS and ZoneEdit accept, and the wait their "too
+/// soon" answers ask for.
+const MIN_APART: Duration = Duration::from_secs(600);
 
 /// A known provider, selected with `provider = "..."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +65,16 @@ pub enum Provider {
     FreeDns,
     /// Namecheap.
     Namecheap,
+    /// INWX (its DynDNS accounts).
+    Inwx,
+    /// easyDNS.
+    EasyDns,
+    /// ZoneEdit.
+    ZoneEdit,
+    /// Loopia.
+    Loopia,
+    /// Njalla (its dynamic records).
+    Njalla,
     /// Cloudflare (API v4).
     Cloudflare,
     /// Porkbun (API v3).
@@ -75,7 +90,7 @@ pub enum Provider {
 }
 
 /// Every provider with its config name, for error messages and docs.
-pub const ALL: [(&str, Provider); 30] = [
+pub const ALL: [(&str, Provider); 35] = [
     ("dyn", Provider::Dyn),
     ("noip", Provider::NoIp),
     ("dynu", Provider::Dynu),
@@ -100,6 +115,11 @@ pub const ALL: [(&str, Provider); 30] = [
     ("dnshome", Provider::DnsHome),
     ("freedns", Provider::FreeDns),
     ("namecheap", Provider::Namecheap),
+    ("inwx", Provider::Inwx),
+    ("easydns", Provider::EasyDns),
+    ("zoneedit", Provider::ZoneEdit),
+    ("loopia", Provider::Loopia),
+    ("njalla", Provider::Njalla),
     ("cloudflare", Provider::Cloudflare),
     ("porkbun", Provider::Porkbun),
     ("hetzner", Provider::Hetzner),
@@ -137,6 +157,11 @@ impl Provider {
             Provider::DnsHome => "https://www.dnshome.de/dyndns.php",
             Provider::FreeDns => "https://sync.afraid.org/u/",
             Provider::Namecheap => "https://dynamicdns.park-your-domain.com/update",
+            Provider::Inwx => "https://dyndns.inwx.com/nic/update",
+            Provider::EasyDns => "https://api.cp.easydns.com/dyn/generic.php",
+            Provider::ZoneEdit => "https://dynamic.zoneedit.com/auth/dynamic.html",
+            Provider::Loopia => "https://dns.loopia.se/XDynDNSServer/XDynDNS.php",
+            Provider::Njalla => "https://njal.la/update/",
             Provider::Cloudflare => "https://api.cloudflare.com/client/v4",
             Provider::Porkbun => "https://api.porkbun.com/api/json/v3",
             Provider::Hetzner => "https://api.hetzner.cloud/v1",
@@ -344,6 +369,79 @@ impl Provider {
                 ipv6: false,
                 ..one
             },
+            // Both families in one request; `myip=no` is Dynu's, so a family not published
+            // is left out.
+            Provider::Inwx => Dialect {
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    keep4: None,
+                    ..shape
+                },
+                ..one
+            },
+            Provider::Loopia => one,
+            // Its own words, in HTML (ddclient `nic_easydns_update`, inadyn `easydns.c`).
+            Provider::EasyDns => Dialect {
+                rules: rules(&[
+                    ("NOACCESS", Code::Badauth),
+                    ("NO_ACCESS", Code::Badauth),
+                    ("NO_AUTH", Code::Badauth),
+                    ("NOSERVICE", Code::NotActive),
+                    ("NO_SERVICE", Code::NotActive),
+                    ("ILLEGAL INPUT", Code::NotFqdn),
+                    ("ILLEGAL_INPUT", Code::NotFqdn),
+                    ("TOOSOON", Code::Wait(MIN_APART)),
+                    ("TOO_SOON", Code::Wait(MIN_APART)),
+                    ("TOO_FREQ", Code::Wait(MIN_APART)),
+                    ("NOERROR", Code::Good),
+                    ("NO_ERROR", Code::Good),
+                    ("OK", Code::Good),
+                ]),
+                words: false,
+                ..one
+            },
+            // `host`, `dnsto`; an XML element per host (ddclient `nic_zoneedit1_update`,
+            // inadyn `zoneedit.c`, ddns-updater's zoneedit): one host per request, so the
+            // element answers for it.
+            Provider::ZoneEdit => Dialect {
+                shape: Shape {
+                    host: "host",
+                    v4: "dnsto",
+                    ..shape
+                },
+                rules: rules(&[
+                    ("ERROR CODE=\"707\"", Code::Nochg),
+                    ("ERROR CODE=\"702\"", Code::Wait(MIN_APART)),
+                    ("ERROR CODE=\"708\"", Code::Badauth),
+                    ("ERROR CODE=\"701\"", Code::NoHost),
+                    ("ERROR CODE=\"709\"", Code::NotFqdn),
+                    ("SUCCESS CODE=\"200\"", Code::Good),
+                    ("SUCCESS CODE=\"201\"", Code::Nochg),
+                ]),
+                words: false,
+                ipv6: false,
+                ..one
+            },
+            // `h`, `k` (the record's key), `a`, `aaaa`; JSON answers (ddclient
+            // `nic_njalla_update`, ddns-updater's njalla).
+            Provider::Njalla => Dialect {
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    host: "h",
+                    v4: "a",
+                    v6: "aaaa",
+                    keep4: None,
+                    secret: Credentials::Query("k"),
+                    ..shape
+                },
+                user: User::Unused,
+                rules: rules(&[
+                    ("invalid host or key", Code::Badauth),
+                    ("record updated", Code::Good),
+                ]),
+                words: false,
+                ..one
+            },
             // An API speaks no dyndns2: the dialect only says how the account is named.
             Provider::Porkbun => Dialect {
                 user: User::Required,
@@ -430,6 +528,19 @@ impl Provider {
             Provider::Namecheap => {
                 "IPv4 only; the user name is the domain, the password its Dynamic DNS password; hosts split into `host` and `domain` (`@` for the domain itself); XML answers."
             }
+            Provider::Inwx => {
+                "The DynDNS account's login (not the INWX account's); `myip` and `myipv6` in one request; one host per request."
+            }
+            Provider::EasyDns => {
+                "The user name and its dynamic DNS token as password; its own answers (NOERROR, NOSERVICE, TOOSOON) in HTML; updates at least 10 minutes apart (min_interval)."
+            }
+            Provider::ZoneEdit => {
+                "The user name and its dynamic DNS token as password; IPv4 only; XML answers (`<SUCCESS CODE=\"200\">`, error 707 is no change, 702 a wait); updates at least 10 minutes apart (min_interval)."
+            }
+            Provider::Loopia => "The LoopiaDNS login; answers `nohost` with HTTP 200.",
+            Provider::Njalla => {
+                "A dynamic record's key as password (no user name), so one host per policy; `a` and `aaaa` in one request; JSON answers."
+            }
             Provider::Cloudflare => {
                 "API v4 with an API token (Zone · DNS · Edit; not the Global API Key) as password; the zone is found from each host (or `zone`, or `zone_id` for a token that may not read zones); reads the record and PATCHes only its content, so proxied, TTL, comment and tags stay; creates a missing record (proxied off, TTL automatic, or `proxied`/`ttl`); never touches a CNAME; a 429 holds every policy with the token."
             }
@@ -449,6 +560,18 @@ impl Provider {
                 "DNS API with the key `prefix.secret` as password; the zone is found from the account's zones (or `zone_id`); keeps the record's TTL."
             }
         }
+    }
+
+    /// The least time between two updates of a host the provider accepts: its `min_interval`
+    /// by default, and the least it may be set to. easyDNS and ZoneEdit refuse updates less
+    /// than 10 minutes apart (reference section 8; ddns-updater's zoneedit).
+    pub fn min_interval(self) -> Option<Duration> {
+        matches!(self, Provider::EasyDns | Provider::ZoneEdit).then_some(MIN_APART)
+    }
+
+    /// Each host has its own key, so a policy has one host (Hurricane Electric, Njalla).
+    pub fn key_per_host(self) -> bool {
+        matches!(self, Provider::He | Provider::Njalla)
     }
 
     /// The config name.
@@ -512,6 +635,133 @@ mod tests {
                     "{name}: {r:?}"
                 );
             }
+        }
+    }
+
+    /// The answers of the presets that speak their own words, beyond the six every preset's
+    /// fixture tries: easyDNS's and ZoneEdit's "too soon" ask for their 10 minutes, ZoneEdit's
+    /// duplicate is a `nochg`, each spelling easyDNS is seen to use is read, and `OK` inside
+    /// another word is not a success.
+    #[test]
+    fn the_presets_with_their_own_words_read_them() {
+        use crate::addr::AddrSet;
+        use crate::protocol::dyndns2::parse_reply;
+        let sent = AddrSet {
+            v4: Some("203.0.113.5".parse().expect("v4")),
+            v6: None,
+        };
+        let hosts = ["home.example.org".to_string()];
+        let ten = Code::Wait(Duration::from_secs(600));
+        let cases = [
+            (
+                Provider::EasyDns,
+                200,
+                "<html><body>TOOSOON</body></html>",
+                ten.clone(),
+            ),
+            (Provider::EasyDns, 200, "TOO_FREQ", ten.clone()),
+            (
+                Provider::EasyDns,
+                200,
+                "<html><body>NOACCESS</body></html>",
+                Code::Badauth,
+            ),
+            (Provider::EasyDns, 200, "ILLEGAL INPUT", Code::NotFqdn),
+            (Provider::EasyDns, 200, "<p>NO_ERROR</p>", Code::Good),
+            (Provider::EasyDns, 200, "NO_SERVICE", Code::NotActive),
+            (
+                Provider::ZoneEdit,
+                200,
+                r#"<ERROR CODE="707" TEXT="Duplicate updates for the same host/ip, adjust client settings" ZONE="example.org" HOST="home.example.org">"#,
+                Code::Nochg,
+            ),
+            (
+                Provider::ZoneEdit,
+                200,
+                r#"<ERROR CODE="702" TEXT="Minimum 600 seconds between requests" ZONE="example.org">"#,
+                ten.clone(),
+            ),
+            (
+                Provider::ZoneEdit,
+                200,
+                r#"<error code="709" text="Invalid hostname">"#,
+                Code::NotFqdn,
+            ),
+            (Provider::ZoneEdit, 401, "", Code::Badauth),
+            (Provider::Loopia, 200, "nohost", Code::NoHost),
+            (Provider::Loopia, 200, "good 203.0.113.5", Code::Good),
+            (Provider::Inwx, 200, "nochg 203.0.113.5", Code::Nochg),
+            (Provider::Inwx, 200, "badauth", Code::Badauth),
+            (
+                Provider::Njalla,
+                200,
+                r#"{"status": 200, "message": "record updated", "value": {"A": "203.0.113.5"}}"#,
+                Code::Good,
+            ),
+            (
+                Provider::Njalla,
+                500,
+                r#"{"message": "internal error"}"#,
+                Code::Outage,
+            ),
+        ];
+        for (p, status, body, want) in cases {
+            let r = parse_reply(status, body, &hosts, &sent, &p.dialect());
+            assert_eq!(r.results[0].code, want, "{p}: {status} {body}");
+        }
+        let r = parse_reply(
+            200,
+            "<p>TOKEN missing</p>",
+            &hosts,
+            &sent,
+            &Provider::EasyDns.dialect(),
+        );
+        assert!(
+            matches!(r.results[0].code, Code::Unknown(_)),
+            "{:?}",
+            r.results[0].code
+        );
+    }
+
+    /// INWX and Njalla send both families in one request (Njalla's `a` and `aaaa`, the key
+    /// in `k`); INWX, Loopia, easyDNS and ZoneEdit one host per request.
+    #[test]
+    fn the_new_presets_shape_their_requests() {
+        use crate::addr::AddrSet;
+        use crate::protocol::dyndns2::{Endpoint, build_requests};
+        use crate::secret::Secret;
+        let both = AddrSet {
+            v4: Some("203.0.113.5".parse().expect("v4")),
+            v6: Some("2001:db8::5".parse().expect("v6")),
+        };
+        let one = |p: Provider, user: &str| {
+            let end = Endpoint::Server(url::Url::parse(p.server()).expect("url"));
+            let hosts = ["home.example.org".to_string()];
+            build_requests(&end, &p.dialect(), user, &Secret::new("k3y"), &hosts, both)
+        };
+        let r = one(Provider::Njalla, "");
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            r[0].url,
+            "https://njal.la/update/?h=home.example.org&k=k3y&a=203.0.113.5&aaaa=2001:db8::5"
+        );
+        let r = one(Provider::Inwx, "alice");
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            r[0].url,
+            "https://dyndns.inwx.com/nic/update?hostname=home.example.org&myip=203.0.113.5&myipv6=2001:db8::5"
+        );
+        let three: Vec<String> = (0..3).map(|i| format!("h{i}.example.org")).collect();
+        for p in [
+            Provider::Inwx,
+            Provider::Loopia,
+            Provider::EasyDns,
+            Provider::ZoneEdit,
+        ] {
+            let end = Endpoint::Server(url::Url::parse(p.server()).expect("url"));
+            let v4 = AddrSet { v6: None, ..both };
+            let r = build_requests(&end, &p.dialect(), "alice", &Secret::new("pw"), &three, v4);
+            assert_eq!(r.len(), 3, "{p}: {r:?}");
         }
     }
 

@@ -42,7 +42,7 @@ impl Walker<'_> {
         let source = self.source(&s);
         let families = self.families(&s, provider, endpoint.as_ref(), &dialect);
         let http = self.http_settings(&s);
-        let timers = self.timers(&s);
+        let timers = self.timers(&s, provider);
         let ipv4_prefix = self.prefix(&s, "ipv4_prefix", false);
         let ipv6_prefix = self.prefix(&s, "ipv6_prefix", true);
         let ipv6_lan = self.lan_host(&s, &families, source.as_ref());
@@ -391,7 +391,7 @@ impl Walker<'_> {
         let hosts_at = s.get("hosts").map_or(s.table_at, |v| v.span().start);
         let given = s.get("username");
         let name = provider.map_or("this".to_string(), |p| format!("\"{p}\""));
-        let one_host = provider == Some(Provider::He)
+        let one_host = provider.is_some_and(Provider::key_per_host)
             || rule == User::Host && given.is_none()
             || dialect.shape.secret == Credentials::Path;
         if one_host && hosts.len() > 1 {
@@ -445,8 +445,8 @@ impl Walker<'_> {
         name: &str,
         dialect: &Dialect,
     ) {
-        let message = if provider == Some(Provider::He) {
-            "provider \"he\" has one key per host: write one policy per host".to_string()
+        let message = if let Some(p) = provider.filter(|p| p.key_per_host()) {
+            format!("provider \"{p}\" has one key per host: write one policy per host")
         } else {
             let why = if dialect.shape.secret == Credentials::Path {
                 "its token names one record"
@@ -548,14 +548,33 @@ impl Walker<'_> {
     }
 
     /// When updates may and must happen: `stable_for`, `min_interval`, `max_interval`,
-    /// `check_interval`, with the floors that keep a provider from counting abuse.
-    pub(super) fn timers(&mut self, s: &Section<'_, '_>) -> Intervals {
+    /// `check_interval`, with the floors that keep a provider from counting abuse (and a
+    /// preset's own least `min_interval`).
+    pub(super) fn timers(&mut self, s: &Section<'_, '_>, provider: Option<Provider>) -> Intervals {
+        let least = provider.and_then(Provider::min_interval);
         let t = Intervals {
             stable_for: self.duration_key(s, "stable_for", DEFAULT_STABLE_FOR),
-            min_interval: self.duration_key(s, "min_interval", DEFAULT_MIN_INTERVAL),
+            min_interval: self.duration_key(
+                s,
+                "min_interval",
+                least.unwrap_or(DEFAULT_MIN_INTERVAL),
+            ),
             max_interval: self.duration_key(s, "max_interval", DEFAULT_MAX_INTERVAL),
             check_interval: self.duration_key(s, "check_interval", DEFAULT_CHECK_INTERVAL),
         };
+        if let (Some(least), Some(p)) = (least, provider)
+            && t.min_interval < least
+            && let Some(v) = s.get("min_interval")
+        {
+            self.problem_at(
+                v.span().start,
+                &s.key("min_interval"),
+                format!(
+                    "must be at least \"{}\" for provider \"{p}\": it refuses updates closer together",
+                    crate::duration::format(least)
+                ),
+            );
+        }
         if t.max_interval < MIN_MAX_INTERVAL
             && let Some(v) = s.get("max_interval")
         {

@@ -317,6 +317,22 @@ fn a_minimal_policy_gets_the_documented_defaults() {
     assert_eq!(p.password.expose(), "s3cret-pw");
 }
 
+/// easyDNS and ZoneEdit refuse updates less than 10 minutes apart: that is their
+/// `min_interval` unless a longer one is set; other presets keep 60 s.
+#[test]
+fn a_preset_with_a_floor_between_updates_gets_it_by_default() {
+    for (provider, want) in [("easydns", 600), ("zoneedit", 600), ("loopia", 60)] {
+        let c = parse(&GOOD.replace("\"dyn\"", &format!("\"{provider}\""))).expect("valid");
+        assert_eq!(
+            c.policies[0].min_interval,
+            Duration::from_secs(want),
+            "{provider}"
+        );
+    }
+    let c = parse(&GOOD.replace("\"dyn\"", "\"zoneedit\"\nmin_interval = \"15m\"")).expect("valid");
+    assert_eq!(c.policies[0].min_interval, Duration::from_secs(900));
+}
+
 /// Every problem in a file is reported at once, in line order, each with its line and key.
 #[test]
 fn every_problem_is_reported_at_once_in_line_order() {
@@ -395,6 +411,20 @@ fn each_kind_of_error_names_its_key_and_line_and_what_to_do() {
             "policy[0].provider",
             8,
             "known providers",
+        ),
+        (
+            base("min_interval = \"5m\"", &["provider"])
+                .replace("[[policy]]", "[[policy]]\nprovider = \"easydns\""),
+            "policy[0].min_interval",
+            9,
+            "at least \"10m\" for provider \"easydns\"",
+        ),
+        (
+            base("", &["provider", "username"])
+                .replace("[[policy]]", "[[policy]]\nprovider = \"njalla\""),
+            "policy[0].hosts",
+            6,
+            "provider \"njalla\" has one key per host",
         ),
         (base("", &["username"]), "policy[0].username", 2, "missing"),
         (
@@ -969,6 +999,36 @@ const PINNED: &[(&str, &str, &str, &str)] = &[
         "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"namecheap\"\nusername = \"example.org\"\nhosts = [\"home.example.org\"]\n\n",
         "k2:5e2a54dd0ed6cede850bef186a614764",
         "2a1c2b1b735c69d8",
+    ),
+    (
+        "preset inwx",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"inwx\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n",
+        "k2:e93ddf10753a2c7f3706c4a20e272dd3",
+        "d922f9092a80c326",
+    ),
+    (
+        "preset easydns",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"easydns\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n",
+        "k2:d41e82a6d6776c6fd11734254f3c629a",
+        "d13636232453e935",
+    ),
+    (
+        "preset zoneedit",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"zoneedit\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n",
+        "k2:e854327df21a022dcc9e30a075647252",
+        "55e0a155fc951f61",
+    ),
+    (
+        "preset loopia",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"loopia\"\nusername = \"user\"\nhosts = [\"home.example.org\"]\n",
+        "k2:e4830b15e3c8b7c877ced4a4bd7bf8c8",
+        "7cee3b2fc6ab1c36",
+    ),
+    (
+        "preset njalla",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"njalla\"\nhosts = [\"home.example.org\"]\n",
+        "k2:3b8f3b61a035bcdb6bf962152c5e7965",
+        "ea36a8c7051db7fa",
     ),
     (
         "preset cloudflare",

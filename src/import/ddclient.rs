@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{Draft, Import, Value, name_for, preset_for_host, secs_text, shown, split_command};
+use crate::provider::Provider;
 
 /// One `var=value` with the line it was on.
 #[derive(Debug, Clone)]
@@ -358,20 +359,15 @@ fn endpoint(d: &mut Draft, keys: &Keys<'_>, file: &str, line: usize) {
     let server = keys.take("server");
     let ssl = keys.take("ssl");
     match protocol.as_str() {
-        "dyndns2" | "noip" => dyndns2_server(d, &protocol, server, ssl, file, line),
+        "dyndns2" | "noip" => {
+            let script = keys.take("script");
+            dyndns2_server(d, &protocol, server, script, ssl, file, line);
+        }
         // ddclient's own protocols for services dynward has a preset for: the same account
-        // (DuckDNS: the password is the token; Namecheap: the login is the domain).
-        "duckdns" | "namecheap" => {
-            let origin = format!("{file}:{line} (protocol={protocol})");
-            if let Some(v) = server {
-                d.leave(
-                    &at(file, v),
-                    shown("server", &v.value, "="),
-                    "the preset knows its server",
-                    false,
-                );
-            }
-            d.set("provider", Value::Str(protocol.clone()), origin);
+        // (DuckDNS: the password is the token; Namecheap: the login is the domain; Njalla:
+        // the password is the record's key).
+        p if OWN_PROTOCOLS.iter().any(|(n, _)| *n == p) => {
+            own_protocol(d, keys, &protocol, server, file, line);
         }
         p if API_PROTOCOLS.contains(&p) => {
             api(d, keys, &protocol, server, file, line);
@@ -380,6 +376,74 @@ fn endpoint(d: &mut Draft, keys: &Keys<'_>, file: &str, line: usize) {
             d.refused = Some(format!(
                 "protocol={other}: dynward speaks dyndns2 (protocol=dyndns2, or a preset); this provider has no preset yet"
             ));
+        }
+    }
+}
+
+/// ddclient's own (not dyndns2) protocols dynward has presets of, with the preset's name.
+const OWN_PROTOCOLS: &[(&str, Provider)] = &[
+    ("duckdns", Provider::DuckDns),
+    ("namecheap", Provider::Namecheap),
+    ("easydns", Provider::EasyDns),
+    ("zoneedit1", Provider::ZoneEdit),
+    ("njalla", Provider::Njalla),
+    ("inwx", Provider::Inwx),
+];
+
+/// One of ddclient's own protocols, as its preset. A `server` that is the preset's (or
+/// an older name of it) is the preset's business; another one is kept next to the preset,
+/// so the credentials go only where the source sent them.
+fn own_protocol(
+    d: &mut Draft,
+    keys: &Keys<'_>,
+    protocol: &str,
+    server: Option<&Var>,
+    file: &str,
+    line: usize,
+) {
+    let Some((_, preset)) = OWN_PROTOCOLS.iter().find(|(n, _)| *n == protocol) else {
+        return;
+    };
+    let origin = format!("{file}:{line} (protocol={protocol})");
+    d.set("provider", Value::Str(preset.name().into()), origin);
+    let script = keys.take("script");
+    let foreign = server.map(|v| {
+        let bare = v
+            .value
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        let host = bare.split(['/', ':']).next().unwrap_or(bare);
+        (v, bare, preset_for_host(host) != Some(*preset))
+    });
+    match foreign {
+        // Another server: the preset's dialect there, at the source's path if it names one.
+        Some((v, bare, true)) => {
+            let path = script
+                .filter(|_| !bare.contains('/'))
+                .map_or("", |s| s.value.as_str());
+            d.set(
+                "server",
+                Value::Str(format!("https://{bare}{path}")),
+                from(file, "server", v),
+            );
+        }
+        _ => {
+            if let Some((v, ..)) = foreign {
+                d.leave(
+                    &at(file, v),
+                    shown("server", &v.value, "="),
+                    "the preset knows its server",
+                    false,
+                );
+            }
+            if let Some(v) = script {
+                d.leave(
+                    &at(file, v),
+                    shown("script", &v.value, "="),
+                    "the preset knows its path",
+                    false,
+                );
+            }
         }
     }
 }
@@ -482,6 +546,7 @@ fn dyndns2_server(
     d: &mut Draft,
     protocol: &str,
     server: Option<&Var>,
+    script: Option<&Var>,
     ssl: Option<&Var>,
     file: &str,
     line: usize,
@@ -499,6 +564,12 @@ fn dyndns2_server(
         Some(v) => from(file, "server", v),
         None => format!("{file}:{line} (ddclient's default server for protocol={protocol})"),
     };
+    // ddclient's `script` is the path (`/nic/update` unless set) on a server without one.
+    let path = match script {
+        Some(v) if !bare.contains('/') => v.value.as_str(),
+        _ if bare.contains('/') => "",
+        _ => "/nic/update",
+    };
     match preset_for_host(bare.split(['/', ':']).next().unwrap_or(bare)) {
         Some(p) => {
             d.set("provider", Value::Str(p.name().into()), origin);
@@ -509,12 +580,33 @@ fn dyndns2_server(
                     format!("the {p} preset only offers plain HTTP"),
                 );
             }
+            if let Some(v) = script {
+                let preset_path = url::Url::parse(p.server())
+                    .map(|u| u.path().to_string())
+                    .unwrap_or_default();
+                if v.value == preset_path || path.is_empty() {
+                    d.leave(
+                        &at(file, v),
+                        shown("script", &v.value, "="),
+                        "the preset knows its path",
+                        false,
+                    );
+                } else {
+                    // The preset's dialect at the path the source names.
+                    d.set(
+                        "server",
+                        Value::Str(format!("https://{bare}{path}")),
+                        from(file, "script", v),
+                    );
+                }
+            }
         }
         None => {
-            let path = if bare.contains('/') {
-                ""
-            } else {
-                "/nic/update"
+            let origin = match script {
+                Some(v) if !path.is_empty() && path == v.value => {
+                    format!("{origin} and {}", from(file, "script", v))
+                }
+                _ => origin,
             };
             d.set(
                 "server",
@@ -842,6 +934,73 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
         for l in imp.report() {
             assert!(!l.contains("pa ss") && !l.contains("password=x"), "{l}");
         }
+    }
+
+    /// ddclient's own protocols for easyDNS, ZoneEdit, Njalla and INWX, and a dyndns2
+    /// block at Loopia's server with its `script`, become their presets; a server that is
+    /// not the preset's is kept (the credentials go where the source sent them), and so is
+    /// a dyndns2 server's `script` path.
+    #[test]
+    fn own_protocols_and_scripts_are_carried() {
+        let one = |line: &str| {
+            let imp = read(&format!("use=if, if=eth0\n{line}\n"), "c");
+            imp.policies.into_iter().next().expect("policy")
+        };
+        for (line, preset) in [
+            (
+                "protocol=zoneedit1, server=dynamic.zoneedit.com, login=u, password=p a.example.org,b.example.org",
+                "zoneedit",
+            ),
+            (
+                "protocol=easydns, server=members.easydns.com, login=u, password=p e.example.org",
+                "easydns",
+            ),
+            (
+                "protocol=njalla, password=k, quietreply=no n.example.com",
+                "njalla",
+            ),
+            ("protocol=inwx, login=u, password=p i.example.de", "inwx"),
+            (
+                "protocol=dyndns2, server=dns.loopia.se, script=/XDynDNSServer/XDynDNS.php, login=u, password=p l.example.se",
+                "loopia",
+            ),
+        ] {
+            let d = one(line);
+            assert_eq!(d.refused, None, "{line}");
+            assert_eq!(val(&d, "provider"), Some(&s(preset)), "{line}");
+            assert_eq!(val(&d, "server"), None, "{line}: the preset's own server");
+            assert!(
+                d.left
+                    .iter()
+                    .filter(|l| l.text.starts_with("server") || l.text.starts_with("script"))
+                    .all(|l| !l.lost),
+                "{line}: {:?}",
+                d.left
+            );
+        }
+        let d = one(
+            "protocol=easydns, server=dyn.example.net, script=/dyn/update.php, login=u, password=p e.example.org",
+        );
+        assert_eq!(val(&d, "provider"), Some(&s("easydns")));
+        assert_eq!(
+            val(&d, "server"),
+            Some(&s("https://dyn.example.net/dyn/update.php"))
+        );
+        let d = one(
+            "protocol=dyndns2, server=dyn.example.net, script=/update.php, login=u, password=p h.example.org",
+        );
+        assert_eq!(
+            val(&d, "server"),
+            Some(&s("https://dyn.example.net/update.php"))
+        );
+        let d = one(
+            "protocol=dyndns2, server=dns.loopia.se, script=/other/path, login=u, password=p h.example.org",
+        );
+        assert_eq!(val(&d, "provider"), Some(&s("loopia")));
+        assert_eq!(
+            val(&d, "server"),
+            Some(&s("https://dns.loopia.se/other/path"))
+        );
     }
 
     /// Address sources: web by name or URL, cmd split without a shell, 4.x names; what

@@ -282,6 +282,15 @@ const PRESETS: &[(&str, &str)] = &[
     ("ipv6@desec.io", "desec"),
     ("spdyn.de", "spdyn"),
     ("ipv4@nsupdate.info", "nsupdate.info"),
+    ("easydns.com", "easydns"),
+    ("easydns", "easydns"),
+    ("zoneedit.com", "zoneedit"),
+    ("zoneedit", "zoneedit"),
+    ("loopia.com", "loopia"),
+    ("loopia", "loopia"),
+    ("inwx.com", "inwx"),
+    ("ipv6@inwx.com", "inwx"),
+    ("inwx", "inwx"),
     ("cloudflare.com", "cloudflare"),
     ("porkbun.com", "porkbun"),
 ];
@@ -814,5 +823,33 @@ provider default@cloudxns.net {
         assert_eq!(pb.get("provider"), Some(&s("porkbun")));
         assert_eq!(pb.get("username"), Some(&s("pk1_a")));
         assert_eq!(pb.get("password"), Some(&Value::Secret("sk1_b".into())));
+    }
+
+    /// inadyn's easyDNS, ZoneEdit, Loopia and INWX plugins, by their full names and the
+    /// short ones the sample configs write, become the presets with the same account.
+    #[test]
+    fn the_dyndns2_style_plugins_are_carried() {
+        for (name, preset) in [
+            ("default@easydns.com", "easydns"),
+            ("default@zoneedit.com", "zoneedit"),
+            ("loopia", "loopia"),
+            ("default@loopia.com:2", "loopia"),
+            ("default@inwx.com", "inwx"),
+            ("ipv6@inwx.com", "inwx"),
+        ] {
+            let text = format!(
+                "iface = eth0\nprovider {name} {{\n    username = alice\n    password = pw\n    hostname = home.example.org\n}}\n"
+            );
+            let imp = read(&text, "inadyn.conf", &|n: &str| Err(n.to_string())).expect("parses");
+            let p = &imp.policies[0];
+            assert_eq!(p.refused, None, "{name}");
+            assert_eq!(p.get("provider"), Some(&s(preset)), "{name}");
+            assert_eq!(p.get("username"), Some(&s("alice")), "{name}");
+            assert_eq!(
+                p.get("password"),
+                Some(&Value::Secret("pw".into())),
+                "{name}"
+            );
+        }
     }
 }

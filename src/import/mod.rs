@@ -190,6 +190,11 @@ pub fn preset_for_host(host: &str) -> Option<Provider> {
         ("members.dyndns.org", Provider::Dyn),
         ("members.3322.org", Provider::P3322),
         ("dynupdate.no-ip.com", Provider::NoIp),
+        // The names ddclient's examples still use for easyDNS's, ZoneEdit's and Loopia's
+        // update servers.
+        ("members.easydns.com", Provider::EasyDns),
+        ("www.zoneedit.com", Provider::ZoneEdit),
+        ("dyndns.loopia.se", Provider::Loopia),
     ];
     if let Some((_, p)) = aliases.iter().find(|(h, _)| *h == host) {
         return Some(*p);

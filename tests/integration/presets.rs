@@ -253,6 +253,78 @@ fn fixtures() -> Vec<Fixture> {
                 ],
             )
         },
+        Fixture {
+            absent: &["myipv6"],
+            ..dyndns2("inwx", "/nic/update", DYNDNS2)
+        },
+        Fixture {
+            config: "username = \"alice\"\nmin_interval = \"10m\"",
+            absent: &["wildcard"],
+            updated: (
+                200,
+                "<html><head><title>easyDNS</title></head><body>NOERROR</body></html>",
+            ),
+            unchanged: (200, "<html><body>OK</body></html>"),
+            unchanged_code: "good",
+            badauth: (200, "<html><body>NO_AUTH</body></html>"),
+            nohost: (200, "<html><body>NOSERVICE</body></html>"),
+            nohost_code: "!active",
+            ..dyndns2("easydns", "/dyn/generic.php", DYNDNS2)
+        },
+        Fixture {
+            config: "username = \"alice\"\nmin_interval = \"10m\"",
+            absent: &["hostname", "myip", "zone"],
+            updated: (
+                200,
+                "<SUCCESS CODE=\"200\" TEXT=\"Update succeeded.\" ZONE=\"example.org\" IP=\"203.0.113.7\">",
+            ),
+            unchanged: (
+                200,
+                "<SUCCESS CODE=\"201\" TEXT=\"No records need updating.\" ZONE=\"example.org\">",
+            ),
+            badauth: (
+                200,
+                "<ERROR CODE=\"708\" TEXT=\"Failed Login: alice\" ZONE=\"example.org\">",
+            ),
+            nohost: (
+                200,
+                "<ERROR CODE=\"701\" TEXT=\"Zone is not set up in this account.\" ZONE=\"example.org\">",
+            ),
+            ..dyndns2(
+                "zoneedit",
+                "/auth/dynamic.html",
+                &[("host", "{host}"), ("dnsto", "{ip}")],
+            )
+        },
+        dyndns2("loopia", "/XDynDNSServer/XDynDNS.php", DYNDNS2),
+        Fixture {
+            config: "",
+            absent: &["aaaa", "auto", "hostname", "myip"],
+            basic: None,
+            updated: (
+                200,
+                "{\"status\": 200, \"message\": \"record updated\", \"value\": {\"A\": \"203.0.113.7\"}}",
+            ),
+            unchanged: (
+                200,
+                "{\"status\": 200, \"message\": \"record updated\", \"value\": {\"A\": \"203.0.113.7\"}}",
+            ),
+            unchanged_code: "good",
+            badauth: (
+                401,
+                "{\"status\": 401, \"message\": \"invalid host or key\"}",
+            ),
+            nohost: (
+                401,
+                "{\"status\": 401, \"message\": \"invalid host or key\"}",
+            ),
+            nohost_code: "badauth",
+            ..dyndns2(
+                "njalla",
+                "/update/",
+                &[("h", "{host}"), ("k", "{token}"), ("a", "{ip}")],
+            )
+        },
     ]
 }
 
@@ -281,8 +353,14 @@ fn base64(s: &str) -> String {
 /// A scratch setup whose one policy uses the preset at `srv`, its address from `srv`'s
 /// check-IP page.
 fn setup(f: &Fixture, srv: &FakeServer) -> Setup {
+    // No floor between updates, unless the preset has one of its own.
+    let floor = if f.config.contains("min_interval") {
+        ""
+    } else {
+        "min_interval = \"0s\"\n"
+    };
     Setup::with(&format!(
-        "[[policy]]\nname = \"p\"\nprovider = \"{}\"\nserver = \"http://{}\"\nallow_insecure_http = true\npassword = \"{TOKEN}\"\nhosts = [\"{}\"]\nweb = \"{}\"\nmin_interval = \"0s\"\ntimeout = \"2s\"\nconnect_timeout = \"2s\"\n{}\n",
+        "[[policy]]\nname = \"p\"\nprovider = \"{}\"\nserver = \"http://{}\"\nallow_insecure_http = true\npassword = \"{TOKEN}\"\nhosts = [\"{}\"]\nweb = \"{}\"\n{floor}timeout = \"2s\"\nconnect_timeout = \"2s\"\n{}\n",
         f.provider,
         srv.addr,
         f.host,
@@ -412,6 +490,11 @@ preset_tests! {
     dnshome_answers => "dnshome",
     freedns_answers => "freedns",
     namecheap_answers => "namecheap",
+    inwx_answers => "inwx",
+    easydns_answers => "easydns",
+    zoneedit_answers => "zoneedit",
+    loopia_answers => "loopia",
+    njalla_answers => "njalla",
 }
 
 /// HTTP 429 holds the server for its Retry-After (deSEC's one request per minute), and the
