@@ -437,6 +437,9 @@ fn answers_text(d: &crate::protocol::dyndns2::Dialect) -> String {
             (None, w) => format!("\"{w}\" = {}", r.means),
         })
         .collect();
+    if d.empty_is_good {
+        parts.push("HTTP 2xx with an empty body = good".into());
+    }
     if d.words {
         parts.push(if d.status_codes {
             "dyndns2 codes and HTTP status codes".into()

@@ -75,6 +75,8 @@ pub enum Provider {
     Loopia,
     /// Njalla (its dynamic records).
     Njalla,
+    /// IONOS's update URL (the DNS API's dynamic DNS mode).
+    IonosDyndns,
     /// Cloudflare (API v4).
     Cloudflare,
     /// Porkbun (API v3).
@@ -90,7 +92,7 @@ pub enum Provider {
 }
 
 /// Every provider with its config name, for error messages and docs.
-pub const ALL: [(&str, Provider); 35] = [
+pub const ALL: [(&str, Provider); 36] = [
     ("dyn", Provider::Dyn),
     ("noip", Provider::NoIp),
     ("dynu", Provider::Dynu),
@@ -120,6 +122,7 @@ pub const ALL: [(&str, Provider); 35] = [
     ("zoneedit", Provider::ZoneEdit),
     ("loopia", Provider::Loopia),
     ("njalla", Provider::Njalla),
+    ("ionos-dyndns", Provider::IonosDyndns),
     ("cloudflare", Provider::Cloudflare),
     ("porkbun", Provider::Porkbun),
     ("hetzner", Provider::Hetzner),
@@ -162,6 +165,7 @@ impl Provider {
             Provider::ZoneEdit => "https://dynamic.zoneedit.com/auth/dynamic.html",
             Provider::Loopia => "https://dns.loopia.se/XDynDNSServer/XDynDNS.php",
             Provider::Njalla => "https://njal.la/update/",
+            Provider::IonosDyndns => "https://ipv4.api.hosting.ionos.com/dns/v1/dyndns",
             Provider::Cloudflare => "https://api.cloudflare.com/client/v4",
             Provider::Porkbun => "https://api.porkbun.com/api/json/v3",
             Provider::Hetzner => "https://api.hetzner.cloud/v1",
@@ -442,6 +446,24 @@ impl Provider {
                 words: false,
                 ..one
             },
+            // The update URL's token (`q`) names the hosts, set when the URL was made; the
+            // addresses in `ipv4` and `ipv6` (reference 4.5; ddns-updater #422). Its answer
+            // is HTTP 200 with nothing in it.
+            Provider::IonosDyndns => Dialect {
+                family: FamilyMode::MyipV6,
+                shape: Shape {
+                    host: "",
+                    v4: "ipv4",
+                    v6: "ipv6",
+                    keep4: None,
+                    secret: Credentials::Query("q"),
+                    ..shape
+                },
+                user: User::Unused,
+                words: false,
+                empty_is_good: true,
+                ..d
+            },
             // An API speaks no dyndns2: the dialect only says how the account is named.
             Provider::Porkbun => Dialect {
                 user: User::Required,
@@ -540,6 +562,9 @@ impl Provider {
             Provider::Loopia => "The LoopiaDNS login; answers `nohost` with HTTP 200.",
             Provider::Njalla => {
                 "A dynamic record's key as password (no user name), so one host per policy; `a` and `aaaa` in one request; JSON answers."
+            }
+            Provider::IonosDyndns => {
+                "IONOS's update URL: the password is its `q` token (made once with the DNS API's POST /dns/v1/dyndns, which names the hosts it updates); `ipv4` and `ipv6` in one request; HTTP 200 with an empty body is success, any other answer is read by its HTTP status."
             }
             Provider::Cloudflare => {
                 "API v4 with an API token (Zone · DNS · Edit; not the Global API Key) as password; the zone is found from each host (or `zone`, or `zone_id` for a token that may not read zones); reads the record and PATCHes only its content, so proxied, TTL, comment and tags stay; creates a missing record (proxied off, TTL automatic, or `proxied`/`ttl`); never touches a CNAME; a 429 holds every policy with the token."
@@ -704,18 +729,33 @@ mod tests {
                 r#"{"message": "internal error"}"#,
                 Code::Outage,
             ),
+            (Provider::IonosDyndns, 200, "", Code::Good),
+            (Provider::IonosDyndns, 200, " \r\n", Code::Good),
+            (Provider::IonosDyndns, 401, "", Code::Badauth),
+            (Provider::IonosDyndns, 503, "", Code::Outage),
         ];
         for (p, status, body, want) in cases {
             let r = parse_reply(status, body, &hosts, &sent, &p.dialect());
             assert_eq!(r.results[0].code, want, "{p}: {status} {body}");
         }
-        let r = parse_reply(
-            200,
-            "<p>TOKEN missing</p>",
-            &hosts,
-            &sent,
-            &Provider::EasyDns.dialect(),
-        );
+        // A word inside another is no answer; nor is a page where IONOS answers nothing (a
+        // captive portal's, a proxy's).
+        for (p, body) in [
+            (Provider::EasyDns, "<p>TOKEN missing</p>"),
+            (
+                Provider::IonosDyndns,
+                "<html><body>Sign in to the hotspot</body></html>",
+            ),
+        ] {
+            let r = parse_reply(200, body, &hosts, &sent, &p.dialect());
+            assert!(
+                matches!(r.results[0].code, Code::Unknown(_)),
+                "{p}: {:?}",
+                r.results[0].code
+            );
+        }
+        // A dyndns2 preset does not take an empty answer as success.
+        let r = parse_reply(200, "", &hosts, &sent, &Provider::Loopia.dialect());
         assert!(
             matches!(r.results[0].code, Code::Unknown(_)),
             "{:?}",
@@ -744,6 +784,12 @@ mod tests {
         assert_eq!(
             r[0].url,
             "https://njal.la/update/?h=home.example.org&k=k3y&a=203.0.113.5&aaaa=2001:db8::5"
+        );
+        let r = one(Provider::IonosDyndns, "");
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            r[0].url,
+            "https://ipv4.api.hosting.ionos.com/dns/v1/dyndns?q=k3y&ipv4=203.0.113.5&ipv6=2001:db8::5"
         );
         let r = one(Provider::Inwx, "alice");
         assert_eq!(r.len(), 1, "{r:?}");

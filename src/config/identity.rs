@@ -182,6 +182,9 @@ fn dialect_words(d: &Dialect) -> String {
             d.words, d.nochg_harmless, d.ipv6, d.one_family
         ));
     }
+    if d.empty_is_good {
+        out.push_str(" empty_is_good");
+    }
     out
 }
 

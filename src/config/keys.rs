@@ -38,7 +38,7 @@ pub const POLICY: &[Key] = &[
     (
         "provider",
         "one of three",
-        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`, `inwx`, `easydns`, `zoneedit`, `loopia`, `njalla`; and the DNS hosts' APIs `cloudflare`, `porkbun`, `hetzner`, `digitalocean`, `gandi`, `ionos` (the password is the API token; `server` next to them sends to another API base).",
+        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`, `inwx`, `easydns`, `zoneedit`, `loopia`, `njalla`, `ionos-dyndns`; and the DNS hosts' APIs `cloudflare`, `porkbun`, `hetzner`, `digitalocean`, `gandi`, `ionos` (the password is the API token; `server` next to them sends to another API base).",
     ),
     (
         "server",
@@ -58,7 +58,7 @@ pub const POLICY: &[Key] = &[
     (
         "username",
         "required",
-        "Account user. For `he`, `nsupdate.info`, `desec` and `dnshome` it defaults to the host; `duckdns`, `dynv6`, `ddnss`, `freedns` and `njalla` use none (the password is the token); for `namecheap` it is the domain. A template needs it only with `<username>` or without `<password>`.",
+        "Account user. For `he`, `nsupdate.info`, `desec` and `dnshome` it defaults to the host; `duckdns`, `dynv6`, `ddnss`, `freedns`, `njalla` and `ionos-dyndns` use none (the password is the token); for `namecheap` it is the domain. A template needs it only with `<username>` or without `<password>`.",
     ),
     (
         "alias",

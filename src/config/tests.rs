@@ -1031,6 +1031,12 @@ const PINNED: &[(&str, &str, &str, &str)] = &[
         "ea36a8c7051db7fa",
     ),
     (
+        "preset ionos-dyndns",
+        "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"ionos-dyndns\"\nhosts = [\"home.example.org\", \"example.org\"]\n",
+        "k2:6cbf672ee3bbc4cb25ce8e291c7fb3f0",
+        "0eaa81b21b95e5f9",
+    ),
+    (
         "preset cloudflare",
         "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"cloudflare\"\nhosts = [\"home.example.org\"]\nzone = \"example.org\"\nproxied = true\nttl = 300\n",
         "k2:be58a503b21b38e05db35d275c7f7b53",

@@ -672,6 +672,7 @@ fn providers_lists_every_preset() {
             "zoneedit",
             "loopia",
             "njalla",
+            "ionos-dyndns",
             "cloudflare",
             "porkbun",
             "hetzner",

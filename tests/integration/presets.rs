@@ -325,6 +325,23 @@ fn fixtures() -> Vec<Fixture> {
                 &[("h", "{host}"), ("k", "{token}"), ("a", "{ip}")],
             )
         },
+        Fixture {
+            host: "home.example.org",
+            config: "",
+            absent: &["ipv6", "hostname", "myip"],
+            basic: None,
+            updated: (200, ""),
+            unchanged: (200, ""),
+            unchanged_code: "good",
+            badauth: (401, ""),
+            nohost: (403, ""),
+            nohost_code: "badauth",
+            ..dyndns2(
+                "ionos-dyndns",
+                "/dns/v1/dyndns",
+                &[("q", "{token}"), ("ipv4", "{ip}")],
+            )
+        },
     ]
 }
 
@@ -495,6 +512,7 @@ preset_tests! {
     zoneedit_answers => "zoneedit",
     loopia_answers => "loopia",
     njalla_answers => "njalla",
+    ionos_dyndns_answers => "ionos-dyndns",
 }
 
 /// HTTP 429 holds the server for its Retry-After (deSEC's one request per minute), and the

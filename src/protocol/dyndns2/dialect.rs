@@ -191,6 +191,9 @@ pub struct Dialect {
     pub ipv6: bool,
     /// One family per policy: the secret names one record, A or AAAA (FreeDNS).
     pub one_family: bool,
+    /// An HTTP 2xx with an empty body is a success: the service answers nothing else
+    /// (IONOS's update URL). Any body it does not know stays unknown.
+    pub empty_is_good: bool,
 }
 
 impl Default for Dialect {
@@ -210,6 +213,7 @@ impl Default for Dialect {
             nochg_harmless: false,
             ipv6: true,
             one_family: false,
+            empty_is_good: false,
         }
     }
 }

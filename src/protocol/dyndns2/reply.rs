@@ -223,6 +223,7 @@ fn by_status(status: u16, lines: &[&str], hosts: &[String], dialect: &Dialect) -
         500..=599 => Code::Outage,
         204 if dialect.status_codes => Code::Nochg,
         409..=412 if dialect.status_codes => Code::Http(status),
+        200..=299 if dialect.empty_is_good && lines.is_empty() => Code::Good,
         200..=299 => Code::Unknown(excerpt(&lines.join(" "))),
         s => Code::Http(s),
     };
