@@ -134,6 +134,9 @@ const WEB_NAMES: &[(&str, &str)] = &[
     ("noip-ipv4", "http://ip1.dynupdate.no-ip.com/"),
     ("noip-ipv6", "http://ip1.dynupdate6.no-ip.com/"),
     ("he", "https://checkip.dns.he.net/"),
+    ("he.net", "https://checkip.dns.he.net/"),
+    ("loopia", "https://dns.loopia.se/checkip/checkip.php"),
+    ("zoneedit", "https://dynamic.zoneedit.com/checkip.html"),
     ("nsupdate.info-ipv4", "https://ipv4.nsupdate.info/myip"),
     ("nsupdate.info-ipv6", "https://ipv6.nsupdate.info/myip"),
 ];
@@ -147,6 +150,10 @@ const NOT_NEEDED: &[(&str, &str)] = &[
     (
         "syslog",
         "dynward logs to the journal (stderr under systemd)",
+    ),
+    (
+        "quietreply",
+        "dynward reads Njalla's full answer, which says whether the record was updated",
     ),
     (
         "facility",
@@ -366,7 +373,7 @@ fn endpoint(d: &mut Draft, keys: &Keys<'_>, file: &str, line: usize) {
         // ddclient's own protocols for services dynward has a preset for: the same account
         // (DuckDNS: the password is the token; Namecheap: the login is the domain; Njalla:
         // the password is the record's key).
-        p if OWN_PROTOCOLS.iter().any(|(n, _)| *n == p) => {
+        p if OWN_PROTOCOLS.iter().any(|(n, ..)| *n == p) => {
             own_protocol(d, keys, &protocol, server, file, line);
         }
         p if API_PROTOCOLS.contains(&p) => {
@@ -380,14 +387,15 @@ fn endpoint(d: &mut Draft, keys: &Keys<'_>, file: &str, line: usize) {
     }
 }
 
-/// ddclient's own (not dyndns2) protocols dynward has presets of, with the preset's name.
-const OWN_PROTOCOLS: &[(&str, Provider)] = &[
-    ("duckdns", Provider::DuckDns),
-    ("namecheap", Provider::Namecheap),
-    ("easydns", Provider::EasyDns),
-    ("zoneedit1", Provider::ZoneEdit),
-    ("njalla", Provider::Njalla),
-    ("inwx", Provider::Inwx),
+/// ddclient's own (not dyndns2) protocols dynward has presets of, with the preset's name,
+/// and whether ddclient appends `script` to the server (the others have a fixed path).
+const OWN_PROTOCOLS: &[(&str, Provider, bool)] = &[
+    ("duckdns", Provider::DuckDns, false),
+    ("namecheap", Provider::Namecheap, false),
+    ("easydns", Provider::EasyDns, true),
+    ("zoneedit1", Provider::ZoneEdit, false),
+    ("njalla", Provider::Njalla, false),
+    ("inwx", Provider::Inwx, true),
 ];
 
 /// One of ddclient's own protocols, as its preset. A `server` that is the preset's (or
@@ -401,7 +409,8 @@ fn own_protocol(
     file: &str,
     line: usize,
 ) {
-    let Some((_, preset)) = OWN_PROTOCOLS.iter().find(|(n, _)| *n == protocol) else {
+    let Some((_, preset, takes_script)) = OWN_PROTOCOLS.iter().find(|(n, ..)| *n == protocol)
+    else {
         return;
     };
     let origin = format!("{file}:{line} (protocol={protocol})");
@@ -419,13 +428,21 @@ fn own_protocol(
         // Another server: the preset's dialect there, at the source's path if it names one.
         Some((v, bare, true)) => {
             let path = script
-                .filter(|_| !bare.contains('/'))
+                .filter(|_| *takes_script && !bare.contains('/'))
                 .map_or("", |s| s.value.as_str());
             d.set(
                 "server",
                 Value::Str(format!("https://{bare}{path}")),
                 from(file, "server", v),
             );
+            if let Some(v) = script.filter(|_| !takes_script) {
+                d.leave(
+                    &at(file, v),
+                    shown("script", &v.value, "="),
+                    "ddclient does not use it with this protocol either",
+                    false,
+                );
+            }
         }
         _ => {
             if let Some((v, ..)) = foreign {
@@ -985,6 +1002,28 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
         assert_eq!(
             val(&d, "server"),
             Some(&s("https://dyn.example.net/dyn/update.php"))
+        );
+        let d =
+            one("protocol=njalla, server=dyn.example.net, script=/x.php, password=k n.example.org");
+        assert_eq!(
+            val(&d, "server"),
+            Some(&s("https://dyn.example.net")),
+            "ddclient's njalla has its own path"
+        );
+        // The Debian sample's Loopia block asks Loopia's check-IP page; Njalla's quietreply
+        // is not needed (dynward reads the full answer).
+        let d = one(
+            "use=web, web=loopia, protocol=dyndns2, server=dns.loopia.se, login=u, password=p l.example.se",
+        );
+        assert_eq!(
+            val(&d, "web"),
+            Some(&s("https://dns.loopia.se/checkip/checkip.php"))
+        );
+        let d = one("protocol=njalla, password=k, quietreply=yes n.example.com");
+        assert!(
+            d.left.iter().any(|l| l.text == "quietreply=yes" && !l.lost),
+            "{:?}",
+            d.left
         );
         let d = one(
             "protocol=dyndns2, server=dyn.example.net, script=/update.php, login=u, password=p h.example.org",
