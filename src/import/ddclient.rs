@@ -417,11 +417,7 @@ fn own_protocol(
     d.set("provider", Value::Str(preset.name().into()), origin);
     let script = keys.take("script");
     let foreign = server.map(|v| {
-        let bare = v
-            .value
-            .trim_start_matches("https://")
-            .trim_start_matches("http://");
-        let host = bare.split(['/', ':']).next().unwrap_or(bare);
+        let (bare, host) = bare_server(&v.value);
         (v, bare, preset_for_host(host) != Some(*preset))
     });
     match foreign {
@@ -465,6 +461,14 @@ fn own_protocol(
     }
 }
 
+/// A ddclient `server` without its scheme (ddclient adds `https://` itself), and its host.
+fn bare_server(server: &str) -> (&str, &str) {
+    let bare = server
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    (bare, bare.split(['/', ':']).next().unwrap_or(bare))
+}
+
 /// ddclient's API protocols dynward has presets of, under the same names.
 const API_PROTOCOLS: &[&str] = &["cloudflare", "porkbun", "digitalocean", "gandi", "hetzner"];
 
@@ -483,12 +487,27 @@ fn api(
     let origin = format!("{file}:{line} (protocol={protocol})");
     d.set("provider", Value::Str(protocol.to_string()), origin);
     if let Some(v) = server {
-        d.leave(
-            &at(file, v),
-            shown("server", &v.value, "="),
-            "the preset knows its API's address",
-            false,
-        );
+        let (bare, host) = bare_server(&v.value);
+        let own = protocol
+            .parse::<Provider>()
+            .ok()
+            .and_then(|p| url::Url::parse(p.server()).ok())
+            .is_some_and(|u| u.host_str() == Some(host));
+        if own {
+            d.leave(
+                &at(file, v),
+                shown("server", &v.value, "="),
+                "the preset knows its API's address",
+                false,
+            );
+        } else {
+            // A proxy or another base: the token goes there, as the source sent it.
+            d.set(
+                "server",
+                Value::Str(format!("https://{bare}")),
+                from(file, "server", v),
+            );
+        }
     }
     if let Some(v) = keys.take("zone") {
         d.set("zone", Value::Str(v.value.clone()), from(file, "zone", v));
@@ -573,10 +592,7 @@ fn dyndns2_server(
     } else {
         "members.dyndns.org"
     };
-    let host = server.map_or(default, |v| v.value.as_str());
-    let bare = host
-        .trim_start_matches("https://")
-        .trim_start_matches("http://");
+    let (bare, host) = bare_server(server.map_or(default, |v| v.value.as_str()));
     let origin = match server {
         Some(v) => from(file, "server", v),
         None => format!("{file}:{line} (ddclient's default server for protocol={protocol})"),
@@ -587,7 +603,7 @@ fn dyndns2_server(
         _ if bare.contains('/') => "",
         _ => "/nic/update",
     };
-    match preset_for_host(bare.split(['/', ':']).next().unwrap_or(bare)) {
+    match preset_for_host(host) {
         Some(p) => {
             d.set("provider", Value::Str(p.name().into()), origin);
             if p.server().starts_with("http://") {
@@ -1039,6 +1055,28 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
         assert_eq!(
             val(&d, "server"),
             Some(&s("https://dns.loopia.se/other/path"))
+        );
+    }
+
+    /// An API protocol's `server`: the API's own address is the preset's business; another
+    /// (a proxy) is kept, so the token goes only where the source sent it.
+    #[test]
+    fn an_api_protocols_other_server_is_kept() {
+        let one = |line: &str| {
+            let imp = read(&format!("use=if, if=eth0\n{line}\n"), "c");
+            imp.policies.into_iter().next().expect("policy")
+        };
+        let d = one(
+            "protocol=cloudflare, server=api.cloudflare.com/client/v4, zone=example.org, login=token, password=t h.example.org",
+        );
+        assert_eq!(val(&d, "server"), None);
+        let d = one(
+            "protocol=cloudflare, server=cf-proxy.example.net/client/v4, zone=example.org, login=token, password=t h.example.org",
+        );
+        assert_eq!(val(&d, "provider"), Some(&s("cloudflare")));
+        assert_eq!(
+            val(&d, "server"),
+            Some(&s("https://cf-proxy.example.net/client/v4"))
         );
     }
 
