@@ -2,7 +2,10 @@
 //! `provider NAME { … }` and `custom NAME { … }` sections (NAME may end in `:N` for a second
 //! instance), lists `{ "a", "b" }`, `include("file")`, `#`, `//` and `/* */` comments.
 
-use super::{Draft, Import, Left, Value, name_for, secs_text, shown, split_command};
+use super::{
+    Draft, Import, Left, Value, name_for, preset_for_host, secs_text, shown, split_command,
+};
+use crate::provider::Provider;
 
 /// A token with its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,7 +394,11 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
     );
     let ssl = get("ssl").is_none_or(|e| one(e) != "false");
     let endpoint = if s.kind == "provider" {
-        preset(&mut d, s, &instance)
+        let found = preset(&mut d, s, &instance);
+        if found {
+            section_server(&mut d, s);
+        }
+        found
     } else {
         custom(&mut d, s);
         true
@@ -617,6 +624,58 @@ fn leftovers(d: &mut Draft, s: &Section) {
         };
         d.leave(&e.at, shown(&e.key, &e.val.text(), " = "), why, !off);
     }
+}
+
+/// A provider section's own `ddns-server` (and `ddns-path`) wins over the plugin's: inadyn
+/// sends the plugin's request there, so the preset goes there too (`server` next to it),
+/// and the credentials never go to the preset's default server instead.
+fn section_server(d: &mut Draft, s: &Section) {
+    let get = |k: &str| find(&s.entries, k);
+    let Some(server) = get("ddns-server") else {
+        return;
+    };
+    let Some(preset) = d.get("provider").and_then(|v| match v {
+        Value::Str(n) => n.parse::<Provider>().ok(),
+        _ => None,
+    }) else {
+        return;
+    };
+    let given = one(server);
+    let bare = given
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let host = bare.split(['/', ':']).next().unwrap_or(bare);
+    // The plugin adds the query; the path is what comes before it.
+    let path = get("ddns-path").map(|e| one(e).split('?').next().unwrap_or("").to_string());
+    let preset_path = url::Url::parse(preset.server())
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
+    if preset_for_host(host) == Some(preset) && path.as_ref().is_none_or(|p| *p == preset_path) {
+        d.leave(
+            &server.at,
+            shown("ddns-server", &given, " = "),
+            "the preset's own server",
+            false,
+        );
+        return;
+    }
+    // Without a ddns-path inadyn's dyndns plugin uses /nic/update, not Dyn's /v3/update.
+    let path = path.unwrap_or_else(|| {
+        if preset == Provider::Dyn {
+            "/nic/update".into()
+        } else {
+            String::new()
+        }
+    });
+    let from = match get("ddns-path") {
+        Some(_) => format!(
+            "{} ddns-server, ddns-path (the section's own server)",
+            server.at
+        ),
+        None => format!("{} ddns-server (the section's own server)", server.at),
+    };
+    d.set("server", Value::Str(format!("https://{bare}{path}")), from);
 }
 
 /// A `custom` section: a dyndns2 server, or a URL template carrying the address.
@@ -851,5 +910,48 @@ provider default@cloudxns.net {
                 "{name}"
             );
         }
+    }
+
+    /// Issue 21, defect 1: a `provider` section that names its own `ddns-server` (guides for
+    /// self-hosted dyndns2 endpoints write it so) sends there; the import keeps that server
+    /// next to the preset, so the password never goes to the preset's default server. The
+    /// preset's own server is only noted.
+    #[test]
+    fn a_provider_sections_own_server_wins() {
+        let text = r#"
+iface = eth0
+provider default@dyndns.org {
+    ddns-server = "dyndns.example.com"
+    username = alice
+    password = s3cret
+    hostname = home.example.com
+}
+provider default@dyndns.org:2 {
+    ddns-server = dyn.example.net
+    ddns-path = "/update"
+    username = bob
+    password = pw2
+    hostname = b.example.net
+}
+provider default@duckdns.org {
+    ddns-server = www.duckdns.org
+    username = tok
+    hostname = home
+}
+"#;
+        let imp = read(text, "inadyn.conf", &no_include).expect("parses");
+        let server = |i: usize| imp.policies[i].get("server").cloned();
+        assert_eq!(imp.policies[0].get("provider"), Some(&s("dyn")));
+        assert_eq!(server(0), Some(s("https://dyndns.example.com/nic/update")));
+        assert_eq!(server(1), Some(s("https://dyn.example.net/update")));
+        assert_eq!(server(2), None, "the preset's own server");
+        assert!(
+            imp.policies[2]
+                .left
+                .iter()
+                .any(|l| l.text.starts_with("ddns-server") && !l.lost),
+            "{:?}",
+            imp.policies[2].left
+        );
     }
 }
