@@ -280,17 +280,26 @@ fn draft(
     );
     let api =
         matches!(d.get("provider"), Some(Value::Str(p)) if API_PROTOCOLS.contains(&p.as_str()));
+    let token_only = super::token_only(d.get("provider"));
     match keys.take("login") {
         // The API presets name the account by their token (Porkbun by `apikey`).
         Some(v) if api && d.refused.is_none() && v.value != "token" => {
             d.leave(
                 &at(file, v),
-                shown("login", &v.value, "="),
+                "login=********".into(),
                 "this API takes its token alone",
                 false,
             );
         }
         Some(_) if api => {}
+        // A token-only preset's login is a token in the wrong place: not a user name, and
+        // not shown.
+        Some(v) if token_only => d.leave(
+            &at(file, v),
+            "login=********".into(),
+            "this provider takes the token (password) alone, with no user name",
+            false,
+        ),
         Some(v) => d.set(
             "username",
             Value::Str(v.value.clone()),
@@ -540,10 +549,11 @@ fn api(
             }
         }
         "porkbun" => {
+            // The API key is a credential too: masked wherever a password is.
             if let Some(v) = keys.take("apikey") {
                 d.set(
                     "username",
-                    Value::Str(v.value.clone()),
+                    Value::Secret(v.value.clone()),
                     from(file, "apikey", v),
                 );
             }
@@ -1080,6 +1090,44 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
         );
     }
 
+    /// Issue 21, defect 2: a DuckDNS guide's token in `login` is not carried as a user name
+    /// and never shown; Porkbun's `apikey` is masked in the preview and the report like its
+    /// secret key, and written only to the file (`-o`), where the policy needs it.
+    #[test]
+    fn a_token_in_login_and_an_api_key_are_never_shown() {
+        let text = "\
+use=web, web=ipify-ipv4
+protocol=duckdns, login=0123abcd-tok-en99, password=0123abcd-tok-en99 home
+protocol=porkbun, apikey=pk1_shown_nowhere, secretapikey=sk1_x, root-domain=example.com pb.example.com
+";
+        let imp = read(text, "ddclient.conf");
+        assert_eq!(val(&imp.policies[0], "username"), None);
+        let preview = super::super::render(
+            &imp,
+            super::super::Client::Ddclient,
+            std::path::Path::new("ddclient.conf"),
+            true,
+        );
+        let report = imp.report().join("\n");
+        for secret in ["0123abcd-tok-en99", "pk1_shown_nowhere", "sk1_x"] {
+            assert!(
+                !preview.contains(secret),
+                "{secret} in the preview:\n{preview}"
+            );
+            assert!(
+                !report.contains(secret),
+                "{secret} in the report:\n{report}"
+            );
+        }
+        let file = super::super::render(
+            &imp,
+            super::super::Client::Ddclient,
+            std::path::Path::new("ddclient.conf"),
+            false,
+        );
+        assert!(file.contains("username = \"pk1_shown_nowhere\""), "{file}");
+    }
+
     /// Address sources: web by name or URL, cmd split without a shell, 4.x names; what
     /// dynward cannot do is refused or listed with the reason.
     #[test]
@@ -1195,7 +1243,10 @@ protocol=cloudflare, zone=blabla.org, login=someone@example.org, password=global
             Some(&Value::Secret("cf-token-123".into()))
         );
         assert_eq!(p[0].refused, None);
-        assert_eq!(val(&p[1], "username"), Some(&s("pk1_abc")));
+        assert_eq!(
+            val(&p[1], "username"),
+            Some(&Value::Secret("pk1_abc".into()))
+        );
         assert_eq!(
             val(&p[1], "password"),
             Some(&Value::Secret("sk1_def".into()))

@@ -490,8 +490,15 @@ fn account(d: &mut Draft, s: &Section) {
             }
         }
         (u, _) => {
+            // Porkbun's username is its API key: a credential, masked like a password.
+            let porkbun = matches!(d.get("provider"), Some(Value::Str(p)) if p == "porkbun");
             if let Some(e) = u {
-                d.set("username", Value::Str(one(e)), entry_origin(e));
+                let value = if porkbun {
+                    Value::Secret(one(e))
+                } else {
+                    Value::Str(one(e))
+                };
+                d.set("username", value, entry_origin(e));
             }
             if let Some(e) = get("password") {
                 d.set("password", Value::Secret(one(e)), entry_origin(e));
@@ -880,7 +887,7 @@ provider default@cloudxns.net {
         assert!(cf.left.is_empty(), "{:?}", cf.left);
         let pb = &imp.policies[1];
         assert_eq!(pb.get("provider"), Some(&s("porkbun")));
-        assert_eq!(pb.get("username"), Some(&s("pk1_a")));
+        assert_eq!(pb.get("username"), Some(&Value::Secret("pk1_a".into())));
         assert_eq!(pb.get("password"), Some(&Value::Secret("sk1_b".into())));
     }
 

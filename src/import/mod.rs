@@ -168,10 +168,23 @@ impl Import {
     }
 }
 
-/// Whether a key of the other client holds a secret (its value is never shown).
+/// Whether a key of the other client holds a secret (its value is never shown): passwords,
+/// tokens, secrets and keys (`key`, Porkbun's `apikey`).
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.contains("password") || k.contains("token") || k.contains("secret") || k == "key"
+    k.contains("password") || k.contains("token") || k.contains("secret") || k.ends_with("key")
+}
+
+/// Whether the preset named takes a token alone (no user name): a `login` given for it is
+/// a token in the wrong place, as DuckDNS guides write it, so it is neither carried nor
+/// shown.
+pub fn token_only(provider: Option<&Value>) -> bool {
+    use crate::protocol::dyndns2::User;
+    let Some(Value::Str(name)) = provider else {
+        return false;
+    };
+    name.parse::<Provider>()
+        .is_ok_and(|p| p.api().is_some() || p.dialect().user == User::Unused)
 }
 
 /// `key=value` as shown in messages and comments: a secret's value masked.
