@@ -307,6 +307,7 @@ fn draft(
         ),
         None => {}
     }
+    namecheap_hosts(&mut d, hosts, file, line);
     if let Some(v) = keys.take("password") {
         d.set(
             "password",
@@ -322,6 +323,45 @@ fn draft(
     settings(&mut d, &keys, file);
     leftovers(&mut d, &keys, file);
     d
+}
+
+/// ddclient's Namecheap hosts are relative to the login domain (`@` the apex, `*` the
+/// wildcard, `www`, `@.example.com`): dynward's hosts are the full names they stand for.
+fn namecheap_hosts(d: &mut Draft, hosts: &[String], file: &str, line: usize) {
+    if !matches!(d.get("provider"), Some(Value::Str(p)) if p == "namecheap") {
+        return;
+    }
+    let Some(Value::Str(domain)) = d.get("username").cloned() else {
+        return;
+    };
+    let domain = domain.to_ascii_lowercase();
+    let mut full: Vec<String> = Vec::new();
+    let names = hosts.iter().map(|h| {
+        let h = h.to_ascii_lowercase();
+        let h = h.strip_prefix("@.").unwrap_or(&h);
+        if h == "@" || h == domain {
+            domain.clone()
+        } else if h.ends_with(&format!(".{domain}")) {
+            h.to_string()
+        } else {
+            format!("{h}.{domain}")
+        }
+    });
+    // `@` and `@.example.com` are one name.
+    for n in names {
+        if !full.contains(&n) {
+            full.push(n);
+        }
+    }
+    if full != hosts {
+        d.set(
+            "hosts",
+            Value::List(full),
+            format!(
+                "{file}:{line} (the line's hosts, under the login domain {domain} as ddclient names them)"
+            ),
+        );
+    }
 }
 
 /// The settings of a block, read as they are taken, so that what no one took is listed.
@@ -1126,6 +1166,29 @@ protocol=porkbun, apikey=pk1_shown_nowhere, secretapikey=sk1_x, root-domain=exam
             false,
         );
         assert!(file.contains("username = \"pk1_shown_nowhere\""), "{file}");
+    }
+
+    /// Issue 21, defect 3: ddclient's Namecheap hosts are relative to the login domain, one
+    /// per line or listed: `@` is the apex, `*` the wildcard, `@.example.com` the apex again.
+    #[test]
+    fn namecheap_hosts_are_composed_under_the_domain() {
+        let text = "\
+use=web, web=ipify-ipv4
+protocol=namecheap
+login=example.com
+password=nc
+@, www, @.example.com, *, blog.example.com
+";
+        let imp = read(text, "ddclient.conf");
+        assert_eq!(
+            val(&imp.policies[0], "hosts"),
+            Some(&Value::List(vec![
+                "example.com".into(),
+                "www.example.com".into(),
+                "*.example.com".into(),
+                "blog.example.com".into()
+            ]))
+        );
     }
 
     /// Address sources: web by name or URL, cmd split without a shell, 4.x names; what

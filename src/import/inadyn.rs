@@ -5,6 +5,7 @@
 use super::{
     Draft, Import, Left, Value, name_for, preset_for_host, secs_text, shown, split_command,
 };
+use crate::protocol::dyndns2::Shape;
 use crate::provider::Provider;
 
 /// A token with its line.
@@ -355,9 +356,20 @@ pub fn read(text: &str, file: &str, load: Load<'_>) -> Result<Import, String> {
         }
     }
     let mut names: Vec<String> = Vec::new();
-    for s in &sections {
-        let d = section(s, &globals, &names);
-        if let Some(Value::Str(n)) = d.get("name") {
+    for (i, s) in sections.iter().enumerate() {
+        let mut d = section(s, &globals, &names);
+        // inadyn keeps only the last section of a name: an earlier one is not carried.
+        if let Some(later) = sections[i + 1..]
+            .iter()
+            .find(|l| l.kind == s.kind && l.name.eq_ignore_ascii_case(&s.name))
+        {
+            d.refused = Some(format!(
+                "{} {} is defined again at {}, and inadyn keeps only the last",
+                s.kind, s.name, later.at
+            ));
+        }
+        // The replaced section leaves its name to the one that counts.
+        if let (None, Some(Value::Str(n))) = (&d.refused, d.get("name")) {
             names.push(n.clone());
         }
         imp.policies.push(d);
@@ -393,14 +405,23 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
         format!("{} (named after its first host)", s.at),
     );
     let ssl = get("ssl").is_none_or(|e| one(e) != "false");
+    let mut suffix = None;
     let endpoint = if s.kind == "provider" {
         let found = preset(&mut d, s, &instance);
         if found {
             section_server(&mut d, s);
+            if let Some(e) = get("ddns-response") {
+                d.leave(
+                    &e.at,
+                    shown("ddns-response", &e.val.text(), " = "),
+                    "the preset reads this provider's answers",
+                    false,
+                );
+            }
         }
         found
     } else {
-        custom(&mut d, s);
+        suffix = custom(&mut d, s);
         true
     };
     if endpoint && let Some(e) = get("ssl").filter(|_| !ssl) {
@@ -416,11 +437,28 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
         d.refused
             .get_or_insert_with(|| "it names no hostname".into());
     }
-    d.set(
-        "hosts",
-        Value::List(hosts),
-        get("hostname").map_or("none".into(), entry_origin),
-    );
+    let origin = get("hostname").map_or("none".into(), entry_origin);
+    match suffix {
+        // The path completes each name (`%h.dyndns.org`): the hosts are the composed names.
+        Some(sfx) => {
+            let full = hosts
+                .iter()
+                .map(|h| {
+                    if h.ends_with(&format!(".{sfx}")) {
+                        h.clone()
+                    } else {
+                        format!("{h}.{sfx}")
+                    }
+                })
+                .collect();
+            d.set(
+                "hosts",
+                Value::List(full),
+                format!("{origin}, completed with .{sfx} as the ddns-path does"),
+            );
+        }
+        None => d.set("hosts", Value::List(hosts), origin),
+    }
     address_source(&mut d, s, globals, ssl);
     settings(&mut d, s, globals);
     leftovers(&mut d, s);
@@ -539,9 +577,8 @@ fn cloudflare(d: &mut Draft, s: &Section) {
 fn address_source(d: &mut Draft, s: &Section, globals: &[Entry], ssl: bool) {
     let get = |k: &str| find(&s.entries, k);
     let g = |k: &str| find(globals, k);
-    if let Some(e) = g("iface") {
-        d.set("interface", Value::Str(one(e)), entry_origin(e));
-    } else if let Some(e) = get("checkip-command") {
+    // inadyn asks a section's checkip-command first, then the interface, then the web.
+    if let Some(e) = get("checkip-command") {
         match split_command(&one(e)) {
             Ok(argv) => d.set("command", Value::List(argv), entry_origin(e)),
             Err(why) => {
@@ -549,9 +586,21 @@ fn address_source(d: &mut Draft, s: &Section, globals: &[Entry], ssl: bool) {
                     .get_or_insert_with(|| format!("checkip-command {:?}: {why}", one(e)));
             }
         }
+        if let Some(i) = g("iface") {
+            d.leave(
+                &i.at,
+                shown("iface", &one(i), " = "),
+                "inadyn asks this section's checkip-command first, and so does dynward",
+                false,
+            );
+        }
+    } else if let Some(e) = g("iface") {
+        d.set("interface", Value::Str(one(e)), entry_origin(e));
     } else {
         let checkip_ssl = get("checkip-ssl").map_or(ssl, |e| one(e) != "false");
-        let url = match get("checkip-server") {
+        // `default` is inadyn's keyword for its own service, not a host named so.
+        let server = get("checkip-server").filter(|e| !one(e).eq_ignore_ascii_case("default"));
+        let url = match server {
             Some(e) => {
                 let path = get("checkip-path").map_or("/".into(), one);
                 let scheme = if checkip_ssl { "https" } else { "http" };
@@ -616,6 +665,7 @@ fn leftovers(d: &mut Draft, s: &Section) {
         "user-agent",
         "ddns-server",
         "ddns-path",
+        "ddns-response",
     ];
     let api = matches!(d.get("provider"), Some(Value::Str(p)) if p == "cloudflare");
     for e in &s.entries {
@@ -685,42 +735,117 @@ fn section_server(d: &mut Draft, s: &Section) {
     d.set("server", Value::Str(format!("https://{bare}{path}")), from);
 }
 
-/// A `custom` section: a dyndns2 server, or a URL template carrying the address.
-fn custom(d: &mut Draft, s: &Section) {
+/// A `custom` section: a preset when it asks a preset's server the way the preset does
+/// (OVH's `/nic/update?system=dyndns&…` is the `ovh` preset, which sends `system=dyndns`), a
+/// dyndns2 server when its path is plain dyndns2, else a URL template carrying the address
+/// (every parameter kept). `ddns-response` becomes `replies`. Returns the suffix the path
+/// adds to each host name (`%h.dyndns.org`: `dyndns.org`).
+fn custom(d: &mut Draft, s: &Section) -> Option<String> {
     let get = |k: &str| find(&s.entries, k);
     let Some(server) = get("ddns-server") else {
         d.refused = Some(format!("custom {}: no ddns-server", s.name));
-        return;
+        return None;
     };
     // HTTPS even where inadyn used plain HTTP: the section's note says so.
     let scheme = "https";
-    let path = get("ddns-path").map_or("/nic/update".into(), one);
+    let server_name = one(server);
+    let bare = server_name
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let host = bare.split(['/', ':']).next().unwrap_or(bare);
+    let (path, suffix) = host_suffix(&get("ddns-path").map_or("/nic/update".into(), one));
     let from = format!("{} ddns-server, ddns-path", server.at);
-    if path.starts_with("/nic/update") {
+    let (base, query) = path.split_once('?').unwrap_or((path.as_str(), ""));
+    let params: Vec<(&str, &str)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
+    let dyndns2 = |k: &str, v: &str| matches!((k, v), ("hostname", "%h") | ("myip", "%i"));
+    let response = get("ddns-response");
+    if let Some(p) = preset_for_host(host).filter(|p| p.api().is_none()) {
+        let preset_base = url::Url::parse(p.server())
+            .map(|u| u.path().to_string())
+            .unwrap_or_default();
+        let sent_by_preset = params.iter().all(|(k, v)| {
+            dyndns2(k, v) || (*k, *v) == ("system", "dyndns") && p.dialect().system_dyndns
+        });
+        if base == preset_base && sent_by_preset && p.dialect().shape == Shape::DYNDNS2 {
+            d.set(
+                "provider",
+                Value::Str(p.name().into()),
+                format!("{from} (the {p} preset's server, sent as the path sends)"),
+            );
+            if let Some(e) = response {
+                d.leave(
+                    &e.at,
+                    shown("ddns-response", &e.val.text(), " = "),
+                    "the preset reads this provider's answers",
+                    false,
+                );
+            }
+            return suffix;
+        }
+    }
+    if base.starts_with("/nic/update") && params.iter().all(|(k, v)| dyndns2(k, v)) {
         d.set(
             "server",
-            Value::Str(format!("{scheme}://{}/nic/update", one(server))),
+            Value::Str(format!("{scheme}://{bare}{base}")),
             from,
         );
-        return;
-    }
-    if !path.contains("%i") {
+    } else if !path.contains("%i") {
         d.refused = Some(format!(
             "custom {}: its ddns-path carries no address (%i); dynward's URL templates always send it (<a>)",
             s.name
         ));
-        return;
+        return None;
+    } else {
+        let template = path
+            .replace("%u", "<username>")
+            .replace("%p", "<password>")
+            .replace("%h", "<h>")
+            .replace("%i", "<a>");
+        d.set(
+            "url",
+            Value::Str(format!("{scheme}://{bare}{template}")),
+            from,
+        );
     }
-    let template = path
-        .replace("%u", "<username>")
-        .replace("%p", "<password>")
-        .replace("%h", "<h>")
-        .replace("%i", "<a>");
-    d.set(
-        "url",
-        Value::Str(format!("{scheme}://{}{template}", one(server))),
-        from,
-    );
+    // inadyn takes an answer containing any of these as success; without them dynward
+    // would read them as dyndns2 and stop the host after the third unknown answer.
+    if let Some(e) = response {
+        let words = match &e.val {
+            Val::One(w) => vec![w.clone()],
+            Val::Many(l) => l.clone(),
+        };
+        d.set(
+            "replies",
+            Value::GoodWords(words),
+            format!("{} ddns-response", e.at),
+        );
+    }
+    suffix
+}
+
+/// A ddns-path that completes the host name (`/update?host=%h.dyndns.org&ip=%i`): the path
+/// with `%h` alone, and the suffix (`dyndns.org`) the hosts get instead.
+fn host_suffix(path: &str) -> (String, Option<String>) {
+    let Some(at) = path.find("%h.") else {
+        return (path.to_string(), None);
+    };
+    let rest = &path[at + 3..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .unwrap_or(rest.len());
+    let suffix = rest[..end].trim_end_matches('.');
+    if !suffix.chars().any(|c| c.is_ascii_alphabetic()) {
+        return (path.to_string(), None);
+    }
+    (
+        path.replacen(&format!("%h.{suffix}"), "%h", 1),
+        Some(suffix.to_string()),
+    )
 }
 
 #[cfg(test)]
@@ -959,6 +1084,105 @@ provider default@duckdns.org {
                 .any(|l| l.text.starts_with("ddns-server") && !l.lost),
             "{:?}",
             imp.policies[2].left
+        );
+    }
+
+    /// Issue 21, defects 3 and 4, in the shapes the real configs had: a path that completes
+    /// the host (`%h.dyndns.org`) gives the composed names; a custom path to OVH's server is
+    /// the `ovh` preset (which sends `system=dyndns`), and to another server keeps the
+    /// parameter in a template; `ddns-response` becomes `replies`; `checkip-server = default`
+    /// is inadyn's own service; a `checkip-command` comes before `iface`; of two sections with
+    /// one name only the last is carried.
+    #[test]
+    fn settings_are_carried_as_inadyn_reads_them() {
+        let text = r#"
+iface = eth0
+custom ovh {
+    ddns-server = www.ovh.com
+    ddns-path = "/nic/update?system=dyndns&hostname=%h&myip=%i"
+    username = ovhuser
+    password = ovhpw
+    hostname = home.example.org
+}
+custom mine {
+    ddns-server = dyn.example.net
+    ddns-path = "/update?host=%h.dyndns.org&ip=%i&pass=%p"
+    ddns-response = { "OK", "updated" }
+    password = pw
+    hostname = { myhost, other.dyndns.org }
+}
+custom sys {
+    ddns-server = dyn.example.net
+    ddns-path = "/nic/update?system=dyndns&hostname=%h&myip=%i"
+    username = u
+    password = p
+    hostname = c.example.net
+    checkip-command = "/usr/local/bin/wan-ip"
+}
+provider default@dyndns.org {
+    username = first
+    password = p1
+    hostname = a.example.org
+}
+provider default@dyndns.org {
+    username = second
+    password = p2
+    hostname = b.example.org
+}
+"#;
+        let imp = read(text, "inadyn.conf", &no_include).expect("parses");
+        let p = &imp.policies;
+        assert_eq!(p[0].get("provider"), Some(&s("ovh")));
+        assert_eq!(p[0].get("server"), None);
+        assert_eq!(
+            p[1].get("url"),
+            Some(&s(
+                "https://dyn.example.net/update?host=<h>&ip=<a>&pass=<password>"
+            ))
+        );
+        assert_eq!(
+            p[1].get("hosts"),
+            Some(&Value::List(vec![
+                "myhost.dyndns.org".into(),
+                "other.dyndns.org".into()
+            ]))
+        );
+        assert_eq!(
+            p[1].get("replies"),
+            Some(&Value::GoodWords(vec!["OK".into(), "updated".into()]))
+        );
+        assert!(
+            p[1].left
+                .iter()
+                .all(|l| !l.text.starts_with("ddns-response"))
+        );
+        assert_eq!(
+            p[2].get("url"),
+            Some(&s(
+                "https://dyn.example.net/nic/update?system=dyndns&hostname=<h>&myip=<a>"
+            ))
+        );
+        assert_eq!(
+            p[2].get("command"),
+            Some(&Value::List(vec!["/usr/local/bin/wan-ip".into()]))
+        );
+        assert_eq!(p[2].get("interface"), None);
+        assert!(
+            p[3].refused
+                .as_deref()
+                .is_some_and(|r| r.contains("inadyn keeps only the last")),
+            "{:?}",
+            p[3].refused
+        );
+        assert_eq!(p[4].refused, None);
+        assert_eq!(p[4].get("username"), Some(&s("second")));
+
+        let text = "provider default@dyndns.org {\n    checkip-server = default\n    username = u\n    password = p\n    hostname = h.example.org\n}\n";
+        let imp = read(text, "inadyn.conf", &no_include).expect("parses");
+        assert_eq!(
+            imp.policies[0].get("web"),
+            Some(&s("http://checkip.dyndns.com/")),
+            "inadyn's own service, not a host named default"
         );
     }
 }

@@ -56,6 +56,8 @@ pub enum Value {
     Int(u32),
     /// A list of strings.
     List(Vec<String>),
+    /// `replies`: answers containing any of these words are a success (`good`).
+    GoodWords(Vec<String>),
 }
 
 /// One setting carried over.
@@ -304,6 +306,13 @@ fn toml_value(v: &Value, masked: bool) -> String {
         Value::List(l) => format!(
             "[{}]",
             l.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+        ),
+        Value::GoodWords(l) => format!(
+            "[{}]",
+            l.iter()
+                .map(|w| format!("{{ contains = {}, means = \"good\" }}", quote(w)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
