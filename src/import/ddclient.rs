@@ -219,12 +219,33 @@ pub fn read(text: &str, file: &str) -> Import {
             globals = vars;
             continue;
         }
-        let mut d = draft(&vars, &l.hosts, file, l.line, &names);
-        if let Some(Value::Str(n)) = d.get("name") {
-            names.push(n.clone());
+        let first = draft(&vars, &l.hosts, file, l.line, &names);
+        // Hurricane Electric has one key per host: one policy per host, each with the
+        // block's password, and the report says to check each one's key.
+        let per_host =
+            l.hosts.len() > 1 && matches!(first.get("provider"), Some(Value::Str(p)) if p == "he");
+        let drafts = if per_host {
+            l.hosts
+                .iter()
+                .map(|h| {
+                    let mut d = draft(&vars, std::slice::from_ref(h), file, l.line, &names);
+                    he_host(&mut d, h, file, l.line);
+                    if let Some(Value::Str(n)) = d.get("name") {
+                        names.push(n.clone());
+                    }
+                    d
+                })
+                .collect()
+        } else {
+            if let Some(Value::Str(n)) = first.get("name") {
+                names.push(n.clone());
+            }
+            vec![first]
+        };
+        for mut d in drafts {
+            d.at = format!("{file}:{}", l.line);
+            imp.policies.push(d);
         }
-        d.at = format!("{file}:{}", l.line);
-        imp.policies.push(d);
     }
     // Global settings that no host line used are still reported (the sample file's only
     // active lines are such settings).
@@ -322,7 +343,23 @@ fn draft(
     source(&mut d, v4, v6, vars, file, line);
     settings(&mut d, &keys, file);
     leftovers(&mut d, &keys, file);
+    super::ipv4_only(&mut d);
     d
+}
+
+/// One host of a Hurricane Electric block that listed several: its user name is the host
+/// (dynward's default; ddclient's login was one of the hosts, or the same for all), and its
+/// password the block's, which is that host's key only if the block's hosts share one.
+fn he_host(d: &mut Draft, host: &str, file: &str, line: usize) {
+    if matches!(d.get("username"), Some(Value::Str(u)) if u != host) {
+        d.settings.retain(|s| s.key != "username");
+    }
+    d.leave(
+        &format!("{file}:{line}"),
+        format!("{host} in a block of several hosts"),
+        "Hurricane Electric has one key per host: this policy has the block's password; if the host has its own key, set it here",
+        false,
+    );
 }
 
 /// ddclient's Namecheap hosts are relative to the login domain (`@` the apex, `*` the
@@ -1188,6 +1225,40 @@ password=nc
                 "*.example.com".into(),
                 "blog.example.com".into()
             ]))
+        );
+    }
+
+    /// Issue 21, defect 5: Hurricane Electric with several hosts in one block becomes one
+    /// policy per host (its key is per host), each saying so; Namecheap with IPv6 asked
+    /// names the family as not carried. Both results pass `check`'s rules.
+    #[test]
+    fn results_check_would_refuse_are_mended_or_explained() {
+        let text = "\
+use=if, if=eth0
+protocol=dyndns2, server=dyn.dns.he.net, login=a.example.org, password=k a.example.org,b.example.org
+usev6=ifv6, ifv6=eth0
+protocol=namecheap, login=example.com, password=nc www
+";
+        let imp = read(text, "ddclient.conf");
+        let p = &imp.policies;
+        assert_eq!(p.len(), 3, "{p:#?}");
+        for (d, host) in [(&p[0], "a.example.org"), (&p[1], "b.example.org")] {
+            assert_eq!(val(d, "provider"), Some(&s("he")));
+            assert_eq!(val(d, "hosts"), Some(&Value::List(vec![host.into()])));
+            assert!(
+                val(d, "username").is_none_or(|u| *u == s(host)),
+                "the user is the host: {:?}",
+                val(d, "username")
+            );
+            assert!(d.left.iter().any(|l| l.why.contains("one key per host")));
+        }
+        assert_eq!(val(&p[2], "ipv6"), None);
+        assert!(
+            p[2].left
+                .iter()
+                .any(|l| l.lost && l.why.contains("updates IPv4 only")),
+            "{:?}",
+            p[2].left
         );
     }
 

@@ -286,6 +286,7 @@ const PRESETS: &[(&str, &str)] = &[
     ("ipv6@desec.io", "desec"),
     ("spdyn.de", "spdyn"),
     ("ipv4@nsupdate.info", "nsupdate.info"),
+    ("namecheap.com", "namecheap"),
     ("easydns.com", "easydns"),
     ("easydns", "easydns"),
     ("zoneedit.com", "zoneedit"),
@@ -433,6 +434,7 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
         );
     }
     account(&mut d, s);
+    let hosts = namecheap(&mut d, s, hosts);
     if hosts.is_empty() {
         d.refused
             .get_or_insert_with(|| "it names no hostname".into());
@@ -462,6 +464,7 @@ fn section(s: &Section, globals: &[Entry], taken: &[String]) -> Draft {
     address_source(&mut d, s, globals, ssl);
     settings(&mut d, s, globals);
     leftovers(&mut d, s);
+    super::ipv4_only(&mut d);
     d
 }
 
@@ -681,6 +684,38 @@ fn leftovers(d: &mut Draft, s: &Section) {
         };
         d.leave(&e.at, shown(&e.key, &e.val.text(), " = "), why, !off);
     }
+}
+
+/// inadyn's Namecheap plugin sends `username` as the host label (`@`, `www`) and each
+/// `hostname` as the domain: dynward's user name is the domain, and its hosts the full names.
+fn namecheap(d: &mut Draft, s: &Section, hosts: Vec<String>) -> Vec<String> {
+    if !matches!(d.get("provider"), Some(Value::Str(p)) if p == "namecheap") {
+        return hosts;
+    }
+    let Some(label) = find(&s.entries, "username").map(one) else {
+        return hosts;
+    };
+    let [domain] = hosts.as_slice() else {
+        d.refused.get_or_insert_with(|| {
+            "inadyn's Namecheap section names several domains (hostname); dynward's namecheap policy has one: write one section per domain".into()
+        });
+        return hosts;
+    };
+    let domain = domain.to_ascii_lowercase();
+    let full = if label == "@" {
+        domain.clone()
+    } else {
+        format!("{label}.{domain}")
+    };
+    d.set(
+        "username",
+        Value::Str(domain.clone()),
+        format!(
+            "{} hostname (inadyn's Namecheap plugin sends it as the domain)",
+            s.at
+        ),
+    );
+    vec![full]
 }
 
 /// A provider section's own `ddns-server` (and `ddns-path`) wins over the plugin's: inadyn
@@ -1183,6 +1218,30 @@ provider default@dyndns.org {
             imp.policies[0].get("web"),
             Some(&s("http://checkip.dyndns.com/")),
             "inadyn's own service, not a host named default"
+        );
+    }
+
+    /// inadyn's Namecheap plugin: `username` is the host label and `hostname` the domain;
+    /// dynward's user is the domain and the host the full name. Its IPv6 is not carried.
+    #[test]
+    fn namecheap_is_carried_as_its_plugin_sends() {
+        let text = "iface = eth0\nallow-ipv6 = true\nprovider namecheap.com {\n    username = www\n    password = x\n    hostname = example.com\n}\nprovider namecheap.com:2 {\n    username = @\n    password = y\n    hostname = example.net\n}\n";
+        let imp = read(text, "inadyn.conf", &no_include).expect("parses");
+        let p = &imp.policies;
+        assert_eq!(p[0].get("username"), Some(&s("example.com")));
+        assert_eq!(
+            p[0].get("hosts"),
+            Some(&Value::List(vec!["www.example.com".into()]))
+        );
+        assert_eq!(p[0].get("ipv6"), None);
+        assert!(
+            p[0].left
+                .iter()
+                .any(|l| l.lost && l.why.contains("IPv4 only"))
+        );
+        assert_eq!(
+            p[1].get("hosts"),
+            Some(&Value::List(vec!["example.net".into()]))
         );
     }
 }

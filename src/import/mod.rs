@@ -170,6 +170,30 @@ impl Import {
     }
 }
 
+/// A preset that updates IPv4 only (Namecheap, ZoneEdit) cannot take the IPv6 the source
+/// asked for: the family is named as not carried, so that the result passes `check`.
+pub fn ipv4_only(d: &mut Draft) {
+    let Some(Value::Str(name)) = d.get("provider") else {
+        return;
+    };
+    let Ok(p) = name.parse::<Provider>() else {
+        return;
+    };
+    let Some(asked) = d.settings.iter().position(|s| s.key == "ipv6") else {
+        return;
+    };
+    if p.dialect().ipv6 || d.settings[asked].value != Value::Bool(true) {
+        return;
+    }
+    let from = d.settings.remove(asked).from;
+    d.left.push(Left {
+        at: from,
+        text: "IPv6".into(),
+        why: format!("provider {p} updates IPv4 only, so the AAAA record is not updated"),
+        lost: true,
+    });
+}
+
 /// Whether a key of the other client holds a secret (its value is never shown): passwords,
 /// tokens, secrets and keys (`key`, Porkbun's `apikey`).
 pub fn is_secret_key(key: &str) -> bool {
