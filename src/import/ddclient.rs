@@ -220,28 +220,13 @@ pub fn read(text: &str, file: &str) -> Import {
             continue;
         }
         let first = draft(&vars, &l.hosts, file, l.line, &names);
-        // Hurricane Electric has one key per host: one policy per host, each with the
-        // block's password, and the report says to check each one's key.
-        let per_host =
-            l.hosts.len() > 1 && matches!(first.get("provider"), Some(Value::Str(p)) if p == "he");
-        let drafts = if per_host {
-            l.hosts
-                .iter()
-                .map(|h| {
-                    let mut d = draft(&vars, std::slice::from_ref(h), file, l.line, &names);
-                    he_host(&mut d, h, file, l.line);
-                    if let Some(Value::Str(n)) = d.get("name") {
-                        names.push(n.clone());
-                    }
-                    d
-                })
-                .collect()
-        } else {
-            if let Some(Value::Str(n)) = first.get("name") {
+        let mut drafts = Vec::new();
+        for d in super::one_per_he_host(first, &names) {
+            if let Some(Value::Str(n)) = d.get("name") {
                 names.push(n.clone());
             }
-            vec![first]
-        };
+            drafts.push(d);
+        }
         for mut d in drafts {
             d.at = format!("{file}:{}", l.line);
             imp.policies.push(d);
@@ -345,21 +330,6 @@ fn draft(
     leftovers(&mut d, &keys, file);
     super::ipv4_only(&mut d);
     d
-}
-
-/// One host of a Hurricane Electric block that listed several: its user name is the host
-/// (dynward's default; ddclient's login was one of the hosts, or the same for all), and its
-/// password the block's, which is that host's key only if the block's hosts share one.
-fn he_host(d: &mut Draft, host: &str, file: &str, line: usize) {
-    if matches!(d.get("username"), Some(Value::Str(u)) if u != host) {
-        d.settings.retain(|s| s.key != "username");
-    }
-    d.leave(
-        &format!("{file}:{line}"),
-        format!("{host} in a block of several hosts"),
-        "Hurricane Electric has one key per host: this policy has the block's password; if the host has its own key, set it here",
-        false,
-    );
 }
 
 /// ddclient's Namecheap hosts are relative to the login domain (`@` the apex, `*` the

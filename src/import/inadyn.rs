@@ -369,11 +369,14 @@ pub fn read(text: &str, file: &str, load: Load<'_>) -> Result<Import, String> {
                 s.kind, s.name, later.at
             ));
         }
-        // The replaced section leaves its name to the one that counts.
-        if let (None, Some(Value::Str(n))) = (&d.refused, d.get("name")) {
-            names.push(n.clone());
+        for mut d in super::one_per_he_host(d, &names) {
+            // The replaced section leaves its name to the one that counts.
+            if let (None, Some(Value::Str(n))) = (&d.refused, d.get("name")) {
+                names.push(n.clone());
+            }
+            d.at = s.at.clone();
+            imp.policies.push(d);
         }
-        imp.policies.push(d);
     }
     Ok(imp)
 }
@@ -1243,5 +1246,23 @@ provider default@dyndns.org {
             p[1].get("hosts"),
             Some(&Value::List(vec!["example.net".into()]))
         );
+    }
+
+    /// Hurricane Electric in one inadyn section with several hosts: one policy per host,
+    /// each user the host, each saying its key may be its own.
+    #[test]
+    fn hurricane_electric_gets_one_policy_per_host() {
+        let text = "iface = eth0\nprovider dyndns@he.net {\n    username = a.example.org\n    password = k\n    hostname = { a.example.org, b.example.org }\n}\n";
+        let imp = read(text, "inadyn.conf", &no_include).expect("parses");
+        let p = &imp.policies;
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].get("name"), Some(&s("a")));
+        assert_eq!(p[1].get("name"), Some(&s("b")));
+        assert_eq!(
+            p[1].get("hosts"),
+            Some(&Value::List(vec!["b.example.org".into()]))
+        );
+        assert_eq!(p[1].get("username"), None, "dynward's default: the host");
+        assert!(p[1].left.iter().any(|l| l.why.contains("one key per host")));
     }
 }

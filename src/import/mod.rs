@@ -170,6 +170,54 @@ impl Import {
     }
 }
 
+/// Hurricane Electric has one key per host, so a block or section listing several hosts
+/// becomes one policy per host: each with the source's password (that host's key only if
+/// they share one, which the report says), its user name the host (dynward's default).
+pub fn one_per_he_host(d: Draft, taken: &[String]) -> Vec<Draft> {
+    let Some(Value::List(hosts)) = d.get("hosts").cloned() else {
+        return vec![d];
+    };
+    if hosts.len() < 2 || !matches!(d.get("provider"), Some(Value::Str(p)) if p == "he") {
+        return vec![d];
+    }
+    let mut names = taken.to_vec();
+    hosts
+        .iter()
+        .map(|h| {
+            let mut one = d.clone();
+            let origin = one
+                .settings
+                .iter()
+                .find(|s| s.key == "hosts")
+                .map(|s| s.from.clone())
+                .unwrap_or_default();
+            let name = name_for(std::slice::from_ref(h), "he", &names);
+            names.push(name.clone());
+            // In place: the settings keep their order.
+            for st in &mut one.settings {
+                match st.key {
+                    "hosts" => st.value = Value::List(vec![h.clone()]),
+                    "name" => {
+                        st.value = Value::Str(name.clone());
+                        st.from = "named after its host (one policy per host at Hurricane Electric)".into();
+                    }
+                    _ => {}
+                }
+            }
+            if matches!(one.get("username"), Some(Value::Str(u)) if u != h) {
+                one.settings.retain(|s| s.key != "username");
+            }
+            one.left.push(Left {
+                at: origin.split(' ').next().unwrap_or_default().to_string(),
+                text: format!("{h} among several hosts"),
+                why: "Hurricane Electric has one key per host: this policy has the source's password; if the host has its own key, set it here".into(),
+                lost: false,
+            });
+            one
+        })
+        .collect()
+}
+
 /// A preset that updates IPv4 only (Namecheap, ZoneEdit) cannot take the IPv6 the source
 /// asked for: the family is named as not carried, so that the result passes `check`.
 pub fn ipv4_only(d: &mut Draft) {
