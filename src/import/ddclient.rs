@@ -436,12 +436,23 @@ fn endpoint(d: &mut Draft, keys: &Keys<'_>, file: &str, line: usize) {
             api(d, keys, &protocol, server, file, line);
         }
         other => {
-            d.refused = Some(format!(
-                "protocol={other}: dynward speaks dyndns2 (protocol=dyndns2, or a preset); this provider has no preset yet"
-            ));
+            // The protocol is the first reason: a policy refused for it is refused whatever
+            // else it lacks.
+            d.refused = Some(match NOT_CARRIED.iter().find(|(p, _)| *p == other) {
+                Some((_, why)) => format!("protocol={other}: {why}"),
+                None => format!(
+                    "protocol={other}: dynward speaks dyndns2 (protocol=dyndns2, or a preset); this provider has no preset yet"
+                ),
+            });
         }
     }
 }
+
+/// ddclient protocols that cannot be carried as they are, and what to do instead.
+const NOT_CARRIED: &[(&str, &str)] = &[
+    ("googledomains", super::GOOGLE_DOMAINS_ENDED),
+    ("freedns", super::FREEDNS_TOKEN),
+];
 
 /// ddclient's own (not dyndns2) protocols dynward has presets of, with the preset's name,
 /// and whether ddclient appends `script` to the server (the others have a fixed path).
@@ -823,11 +834,13 @@ fn source(
         family_on(&m6),
     );
     if !want4 && !want6 {
-        d.refused = Some("no address source: use, usev4 or usev6 is missing or disabled".into());
+        d.refused.get_or_insert_with(|| {
+            "no address source: use, usev4 or usev6 is missing or disabled".into()
+        });
         return;
     }
     if m4.is_none() && m6.is_none() {
-        d.refused = Some(format!(
+        d.refused.get_or_insert_with(|| format!(
             "line {line}: no address source (use=if, use=web or use=cmd); ddclient would have used use=ip, a fixed address dynward does not have"
         ));
         return;
@@ -883,7 +896,8 @@ fn source(
         }
         (Some((key, value, origin)), None) => d.set(key, value, origin),
         (None, _) => {
-            d.refused = Some("no address source dynward can use".into());
+            d.refused
+                .get_or_insert_with(|| "no address source dynward can use".into());
         }
     }
 }
@@ -1229,6 +1243,42 @@ protocol=namecheap, login=example.com, password=nc www
                 .any(|l| l.lost && l.why.contains("updates IPv4 only")),
             "{:?}",
             p[2].left
+        );
+    }
+
+    /// Issue 21, defect 6: a refusal names the real reason. Google Domains' dynamic DNS has
+    /// ended (the block was refused for its address source only); FreeDNS has a preset, and
+    /// what is missing is its v2 update token.
+    #[test]
+    fn refusals_name_the_real_reason() {
+        let text = "\
+use=web, web=googledomains
+protocol=googledomains, login=u, password=p h.example.com
+use=if, if=eth0
+protocol=freedns, login=fuser, password=fpass h.mooo.com
+";
+        let imp = read(text, "ddclient.conf");
+        let why = |i: usize| imp.policies[i].refused.clone().unwrap_or_default();
+        assert!(why(0).contains("ended in 2024"), "{}", why(0));
+        assert!(
+            why(1).contains("provider = \"freedns\"") && why(1).contains("/u/"),
+            "{}",
+            why(1)
+        );
+        let text = "iface = eth0\nprovider default@domains.google.com {\n    username = u\n    password = p\n    hostname = h.example.com\n}\nprovider default@freedns.afraid.org {\n    username = u\n    password = p\n    hostname = h.mooo.com\n}\n";
+        let imp = super::super::inadyn::read(text, "inadyn.conf", &|n: &str| Err(n.to_string()))
+            .expect("parses");
+        assert!(
+            imp.policies[0]
+                .refused
+                .as_deref()
+                .is_some_and(|r| r.contains("ended in 2024"))
+        );
+        assert!(
+            imp.policies[1]
+                .refused
+                .as_deref()
+                .is_some_and(|r| r.contains("v2 sync URL"))
         );
     }
 

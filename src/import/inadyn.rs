@@ -496,10 +496,14 @@ fn preset(d: &mut Draft, s: &Section, instance: &str) -> bool {
             true
         }
         None => {
-            d.refused = Some(format!(
-                "provider {}: dynward has no preset for it yet; a service that speaks dyndns2 can be written as server = \"https://…/nic/update\"",
-                s.name
-            ));
+            let why = match key {
+                "domains.google.com" => super::GOOGLE_DOMAINS_ENDED,
+                "freedns.afraid.org" | "freedns" => super::FREEDNS_TOKEN,
+                _ => {
+                    "dynward has no preset for it yet; a service that speaks dyndns2 can be written as server = \"https://…/nic/update\""
+                }
+            };
+            d.refused = Some(format!("provider {}: {why}", s.name));
             false
         }
     }

@@ -170,6 +170,13 @@ impl Import {
     }
 }
 
+/// Why a Google Domains policy is not carried.
+pub const GOOGLE_DOMAINS_ENDED: &str = "Google Domains' dynamic DNS ended in 2024 (its domains moved to Squarespace, which has none); move the domain's DNS to a provider dynward has a preset for";
+
+/// Why a FreeDNS policy of the other client's (an account's login and password) is not
+/// carried, and what the user must supply instead.
+pub const FREEDNS_TOKEN: &str = "dynward's freedns preset speaks FreeDNS's v2 sync URL, whose update token names one record, not an account's login and password; on freedns.afraid.org's Dynamic DNS page (version 2) copy the token after /u/ of the record's sync URL, then write provider = \"freedns\" with that token as password, one policy per record";
+
 /// Hurricane Electric has one key per host, so a block or section listing several hosts
 /// becomes one policy per host: each with the source's password (that host's key only if
 /// they share one, which the report says), its user name the host (dynward's default).
