@@ -432,7 +432,7 @@ impl Pass<'_> {
             match plan {
                 Plan::Send { why, .. } => self.line(&format!("  {host}: due ({why})")),
                 Plan::Skip(s) => {
-                    let text = skip_text(s, m.current(), &policy.name, host, &self.opts.zone);
+                    let text = skip_text(s, m.current(), policy.who(), host, &self.opts.zone);
                     self.line(&format!("  {host}: {text}"));
                     if *s == Skip::NoAddress && self.opts.dry_run {
                         self.print_example(&policy, host);

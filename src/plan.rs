@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::addr::AddrSet;
 use crate::config::Policy;
 use crate::duration::{self, Zone};
-use crate::protocol::code::{Code, Decision, History, Outcome, Quirks, Scope};
+use crate::protocol::code::{Code, Decision, History, Outcome, Quirks, Scope, Who};
 use crate::protocol::{Answer, Answers, NetError, Pending, Target, Update};
 use crate::record::{Accepted, HostRecord, LastResult, PolicyRecord, Stop, Verdict, wait_end};
 
@@ -495,7 +495,7 @@ impl Report {
 
     /// One host's answer: the code, what was sent, what it means and, when the user must act
     /// or wait, what happens next (for `policy`). The level follows the decision.
-    pub fn answer(policy: &str, answer: &Answer, rec: Recorded, now: u64) -> Report {
+    pub fn answer(who: Who<'_>, answer: &Answer, rec: Recorded, now: u64) -> Report {
         let (host, code, sent) = (answer.host.as_str(), &answer.code, answer.sent);
         let decision = rec.decision;
         // A success's address is the one the provider now has; a failure's is only what was
@@ -527,7 +527,7 @@ impl Report {
             ),
             d => (
                 Level::Error,
-                format!("{head}; {d}: {}", code.user_action(d, policy, Some(host))),
+                format!("{head}; {d}: {}", code.user_action(d, who, Some(host))),
                 Effect::Failed,
                 None,
             ),
@@ -639,13 +639,13 @@ pub fn hold_end(code: &Code) -> String {
 }
 
 /// What the user can do about a recorded stop of `policy` (a host's, when `host` is given).
-pub fn stop_action(stop: &Stop, policy: &str, host: Option<&str>) -> String {
+pub fn stop_action(stop: &Stop, who: Who<'_>, host: Option<&str>) -> String {
     let decision = if host.is_some() {
         Decision::StopHost
     } else {
         Decision::StopAccount
     };
-    stop.code.user_action(decision, policy, host)
+    stop.code.user_action(decision, who, host)
 }
 
 /// The verdicts that bind `policy`: those at its server, or of its account.
@@ -658,18 +658,18 @@ pub fn binding(all: &[Verdict], policy: &Policy) -> Vec<Verdict> {
 }
 
 /// What the user can do about a verdict that binds `policy`.
-pub fn verdict_action(v: &Verdict, policy: &str) -> String {
+pub fn verdict_action(v: &Verdict, who: Who<'_>) -> String {
     let decision = if v.user.is_some() {
         Decision::StopAccount
     } else {
         Decision::StopClient
     };
-    v.code.user_action(decision, policy, None)
+    v.code.user_action(decision, who, None)
 }
 
 /// Why `host` of `policy` is not sent now, in words (`once` prints it per host), with times
 /// in `zone`.
-pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zone) -> String {
+pub fn skip_text(s: &Skip, current: AddrSet, who: Who<'_>, host: &str, zone: &Zone) -> String {
     match s {
         Skip::UpToDate => format!("up-to-date ({current} is on record with the provider)"),
         Skip::PolicyStopped(st) | Skip::HostStopped(st) => {
@@ -679,7 +679,7 @@ pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zo
                 zone.format(st.since),
                 st.code,
                 st.reason,
-                stop_action(st, policy, host)
+                stop_action(st, who, host)
             )
         }
         Skip::Refused(v) => format!(
@@ -689,7 +689,7 @@ pub fn skip_text(s: &Skip, current: AddrSet, policy: &str, host: &str, zone: &Zo
             v.scope(),
             v.by,
             v.reason,
-            verdict_action(v, policy)
+            verdict_action(v, who)
         ),
         Skip::Held { until, code } => format!(
             "not sent: {} until {}",
@@ -1157,7 +1157,7 @@ mod tests {
         assert_eq!(r.decision, Decision::Continue);
         assert_eq!(r.unconfirmed, set(None, Some("2001:db8::130")));
         assert!(hs.v4.is_some() && hs.v6.is_none(), "{hs:?}");
-        let report = Report::answer("home", &a, r, T0);
+        let report = Report::answer(Who::named("home"), &a, r, T0);
         assert_eq!(report.effect, Effect::Failed);
         assert!(
             report
@@ -1193,7 +1193,7 @@ mod tests {
     fn each_answer_has_one_level_and_one_wording_for_both_commands() {
         let sent = set(Some("203.0.113.5"), None);
         let r = Report::answer(
-            "home",
+            Who::named("home"),
             &answer(&Code::Good, sent, sent),
             ok(Decision::Continue),
             T0,
@@ -1204,14 +1204,14 @@ mod tests {
             "good 203.0.113.5: the provider updated the record to the address sent"
         );
         let r = Report::answer(
-            "home",
+            Who::named("home"),
             &answer(&Code::Nochg, sent, sent),
             ok(Decision::Continue),
             T0,
         );
         assert_eq!((r.level, r.effect), (Level::Warn, Effect::Accepted));
         let r = Report::answer(
-            "home",
+            Who::named("home"),
             &answer(&Code::Outage, sent, sent),
             ok(Decision::BackOff(Duration::from_secs(1800))),
             T0,
@@ -1229,7 +1229,7 @@ mod tests {
             r.text(&Zone::utc())
         );
         let r = Report::answer(
-            "home",
+            Who::named("home"),
             &answer(&Code::Badauth, sent, sent),
             ok(Decision::StopAccount),
             T0,
@@ -1243,7 +1243,8 @@ mod tests {
             r.message
         );
         assert!(
-            r.message.contains("; stop account: fix username/password")
+            r.message
+                .contains("; stop account: fix the user name and password")
                 && r.message.contains("`dynward reset home`"),
             "{}",
             r.message

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::duration::{Zone, rfc3339};
+use crate::protocol::code::Who;
 use crate::record::{HostRecord, Stop, Verdict};
 
 /// The JSON schema's version, in `status --json`'s `"schema"`.
@@ -166,24 +167,24 @@ impl PolicyStatus {
 }
 
 /// The stop's view, with what to do.
-pub fn stop_status(s: &Stop, policy: &str, host: Option<&str>) -> StopStatus {
+pub fn stop_status(s: &Stop, who: Who<'_>, host: Option<&str>) -> StopStatus {
     StopStatus {
         code: s.code.to_string(),
         reason: s.reason.clone(),
         since: s.since.into(),
-        action: crate::plan::stop_action(s, policy, host),
+        action: crate::plan::stop_action(s, who, host),
         scope: if host.is_some() { "host" } else { "policy" }.into(),
         by: None,
     }
 }
 
 /// A verdict's view: a stop until the user acts, or a hold on every policy at the server.
-pub fn verdict_stop(v: &Verdict, policy: &str) -> StopStatus {
+pub fn verdict_stop(v: &Verdict, who: Who<'_>) -> StopStatus {
     StopStatus {
         code: v.code.to_string(),
         reason: v.reason.clone(),
         since: v.since.into(),
-        action: crate::plan::verdict_action(v, policy),
+        action: crate::plan::verdict_action(v, who),
         scope: v.scope(),
         by: Some(v.by.clone()),
     }
@@ -202,7 +203,7 @@ pub fn verdict_hold(v: &Verdict) -> Option<HoldStatus> {
 
 impl HostStatus {
     /// A host's view of its record (`None`: nothing on record yet).
-    pub fn of(policy: &str, host: &str, hs: Option<&HostRecord>, now: u64) -> HostStatus {
+    pub fn of(who: Who<'_>, host: &str, hs: Option<&HostRecord>, now: u64) -> HostStatus {
         let accepted = hs
             .map(|x| {
                 let v4 = x.v4.map(|a| (a.addr.to_string(), a.at));
@@ -227,7 +228,7 @@ impl HostStatus {
             accepted,
             stop: hs
                 .and_then(|x| x.stop.as_ref())
-                .map(|s| stop_status(s, policy, Some(host))),
+                .map(|s| stop_status(s, who, Some(host))),
             hold: hs.and_then(|x| {
                 let (until, code) = x.hold()?;
                 let until = crate::record::wait_end(until);

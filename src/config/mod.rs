@@ -457,6 +457,28 @@ impl Policy {
         self.provider.and_then(Provider::api).is_some()
     }
 
+    /// The policy as advice names it: its name, and its credentials as its provider names
+    /// them (so a DuckDNS user is told about a token, not a user name).
+    pub fn who(&self) -> crate::protocol::code::Who<'_> {
+        use crate::protocol::dyndns2::User;
+        let credentials = match self.provider {
+            Some(Provider::Dyn) => "the user name and password (Dyn: the updater client key)",
+            Some(Provider::Porkbun) => "the API key (username) and secret API key (password)",
+            Some(p) if p.api().is_some() => "the API token (password)",
+            Some(Provider::He) => "the host's key (password; the user name is the host)",
+            _ => match self.dialect.user {
+                User::Unused => "the token (password); this provider takes no user name",
+                User::Host => "the password (the user name is the host unless set)",
+                User::Param(_) => "the domain (username) and its dynamic DNS password",
+                User::Required => "the user name and password",
+            },
+        };
+        crate::protocol::code::Who {
+            policy: &self.name,
+            credentials,
+        }
+    }
+
     /// Whom a verdict on the account binds: the user name, or for an API the credential
     /// (named after the first policy with it; never the secret).
     pub fn account_user(&self) -> String {

@@ -1140,6 +1140,42 @@ const PINNED: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// The advice after a credentials answer names the credentials as the policy's provider
+/// has them: after DuckDNS's `KO`, a token and no user name (issue 21); Dyn's updater
+/// client key only for Dyn.
+#[test]
+fn credential_advice_fits_the_provider() {
+    use crate::protocol::code::{Code, Decision};
+    let advice = |text: &str| {
+        let p = test_policy(text);
+        Code::Badauth.user_action(Decision::StopAccount, p.who(), None)
+    };
+    let duck = advice(
+        "[[policy]]\nname = \"d\"\npassword = \"tok\"\ninterface = \"eth0\"\nprovider = \"duckdns\"\nhosts = [\"home\"]\n",
+    );
+    assert!(
+        duck.contains("fix the token (password)")
+            && !duck.contains("username")
+            && !duck.contains("Dyn"),
+        "{duck}"
+    );
+    let dyn_ = advice(
+        "[[policy]]\nname = \"y\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"dyn\"\nusername = \"u\"\nhosts = [\"home.example.org\"]\n",
+    );
+    assert!(
+        dyn_.contains("updater client key") && dyn_.contains("`dynward reset y`"),
+        "{dyn_}"
+    );
+    let he = advice(
+        "[[policy]]\nname = \"h\"\npassword = \"k\"\ninterface = \"eth0\"\nprovider = \"he\"\nhosts = [\"home.example.org\"]\n",
+    );
+    assert!(he.contains("the host's key"), "{he}");
+    let nc = advice(
+        "[[policy]]\nname = \"n\"\npassword = \"k\"\ninterface = \"eth0\"\nprovider = \"namecheap\"\nusername = \"example.org\"\nhosts = [\"home.example.org\"]\n",
+    );
+    assert!(nc.contains("the domain (username)"), "{nc}");
+}
+
 /// No rename can clear a user's stops: the fingerprint of every preset, a template with
 /// reply rules, servers, web, command and LAN-host sources is what the state files of
 /// earlier versions recorded (made with the code before the protocol seam), and so is

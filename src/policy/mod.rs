@@ -885,7 +885,7 @@ impl Machine {
         let mut hooks = Hooks::default();
         for (answer, rec) in &applied.results {
             hooks.add(answer, rec.decision);
-            let report = Report::answer(&self.policy.name, answer, *rec, now.wall);
+            let report = Report::answer(self.policy.who(), answer, *rec, now.wall);
             self.actions.push(Action::Report(report));
         }
         self.actions.push(Action::Persist);
@@ -1056,7 +1056,14 @@ impl Machine {
             .policy
             .hosts
             .iter()
-            .map(|h| HostStatus::of(name, h, self.record.hosts.get(h).map(|b| &**b), now.wall))
+            .map(|h| {
+                HostStatus::of(
+                    self.policy.who(),
+                    h,
+                    self.record.hosts.get(h).map(|b| &**b),
+                    now.wall,
+                )
+            })
             .collect();
         PolicyStatus {
             name: name.clone(),
@@ -1066,12 +1073,12 @@ impl Machine {
                 .record
                 .stop
                 .as_ref()
-                .map(|s| stop_status(s, name, None))
+                .map(|s| stop_status(s, self.policy.who(), None))
                 .or_else(|| {
                     self.verdicts
                         .iter()
                         .find(|v| v.is_stop())
-                        .map(|v| verdict_stop(v, name))
+                        .map(|v| verdict_stop(v, self.policy.who()))
                 }),
             hold: self
                 .verdicts

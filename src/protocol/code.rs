@@ -618,8 +618,10 @@ impl Code {
     }
 
     /// What the user must do after this code led to `decision`, with the commands spelled
-    /// out for `policy` (and `host`, for a host's stop).
-    pub fn user_action(&self, decision: Decision, policy: &str, host: Option<&str>) -> String {
+    /// out for the policy (and `host`, for a host's stop) and its credentials named as its
+    /// provider names them.
+    pub fn user_action(&self, decision: Decision, who: Who<'_>, host: Option<&str>) -> String {
+        let policy = who.policy;
         let reset = format!("`dynward reset {policy}`");
         let reset_host = match host {
             Some(h) => format!("`dynward reset {policy} --host {h}`"),
@@ -637,7 +639,8 @@ impl Code {
                 ordinal(NOCHG_LIMIT)
             ),
             Fix::Credentials => format!(
-                "fix username/password (Dyn: the updater client key); the changed config re-enables the policy, or run {reset}"
+                "fix {}; the changed config re-enables the policy, or run {reset}",
+                who.credentials
             ),
             Fix::PaidOption => {
                 format!("remove the paid-only option or upgrade the account, then {reset}")
@@ -705,6 +708,26 @@ impl Code {
                 "none yet; dynward tries again in {} and stops the host after {UNREADABLE_LIMIT} such replies in a row",
                 duration::words(UNREADABLE_HOLD)
             ),
+        }
+    }
+}
+
+/// Whose action advice is for: the policy (its commands name it) and what its credentials
+/// are at its provider (a user name and password, a token, a host's key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Who<'a> {
+    /// The policy's name.
+    pub policy: &'a str,
+    /// Its credentials in words: "the user name and password", "the token (password)", …
+    pub credentials: &'a str,
+}
+
+impl<'a> Who<'a> {
+    /// A policy with a user name and password.
+    pub fn named(policy: &'a str) -> Who<'a> {
+        Who {
+            policy,
+            credentials: "the user name and password",
         }
     }
 }

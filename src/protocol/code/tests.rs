@@ -8,25 +8,29 @@ use super::*;
 #[test]
 fn advice_says_what_was_decided() {
     let h = Some("home.example.org");
-    let a = Code::Nochg.user_action(Decision::StopHost, "home", h);
+    let a = Code::Nochg.user_action(Decision::StopHost, Who::named("home"), h);
     assert!(
         !a.starts_with("none") && a.contains("`dynward reset home --host home.example.org`"),
         "{a}"
     );
-    let a = Code::Unknown(String::new()).user_action(Decision::StopHost, "home", h);
+    let a = Code::Unknown(String::new()).user_action(Decision::StopHost, Who::named("home"), h);
     assert!(
         a.contains("three replies in a row") && !a.contains("tries again"),
         "{a}"
     );
-    let a = Code::Unknown(String::new()).user_action(Decision::BackOff(OUTAGE_HOLD), "home", h);
+    let a = Code::Unknown(String::new()).user_action(
+        Decision::BackOff(OUTAGE_HOLD),
+        Who::named("home"),
+        h,
+    );
     assert!(a.contains("tries again in 30 minutes"), "{a}");
-    let a = Code::NotFqdn.user_action(Decision::StopHost, "home", h);
+    let a = Code::NotFqdn.user_action(Decision::StopHost, Who::named("home"), h);
     assert!(
         a.contains("the server means the user name")
             && a.contains("username = \"home.example.org\""),
         "{a}"
     );
-    let a = Code::Badauth.user_action(Decision::StopAccount, "office", None);
+    let a = Code::Badauth.user_action(Decision::StopAccount, Who::named("office"), None);
     assert!(
         a.contains("`dynward reset office`") && !a.contains("POLICY"),
         "{a}"

@@ -359,7 +359,11 @@ fn every_code_of_the_reference_leads_to_its_decision() {
         assert!(!got.explanation().is_empty());
         assert!(!got.explanation().contains("update failed"));
         if !got.is_success() {
-            let action = got.user_action(decision, "home", Some("h.example.org"));
+            let action = got.user_action(
+                decision,
+                crate::protocol::code::Who::named("home"),
+                Some("h.example.org"),
+            );
             assert!(!action.is_empty(), "{body} has no user action");
             assert!(!action.contains("POLICY"), "{action}");
             if decision.is_fatal() {
