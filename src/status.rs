@@ -343,7 +343,7 @@ fn host_lines(out: &mut String, h: &HostStatus, zone: &Zone) {
             h.host,
             l.code,
             t(&l.at),
-            l.message
+            without_code(&l.message, &l.code)
         )),
         None => out.push_str(&format!("  {}: no update yet\n", h.host)),
     }
@@ -359,7 +359,7 @@ fn host_lines(out: &mut String, h: &HostStatus, zone: &Zone) {
             "    stopped by {} since {}: {}; to send again: {}\n",
             s.code,
             t(&s.since),
-            s.reason,
+            without_code(&s.reason, &s.code),
             s.action
         ));
     }
@@ -368,9 +368,42 @@ fn host_lines(out: &mut String, h: &HostStatus, zone: &Zone) {
     }
 }
 
+/// An explanation that ends by naming its code (`… (badauth)`), without it: the line names
+/// the code already.
+fn without_code<'a>(words: &'a str, code: &str) -> &'a str {
+    words.strip_suffix(&format!(" ({code})")).unwrap_or(words)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A host line names its code once (issue 21: "badauth at T: … (badauth)").
+    #[test]
+    fn a_host_line_names_its_code_once() {
+        let h = HostStatus {
+            host: "home.example.org".into(),
+            last: Some(LastStatus {
+                code: "badauth".into(),
+                message: "the provider rejected the user name or password (badauth)".into(),
+                at: Time::from(1_700_000_000),
+            }),
+            accepted: Vec::new(),
+            stop: None,
+            hold: None,
+        };
+        let mut out = String::new();
+        host_lines(&mut out, &h, &Zone::utc());
+        assert_eq!(out.matches("badauth").count(), 1, "{out}");
+        assert!(
+            out.contains(": the provider rejected the user name or password\n"),
+            "{out}"
+        );
+        assert_eq!(
+            without_code("addresses unchanged", "nochg"),
+            "addresses unchanged"
+        );
+    }
 
     /// Times are written as Unix seconds with their UTC text beside them.
     #[test]

@@ -372,8 +372,8 @@ fn status_text_says_what_to_do_in_local_time() {
     );
     assert_eq!(
         out.matches("badauth").count(),
-        4,
-        "the code in the policy's line (why it is stopped), once in the stop line, once in the host's answer with its explanation:\n{out}"
+        3,
+        "the code in the policy's line (why it is stopped), once in the stop line, once in the host's answer (its explanation does not repeat it):\n{out}"
     );
     let (hold, whose) = out
         .lines()
