@@ -86,7 +86,13 @@ fn with_config(cli: cli::Cli) -> ExitCode {
         .config
         .or_else(|| std::env::var_os("DYNWARD_CONFIG").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
-    let cfg = match config::load(&path, &Env::process()) {
+    // A dry run sends nothing: it needs no password.
+    let env = if matches!(cli.command, Command::Once { dry_run: true, .. }) {
+        Env::dry_run()
+    } else {
+        Env::process()
+    };
+    let cfg = match config::load(&path, &env) {
         Ok(c) => c,
         // A running daemon keeps its last good config: status and reset still reach it.
         Err(e) if daemon_command(&cli.command).is_some() => {

@@ -599,7 +599,10 @@ mod tests {
         let cfg = crate::config::from_str(
             text,
             std::path::Path::new("t.toml"),
-            &crate::config::Env { var: &|_| None },
+            &crate::config::Env {
+                var: &|_| None,
+                dry_run: false,
+            },
         )
         .expect("valid");
         let names = |v: Vec<&Policy>| v.iter().map(|p| p.name.clone()).collect::<Vec<_>>();

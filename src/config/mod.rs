@@ -235,6 +235,9 @@ fn format_problems(path: &Path, problems: &[Problem]) -> String {
 pub struct Env<'a> {
     /// Environment variable lookup.
     pub var: &'a dyn Fn(&str) -> Option<String>,
+    /// For a dry run, which sends nothing: a password that is not there (no key, an unset
+    /// variable, no credential) is no problem then.
+    pub dry_run: bool,
 }
 
 impl Env<'_> {
@@ -242,6 +245,15 @@ impl Env<'_> {
     pub fn process() -> Env<'static> {
         Env {
             var: &|k| std::env::var(k).ok(),
+            dry_run: false,
+        }
+    }
+
+    /// The real process environment, for a dry run.
+    pub fn dry_run() -> Env<'static> {
+        Env {
+            dry_run: true,
+            ..Env::process()
         }
     }
 }
@@ -410,10 +422,17 @@ pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(30);
 /// Parses one policy from config text, for tests of other modules.
 #[cfg(test)]
 pub(crate) fn test_policy(text: &str) -> Policy {
-    from_str(text, Path::new("test.toml"), &Env { var: &|_| None })
-        .expect("test config is valid")
-        .policies
-        .remove(0)
+    from_str(
+        text,
+        Path::new("test.toml"),
+        &Env {
+            var: &|_| None,
+            dry_run: false,
+        },
+    )
+    .expect("test config is valid")
+    .policies
+    .remove(0)
 }
 
 /// The longest policy name (it names a credential file).

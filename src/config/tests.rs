@@ -4,7 +4,10 @@ use super::policy::parse_server;
 use super::*;
 
 fn no_env() -> Env<'static> {
-    Env { var: &|_| None }
+    Env {
+        var: &|_| None,
+        dry_run: false,
+    }
 }
 
 fn parse(text: &str) -> Result<Config, Error> {
@@ -781,6 +784,7 @@ fn passwords_come_from_each_of_four_sources() {
 
     let env = Env {
         var: &|k| (k == "DW_PW").then(|| "from-env".to_string()),
+        dry_run: false,
     };
     let text = GOOD.replace("password = \"s3cret-pw\"", "password_env = \"DW_PW\"");
     let c = from_str(&text, Path::new("x.toml"), &env).expect("valid");
@@ -789,7 +793,10 @@ fn passwords_come_from_each_of_four_sources() {
     std::fs::write(dir.path().join("home"), "from-cred").expect("write");
     let d = dir.path().to_string_lossy().to_string();
     let getter = move |k: &str| (k == "CREDENTIALS_DIRECTORY").then(|| d.clone());
-    let env = Env { var: &getter };
+    let env = Env {
+        var: &getter,
+        dry_run: false,
+    };
     let text = GOOD.replace("password = \"s3cret-pw\"\n", "");
     let c = from_str(&text, Path::new("x.toml"), &env).expect("valid");
     assert_eq!(c.policies[0].password.expose(), "from-cred");

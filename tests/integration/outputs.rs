@@ -112,6 +112,52 @@ fn example_config_names_the_credential_dynward_reads() {
     );
 }
 
+/// The README's first command on a fresh clone (the example as git leaves it, readable by
+/// all): the dry run needs no password and warns of nothing; `once` without `--dry-run`
+/// and `check` still ask for the password the example leaves to a systemd credential
+/// (issue 21). The source is a fixed command here: the machine's default route is not
+/// the test's business.
+#[test]
+fn the_example_dry_run_needs_no_password_and_warns_of_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/dynward.toml"))
+        .expect("example");
+    assert!(
+        !text.lines().any(|l| l.starts_with("password")),
+        "the example holds no password"
+    );
+    let s = Setup::new(&text.replace(
+        "interface = \"auto\"",
+        "command = [\"/bin/echo\", \"203.0.113.7\"]",
+    ));
+    std::fs::set_permissions(s.config(), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let state = s.dir.path().join("state");
+    let state_env = state.display().to_string();
+    let env = [("STATE_DIRECTORY", state_env.as_str())];
+    let r = util::run_with(&s.config(), &["once", "--dry-run"], &env);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!r.stderr.contains("warning"), "{}", r.all());
+    assert!(
+        r.stdout.contains("would send: GET https://members.dyndns.org/v3/update?hostname=home.example.org,nas.example.org&myip=203.0.113.7"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("Authorization: Basic ********"),
+        "{}",
+        r.all()
+    );
+    for args in [&["check"][..], &["once"][..]] {
+        let r = util::run_with(&s.config(), args, &env);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.all());
+        assert!(
+            r.all().contains("policy[0].password: missing"),
+            "{args:?}: {}",
+            r.all()
+        );
+    }
+}
+
 /// `reset` of a host the policy does not have is a usage error (exit 2) that lists the
 /// policy's hosts, with and without a daemon; a host it has is reset.
 #[test]
