@@ -1282,12 +1282,30 @@ fn each_setting_is_classified_once_for_a_reload() {
     assert_eq!(Change::between(&one, &one.clone()), Change::None);
 }
 
-/// The example config shipped in config/ is valid.
+/// The example config shipped in config/ is valid with the credential it names, and for a
+/// dry run without it (which sends nothing); without either, its password is missing.
 #[test]
 fn example_config_is_valid() {
     let text = include_str!("../../config/dynward.toml");
-    let c = from_str(text, Path::new("config/dynward.toml"), &no_env()).expect("example valid");
+    let path = Path::new("config/dynward.toml");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("home"), "the-key\n").expect("credential");
+    let creds = dir.path().display().to_string();
+    let getter = |k: &str| (k == "CREDENTIALS_DIRECTORY").then(|| creds.clone());
+    let env = Env {
+        var: &getter,
+        dry_run: false,
+    };
+    let c = from_str(text, path, &env).expect("example valid");
     assert!(!c.policies.is_empty());
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let dry = Env {
+        var: &|_| None,
+        dry_run: true,
+    };
+    assert!(from_str(text, path, &dry).is_ok());
+    let e = from_str(text, path, &no_env()).expect_err("no password");
+    assert!(e.to_string().contains("policy[0].password: missing"), "{e}");
 }
 
 /// The documented keys are the one list: each is read (a value of the wrong type there is a
