@@ -368,3 +368,68 @@ fn debian_sample_configs() {
         r.all()
     );
 }
+
+/// Issue 21's done-when, on configs in the shapes people wrote: a token in `login`, a
+/// Porkbun `apikey`, an inadyn section with its own server. No credential of either client
+/// shows on the terminal, with `-o` or without; the credentials go only to the servers the
+/// sources name; each result passes `check`.
+#[test]
+fn no_credential_shows_and_none_goes_elsewhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ddclient = write(
+        dir.path(),
+        "ddclient.conf",
+        "use=web, web=ipify-ipv4\nprotocol=duckdns, login=duck-tok-3141, password=duck-tok-3141 home\nprotocol=porkbun, apikey=pk1_porkbun-5926, secretapikey=sk1_porkbun-5358, root-domain=example.com pb.example.com\n",
+    );
+    let inadyn = write(
+        dir.path(),
+        "inadyn.conf",
+        "iface = eth0\nprovider default@dyndns.org {\n    ddns-server = \"dyndns.example.com\"\n    username = alice\n    password = inadyn-pw-9793\n    hostname = home.example.com\n}\nprovider porkbun.com {\n    username = pk1_inadyn-2384\n    password = sk1_inadyn-6264\n    hostname = example.net\n}\n",
+    );
+    let secrets = [
+        "duck-tok-3141",
+        "pk1_porkbun-5926",
+        "sk1_porkbun-5358",
+        "inadyn-pw-9793",
+        "pk1_inadyn-2384",
+        "sk1_inadyn-6264",
+    ];
+    for (from, src) in [("ddclient", &ddclient), ("inadyn", &inadyn)] {
+        let out = dir.path().join(format!("{from}.toml"));
+        for args in [
+            vec!["--from", from, src.to_str().expect("utf-8")],
+            vec![
+                "--from",
+                from,
+                "-o",
+                out.to_str().expect("utf-8"),
+                src.to_str().expect("utf-8"),
+            ],
+        ] {
+            let r = import(&args);
+            assert_eq!(r.code, 0, "{args:?}: {}", r.all());
+            assert!(r.stderr.contains("check: valid"), "{args:?}: {}", r.all());
+            for s in secrets {
+                assert!(!r.all().contains(s), "{args:?}: {s} shown:\n{}", r.all());
+            }
+        }
+        let written = std::fs::read_to_string(&out).expect("written");
+        if from == "inadyn" {
+            assert!(
+                written.contains("server = \"https://dyndns.example.com/nic/update\""),
+                "the section's own server: {written}"
+            );
+            assert!(
+                written.contains("inadyn-pw-9793"),
+                "the file has the password"
+            );
+        } else {
+            assert!(
+                !written
+                    .lines()
+                    .any(|l| l.starts_with("username = \"duck-tok-3141\"")),
+                "a token in login is no user name: {written}"
+            );
+        }
+    }
+}
