@@ -484,7 +484,7 @@ fn own_protocol(
     d.set("provider", Value::Str(preset.name().into()), origin);
     let script = keys.take("script");
     let foreign = server.map(|v| {
-        let (bare, host) = bare_server(&v.value);
+        let (bare, host) = super::bare_server(&v.value);
         (v, bare, preset_for_host(host) != Some(*preset))
     });
     match foreign {
@@ -528,14 +528,6 @@ fn own_protocol(
     }
 }
 
-/// A ddclient `server` without its scheme (ddclient adds `https://` itself), and its host.
-fn bare_server(server: &str) -> (&str, &str) {
-    let bare = server
-        .trim_start_matches("https://")
-        .trim_start_matches("http://");
-    (bare, bare.split(['/', ':']).next().unwrap_or(bare))
-}
-
 /// ddclient's API protocols dynward has presets of, under the same names.
 const API_PROTOCOLS: &[&str] = &["cloudflare", "porkbun", "digitalocean", "gandi", "hetzner"];
 
@@ -554,7 +546,7 @@ fn api(
     let origin = format!("{file}:{line} (protocol={protocol})");
     d.set("provider", Value::Str(protocol.to_string()), origin);
     if let Some(v) = server {
-        let (bare, host) = bare_server(&v.value);
+        let (bare, host) = super::bare_server(&v.value);
         let own = protocol
             .parse::<Provider>()
             .ok()
@@ -660,7 +652,7 @@ fn dyndns2_server(
     } else {
         "members.dyndns.org"
     };
-    let (bare, host) = bare_server(server.map_or(default, |v| v.value.as_str()));
+    let (bare, host) = super::bare_server(server.map_or(default, |v| v.value.as_str()));
     let origin = match server {
         Some(v) => from(file, "server", v),
         None => format!("{file}:{line} (ddclient's default server for protocol={protocol})"),

@@ -740,11 +740,7 @@ fn section_server(d: &mut Draft, s: &Section) {
         return;
     };
     let given = one(server);
-    let bare = given
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_end_matches('/');
-    let host = bare.split(['/', ':']).next().unwrap_or(bare);
+    let (bare, host) = super::bare_server(&given);
     // The plugin adds the query; the path is what comes before it.
     let path = get("ddns-path").map(|e| one(e).split('?').next().unwrap_or("").to_string());
     let preset_path = url::Url::parse(preset.server())
@@ -791,11 +787,7 @@ fn custom(d: &mut Draft, s: &Section) -> Option<String> {
     // HTTPS even where inadyn used plain HTTP: the section's note says so.
     let scheme = "https";
     let server_name = one(server);
-    let bare = server_name
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_end_matches('/');
-    let host = bare.split(['/', ':']).next().unwrap_or(bare);
+    let (bare, host) = super::bare_server(&server_name);
     let (path, suffix) = host_suffix(&get("ddns-path").map_or("/nic/update".into(), one));
     let from = format!("{} ddns-server, ddns-path", server.at);
     let (base, query) = path.split_once('?').unwrap_or((path.as_str(), ""));

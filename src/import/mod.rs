@@ -177,6 +177,17 @@ pub const GOOGLE_DOMAINS_ENDED: &str = "Google Domains' dynamic DNS ended in 202
 /// carried, and what the user must supply instead.
 pub const FREEDNS_TOKEN: &str = "dynward's freedns preset speaks FreeDNS's v2 sync URL, whose update token names one record, not an account's login and password; on freedns.afraid.org's Dynamic DNS page (version 2) copy the token after /u/ of the record's sync URL, then write provider = \"freedns\" with that token as password, one policy per record";
 
+/// A server as the other client writes it (a host, maybe with a port and a path, maybe with
+/// a scheme, which both clients add themselves) without its scheme and a trailing `/`, and
+/// its host.
+pub fn bare_server(server: &str) -> (&str, &str) {
+    let bare = server
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    (bare, bare.split(['/', ':']).next().unwrap_or(bare))
+}
+
 /// Hurricane Electric has one key per host, so a block or section listing several hosts
 /// becomes one policy per host: each with the source's password (that host's key only if
 /// they share one, which the report says), its user name the host (dynward's default).
