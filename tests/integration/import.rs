@@ -268,11 +268,12 @@ fn debian_sample_configs() {
         assert!(!r.stdout.contains("api_token"), "{name}: the token shown");
         assert!(r.stderr.contains("check: valid"), "{name}: {}", r.all());
     }
-    // Providers without a preset, and a custom one without the address: named, exit 1.
+    // Providers without a preset (FreeDNS's account login: the v2 token is what is missing),
+    // and a custom one without the address: named, exit 1.
     for (name, why) in [
         (
             "freedns.conf",
-            "provider default@freedns.afraid.org: dynward has no preset for it yet",
+            "provider default@freedns.afraid.org: dynward's freedns preset speaks FreeDNS's v2 sync URL",
         ),
         (
             "freemyip.conf",
