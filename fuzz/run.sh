@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(reply api config template checkip rtnl)
+[ "${#targets[@]}" -gt 0 ] || targets=(reply api dns config template checkip rtnl)
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 # The sanitizer keeps freed memory in a quarantine (256 MB by default) to catch use after

@@ -4,7 +4,8 @@
 //! Pure code (no socket, task or clock; what it reads is handed to it):
 //! - [`protocol`]: the seam between the machine and the protocols: an update asked for, the
 //!   per-host answers it ends in, and each protocol's sans-IO exchange (dyndns2 and its
-//!   dialects), with the answer codes and their one table of words and decisions.
+//!   dialects, the DNS hosts' APIs), with the answer codes and their one table of words and
+//!   decisions; DNS messages (RFC 2136 UPDATE, TSIG, queries) as bytes.
 //! - [`provider`]: the preset table: each provider's endpoint and dialect, filled in.
 //! - [`addr`]: which addresses are publishable and which one to pick; the addresses of a host.
 //! - [`lan6`]: the IPv6 address of a host behind the router: a LAN prefix plus its host id.

@@ -10,10 +10,12 @@
 //!
 //! - [`code`]: the answer codes, with the one table of their names, words and decisions;
 //! - [`dyndns2`]: the dyndns2 exchange and its provider dialects;
+//! - [`dns`]: DNS messages (RFC 2136 UPDATE with TSIG, queries) as data;
 //! - [`http`]: HTTP messages as data; [`transport`]: why a message got no answer.
 
 pub mod api;
 pub mod code;
+pub mod dns;
 pub mod dyndns2;
 pub mod html;
 pub mod http;
