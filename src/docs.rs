@@ -269,6 +269,42 @@ pub const ANSWERS: &[AnswerRow] = &[
         "",
     ),
     row(
+        "DNS UPDATE: NOTAUTH with BADSIG or BADKEY",
+        "a wrong secret, or a key (or algorithm) the server does not know",
+        &["dns BADSIG", "dns BADKEY"],
+        "every policy with that key at that server",
+    ),
+    row(
+        "DNS UPDATE: NOTAUTH with BADTIME",
+        "this machine's clock is off by more than 5 minutes",
+        &["dns BADTIME"],
+        "asks again every minute until the clock is right",
+    ),
+    row(
+        "DNS UPDATE: REFUSED",
+        "the key may not update this name (the zone's update-policy)",
+        &["dns REFUSED"],
+        "",
+    ),
+    row(
+        "DNS UPDATE: NOTAUTH, NOTZONE, NOTIMP",
+        "another server or zone than the name's, or a server without UPDATE",
+        &["dns NOTAUTH", "dns NOTZONE", "dns NOTIMP"],
+        "",
+    ),
+    row(
+        "DNS UPDATE: SERVFAIL",
+        "the server failed (zone not loaded, journal not written)",
+        &["dns SERVFAIL"],
+        "every policy at that server",
+    ),
+    row(
+        "DNS UPDATE: FORMERR, or a code not expected (NXDOMAIN, YXDOMAIN, YXRRSET, NXRRSET)",
+        "the server could not read the update, or answered a prerequisite dynward does not send",
+        &["dns FORMERR", "dns NXRRSET"],
+        "",
+    ),
+    row(
         "empty, unknown, HTML without a code, other HTTP status",
         "the reply is shown as received",
         &["unknown", "noline", "http 404"],

@@ -93,7 +93,40 @@ pub enum Code {
     Unavailable(u16),
     /// An API's answer dynward cannot read (not JSON, or an error it does not know).
     Unreadable(String),
+    /// A DNS server's answer to an UPDATE that is not success: its response code and its
+    /// TSIG error (RFC 2136, RFC 8945; reference section 4.2's table).
+    Dns(u8, u16),
 }
+
+/// DNS response codes and TSIG errors by their names (RFC 1035, 2136, 8945).
+const DNS_NAMES: [(u8, u16, &str); 13] = [
+    (1, 0, "FORMERR"),
+    (2, 0, "SERVFAIL"),
+    (3, 0, "NXDOMAIN"),
+    (4, 0, "NOTIMP"),
+    (5, 0, "REFUSED"),
+    (6, 0, "YXDOMAIN"),
+    (7, 0, "YXRRSET"),
+    (8, 0, "NXRRSET"),
+    (9, 0, "NOTAUTH"),
+    (10, 0, "NOTZONE"),
+    (9, 16, "BADSIG"),
+    (9, 17, "BADKEY"),
+    (9, 18, "BADTIME"),
+];
+
+/// A DNS code's name: `REFUSED`, `BADSIG`, or `rcode 11`, `tsig 22` for others.
+fn dns_name(rcode: u8, tsig: u16) -> String {
+    match DNS_NAMES.iter().find(|(r, t, _)| *r == rcode && *t == tsig) {
+        Some((.., n)) => (*n).into(),
+        None if tsig != 0 => format!("tsig {tsig}"),
+        None => format!("rcode {rcode}"),
+    }
+}
+
+/// How long a clock refused by the server (BADTIME) holds before the next try: a router
+/// without a battery-backed clock gets the time from NTP soon after it starts.
+pub const BADTIME_HOLD: Duration = Duration::from_secs(60);
 
 /// The course an answer sets, before the host's history is taken into account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +221,9 @@ enum Fix {
     Token,
     Zone,
     Record,
+    Clock,
+    Grant,
+    DnsServer,
 }
 
 /// Whether a provider says the code (a reply word, a reply rule may mean it) or dynward
@@ -477,6 +513,7 @@ impl Code {
                 fix: Fix::Unreadable,
                 said: Inferred,
             },
+            Code::Dns(r, t) => dns_row(*r, *t),
         }
     }
 
@@ -553,6 +590,19 @@ impl Code {
         }
         if let Some(s) = name.strip_prefix("unavailable ") {
             return s.parse().ok().map(Code::Unavailable);
+        }
+        if let Some(s) = name.strip_prefix("dns ") {
+            if let Some((r, t, _)) = DNS_NAMES.iter().find(|(.., n)| *n == s) {
+                return Some(Code::Dns(*r, *t));
+            }
+            if let Some(t) = s.strip_prefix("tsig ") {
+                return t.parse().ok().map(|t| Code::Dns(9, t));
+            }
+            return s
+                .strip_prefix("rcode ")?
+                .parse()
+                .ok()
+                .map(|r| Code::Dns(r, 0));
         }
         match name {
             "good 127.0.0.1" => Some(Code::Refused127),
@@ -704,6 +754,16 @@ impl Code {
             Fix::Record => format!(
                 "fix the record of {host_name} at the provider (see the words above), then {reset_host}"
             ),
+            Fix::Clock => format!(
+                "set this machine's clock (NTP); dynward asks again every {}",
+                duration::words(BADTIME_HOLD)
+            ),
+            Fix::Grant => format!(
+                "grant the key {host_name}'s A and AAAA records in the zone's update-policy (or allow-update), then {reset_host}"
+            ),
+            Fix::DnsServer => format!(
+                "check server (the zone's primary) and zone for {host_name}, then {reset_host}"
+            ),
             Fix::Unreadable => format!(
                 "none yet; dynward tries again in {} and stops the host after {UNREADABLE_LIMIT} such replies in a row",
                 duration::words(UNREADABLE_HOLD)
@@ -729,6 +789,70 @@ impl<'a> Who<'a> {
             policy,
             credentials: "the user name and password",
         }
+    }
+}
+
+/// The row of a DNS server's answer (reference section 4.2).
+fn dns_row(rcode: u8, tsig: u16) -> Row {
+    let n = dns_name(rcode, tsig);
+    let (words, course, fix): (String, Course, Fix) = match (rcode, tsig) {
+        (9, 16) => (
+            "the server did not accept the update's signature: a wrong secret".into(),
+            Course::Stop(Scope::Account),
+            Fix::Credentials,
+        ),
+        (9, 17) => (
+            "the server does not know the key, or not with this algorithm".into(),
+            Course::Stop(Scope::Account),
+            Fix::Credentials,
+        ),
+        (9, 18) => (
+            "the server says this machine's clock is off by more than the signature allows (5 minutes)".into(),
+            Course::Wait(BADTIME_HOLD),
+            Fix::Clock,
+        ),
+        (_, t) if t != 0 => (
+            "the server refused the update's signature".into(),
+            Course::Stop(Scope::Account),
+            Fix::Credentials,
+        ),
+        (2, _) => (
+            "the server failed (its zone not loaded, or its journal not written)".into(),
+            Course::ProviderError,
+            Fix::WaitOutage,
+        ),
+        (5, _) => (
+            "the server refused to let this key update this name".into(),
+            Course::Stop(Scope::Host),
+            Fix::Grant,
+        ),
+        (4, _) => (
+            "the server does not do dynamic updates (a resolver, or a server without UPDATE)".into(),
+            Course::Stop(Scope::Host),
+            Fix::DnsServer,
+        ),
+        (9, _) => (
+            "the server is not authoritative for the zone".into(),
+            Course::Stop(Scope::Host),
+            Fix::DnsServer,
+        ),
+        (10, _) => (
+            "the name is not in the zone the update named".into(),
+            Course::Stop(Scope::Host),
+            Fix::DnsServer,
+        ),
+        _ => (
+            "the server answered a code dynward does not expect here".into(),
+            Course::Stop(Scope::Host),
+            Fix::Setting,
+        ),
+    };
+    Row {
+        name: format!("dns {n}").into(),
+        words: format!("{words} ({n})"),
+        course,
+        fix,
+        said: Said::Inferred,
     }
 }
 
@@ -999,6 +1123,18 @@ pub(crate) fn every_code() -> Vec<Code> {
         Code::Refused("a CNAME holds the name".into()),
         Code::Unavailable(503),
         Code::Unreadable("<html>".into()),
+        Code::Dns(9, 16),
+        Code::Dns(9, 17),
+        Code::Dns(9, 18),
+        Code::Dns(9, 22),
+        Code::Dns(9, 0),
+        Code::Dns(10, 0),
+        Code::Dns(5, 0),
+        Code::Dns(4, 0),
+        Code::Dns(2, 0),
+        Code::Dns(1, 0),
+        Code::Dns(8, 0),
+        Code::Dns(11, 0),
     ]);
     all
 }

@@ -207,3 +207,47 @@ fn a_decision_binds_the_host_the_account_or_the_server() {
         assert_eq!(c.scope(d, q), want, "{c:?}");
     }
 }
+
+/// A DNS server's answers (reference section 4.2): a key refused stops every policy with
+/// it, a clock refused waits a minute, SERVFAIL holds the server, a name refused stops the
+/// host; each is named as the server said it and read back from its name.
+#[test]
+fn dns_answers_lead_to_the_reference_decisions() {
+    let h = History::default();
+    let q = Quirks::default();
+    for (code, name, decision) in [
+        (Code::Dns(9, 16), "dns BADSIG", Decision::StopAccount),
+        (Code::Dns(9, 17), "dns BADKEY", Decision::StopAccount),
+        (Code::Dns(9, 22), "dns tsig 22", Decision::StopAccount),
+        (
+            Code::Dns(9, 18),
+            "dns BADTIME",
+            Decision::BackOff(BADTIME_HOLD),
+        ),
+        (
+            Code::Dns(2, 0),
+            "dns SERVFAIL",
+            Decision::BackOff(OUTAGE_HOLD),
+        ),
+        (Code::Dns(5, 0), "dns REFUSED", Decision::StopHost),
+        (Code::Dns(9, 0), "dns NOTAUTH", Decision::StopHost),
+        (Code::Dns(10, 0), "dns NOTZONE", Decision::StopHost),
+        (Code::Dns(4, 0), "dns NOTIMP", Decision::StopHost),
+        (Code::Dns(11, 0), "dns rcode 11", Decision::StopHost),
+    ] {
+        assert_eq!(code.name(), name);
+        assert_eq!(Code::from_name(name), Some(code.clone()), "{name}");
+        assert_eq!(code.decide(&h, q), decision, "{name}");
+    }
+    let a = Code::Dns(5, 0).user_action(
+        Decision::StopHost,
+        Who::named("lab"),
+        Some("h.example.test"),
+    );
+    assert!(
+        a.contains("update-policy") && a.contains("`dynward reset lab --host h.example.test`"),
+        "{a}"
+    );
+    let a = Code::Dns(9, 18).user_action(Decision::BackOff(BADTIME_HOLD), Who::named("lab"), None);
+    assert!(a.contains("clock"), "{a}");
+}
