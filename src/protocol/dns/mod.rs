@@ -4,8 +4,10 @@
 //!
 //! - [`wire`]: names, a writer and a bounded reader;
 //! - [`tsig`]: signing a request and checking a reply (RFC 8945);
-//! - [`message`]: the UPDATE and the queries dynward sends, and what a reply says.
+//! - [`message`]: the UPDATE and the queries dynward sends, and what a reply says;
+//! - [`exchange`]: an update's messages, host after host, and each reply's answer.
 
+pub mod exchange;
 pub mod message;
 pub mod tsig;
 pub mod wire;

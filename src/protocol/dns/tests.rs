@@ -259,3 +259,257 @@ fn secrets_and_algorithms_read() {
     }
     assert_eq!(Algorithm::Sha1.mac_len(), 20);
 }
+
+mod exchange {
+    use super::*;
+    use crate::protocol::code::{Code, Decision, History, Quirks};
+    use crate::protocol::dns::exchange::{Account, DnsMessage, DnsReply, Exchange};
+    use crate::protocol::dns::wire::{Header, Writer, class};
+    use crate::protocol::{Exchange as _, Next, Target, Update};
+
+    /// A seed whose first message ID is `id` (so that BIND's recorded replies fit).
+    fn seed_for(id: u16) -> u64 {
+        (0u64..)
+            .find(|s| {
+                let mut z = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                (z ^ (z >> 31)) as u16 == id
+            })
+            .expect("a seed")
+    }
+
+    fn update(hosts: &[&str]) -> Update {
+        Update {
+            targets: hosts
+                .iter()
+                .map(|h| Target {
+                    host: (*h).into(),
+                    addrs: both(),
+                    nochg_expected: false,
+                })
+                .collect(),
+            zones: Default::default(),
+        }
+    }
+
+    fn account(zone: Option<&str>) -> Account {
+        Account {
+            zone: zone.map(name),
+            key: key(),
+            ttl: 300,
+        }
+    }
+
+    fn send(x: &mut Exchange) -> DnsMessage {
+        match x.next() {
+            Next::Send(m) => m,
+            other => panic!("expected a message: {other:?}"),
+        }
+    }
+
+    fn answer(x: &mut Exchange, reply: Vec<u8>, now: u64) -> (Code, bool) {
+        x.take(DnsReply { bytes: reply, now });
+        match x.next() {
+            Next::Answers { answers, last } => (answers.answers[0].code.clone(), last),
+            other => panic!("expected answers: {other:?}"),
+        }
+    }
+
+    /// With the zone set: one signed UPDATE per host, the bytes BIND applied; its signed
+    /// NOERROR is `good` with both families confirmed.
+    #[test]
+    fn an_update_bind_applied_is_good() {
+        let mut x = Exchange::new(
+            account(Some("example.test")),
+            &update(&["home.example.test"]),
+            SIGNED,
+            seed_for(0x1234),
+        );
+        let m = send(&mut x);
+        assert!(m.update);
+        assert_eq!(m.bytes, applied_request());
+        assert!(m.shown.contains("UPDATE home.example.test. in zone example.test.: replace A 192.0.2.7 and AAAA 2001:db8::7 (TTL 300), signed with key ddns-key. (hmac-sha256)"), "{}", m.shown);
+        assert_eq!(x.pending().hosts, vec!["home.example.test".to_string()]);
+        x.take(DnsReply {
+            bytes: applied_reply(),
+            now: SIGNED,
+        });
+        let Next::Answers { answers, last } = x.next() else {
+            panic!("answers")
+        };
+        assert!(last);
+        assert_eq!(answers.answers[0].code, Code::Good);
+        assert_eq!(answers.answers[0].confirmed, both());
+        assert!(matches!(x.next(), Next::Done));
+    }
+
+    /// Each reply's meaning: a wrong secret stops the account; an unsigned or altered
+    /// success, or a reply to another message, is not believed; REFUSED stops the host.
+    #[test]
+    fn each_reply_leads_to_its_decision() {
+        let h = History::default();
+        let q = Quirks::default();
+        let run = |id: u16, reply: Vec<u8>, now: u64| {
+            let mut x = Exchange::new(
+                account(Some("example.test")),
+                &update(&["home.example.test"]),
+                now,
+                seed_for(id),
+            );
+            send(&mut x);
+            answer(&mut x, reply, now).0
+        };
+        let badsig = hex(&[include_str!("vectors/badsig.hex")]);
+        let c = run(0x2345, badsig, SIGNED2);
+        assert_eq!(
+            (c.clone(), c.decide(&h, q)),
+            (Code::Dns(9, 16), Decision::StopAccount)
+        );
+        // The success without its signature (the TSIG record cut, the count lowered).
+        let mut unsigned = applied_reply();
+        let cut = read_reply(&unsigned, 0x1234, true)
+            .expect("reply")
+            .signature
+            .expect("signed")
+            .start;
+        unsigned.truncate(cut);
+        unsigned[11] = 0;
+        assert!(matches!(run(0x1234, unsigned, SIGNED), Code::Unreadable(_)));
+        let mut altered = applied_reply();
+        altered[14] ^= 0x20;
+        assert!(matches!(run(0x1234, altered, SIGNED), Code::Unreadable(_)));
+        assert!(
+            matches!(run(0x1235, applied_reply(), SIGNED), Code::Unreadable(_)),
+            "another ID"
+        );
+        // A clock off by more than the fudge: the success is not believed either.
+        assert!(matches!(
+            run(0x1234, applied_reply(), SIGNED + 400),
+            Code::Unreadable(_)
+        ));
+    }
+
+    /// Without a zone, an SOA query finds it (the SOA in the authority section); the next
+    /// host of that zone goes straight to its UPDATE. No zone named: NOTAUTH, with a note.
+    #[test]
+    fn the_zone_is_found_once() {
+        let mut x = Exchange::new(
+            account(None),
+            &update(&["a.example.test", "b.example.test"]),
+            SIGNED,
+            7,
+        );
+        let q = send(&mut x);
+        assert!(
+            !q.update && q.shown.starts_with("SOA query for a.example.test."),
+            "{}",
+            q.shown
+        );
+        x.take(DnsReply {
+            bytes: soa_reply(q.id, "example.test"),
+            now: SIGNED,
+        });
+        let m = send(&mut x);
+        assert!(
+            m.update && m.shown.contains("in zone example.test."),
+            "{}",
+            m.shown
+        );
+        let mut r = Reader::new(&m.bytes);
+        Header::read(&mut r).expect("header");
+        assert_eq!(r.question().expect("zone").0, name("example.test"));
+        x.take(DnsReply {
+            bytes: vec![],
+            now: SIGNED,
+        });
+        assert!(matches!(x.next(), Next::Answers { last: false, .. }));
+        let m = send(&mut x);
+        assert!(m.update, "b needs no query");
+
+        let mut x = Exchange::new(account(None), &update(&["a.example.test"]), SIGNED, 7);
+        let q = send(&mut x);
+        x.take(DnsReply {
+            bytes: soa_reply(q.id, "other.test"),
+            now: SIGNED,
+        });
+        let Next::Answers { answers, last } = x.next() else {
+            panic!("answers")
+        };
+        assert!(last);
+        assert_eq!(answers.answers[0].code, Code::Dns(9, 0));
+        assert!(answers.notes[0].contains("set zone"), "{:?}", answers.notes);
+    }
+
+    /// `keep` drops hosts an earlier answer stopped; the preview signs nothing it sends.
+    #[test]
+    fn keep_and_preview() {
+        let mut x = Exchange::new(
+            account(Some("example.test")),
+            &update(&["a.example.test", "b.example.test"]),
+            SIGNED,
+            7,
+        );
+        assert_eq!(x.preview().len(), 2);
+        send(&mut x);
+        x.keep(&["a.example.test".to_string()]);
+        x.take(DnsReply {
+            bytes: vec![],
+            now: SIGNED,
+        });
+        assert!(matches!(x.next(), Next::Answers { last: true, .. }));
+        assert!(matches!(x.next(), Next::Done));
+    }
+
+    /// A reply to an SOA query naming `zone`'s SOA in its authority section.
+    fn soa_reply(id: u16, zone: &str) -> Vec<u8> {
+        let mut w = Writer::default();
+        Header {
+            id,
+            flags: 0x8400,
+            counts: [1, 0, 1, 0],
+        }
+        .write(&mut w);
+        w.name(&name("a.example.test"));
+        w.u16(rtype::SOA);
+        w.u16(class::IN);
+        let mut data = Writer::default();
+        data.name(&name(&format!("ns1.{zone}")));
+        data.name(&name(&format!("admin.{zone}")));
+        for v in [1u32, 3600, 600, 86400, 300] {
+            data.u32(v);
+        }
+        w.name(&name(zone));
+        w.u16(rtype::SOA);
+        w.u16(class::IN);
+        w.u32(300);
+        w.u16(data.buf.len() as u16);
+        w.bytes(&data.buf);
+        w.buf
+    }
+}
+
+/// A key file as `tsig-keygen` writes it, with comments; what is wrong with others is said.
+#[test]
+fn bind_key_files_are_read() {
+    let text = "# made by tsig-keygen\nkey \"ddns-key\" {\n\talgorithm hmac-sha256;\n\tsecret \"c2VjcmV0LWtleS1mb3ItZHlud2FyZC10ZXN0cw==\";\n};\n";
+    let (n, a, s) = tsig::read_key_file(text).expect("a key");
+    assert_eq!((n, a), (name("ddns-key"), Algorithm::Sha256));
+    assert_eq!(s, b"secret-key-for-dynward-tests");
+    for (bad, why) in [
+        ("secret \"x\";", "not a BIND key"),
+        (
+            "key \"k\" { algorithm hmac-md5; secret \"aGVsbG8=\"; };",
+            "not hmac-md5",
+        ),
+        ("key \"k\" { algorithm hmac-sha256; };", "no secret"),
+        ("key \"k\" { secret \"aGVsbG8=\"; };", "no algorithm"),
+        (
+            "key \"k\" { algorithm hmac-sha256; secret \"!!\"; };",
+            "not base64",
+        ),
+    ] {
+        let e = tsig::read_key_file(bad).expect_err(bad);
+        assert!(e.contains(why), "{bad}: {e}");
+    }
+}

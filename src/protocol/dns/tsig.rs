@@ -297,3 +297,45 @@ pub fn base64(text: &str) -> Option<Vec<u8>> {
     }
     (!out.is_empty()).then_some(out)
 }
+
+/// A key as BIND writes it (`tsig-keygen`, `ddns-confgen`):
+/// `key "name" { algorithm hmac-sha256; secret "base64"; };`, comments (`#`, `//`) allowed.
+/// Returns its name, algorithm and secret, or what is wrong.
+pub fn read_key_file(text: &str) -> Result<(Name, Algorithm, Vec<u8>), String> {
+    let clean: String = text
+        .lines()
+        .map(|l| {
+            let l = l.split('#').next().unwrap_or("");
+            l.split("//").next().unwrap_or("")
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let rest = clean
+        .trim_start()
+        .strip_prefix("key")
+        .ok_or("not a BIND key: it does not start with key \"name\" {")?;
+    let (head, body) = rest.split_once('{').ok_or("a key without { … }")?;
+    let name =
+        Name::parse(head.trim().trim_matches('"')).map_err(|e| format!("the key's name: {e}"))?;
+    let body = body.split('}').next().unwrap_or("");
+    let mut algorithm = None;
+    let mut secret = None;
+    for stmt in body.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let (k, v) = stmt.split_once(char::is_whitespace).unwrap_or((stmt, ""));
+        let v = v.trim().trim_matches('"');
+        match k {
+            "algorithm" => {
+                algorithm = Some(Algorithm::parse(v).ok_or_else(|| {
+                    format!("algorithm {v}: dynward signs with hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sha1 (not hmac-md5)")
+                })?)
+            }
+            "secret" => secret = Some(base64(v).ok_or("the secret is not base64")?),
+            other => return Err(format!("unknown statement \"{other}\" in the key")),
+        }
+    }
+    Ok((
+        name,
+        algorithm.ok_or("the key names no algorithm")?,
+        secret.ok_or("the key has no secret")?,
+    ))
+}
