@@ -22,8 +22,7 @@ use crate::hook;
 use crate::http;
 use crate::plan::{Effect, Level, Plan, Report, Skip, skip_text};
 use crate::policy::{Action, HookEvent, Input, Machine, Now, Readings};
-use crate::protocol::http::HttpRequest;
-use crate::protocol::{HttpExchange, Step, Target, Update};
+use crate::protocol::{AnyExchange, Step, Target, Update};
 use crate::record::{Verdict, add_verdict, lift_verdicts};
 use crate::store::{self, StateFile};
 use crate::watch::detect::{self, Detected, Reading};
@@ -207,7 +206,7 @@ struct Drive<'p> {
     /// The machine asked for a save.
     dirty: bool,
     /// The exchange of the update in flight, between two of its steps.
-    exchange: Option<HttpExchange>,
+    exchange: Option<AnyExchange>,
 }
 
 /// What an interface policy may publish according to the pass's snapshot; `None` for a web
@@ -456,8 +455,9 @@ impl Pass<'_> {
             }],
             ..Update::default()
         };
-        if let Some(r) = policy.exchange(&placeholder).preview().first() {
-            let line = r.lines().remove(0).replace("192.0.2.1", "<address>");
+        let (messages, _) = policy.exchange(&placeholder).preview_lines();
+        if let Some(first) = messages.first().and_then(|m| m.first()) {
+            let line = first.replace("192.0.2.1", "<address>");
             self.line(&format!("  once an address is found it would send: {line}"));
         }
     }
@@ -472,20 +472,23 @@ impl Pass<'_> {
         if update.targets.is_empty() {
             return;
         }
-        for req in policy.exchange(&update).preview() {
-            self.print_request(&policy, &req, &route.bind);
+        let (messages, http) = policy.exchange(&update).preview_lines();
+        for lines in messages {
+            self.print_request(&policy, lines, http, &route.bind);
         }
     }
 
-    fn print_request(&mut self, policy: &Policy, req: &HttpRequest, bind: &[IpAddr]) {
-        let mut lines = req.lines().into_iter();
+    fn print_request(&mut self, policy: &Policy, lines: Vec<String>, http: bool, bind: &[IpAddr]) {
+        let mut lines = lines.into_iter();
         if let Some(first) = lines.next() {
             self.line(&format!("  would send: {first}"));
         }
         for l in lines {
             self.line(&format!("    {l}"));
         }
-        self.line(&format!("    User-Agent: {}", policy.user_agent));
+        if http {
+            self.line(&format!("    User-Agent: {}", policy.user_agent));
+        }
         if !bind.is_empty() {
             let b: Vec<String> = bind.iter().map(|a| a.to_string()).collect();
             self.line(&format!("    source address: {}", b.join(" or ")));
@@ -527,9 +530,9 @@ impl Pass<'_> {
 
 /// Moves the update's exchange one step and turns what came back into the machine's input;
 /// the exchange is kept for the next step while the update goes on.
-async fn step(d: &mut Drive<'_>, id: u64, mut exchange: HttpExchange) -> Input {
+async fn step(d: &mut Drive<'_>, id: u64, mut exchange: AnyExchange) -> Input {
     let opts = http::Options::for_policy(d.policy, d.route.bind.clone());
-    match http::step(&mut exchange, &opts, &d.route.targets).await {
+    match crate::runner::step(&mut exchange, &opts, &d.route.targets).await {
         Step::Answered { answers, last } => {
             if !last {
                 d.exchange = Some(exchange);

@@ -20,7 +20,7 @@ use crate::protocol::api as rest;
 use crate::protocol::code::{Code, Quirks};
 use crate::protocol::dyndns2::Endpoint;
 use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
-use crate::protocol::{HttpExchange, ServerId, Update, dyndns2};
+use crate::protocol::{AnyExchange, ServerId, Update, dyndns2};
 use crate::provider::Provider;
 use crate::secret::Secret;
 
@@ -445,10 +445,14 @@ pub fn is_name_char(c: char) -> bool {
 
 impl Policy {
     /// The exchange that carries `update` to this policy's provider.
-    pub fn exchange(&self, update: &Update) -> HttpExchange {
+    pub fn exchange(&self, update: &Update) -> AnyExchange {
         match self.api_account() {
-            Some(a) => Box::new(rest::Exchange::new(a, update, update.zones.clone())),
-            None => Box::new(dyndns2::Exchange::new(self.sender(), update)),
+            Some(a) => AnyExchange::Http(Box::new(rest::Exchange::new(
+                a,
+                update,
+                update.zones.clone(),
+            ))),
+            None => AnyExchange::Http(Box::new(dyndns2::Exchange::new(self.sender(), update))),
         }
     }
 

@@ -29,7 +29,7 @@ use crate::hook;
 use crate::http::{self, NetError};
 use crate::plan;
 use crate::policy::{Action, Input, Machine, Now, Readings};
-use crate::protocol::{HttpExchange, ServerId, Step, Update};
+use crate::protocol::{AnyExchange, ServerId, Step, Update};
 use crate::record::{
     PolicyRecord, Verdict, add_verdict, describe_move, lift_verdicts, prune_verdicts,
     shift_verdicts,
@@ -83,7 +83,7 @@ enum Work {
     /// A step of the update `id`.
     Step {
         id: u64,
-        exchange: HttpExchange,
+        exchange: AnyExchange,
         step: Step,
     },
     /// The asks of a web or command source.
@@ -103,7 +103,7 @@ struct Slot {
     /// The step of an update in flight, withdrawn when its source address goes away.
     flight: Option<Flight>,
     /// The exchange of the update in flight, between two of its steps.
-    exchange: Option<(u64, HttpExchange)>,
+    exchange: Option<(u64, AnyExchange)>,
 }
 
 /// A step of an update on its way.
@@ -644,7 +644,7 @@ impl Daemon {
     }
 
     /// Runs the exchange's next step as a task.
-    fn dispatch(&mut self, name: &str, id: u64, mut exchange: HttpExchange) {
+    fn dispatch(&mut self, name: &str, id: u64, mut exchange: AnyExchange) {
         let Some(slot) = self.slots.get(name) else {
             return;
         };
@@ -655,7 +655,7 @@ impl Daemon {
             .and_then(|t| opts.bind.iter().find(|b| b.is_ipv4() == t.is_ipv4()))
             .copied();
         let abort = self.spawn(name, async move {
-            let step = http::step(&mut exchange, &opts, &targets).await;
+            let step = crate::runner::step(&mut exchange, &opts, &targets).await;
             Work::Step { id, exchange, step }
         });
         if let Some(slot) = self.slots.get_mut(name) {
@@ -817,7 +817,7 @@ impl Daemon {
         policy: &str,
         generation: u64,
         id: u64,
-        exchange: HttpExchange,
+        exchange: AnyExchange,
         step: Step,
     ) {
         let over = matches!(

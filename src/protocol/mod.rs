@@ -180,6 +180,39 @@ pub trait Exchange: Send {
 /// An exchange over HTTP.
 pub type HttpExchange = Box<dyn Exchange<Message = http::HttpRequest, Reply = http::HttpReply>>;
 
+/// An exchange over DNS.
+pub type DnsExchange = Box<dns::exchange::Exchange>;
+
+/// An update's exchange, over its wire: the drivers hold one and hand it to its runner.
+pub enum AnyExchange {
+    /// dyndns2 and the APIs.
+    Http(HttpExchange),
+    /// RFC 2136.
+    Dns(DnsExchange),
+}
+
+impl AnyExchange {
+    /// See [`Exchange::keep`].
+    pub fn keep(&mut self, hosts: &[String]) {
+        match self {
+            AnyExchange::Http(x) => x.keep(hosts),
+            AnyExchange::Dns(x) => x.keep(hosts),
+        }
+    }
+
+    /// What it would send, each message as the dry run shows it (its lines, secrets
+    /// masked), and whether it goes over HTTP.
+    pub fn preview_lines(&self) -> (Vec<Vec<String>>, bool) {
+        match self {
+            AnyExchange::Http(x) => (x.preview().iter().map(|r| r.lines()).collect(), true),
+            AnyExchange::Dns(x) => (
+                x.preview().into_iter().map(|m| vec![m.shown]).collect(),
+                false,
+            ),
+        }
+    }
+}
+
 /// What one step of an exchange across its wire ended in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
