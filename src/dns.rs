@@ -174,3 +174,16 @@ async fn tcp(m: &DnsMessage, source: IpAddr, server: SocketAddr) -> Result<Vec<u
     s.read_exact(&mut buf).await.map_err(broken)?;
     Ok(buf)
 }
+
+/// The start of an update: now, and a random seed for its DNS message IDs (an ID guessed
+/// would let a forged reply be read).
+pub fn start() -> crate::protocol::Start {
+    let mut seed = [0u8; 8];
+    // The system's random source; should it fail, the time still varies the IDs.
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed);
+    let now = crate::clock::unix_now();
+    crate::protocol::Start {
+        now,
+        seed: u64::from_be_bytes(seed) ^ now,
+    }
+}

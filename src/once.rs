@@ -324,7 +324,7 @@ impl Pass<'_> {
                 Input::Resolved(result.map(|_| ()))
             }
             Action::Update { id, update } => {
-                let exchange = policy.exchange(&update);
+                let exchange = policy.exchange(&update, crate::dns::start());
                 step(d, id, exchange).await
             }
             Action::Proceed { id, keep } => match d.exchange.take() {
@@ -455,7 +455,9 @@ impl Pass<'_> {
             }],
             ..Update::default()
         };
-        let (messages, _) = policy.exchange(&placeholder).preview_lines();
+        let (messages, _) = policy
+            .exchange(&placeholder, crate::dns::start())
+            .preview_lines();
         if let Some(first) = messages.first().and_then(|m| m.first()) {
             let line = first.replace("192.0.2.1", "<address>");
             self.line(&format!("  once an address is found it would send: {line}"));
@@ -472,7 +474,9 @@ impl Pass<'_> {
         if update.targets.is_empty() {
             return;
         }
-        let (messages, http) = policy.exchange(&update).preview_lines();
+        let (messages, http) = policy
+            .exchange(&update, crate::dns::start())
+            .preview_lines();
         for lines in messages {
             self.print_request(&policy, lines, http, &route.bind);
         }

@@ -77,6 +77,8 @@ pub enum Provider {
     Njalla,
     /// IONOS's update URL (the DNS API's dynamic DNS mode).
     IonosDyndns,
+    /// Your own DNS server: RFC 2136 UPDATE signed with TSIG.
+    Rfc2136,
     /// Cloudflare (API v4).
     Cloudflare,
     /// Porkbun (API v3).
@@ -92,7 +94,7 @@ pub enum Provider {
 }
 
 /// Every provider with its config name, for error messages and docs.
-pub const ALL: [(&str, Provider); 36] = [
+pub const ALL: [(&str, Provider); 37] = [
     ("dyn", Provider::Dyn),
     ("noip", Provider::NoIp),
     ("dynu", Provider::Dynu),
@@ -123,6 +125,7 @@ pub const ALL: [(&str, Provider); 36] = [
     ("loopia", Provider::Loopia),
     ("njalla", Provider::Njalla),
     ("ionos-dyndns", Provider::IonosDyndns),
+    ("rfc2136", Provider::Rfc2136),
     ("cloudflare", Provider::Cloudflare),
     ("porkbun", Provider::Porkbun),
     ("hetzner", Provider::Hetzner),
@@ -166,6 +169,8 @@ impl Provider {
             Provider::Loopia => "https://dns.loopia.se/XDynDNSServer/XDynDNS.php",
             Provider::Njalla => "https://njal.la/update/",
             Provider::IonosDyndns => "https://ipv4.api.hosting.ionos.com/dns/v1/dyndns",
+            // No default server: the config names it (`server`).
+            Provider::Rfc2136 => "dns://localhost:53",
             Provider::Cloudflare => "https://api.cloudflare.com/client/v4",
             Provider::Porkbun => "https://api.porkbun.com/api/json/v3",
             Provider::Hetzner => "https://api.hetzner.cloud/v1",
@@ -464,6 +469,13 @@ impl Provider {
                 empty_is_good: true,
                 ..d
             },
+            // DNS UPDATE speaks no dyndns2: one message per host, both families in it; the
+            // account is the TSIG key (tsig_key), not a user name.
+            Provider::Rfc2136 => Dialect {
+                family: FamilyMode::MyipV6,
+                user: User::Unused,
+                ..one
+            },
             // An API speaks no dyndns2: the dialect only says how the account is named.
             Provider::Porkbun => Dialect {
                 user: User::Required,
@@ -562,6 +574,9 @@ impl Provider {
             Provider::Loopia => "The LoopiaDNS login; answers `nohost` with HTTP 200.",
             Provider::Njalla => {
                 "A dynamic record's key as password (no user name), so one host per policy; `a` and `aaaa` in one request; JSON answers."
+            }
+            Provider::Rfc2136 => {
+                "Your own DNS server (BIND, Knot, PowerDNS): RFC 2136 UPDATE signed with TSIG; `server` is the zone's primary (port 53 unless given), `tsig_key` the key's name, `tsig_algorithm` hmac-sha256 unless set, the secret as password (base64, or a BIND key file as password_file); `zone` unless found with an SOA query; `ttl` 300 unless set; one UPDATE per host replaces its A and AAAA; a success counts only when its signature verifies."
             }
             Provider::IonosDyndns => {
                 "IONOS's update URL: the password is its `q` token (made once with the DNS API's POST /dns/v1/dyndns, which names the hosts it updates); `ipv4` and `ipv6` in one request; HTTP 200 with an empty body is success, any other answer is read by its HTTP status."

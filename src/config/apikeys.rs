@@ -17,6 +17,10 @@ pub struct ApiKeys {
     pub ttl: Option<u32>,
     /// Whether a record dynward creates is proxied (Cloudflare).
     pub proxied: bool,
+    /// RFC 2136: the TSIG key's name (`tsig_key`).
+    pub tsig_key: Option<String>,
+    /// RFC 2136: its algorithm (`tsig_algorithm`).
+    pub tsig_algorithm: Option<String>,
 }
 
 impl ApiKeys {
@@ -26,13 +30,21 @@ impl ApiKeys {
         if *self == ApiKeys::default() {
             return String::new();
         }
-        format!(
+        let mut out = format!(
             "\nzone={} zone_id={} ttl={} proxied={}",
             self.zone.as_deref().unwrap_or("-"),
             self.zone_id.as_deref().unwrap_or("-"),
             self.ttl.map_or("-".to_string(), |t| t.to_string()),
             self.proxied
-        )
+        );
+        if self.tsig_key.is_some() || self.tsig_algorithm.is_some() {
+            out.push_str(&format!(
+                " tsig_key={} tsig_algorithm={}",
+                self.tsig_key.as_deref().unwrap_or("-"),
+                self.tsig_algorithm.as_deref().unwrap_or("-")
+            ));
+        }
+        out
     }
 }
 
@@ -40,6 +52,138 @@ impl ApiKeys {
 const API_KEYS: [&str; 4] = ["zone", "zone_id", "ttl", "proxied"];
 
 impl Walker<'_> {
+    /// `rfc2136`'s secret: a BIND key file (its name and algorithm then come from it, and
+    /// must agree with `tsig_key` and `tsig_algorithm` where those are set), or base64 with
+    /// `tsig_key` set.
+    pub(super) fn dns_key(&mut self, s: &Section<'_, '_>, password: &Secret, keys: &mut ApiKeys) {
+        use crate::protocol::dns::tsig;
+        let at = ["password", "password_file", "password_env"]
+            .iter()
+            .find_map(|k| s.get(k))
+            .map_or(s.table_at, |v| v.span().start);
+        let text = password.expose();
+        if text.trim_start().starts_with("key") {
+            match tsig::read_key_file(text) {
+                Ok((name, alg, _)) => {
+                    let name = name.to_string().trim_end_matches('.').to_string();
+                    if keys
+                        .tsig_key
+                        .as_ref()
+                        .is_some_and(|k| k.trim_end_matches('.').to_ascii_lowercase() != name)
+                    {
+                        self.problem_at(at, &s.key("tsig_key"), format!("the key file's key is \"{name}\"; leave tsig_key out, or make them agree"));
+                    }
+                    if keys
+                        .tsig_algorithm
+                        .as_ref()
+                        .is_some_and(|a| tsig::Algorithm::parse(a) != Some(alg))
+                    {
+                        self.problem_at(at, &s.key("tsig_algorithm"), format!("the key file's algorithm is {}; leave tsig_algorithm out, or make them agree", alg.name()));
+                    }
+                    keys.tsig_key = Some(name);
+                    keys.tsig_algorithm = Some(alg.name().into());
+                }
+                // The message names no secret: only what is wrong with the file.
+                Err(e) => self.problem_at(
+                    at,
+                    &s.key("password"),
+                    format!("is not a BIND key file: {e}"),
+                ),
+            }
+            return;
+        }
+        if tsig::base64(text).is_none() {
+            self.problem_at(
+                at,
+                &s.key("password"),
+                "must be the TSIG secret in base64 (as tsig-keygen prints it), or a BIND key file"
+                    .into(),
+            );
+        }
+        if keys.tsig_key.is_none() {
+            self.problem_at(
+                s.table_at,
+                &s.key("tsig_key"),
+                "missing: the TSIG key's name as the server knows it (key \"name\" in named.conf)"
+                    .into(),
+            );
+        }
+    }
+
+    /// `rfc2136`'s keys: `zone` (every host in it), `ttl`, `tsig_key`, `tsig_algorithm`;
+    /// `zone_id` and `proxied` are the APIs'.
+    fn dns_keys(&mut self, s: &Section<'_, '_>, hosts: &[String]) -> ApiKeys {
+        let mut keys = ApiKeys::default();
+        for k in ["zone_id", "proxied"] {
+            if let Some(v) = s.get(k) {
+                self.problem_at(
+                    v.span().start,
+                    &s.key(k),
+                    "is for the API providers; provider \"rfc2136\" takes zone, ttl, tsig_key and tsig_algorithm".into(),
+                );
+            }
+        }
+        if let Some(v) = s.get("zone")
+            && let Some(z) = self.string(v, &s.key("zone"))
+        {
+            let z = z.trim_end_matches('.').to_ascii_lowercase();
+            match check_hostname(&z, true) {
+                Err(e) => self.problem_at(v.span().start, &s.key("zone"), e),
+                Ok(()) => {
+                    for h in hosts.iter().filter(|h| !api::in_zone(h, &z)) {
+                        self.problem_at(
+                            v.span().start,
+                            &s.key("zone"),
+                            format!("\"{h}\" is not in the zone \"{z}\": every host of the policy must be the zone or a name under it (one policy per zone)"),
+                        );
+                    }
+                    keys.zone = Some(z);
+                }
+            }
+        }
+        if let Some(v) = s.get("ttl") {
+            let t = match v.get_ref() {
+                DeValue::Integer(i) => i.as_str().parse::<u32>().ok(),
+                _ => None,
+            };
+            match t {
+                Some(t) if (1..=604_800).contains(&t) => keys.ttl = Some(t),
+                _ => self.problem_at(
+                    v.span().start,
+                    &s.key("ttl"),
+                    "must be a number of seconds from 1 to 604800 (ttl = 300)".into(),
+                ),
+            }
+        }
+        if let Some(v) = s.get("tsig_key")
+            && let Some(k) = self.string(v, &s.key("tsig_key"))
+        {
+            if k.is_empty() || crate::protocol::dns::wire::Name::parse(&k).is_err() {
+                self.problem_at(
+                    v.span().start,
+                    &s.key("tsig_key"),
+                    "must be the key's name as the server knows it (e.g. \"ddns-key\")".into(),
+                );
+            } else {
+                keys.tsig_key = Some(k);
+            }
+        }
+        if let Some(v) = s.get("tsig_algorithm")
+            && let Some(a) = self.string(v, &s.key("tsig_algorithm"))
+        {
+            if crate::protocol::dns::tsig::Algorithm::parse(&a).is_none() {
+                self.problem_at(
+                    v.span().start,
+                    &s.key("tsig_algorithm"),
+                    "must be hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sha1 (hmac-md5 is not supported)".into(),
+                );
+            } else {
+                keys.tsig_algorithm = Some(a);
+            }
+        }
+        keys
+    }
+
     /// `zone`, `zone_id`, `ttl` and `proxied`: where the API takes them, and as it takes
     /// them (every host in the zone, a TTL it accepts).
     pub(super) fn api_keys(
@@ -49,6 +193,18 @@ impl Walker<'_> {
         hosts: &[String],
     ) -> ApiKeys {
         let mut keys = ApiKeys::default();
+        if provider == Some(Provider::Rfc2136) {
+            return self.dns_keys(s, hosts);
+        }
+        for k in ["tsig_key", "tsig_algorithm"] {
+            if let Some(v) = s.get(k) {
+                self.problem_at(
+                    v.span().start,
+                    &s.key(k),
+                    "is for provider \"rfc2136\" (your own DNS server)".into(),
+                );
+            }
+        }
         let Some(api) = provider.and_then(Provider::api) else {
             for k in API_KEYS {
                 if let Some(v) = s.get(k) {

@@ -38,7 +38,7 @@ pub const POLICY: &[Key] = &[
     (
         "provider",
         "one of three",
-        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`, `inwx`, `easydns`, `zoneedit`, `loopia`, `njalla`, `ionos-dyndns`; and the DNS hosts' APIs `cloudflare`, `porkbun`, `hetzner`, `digitalocean`, `gandi`, `ionos` (the password is the API token; `server` next to them sends to another API base).",
+        "A preset (`dynward providers` lists them with their requests and answers): `dyn`, `noip`, `dynu`, `3322`, `oray`, `ovh`, `strato`, `selfhost`, `changeip`, `he`, `dnsomatic`, `desec`, `duckdns`, `dynv6`, `nsupdate.info`, `infomaniak`, `now-dns`, `spdyn`, `all-inkl`, `ipv64`, `ddnss`, `dnshome`, `freedns`, `namecheap`, `inwx`, `easydns`, `zoneedit`, `loopia`, `njalla`, `ionos-dyndns`; `rfc2136` for your own DNS server (with `server`, `tsig_key`); and the DNS hosts' APIs `cloudflare`, `porkbun`, `hetzner`, `digitalocean`, `gandi`, `ionos` (the password is the API token; `server` next to them sends to another API base).",
     ),
     (
         "server",
@@ -68,7 +68,7 @@ pub const POLICY: &[Key] = &[
     (
         "zone",
         "see text",
-        "API providers: the zone the hosts are in (every host must be in it). Cloudflare and IONOS find it from the hosts; the others take a host's last two labels.",
+        "API providers and `rfc2136`: the zone the hosts are in (every host must be in it). Cloudflare and IONOS find it from the hosts, `rfc2136` with an SOA query; the others take a host's last two labels.",
     ),
     (
         "zone_id",
@@ -78,7 +78,17 @@ pub const POLICY: &[Key] = &[
     (
         "ttl",
         "provider's",
-        "API providers: the TTL in seconds of a record dynward creates (an existing record keeps its own). Cloudflare: 60-86400, or 1 for automatic (the default).",
+        "API providers: the TTL in seconds of a record dynward creates (an existing record keeps its own). Cloudflare: 60-86400, or 1 for automatic (the default). `rfc2136`: the records' TTL, 1-604800, 300 unless set.",
+    ),
+    (
+        "tsig_key",
+        "the key file's",
+        "`rfc2136`: the TSIG key's name as the server knows it (`key \"name\"` in named.conf); with a BIND key file as password_file, its own name.",
+    ),
+    (
+        "tsig_algorithm",
+        "hmac-sha256",
+        "`rfc2136`: hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sha1 (not hmac-md5); with a BIND key file, its own.",
     ),
     (
         "proxied",

@@ -20,7 +20,7 @@ use crate::protocol::api as rest;
 use crate::protocol::code::{Code, Quirks};
 use crate::protocol::dyndns2::Endpoint;
 use crate::protocol::dyndns2::{Credentials, Dialect, FamilyMode, HostForm, Rule, Shape, User};
-use crate::protocol::{AnyExchange, ServerId, Update, dyndns2};
+use crate::protocol::{AnyExchange, ServerId, Start, Update, dns, dyndns2};
 use crate::provider::Provider;
 use crate::secret::Secret;
 
@@ -445,7 +445,12 @@ pub fn is_name_char(c: char) -> bool {
 
 impl Policy {
     /// The exchange that carries `update` to this policy's provider.
-    pub fn exchange(&self, update: &Update) -> AnyExchange {
+    pub fn exchange(&self, update: &Update, start: Start) -> AnyExchange {
+        if let Some(a) = self.dns_account() {
+            return AnyExchange::Dns(Box::new(dns::exchange::Exchange::new(
+                a, update, start.now, start.seed,
+            )));
+        }
         match self.api_account() {
             Some(a) => AnyExchange::Http(Box::new(rest::Exchange::new(
                 a,
@@ -454,6 +459,32 @@ impl Policy {
             ))),
             None => AnyExchange::Http(Box::new(dyndns2::Exchange::new(self.sender(), update))),
         }
+    }
+
+    /// Where and with which key an RFC 2136 policy updates (the config's check made sure the
+    /// secret reads); none for the others.
+    fn dns_account(&self) -> Option<dns::exchange::Account> {
+        use dns::tsig::{self, Algorithm, Key};
+        use dns::wire::Name;
+        if self.provider != Some(Provider::Rfc2136) {
+            return None;
+        }
+        let text = self.password.expose();
+        let (name, algorithm, secret) = if text.trim_start().starts_with("key") {
+            tsig::read_key_file(text).ok()?
+        } else {
+            let alg = self.api.tsig_algorithm.as_deref().unwrap_or("hmac-sha256");
+            (
+                Name::parse(self.api.tsig_key.as_deref()?).ok()?,
+                Algorithm::parse(alg)?,
+                tsig::base64(text)?,
+            )
+        };
+        Some(dns::exchange::Account {
+            zone: self.api.zone.as_deref().and_then(|z| Name::parse(z).ok()),
+            key: Key::new(name, algorithm, &secret),
+            ttl: self.api.ttl.unwrap_or(300),
+        })
     }
 
     /// Where and as whom an API policy sends; none for dyndns2.
@@ -489,6 +520,9 @@ impl Policy {
             Some(Provider::Porkbun) => "the API key (username) and secret API key (password)",
             Some(p) if p.api().is_some() => "the API token (password)",
             Some(Provider::He) => "the host's key (password; the user name is the host)",
+            Some(Provider::Rfc2136) => {
+                "the TSIG key: its name (tsig_key), algorithm (tsig_algorithm) and secret (password)"
+            }
             _ => match self.dialect.user {
                 User::Unused => "the token (password); this provider takes no user name",
                 User::Host => "the password (the user name is the host unless set)",

@@ -62,9 +62,12 @@ impl Walker<'_> {
             }
         }
         let (on_change, on_error) = self.hooks(&s, globals);
-        let api = self.api_keys(&s, provider, &hosts);
+        let mut api = self.api_keys(&s, provider, &hosts);
         if let Some((pw, _)) = &password {
             self.api_credential(&s, provider, pw);
+            if provider == Some(Provider::Rfc2136) {
+                self.dns_key(&s, pw, &mut api);
+            }
         }
         if self.problems.len() != before {
             return None;
@@ -75,7 +78,11 @@ impl Walker<'_> {
             provider,
             endpoint: endpoint?,
             dialect,
-            username: username?,
+            // RFC 2136's account is its key: verdicts on it bind every policy with it.
+            username: match provider {
+                Some(Provider::Rfc2136) => api.tsig_key.clone().unwrap_or_default(),
+                _ => username?,
+            },
             password,
             password_origin,
             hosts,
@@ -216,6 +223,14 @@ impl Walker<'_> {
         };
         match one {
             "provider" => match self.preset(v, &text, &s.key("provider")) {
+                Some(Provider::Rfc2136) => {
+                    self.problem_at(
+                        v.span().start,
+                        &s.key("server"),
+                        "missing: provider \"rfc2136\" needs the DNS server to update, server = \"ns1.example.org\" (its primary; port 53 unless given)".into(),
+                    );
+                    (None, None)
+                }
                 Some(p) => (Some(p), Url::parse(p.server()).ok().map(Endpoint::Server)),
                 None => (None, None),
             },
@@ -247,6 +262,14 @@ impl Walker<'_> {
         let p = self
             .string(pv, &s.key("provider"))
             .and_then(|text| self.preset(pv, &text, &s.key("provider")));
+        if p == Some(Provider::Rfc2136) {
+            let u = self.string(sv, &s.key("server")).and_then(|text| {
+                dns_server(&text)
+                    .map_err(|e| self.problem_at(sv.span().start, &s.key("server"), e))
+                    .ok()
+            });
+            return (p, u.map(Endpoint::Server));
+        }
         let u = self.string(sv, &s.key("server")).and_then(|text| {
             let given_path = Url::parse(&text).map(|u| u.path().len() > 1);
             parse_server(&text)
@@ -680,6 +703,29 @@ pub(super) fn check_template(s: &str) -> Result<(), String> {
 
 /// A host name as a provider accepts it: letters, digits, '-', '.', '_' (some providers use
 /// it) and a leading "*." for wildcards; at least two labels.
+/// A DNS server as `server` names it for RFC 2136 (a name or an address, a port after `:`,
+/// an IPv6 address in brackets with a port), as `dns://host:port`.
+fn dns_server(text: &str) -> Result<Url, String> {
+    let bad = || {
+        format!(
+            "\"{text}\" is not a DNS server: write its name or address, with :port unless 53 (\"ns1.example.org\", \"192.0.2.53:5353\", \"[2001:db8::53]:53\")"
+        )
+    };
+    let t = text.trim_start_matches("dns://").trim_end_matches('/');
+    let with_port = if t.parse::<std::net::Ipv6Addr>().is_ok() {
+        format!("[{t}]:53")
+    } else if t.ends_with(']') || !t.contains(':') {
+        format!("{t}:53")
+    } else {
+        t.to_string()
+    };
+    let u = Url::parse(&format!("dns://{with_port}")).map_err(|_| bad())?;
+    if u.host_str().is_none_or(str::is_empty) || u.port().is_none() || u.path().len() > 1 {
+        return Err(bad());
+    }
+    Ok(u)
+}
+
 pub(super) fn check_hostname(h: &str, short_ok: bool) -> Result<(), String> {
     let body = h.strip_prefix("*.").unwrap_or(h);
     let labels: Vec<&str> = body.split('.').collect();

@@ -1044,6 +1044,12 @@ const PINNED: &[(&str, &str, &str, &str)] = &[
         "0eaa81b21b95e5f9",
     ),
     (
+        "preset rfc2136",
+        "[[policy]]\nname = \"p\"\npassword = \"c2VjcmV0\"\ninterface = \"eth0\"\nprovider = \"rfc2136\"\nserver = \"192.0.2.53\"\ntsig_key = \"ddns-key\"\nhosts = [\"home.example.org\"]\n",
+        "k2:f32022b4be000ce030badceeb18b3ff9",
+        "6706f49d085d7f8d",
+    ),
+    (
         "preset cloudflare",
         "[[policy]]\nname = \"p\"\npassword = \"pw\"\ninterface = \"eth0\"\nprovider = \"cloudflare\"\nhosts = [\"home.example.org\"]\nzone = \"example.org\"\nproxied = true\nttl = 300\n",
         "k2:be58a503b21b38e05db35d275c7f7b53",

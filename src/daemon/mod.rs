@@ -621,7 +621,7 @@ impl Daemon {
         };
         let policy = slot.machine.policy();
         tracing::debug!(policy = %name, hosts = %update.hosts().collect::<Vec<_>>().join(","), "sending update");
-        let exchange = policy.exchange(update);
+        let exchange = policy.exchange(update, crate::dns::start());
         self.dispatch(name, id, exchange);
     }
 

@@ -180,6 +180,16 @@ pub trait Exchange: Send {
 /// An exchange over HTTP.
 pub type HttpExchange = Box<dyn Exchange<Message = http::HttpRequest, Reply = http::HttpReply>>;
 
+/// When an update starts, for the exchanges that sign (the time) and number (the seed of
+/// their message IDs) what they send: the drivers read both, the exchange stays pure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Start {
+    /// Unix seconds.
+    pub now: u64,
+    /// Random bits for message IDs.
+    pub seed: u64,
+}
+
 /// An exchange over DNS.
 pub type DnsExchange = Box<dns::exchange::Exchange>;
 

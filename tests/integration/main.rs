@@ -12,7 +12,8 @@
 //! - [`faults`], [`soak`]: servers and disks that misbehave; hours of random events in
 //!   minutes.
 //! - Root only, in network namespaces the tests make: [`netns`], [`daemon_netns`],
-//!   [`clock`] (libfaketime), [`real_server`] (nsupdate.info with BIND), [`real_systemd`]
+//!   [`clock`] (libfaketime), [`real_server`] (nsupdate.info with BIND), [`dns`] (RFC 2136
+//!   with BIND), [`real_systemd`]
 //!   (a systemd guest).
 
 mod util;
@@ -21,6 +22,7 @@ mod api;
 mod clock;
 mod daemon;
 mod daemon_netns;
+mod dns;
 mod faults;
 mod http;
 mod import;

@@ -719,6 +719,7 @@ fn providers_lists_every_preset() {
             "loopia",
             "njalla",
             "ionos-dyndns",
+            "rfc2136",
             "cloudflare",
             "porkbun",
             "hetzner",

@@ -1,0 +1,228 @@
+//! `provider = "rfc2136"` against a real BIND (Debian's `named`), started by the test on
+//! loopback inside a network namespace it creates, with a TSIG key and an `update-policy`
+//! that grants it one name. What was published is read back with `dig`.
+//!
+//! Root only, and it needs `named` and `dig`: `.ci/run` installs them, and `scripts/test`
+//! reports this test as skipped, never as passed, where they are missing.
+
+use crate::util;
+
+use std::process::{Child, Command, Stdio};
+
+use util::{Netns, Setup, wait_for};
+
+const ZONE: &str = "lab.example.test";
+const HOST: &str = "home.lab.example.test";
+const SECRET: &str = "c2VjcmV0LWtleS1mb3ItZHlud2FyZC10ZXN0cw==";
+
+/// BIND inside `ns`, stopped (by the PID started here) on drop.
+struct Bind<'a> {
+    ns: &'a Netns,
+    dir: tempfile::TempDir,
+    named: Child,
+}
+
+impl<'a> Bind<'a> {
+    fn start(ns: &'a Netns) -> Bind<'a> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().display().to_string();
+        std::fs::write(
+            dir.path().join("named.conf"),
+            format!(
+                r#"options {{
+    directory "{d}";
+    pid-file "{d}/named.pid";
+    session-keyfile "{d}/session.key";
+    managed-keys-directory "{d}";
+    listen-on port 53 {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion no;
+    dnssec-validation no;
+    notify no;
+}};
+controls {{ }};
+key "ddns-key" {{ algorithm hmac-sha256; secret "{SECRET}"; }};
+zone "{ZONE}" {{
+    type primary;
+    file "{d}/zone";
+    update-policy {{ grant ddns-key name {HOST}. A AAAA; }};
+}};
+"#
+            ),
+        )
+        .expect("named.conf");
+        std::fs::write(
+            dir.path().join("zone"),
+            format!(
+                "$TTL 60\n@ IN SOA ns.{ZONE}. hostmaster.{ZONE}. 1 3600 600 86400 60\n@ IN NS ns.{ZONE}.\nns IN A 127.0.0.1\n"
+            ),
+        )
+        .expect("zone");
+        let log = std::fs::File::create(dir.path().join("named.log")).expect("log");
+        let named = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "named", "-g", "-c"])
+            .arg(dir.path().join("named.conf"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start named");
+        let b = Bind { ns, dir, named };
+        assert!(
+            wait_for(10, || !b.dig("SOA", ZONE).is_empty()),
+            "named did not come up:\n{}",
+            b.log()
+        );
+        b
+    }
+
+    /// What BIND answers for `name` (a real DNS query).
+    fn dig(&self, rtype: &str, name: &str) -> String {
+        let o = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.ns.name,
+                "dig",
+                "+short",
+                "+time=1",
+                "+tries=1",
+                "@127.0.0.1",
+                name,
+                rtype,
+            ])
+            .output()
+            .expect("dig");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("named.log")).unwrap_or_default()
+    }
+
+    /// How many updates BIND logged as approved or denied so far.
+    fn updates(&self) -> usize {
+        self.log()
+            .lines()
+            .filter(|l| l.contains("update '") || l.contains("updating zone"))
+            .count()
+    }
+}
+
+impl Drop for Bind<'_> {
+    fn drop(&mut self) {
+        let _ = self.named.kill();
+        let _ = self.named.wait();
+    }
+}
+
+fn config(password: &str, hosts: &str, extra: &str) -> String {
+    format!(
+        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"lab\"\nprovider = \"rfc2136\"\nserver = \"127.0.0.1\"\ntsig_key = \"ddns-key\"\npassword = \"{password}\"\nhosts = [{hosts}]\ninterface = \"vw0\"\nipv6 = true\nstable_for = \"0s\"\nmin_interval = \"0s\"\ntimeout = \"10s\"\n{extra}"
+    )
+}
+
+/// The whole exchange with a real BIND: the first update publishes A and AAAA in one
+/// signed UPDATE (the zone found with an SOA query); an unchanged address sends nothing; a
+/// new address is published; a name the key may not update (REFUSED) stops that host
+/// only; a wrong secret (BADSIG) stops the account, and nothing more is sent; a zone the
+/// server does not serve (NOTAUTH) stops the host. The secret never shows.
+#[test]
+#[ignore = "needs root (network namespaces) and BIND9: scripts/test runs it when they are there"]
+fn rfc2136_against_bind() {
+    util::require_root("rfc2136_against_bind");
+    for tool in ["named", "dig"] {
+        assert!(
+            Command::new(tool).arg("-v").output().is_ok(),
+            "{tool} is missing: apt-get install bind9 bind9-dnsutils (.ci/run does)"
+        );
+    }
+    let ns = Netns::new("d");
+    ns.add_wan();
+    ns.run("ip addr add 203.0.113.20/32 dev vw0");
+    ns.run("ip addr add 2001:db8:2::20/128 dev vw0 nodad");
+    let bind = Bind::start(&ns);
+    let host = format!("\"{HOST}\"");
+
+    // 1. The first update: A and AAAA in one UPDATE.
+    let s = Setup::new(&config(SECRET, &host, ""));
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.all(), bind.log());
+    assert!(
+        r.stdout
+            .contains(&format!("{HOST}: good 203.0.113.20,2001:db8:2::20")),
+        "{}",
+        r.all()
+    );
+    assert_eq!(bind.dig("A", HOST), "203.0.113.20");
+    assert_eq!(bind.dig("AAAA", HOST), "2001:db8:2::20");
+    assert!(!r.all().contains(SECRET), "the secret shown");
+    assert!(bind.updates() > 0, "BIND logs the update: {}", bind.log());
+
+    // 2. Unchanged: nothing sent.
+    let before = bind.updates();
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("up-to-date"), "{}", r.all());
+    assert_eq!(bind.updates(), before, "{}", bind.log());
+
+    // 3. A new address.
+    ns.batch("addr add 203.0.113.21/32 dev vw0\naddr del 203.0.113.20/32 dev vw0\n");
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        wait_for(5, || bind.dig("A", HOST) == "203.0.113.21"),
+        "{}",
+        bind.log()
+    );
+
+    // 4. A name outside the key's grant: REFUSED stops that host; the other is unchanged.
+    let both = format!("{host}, \"other.{ZONE}\"");
+    let s2 = Setup::new(&config(SECRET, &both, ""));
+    let r = ns.dynward(&s2.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains(&format!("other.{ZONE}: dns REFUSED")) && r.stdout.contains("stop host"),
+        "{}",
+        r.all()
+    );
+    assert!(r.stdout.contains(&format!("{HOST}: good")), "{}", r.all());
+    assert_eq!(bind.dig("A", &format!("other.{ZONE}")), "");
+
+    // 5. A wrong secret: BADSIG stops the account; the next run sends nothing.
+    let s3 = Setup::new(&config("d3Jvbmctc2VjcmV0", &host, ""));
+    let r = ns.dynward(&s3.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("dns BADSIG") && r.stdout.contains("stop account"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("fix the TSIG key"),
+        "the advice names the key: {}",
+        r.all()
+    );
+    let before = bind.updates();
+    let r = ns.dynward(&s3.config(), &["once", "--force"]);
+    assert!(r.stdout.contains("stopped since"), "{}", r.all());
+    assert_eq!(
+        bind.updates(),
+        before,
+        "nothing sent after BADSIG: {}",
+        bind.log()
+    );
+
+    // 6. A zone the server does not serve: NOTAUTH stops the host.
+    let s4 = Setup::new(&config(
+        SECRET,
+        "\"home.elsewhere.test\"",
+        "zone = \"elsewhere.test\"\n",
+    ));
+    let r = ns.dynward(&s4.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("dns NOTAUTH") && r.stdout.contains("stop host"),
+        "{}",
+        r.all()
+    );
+}
