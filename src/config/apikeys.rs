@@ -62,7 +62,7 @@ impl Walker<'_> {
             .find_map(|k| s.get(k))
             .map_or(s.table_at, |v| v.span().start);
         let text = password.expose();
-        if text.trim_start().starts_with("key") {
+        if tsig::is_key_file(text) {
             match tsig::read_key_file(text) {
                 Ok((name, alg, _)) => {
                     let name = name.to_string().trim_end_matches('.').to_string();

@@ -470,7 +470,7 @@ impl Policy {
             return None;
         }
         let text = self.password.expose();
-        let (name, algorithm, secret) = if text.trim_start().starts_with("key") {
+        let (name, algorithm, secret) = if tsig::is_key_file(text) {
             tsig::read_key_file(text).ok()?
         } else {
             let alg = self.api.tsig_algorithm.as_deref().unwrap_or("hmac-sha256");

@@ -77,10 +77,16 @@ pub(super) fn read_secret_file(p: &Path) -> Result<(Secret, bool), String> {
     let text =
         std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
     let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
-    if first.is_empty() {
+    // A BIND key file (RFC 2136's TSIG key) is read whole; other secrets are one line.
+    let secret = if crate::protocol::dns::tsig::is_key_file(&text) {
+        text.trim()
+    } else {
+        first
+    };
+    if secret.is_empty() {
         return Err(format!("{} is empty", p.display()));
     }
-    Ok((Secret::new(first), meta.permissions().mode() & 0o077 != 0))
+    Ok((Secret::new(secret), meta.permissions().mode() & 0o077 != 0))
 }
 
 impl Walker<'_> {

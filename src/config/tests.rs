@@ -1189,6 +1189,77 @@ fn credential_advice_fits_the_provider() {
     assert!(nc.contains("the domain (username)"), "{nc}");
 }
 
+/// `provider = "rfc2136"`: its server as a name or address with a port, its key's name and
+/// algorithm, its secret in base64 or a BIND key file; each mistake is located and says
+/// what to write.
+#[test]
+fn rfc2136_policies_are_checked() {
+    let base = "[[policy]]\nname = \"lab\"\nprovider = \"rfc2136\"\ninterface = \"eth0\"\nhosts = [\"home.example.org\"]\n";
+    let ok = parse(&format!("{base}server = \"[2001:db8::53]:5353\"\ntsig_key = \"ddns-key\"\npassword = \"c2VjcmV0\"\nzone = \"example.org\"\nttl = 120\n")).expect("valid");
+    let p = &ok.policies[0];
+    assert_eq!(p.server_key().to_string(), "dns://[2001:db8::53]:5353");
+    assert_eq!(p.username, "ddns-key", "the account is the key");
+    let p = parse(&format!("{base}server = \"ns1.example.org\"\npassword = \"key \\\"k1\\\" {{ algorithm hmac-sha512; secret \\\"c2VjcmV0\\\"; }};\"\n")).expect("a key file");
+    assert_eq!(p.policies[0].username, "k1");
+    assert_eq!(
+        p.policies[0].server_key().to_string(),
+        "dns://ns1.example.org:53"
+    );
+    for (extra, key, what) in [
+        (
+            "tsig_key = \"k\"\npassword = \"c2VjcmV0\"\n",
+            "policy[0].server",
+            "needs the DNS server",
+        ),
+        (
+            "server = \"ns1/x\"\ntsig_key = \"k\"\npassword = \"c2VjcmV0\"\n",
+            "policy[0].server",
+            "is not a DNS server",
+        ),
+        (
+            "server = \"ns1.example.org\"\npassword = \"c2VjcmV0\"\n",
+            "policy[0].tsig_key",
+            "missing",
+        ),
+        (
+            "server = \"ns1.example.org\"\ntsig_key = \"k\"\ntsig_algorithm = \"hmac-md5\"\npassword = \"c2VjcmV0\"\n",
+            "policy[0].tsig_algorithm",
+            "not supported",
+        ),
+        (
+            "server = \"ns1.example.org\"\ntsig_key = \"k\"\npassword = \"not base64!\"\n",
+            "policy[0].password",
+            "base64",
+        ),
+        (
+            "server = \"ns1.example.org\"\ntsig_key = \"k\"\npassword = \"c2VjcmV0\"\nzone_id = \"abc\"\n",
+            "policy[0].zone_id",
+            "rfc2136",
+        ),
+        (
+            "server = \"ns1.example.org\"\ntsig_key = \"k\"\npassword = \"c2VjcmV0\"\nttl = 0\n",
+            "policy[0].ttl",
+            "1 to 604800",
+        ),
+    ] {
+        let ps = problems(&format!("{base}{extra}"));
+        assert!(
+            ps.iter().any(|p| p.key == key && p.message.contains(what)),
+            "{extra}: {ps:#?}"
+        );
+        assert!(
+            ps.iter().all(|p| !p.message.contains("c2VjcmV0")),
+            "the secret shown: {ps:#?}"
+        );
+    }
+    let ps = problems(&GOOD.replace("interface", "tsig_key = \"k\"\ninterface"));
+    assert!(
+        ps.iter()
+            .any(|p| p.key == "policy[0].tsig_key" && p.message.contains("rfc2136")),
+        "{ps:#?}"
+    );
+}
+
 /// No rename can clear a user's stops: the fingerprint of every preset, a template with
 /// reply rules, servers, web, command and LAN-host sources is what the state files of
 /// earlier versions recorded (made with the code before the protocol seam), and so is

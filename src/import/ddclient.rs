@@ -287,7 +287,9 @@ fn draft(
     let api =
         matches!(d.get("provider"), Some(Value::Str(p)) if API_PROTOCOLS.contains(&p.as_str()));
     let token_only = super::token_only(d.get("provider"));
-    match keys.take("login") {
+    // RFC 2136's login and password (nsupdate's path and key file) were read with it.
+    let nsupdate = matches!(d.get("provider"), Some(Value::Str(p)) if p == "rfc2136");
+    match keys.take("login").filter(|_| !nsupdate) {
         // The API presets name the account by their token (Porkbun by `apikey`).
         Some(v) if api && d.refused.is_none() && v.value != "token" => {
             d.leave(
@@ -314,7 +316,7 @@ fn draft(
         None => {}
     }
     namecheap_hosts(&mut d, hosts, file, line);
-    if let Some(v) = keys.take("password") {
+    if let Some(v) = keys.take("password").filter(|_| !nsupdate) {
         d.set(
             "password",
             Value::Secret(v.value.clone()),
@@ -435,6 +437,7 @@ fn endpoint(d: &mut Draft, keys: &Keys<'_>, file: &str, line: usize) {
         p if API_PROTOCOLS.contains(&p) => {
             api(d, keys, &protocol, server, file, line);
         }
+        "nsupdate" => nsupdate(d, keys, server, file, line),
         other => {
             // The protocol is the first reason: a policy refused for it is refused whatever
             // else it lacks.
@@ -525,6 +528,60 @@ fn own_protocol(
                 );
             }
         }
+    }
+}
+
+/// ddclient's `protocol=nsupdate` (it runs BIND's nsupdate with `-k password`): dynward's
+/// own RFC 2136, with ddclient's server, zone, TTL and key file.
+fn nsupdate(d: &mut Draft, keys: &Keys<'_>, server: Option<&Var>, file: &str, line: usize) {
+    d.set(
+        "provider",
+        Value::Str("rfc2136".into()),
+        format!("{file}:{line} (protocol=nsupdate)"),
+    );
+    match server {
+        Some(v) => d.set(
+            "server",
+            Value::Str(v.value.clone()),
+            from(file, "server", v),
+        ),
+        None => {
+            d.refused = Some(
+                "protocol=nsupdate without server: dynward sends the UPDATE to the server you name (the zone's primary)".into(),
+            );
+        }
+    }
+    if let Some(v) = keys.take("password") {
+        // ddclient's password is the key file's path, not a secret.
+        d.set(
+            "password_file",
+            Value::Str(v.value.clone()),
+            format!("{} (ddclient passes it to nsupdate -k; a tsig-keygen key file, not a dnssec-keygen K*.private one)", from(file, "password", v)),
+        );
+    }
+    if let Some(v) = keys.take("login") {
+        d.leave(
+            &at(file, v),
+            shown("login", &v.value, "="),
+            "ddclient's path to nsupdate: dynward sends the UPDATE itself",
+            false,
+        );
+    }
+    if let Some(v) = keys.take("zone") {
+        d.set("zone", Value::Str(v.value.clone()), from(file, "zone", v));
+    }
+    if let Some(v) = keys.take("ttl")
+        && let Some(secs) = seconds(&v.value).and_then(|s| u32::try_from(s).ok())
+    {
+        d.set("ttl", Value::Int(secs), from(file, "ttl", v));
+    }
+    if let Some(v) = keys.take("tcp") {
+        d.leave(
+            &at(file, v),
+            shown("tcp", &v.value, "="),
+            "dynward uses TCP when UDP gets no reply or a truncated one",
+            false,
+        );
     }
 }
 
@@ -1271,6 +1328,29 @@ protocol=freedns, login=fuser, password=fpass h.mooo.com
                 .refused
                 .as_deref()
                 .is_some_and(|r| r.contains("v2 sync URL"))
+        );
+    }
+
+    /// ddclient's `protocol=nsupdate` (issue 20): dynward's own RFC 2136 with ddclient's
+    /// server, zone, TTL and key file; the path to nsupdate is not needed.
+    #[test]
+    fn nsupdate_is_carried_as_rfc2136() {
+        let text = "use=if, if=eth0\nprotocol=nsupdate, server=ns1.example.com, login=/usr/bin/nsupdate, password=/etc/ddclient/ddns.key, zone=example.com, ttl=600 home.example.com\n";
+        let d = read(text, "ddclient.conf").policies.remove(0);
+        assert_eq!(d.refused, None);
+        assert_eq!(val(&d, "provider"), Some(&s("rfc2136")));
+        assert_eq!(val(&d, "server"), Some(&s("ns1.example.com")));
+        assert_eq!(val(&d, "password_file"), Some(&s("/etc/ddclient/ddns.key")));
+        assert_eq!(val(&d, "password"), None);
+        assert_eq!(val(&d, "username"), None);
+        assert_eq!(val(&d, "zone"), Some(&s("example.com")));
+        assert_eq!(val(&d, "ttl"), Some(&Value::Int(600)));
+        assert!(
+            d.left
+                .iter()
+                .any(|l| l.text.starts_with("login=") && !l.lost),
+            "{:?}",
+            d.left
         );
     }
 

@@ -212,7 +212,29 @@ fn rfc2136_against_bind() {
         bind.log()
     );
 
-    // 6. A zone the server does not serve: NOTAUTH stops the host.
+    // 6. The key as tsig-keygen writes it, in password_file: its name and algorithm with it.
+    let s5 = Setup::new(
+        &config(SECRET, &host, "")
+            .replace("tsig_key = \"ddns-key\"\n", "")
+            .replace(
+                &format!("password = \"{SECRET}\""),
+                "password_file = \"ddns-key.conf\"",
+            ),
+    );
+    let keyfile = s5.dir.path().join("ddns-key.conf");
+    std::fs::write(
+        &keyfile,
+        format!("# tsig-keygen -a hmac-sha256 ddns-key\nkey \"ddns-key\" {{\n\talgorithm hmac-sha256;\n\tsecret \"{SECRET}\";\n}};\n"),
+    )
+    .expect("key file");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&keyfile, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let r = ns.dynward(&s5.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.all(), bind.log());
+    assert!(r.stdout.contains(&format!("{HOST}: good")), "{}", r.all());
+    assert!(!r.all().contains(SECRET), "the secret shown");
+
+    // 7. A zone the server does not serve: NOTAUTH stops the host.
     let s4 = Setup::new(&config(
         SECRET,
         "\"home.elsewhere.test\"",

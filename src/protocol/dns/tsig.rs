@@ -298,6 +298,15 @@ pub fn base64(text: &str) -> Option<Vec<u8>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// Whether `text` is a BIND key file (its first line that is not a comment starts with
+/// `key`), rather than a bare secret.
+pub fn is_key_file(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//"))
+        .is_some_and(|l| l.starts_with("key ") || l.starts_with("key\""))
+}
+
 /// A key as BIND writes it (`tsig-keygen`, `ddns-confgen`):
 /// `key "name" { algorithm hmac-sha256; secret "base64"; };`, comments (`#`, `//`) allowed.
 /// Returns its name, algorithm and secret, or what is wrong.
