@@ -807,7 +807,7 @@ fn dns_row(rcode: u8, tsig: u16) -> Row {
             Fix::Credentials,
         ),
         (9, 18) => (
-            "the server says this machine's clock is off by more than the signature allows (5 minutes)".into(),
+            "the server says this machine's clock is off by more than the signature allows (5 minutes): set the clock (NTP)".into(),
             Course::Wait(BADTIME_HOLD),
             Fix::Clock,
         ),

@@ -234,7 +234,19 @@ fn rfc2136_against_bind() {
     assert!(r.stdout.contains(&format!("{HOST}: good")), "{}", r.all());
     assert!(!r.all().contains(SECRET), "the secret shown");
 
-    // 7. A zone the server does not serve: NOTAUTH stops the host.
+    // 7. A key the server does not know: BADKEY stops the account.
+    let s6 = Setup::new(
+        &config(SECRET, &host, "").replace("tsig_key = \"ddns-key\"", "tsig_key = \"unknown-key\""),
+    );
+    let r = ns.dynward(&s6.config(), &["once"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("dns BADKEY") && r.stdout.contains("stop account"),
+        "{}",
+        r.all()
+    );
+
+    // 8. A zone the server does not serve: NOTAUTH stops the host.
     let s4 = Setup::new(&config(
         SECRET,
         "\"home.elsewhere.test\"",
@@ -247,4 +259,118 @@ fn rfc2136_against_bind() {
         "{}",
         r.all()
     );
+}
+
+/// This machine's clock 1000 s behind (libfaketime): BIND answers BADTIME, signed with the
+/// request's time; dynward holds a minute and says to set the clock; nothing is recorded as
+/// published.
+#[test]
+#[ignore = "needs root (network namespaces), BIND9 and libfaketime: scripts/test runs it when they are there"]
+fn rfc2136_badtime_holds_and_says_why() {
+    util::require_root("rfc2136_badtime_holds_and_says_why");
+    let lib = std::fs::read_dir("/usr/lib")
+        .expect("/usr/lib")
+        .flatten()
+        .map(|e| e.path().join("faketime/libfaketime.so.1"))
+        .find(|p| p.exists())
+        .expect("libfaketime: apt-get install libfaketime (.ci/run does)");
+    let ns = Netns::new("t");
+    ns.add_wan();
+    ns.run("ip addr add 203.0.113.20/32 dev vw0");
+    let bind = Bind::start(&ns);
+    let s = Setup::new(
+        &config(SECRET, &format!("\"{HOST}\""), "ipv6 = false\n").replace("ipv6 = true\n", ""),
+    );
+    let offset = s.dir.path().join("faketime");
+    std::fs::write(&offset, "-1000\n").expect("offset");
+    let o = Command::new("ip")
+        .args(["netns", "exec", &ns.name, "env"])
+        .arg(format!("LD_PRELOAD={}", lib.display()))
+        .arg(format!("FAKETIME_TIMESTAMP_FILE={}", offset.display()))
+        .args([
+            "FAKETIME_NO_CACHE=1",
+            "FAKETIME_DONT_FAKE_MONOTONIC=1",
+            util::bin(),
+            "--config",
+        ])
+        .arg(s.config())
+        .arg("once")
+        .env_remove("DYNWARD_LOG")
+        .output()
+        .expect("dynward under libfaketime");
+    let r = util::Run::from(o);
+    assert_eq!(r.code, 1, "{}\n{}", r.all(), bind.log());
+    assert!(
+        r.stdout.contains("dns BADTIME") && r.stdout.contains("holding 1m"),
+        "{}",
+        r.all()
+    );
+    assert!(r.stdout.contains("set the clock (NTP)"), "{}", r.all());
+    assert_eq!(bind.dig("A", HOST), "", "nothing published");
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+fn opts() -> dynward::http::Options {
+    dynward::http::Options {
+        user_agent: "dynward-test/1".into(),
+        connect_timeout: std::time::Duration::from_secs(2),
+        timeout: std::time::Duration::from_secs(5),
+        ca_file: None,
+        bind: Vec::new(),
+    }
+}
+
+/// The runner: a UDP reply with the TC bit goes to TCP (two bytes of length, then the
+/// message), and a stray datagram with another ID is not taken for the reply.
+#[test]
+fn a_truncated_udp_reply_goes_to_tcp() {
+    use dynward::protocol::dns::exchange::DnsMessage;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let reply = block_on(async {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("udp");
+        let port = udp.local_addr().expect("addr").port();
+        let tcp = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("tcp");
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            let (_, from) = udp.recv_from(&mut buf).await.expect("datagram");
+            // First a stray datagram with another ID, then the truncated reply.
+            udp.send_to(&[0xde, 0xad, 0x82, 0x00], from)
+                .await
+                .expect("stray");
+            let tc = [buf[0], buf[1], 0xaa, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+            udp.send_to(&tc, from).await.expect("tc");
+        });
+        tokio::spawn(async move {
+            let (mut c, _) = tcp.accept().await.expect("accept");
+            let len = c.read_u16().await.expect("len");
+            let mut m = vec![0u8; usize::from(len)];
+            c.read_exact(&mut m).await.expect("message");
+            let mut out = vec![0, 14, m[0], m[1], 0xa8, 0x00];
+            out.extend_from_slice(&[0; 8]);
+            out.extend_from_slice(b"tc");
+            c.write_all(&out).await.expect("reply");
+        });
+        let m = DnsMessage {
+            bytes: vec![0x12, 0x34, 0x28, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            id: 0x1234,
+            update: true,
+            shown: String::new(),
+        };
+        let target = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        dynward::dns::send(&m, &opts(), &[target]).await
+    })
+    .expect("a reply over TCP");
+    assert_eq!(&reply.bytes[..2], &[0x12, 0x34]);
+    assert_eq!(&reply.bytes[reply.bytes.len() - 2..], b"tc");
 }
