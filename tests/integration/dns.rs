@@ -9,7 +9,7 @@ use crate::util;
 
 use std::process::{Child, Command, Stdio};
 
-use util::{Netns, Setup, wait_for};
+use util::{DaemonProc, Netns, Setup, wait_for};
 
 const ZONE: &str = "lab.example.test";
 const HOST: &str = "home.lab.example.test";
@@ -373,4 +373,33 @@ fn a_truncated_udp_reply_goes_to_tcp() {
     .expect("a reply over TCP");
     assert_eq!(&reply.bytes[..2], &[0x12, 0x34]);
     assert_eq!(&reply.bytes[reply.bytes.len() - 2..], b"tc");
+}
+
+/// The daemon over DNS: it publishes at start, sleeps, and publishes a new address of its
+/// interface (a netlink event) with one UPDATE, while BIND serves the old one until then.
+#[test]
+#[ignore = "needs root (network namespaces) and BIND9: scripts/test runs it when they are there"]
+fn rfc2136_daemon_follows_the_interface() {
+    util::require_root("rfc2136_daemon_follows_the_interface");
+    let ns = Netns::new("e");
+    ns.add_wan();
+    ns.run("ip addr add 203.0.113.30/32 dev vw0");
+    let bind = Bind::start(&ns);
+    let s = Setup::new(&config(SECRET, &format!("\"{HOST}\""), "").replace("ipv6 = true\n", ""));
+    let d = DaemonProc::start(&s.config(), Some(&ns.name));
+    assert!(
+        wait_for(10, || bind.dig("A", HOST) == "203.0.113.30"),
+        "{}\n{}",
+        d.log(),
+        bind.log()
+    );
+    d.expect_log(10, "sleeping");
+    ns.batch("addr add 203.0.113.31/32 dev vw0\naddr del 203.0.113.30/32 dev vw0\n");
+    assert!(
+        wait_for(10, || bind.dig("A", HOST) == "203.0.113.31"),
+        "{}\n{}",
+        d.log(),
+        bind.log()
+    );
+    assert!(!d.log().contains(SECRET), "the secret in the log");
 }
