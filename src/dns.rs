@@ -11,7 +11,7 @@ use tokio::net::{TcpSocket, UdpSocket};
 use crate::http::Options;
 use crate::protocol::dns::exchange::{DnsMessage, DnsReply};
 use crate::protocol::dns::wire::{Header, Reader};
-use crate::protocol::{DnsExchange, Exchange as _, NetError, Next, Step};
+use crate::protocol::{DnsExchange, NetError, Step};
 
 /// How long one UDP try waits for its reply; two tries, then TCP.
 const UDP_WAIT: Duration = Duration::from_secs(3);
@@ -22,28 +22,9 @@ pub fn step<'a>(
     opts: &'a Options,
     targets: &'a [SocketAddr],
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Step> + Send + 'a>> {
-    Box::pin(async move {
-        loop {
-            match exchange.next() {
-                Next::Send(m) => match send(&m, opts, targets).await {
-                    Ok(reply) => exchange.take(reply),
-                    Err(error) => {
-                        return Step::Failed {
-                            error,
-                            pending: exchange.pending(),
-                        };
-                    }
-                },
-                Next::Answers { answers, last } => return Step::Answered { answers, last },
-                Next::Done => {
-                    return Step::Answered {
-                        answers: Default::default(),
-                        last: true,
-                    };
-                }
-            }
-        }
-    })
+    Box::pin(crate::runner::drive(&mut **exchange, move |m| async move {
+        send(&m, opts, targets).await
+    }))
 }
 
 /// Sends `m` to the first of `targets` (the server's address), within the policy's

@@ -23,7 +23,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::config::Policy;
 use crate::protocol::http::{Auth, HttpReply, HttpRequest, Method};
-use crate::protocol::{HttpExchange, Next, Step};
+use crate::protocol::{HttpExchange, Step};
 use crate::secret::redact;
 
 pub use crate::protocol::NetError;
@@ -545,26 +545,10 @@ pub fn step<'a>(
 }
 
 async fn step_unboxed(exchange: &mut HttpExchange, opts: &Options, targets: &[SocketAddr]) -> Step {
-    loop {
-        match exchange.next() {
-            Next::Send(req) => match send(&req, opts, targets).await {
-                Ok(reply) => exchange.take(reply),
-                Err(error) => {
-                    return Step::Failed {
-                        error,
-                        pending: exchange.pending(),
-                    };
-                }
-            },
-            Next::Answers { answers, last } => return Step::Answered { answers, last },
-            Next::Done => {
-                return Step::Answered {
-                    answers: Default::default(),
-                    last: true,
-                };
-            }
-        }
-    }
+    crate::runner::drive(&mut **exchange, move |req| async move {
+        send(&req, opts, targets).await
+    })
+    .await
 }
 
 /// Sends one request to the server addresses resolved before (`targets`), one after the

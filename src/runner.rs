@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use crate::http::Options;
-use crate::protocol::{AnyExchange, Step};
+use crate::protocol::{AnyExchange, Exchange, NetError, Next, Step};
 
 /// Moves `exchange` one step across its wire.
 pub fn step<'a>(
@@ -16,5 +16,37 @@ pub fn step<'a>(
     match exchange {
         AnyExchange::Http(x) => crate::http::step(x, opts, targets),
         AnyExchange::Dns(x) => crate::dns::step(x, opts, targets),
+    }
+}
+
+/// The loop every runner runs: send what the exchange asks for with `send`, hand it each
+/// reply, until a reply gives answers (or it ends); a message that gets no reply ends the
+/// step with the hosts it was about.
+pub async fn drive<M, R, F>(
+    exchange: &mut (impl Exchange<Message = M, Reply = R> + ?Sized),
+    mut send: impl FnMut(M) -> F,
+) -> Step
+where
+    F: std::future::Future<Output = Result<R, NetError>>,
+{
+    loop {
+        match exchange.next() {
+            Next::Send(m) => match send(m).await {
+                Ok(reply) => exchange.take(reply),
+                Err(error) => {
+                    return Step::Failed {
+                        error,
+                        pending: exchange.pending(),
+                    };
+                }
+            },
+            Next::Answers { answers, last } => return Step::Answered { answers, last },
+            Next::Done => {
+                return Step::Answered {
+                    answers: Default::default(),
+                    last: true,
+                };
+            }
+        }
     }
 }

@@ -52,6 +52,25 @@ impl ApiKeys {
 const API_KEYS: [&str; 4] = ["zone", "zone_id", "ttl", "proxied"];
 
 impl Walker<'_> {
+    /// `zone`: a name (one label allowed where `short_ok`) that holds every host.
+    fn zone(&mut self, s: &Section<'_, '_>, hosts: &[String], short_ok: bool) -> Option<String> {
+        let v = s.get("zone")?;
+        let z = self.string(v, &s.key("zone"))?;
+        let z = z.trim_end_matches('.').to_ascii_lowercase();
+        if let Err(e) = check_hostname(&z, short_ok) {
+            self.problem_at(v.span().start, &s.key("zone"), e);
+            return None;
+        }
+        for h in hosts.iter().filter(|h| !api::in_zone(h, &z)) {
+            self.problem_at(
+                v.span().start,
+                &s.key("zone"),
+                format!("\"{h}\" is not in the zone \"{z}\": every host of the policy must be the zone or a name under it (one policy per zone)"),
+            );
+        }
+        Some(z)
+    }
+
     /// `rfc2136`'s secret: a BIND key file (its name and algorithm then come from it, and
     /// must agree with `tsig_key` and `tsig_algorithm` where those are set), or base64 with
     /// `tsig_key` set.
@@ -123,24 +142,7 @@ impl Walker<'_> {
                 );
             }
         }
-        if let Some(v) = s.get("zone")
-            && let Some(z) = self.string(v, &s.key("zone"))
-        {
-            let z = z.trim_end_matches('.').to_ascii_lowercase();
-            match check_hostname(&z, true) {
-                Err(e) => self.problem_at(v.span().start, &s.key("zone"), e),
-                Ok(()) => {
-                    for h in hosts.iter().filter(|h| !api::in_zone(h, &z)) {
-                        self.problem_at(
-                            v.span().start,
-                            &s.key("zone"),
-                            format!("\"{h}\" is not in the zone \"{z}\": every host of the policy must be the zone or a name under it (one policy per zone)"),
-                        );
-                    }
-                    keys.zone = Some(z);
-                }
-            }
-        }
+        keys.zone = self.zone(s, hosts, true);
         if let Some(v) = s.get("ttl") {
             let t = match v.get_ref() {
                 DeValue::Integer(i) => i.as_str().parse::<u32>().ok(),
@@ -218,23 +220,7 @@ impl Walker<'_> {
             return keys;
         };
         let name = provider.map_or(String::new(), |p| p.to_string());
-        if let Some(v) = s.get("zone")
-            && let Some(z) = self.string(v, &s.key("zone"))
-        {
-            let z = z.trim_end_matches('.').to_ascii_lowercase();
-            if let Err(e) = check_hostname(&z, false) {
-                self.problem_at(v.span().start, &s.key("zone"), e);
-            } else {
-                for h in hosts.iter().filter(|h| !api::in_zone(h, &z)) {
-                    self.problem_at(
-                        v.span().start,
-                        &s.key("zone"),
-                        format!("\"{h}\" is not in the zone \"{z}\": every host of the policy must be the zone or a name under it (one policy per zone)"),
-                    );
-                }
-                keys.zone = Some(z);
-            }
-        }
+        keys.zone = self.zone(s, hosts, false);
         if let Some(v) = s.get("zone_id")
             && let Some(id) = self.string(v, &s.key("zone_id"))
         {

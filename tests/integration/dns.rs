@@ -309,14 +309,6 @@ fn rfc2136_badtime_holds_and_says_why() {
     assert_eq!(bind.dig("A", HOST), "", "nothing published");
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(f)
-}
-
 fn opts() -> dynward::http::Options {
     dynward::http::Options {
         user_agent: "dynward-test/1".into(),
@@ -333,7 +325,7 @@ fn opts() -> dynward::http::Options {
 fn a_truncated_udp_reply_goes_to_tcp() {
     use dynward::protocol::dns::exchange::DnsMessage;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let reply = block_on(async {
+    let reply = util::block_on(async {
         let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
             .await
             .expect("udp");

@@ -31,21 +31,13 @@ fn get(url: &str, pw: &Secret) -> HttpRequest {
     }
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(f)
-}
-
 /// A 10 MB reply is cut at 64 KiB and flagged; the status is passed through.
 #[test]
 fn reply_is_capped() {
     let srv = FakeServer::http();
     srv.script([Script::Reply(502, "n".repeat(10 * 1024 * 1024))]);
     let pw = Secret::new("pw");
-    let r = block_on(http::fetch(&get(&srv.url(), &pw), &opts(), None)).expect("reply");
+    let r = util::block_on(http::fetch(&get(&srv.url(), &pw), &opts(), None)).expect("reply");
     assert_eq!(r.status, 502);
     assert_eq!(r.body.len(), MAX_BODY);
     assert!(r.truncated);
@@ -57,7 +49,7 @@ fn echoed_password_is_scrubbed() {
     let srv = FakeServer::http();
     srv.script([Script::Reply(200, "nohost hunter2-pw".into())]);
     let pw = Secret::new("hunter2-pw");
-    let r = block_on(http::fetch(&get(&srv.url(), &pw), &opts(), None)).expect("reply");
+    let r = util::block_on(http::fetch(&get(&srv.url(), &pw), &opts(), None)).expect("reply");
     assert_eq!(r.body, "nohost ********");
     assert!(!r.truncated);
 }
@@ -69,7 +61,7 @@ fn bind_failure_is_specific() {
     let mut o = opts();
     o.bind = vec!["192.0.2.123".parse().expect("ip")];
     let plain = HttpRequest::get(srv.url(), srv.url());
-    let e = block_on(http::fetch(&plain, &o, None)).expect_err("cannot bind");
+    let e = util::block_on(http::fetch(&plain, &o, None)).expect_err("cannot bind");
     assert_eq!(e.kind().name(), "bind", "{e}");
     assert!(
         e.to_string()
