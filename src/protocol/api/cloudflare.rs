@@ -172,19 +172,9 @@ impl Cloudflare {
 /// Cloudflare's error codes of a reply: each error's and its chain's.
 fn codes(v: &Value) -> Vec<i64> {
     let mut out = Vec::new();
-    for e in v
-        .get("errors")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for e in items(v, "errors") {
         out.extend(e.get("code").and_then(Value::as_i64));
-        for c in e
-            .get("error_chain")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for c in items(e, "error_chain") {
             out.extend(c.get("code").and_then(Value::as_i64));
         }
     }
@@ -194,23 +184,13 @@ fn codes(v: &Value) -> Vec<i64> {
 /// The errors' messages, chains included, on one line.
 fn messages(v: &Value) -> String {
     let mut out = Vec::new();
-    for e in v
-        .get("errors")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for e in items(v, "errors") {
         let m = text(e, "message");
         out.push(match e.get("code").and_then(Value::as_i64) {
             Some(c) => format!("{m} ({c})"),
             None => m.to_string(),
         });
-        for c in e
-            .get("error_chain")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for c in items(e, "error_chain") {
             out.push(text(c, "message").to_string());
         }
     }

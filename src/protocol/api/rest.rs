@@ -195,6 +195,18 @@ fn denied(status: u16, msg: &str, hint: &str) -> Option<Code> {
     matches!(status, 401 | 403).then(|| Code::Denied(format!("HTTP {status}: {msg}; {hint}")))
 }
 
+/// An error answer as the REST APIs give them alike: 401/403 deny the credential (with the
+/// API's `hint`), a status in `refused` refuses the record (in the words `refusal`), any
+/// other is unreadable.
+fn failed(reply: &HttpReply, msg: &str, hint: &str, refused: &[u16], refusal: String) -> Stage {
+    let s = reply.status;
+    Stage::Done(match denied(s, msg, hint) {
+        Some(c) => c,
+        None if refused.contains(&s) => Code::Refused(refusal),
+        None => unreadable(reply),
+    })
+}
+
 // ---------------------------------------------------------------------------------------
 // Porkbun
 
@@ -412,13 +424,13 @@ impl RestApi for Hetzner {
                 b.zone(cx)
             ))),
             _ if s == 423 => Stage::Done(Code::Wait(std::time::Duration::from_secs(10))),
-            _ => match denied(s, msg, "the project's API token must be Read & Write") {
-                Some(c) => Stage::Done(c),
-                None if matches!(s, 400 | 404 | 409 | 422) => {
-                    Stage::Done(Code::Refused(format!("HTTP {s} {code}: {msg}")))
-                }
-                None => Stage::Done(unreadable(reply)),
-            },
+            _ => failed(
+                reply,
+                msg,
+                "the project's API token must be Read & Write",
+                &[400, 404, 409, 422],
+                format!("HTTP {s} {code}: {msg}"),
+            ),
         }
     }
 }
@@ -503,13 +515,13 @@ impl RestApi for Digitalocean {
                 "DigitalOcean knows no domain {} for this token ({msg})",
                 b.zone(cx)
             ))),
-            _ => match denied(s, msg, "the token needs domain read and update") {
-                Some(c) => Stage::Done(c),
-                None if matches!(s, 400 | 422) => {
-                    Stage::Done(Code::Refused(format!("HTTP {s}: {msg}")))
-                }
-                None => Stage::Done(unreadable(reply)),
-            },
+            _ => failed(
+                reply,
+                msg,
+                "the token needs domain read and update",
+                &[400, 422],
+                format!("HTTP {s}: {msg}"),
+            ),
         }
     }
 }
@@ -730,13 +742,13 @@ impl RestApi for Ionos {
                 Stage::Zones
             }
             _ if s == 404 => Stage::Done(Code::NoZone(format!("IONOS: {msg}"))),
-            _ => match denied(s, &msg, "check the API key (prefix.secret)") {
-                Some(c) => Stage::Done(c),
-                None if matches!(s, 400 | 409 | 422) => {
-                    Stage::Done(Code::Refused(format!("HTTP {s}: {msg}")))
-                }
-                None => Stage::Done(unreadable(reply)),
-            },
+            _ => failed(
+                reply,
+                &msg,
+                "check the API key (prefix.secret)",
+                &[400, 409, 422],
+                format!("HTTP {s}: {msg}"),
+            ),
         }
     }
 
