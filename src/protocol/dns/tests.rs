@@ -508,8 +508,13 @@ fn bind_key_files_are_read() {
             "key \"k\" { algorithm hmac-sha256; secret \"!!\"; };",
             "not base64",
         ),
+        (
+            "key \"k\" { algorithm hmac-sha256; secret\"c2VjcmV0\"; };",
+            "unknown statement \"secret\"",
+        ),
     ] {
         let e = tsig::read_key_file(bad).expect_err(bad);
         assert!(e.contains(why), "{bad}: {e}");
+        assert!(!e.contains("c2VjcmV0"), "the secret echoed: {e}");
     }
 }

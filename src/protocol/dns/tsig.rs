@@ -339,7 +339,15 @@ pub fn read_key_file(text: &str) -> Result<(Name, Algorithm, Vec<u8>), String> {
                 })?)
             }
             "secret" => secret = Some(base64(v).ok_or("the secret is not base64")?),
-            other => return Err(format!("unknown statement \"{other}\" in the key")),
+            // Only the statement's leading word: a malformed `secret"…"` must not echo it.
+            other => {
+                let word: String = other
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .take(20)
+                    .collect();
+                return Err(format!("unknown statement \"{word}\" in the key"));
+            }
         }
     }
     Ok((
