@@ -91,7 +91,8 @@ impl Ids {
 
 impl Exchange {
     /// The messages that carry `update`, signed at `now`, their IDs drawn from `seed`. A
-    /// host whose name is not a DNS name is answered at once as not one.
+    /// host whose name is not a DNS name (the config refuses them; kept as the root here) is
+    /// answered as not one when its turn comes, and nothing is sent for it.
     pub fn new(account: Account, update: &Update, now: u64, seed: u64) -> Exchange {
         let queue = update
             .targets
@@ -157,6 +158,23 @@ impl Exchange {
             self.account.key.name,
             self.account.key.algorithm.name()
         )
+    }
+
+    /// The answer for a job that gets no UPDATE: `code`, with `note` to log.
+    fn unsent(&self, job: &Job, code: Code, note: String) -> Next<DnsMessage> {
+        Next::Answers {
+            answers: Answers {
+                answers: vec![Answer {
+                    host: job.host.clone(),
+                    code,
+                    sent: job.addrs,
+                    confirmed: AddrSet::default(),
+                }],
+                notes: vec![note],
+                ..Answers::default()
+            },
+            last: self.queue.is_empty(),
+        }
     }
 
     /// The answer for `job` from its UPDATE's reply.
@@ -231,22 +249,11 @@ impl crate::protocol::Exchange for Exchange {
                             self.zones.push(zone.clone());
                             self.send_update(job, &zone)
                         }
-                        None => Next::Answers {
-                            answers: Answers {
-                                answers: vec![Answer {
-                                    host: job.host.clone(),
-                                    code: Code::Dns(9, 0),
-                                    sent: job.addrs,
-                                    confirmed: AddrSet::default(),
-                                }],
-                                notes: vec![format!(
-                                    "the server named no zone holding {}: set zone",
-                                    job.name
-                                )],
-                                ..Answers::default()
-                            },
-                            last: self.queue.is_empty(),
-                        },
+                        None => {
+                            let note =
+                                format!("the server named no zone holding {}: set zone", job.name);
+                            self.unsent(&job, Code::Dns(9, 0), note)
+                        }
                     };
                 }
             }
@@ -254,6 +261,11 @@ impl crate::protocol::Exchange for Exchange {
         let Some(job) = self.queue.pop_front() else {
             return Next::Done;
         };
+        // The root stands for a host that is no DNS name: nothing is sent for it.
+        if job.name == Name::root() {
+            let note = format!("\"{}\" is not a DNS name", job.host);
+            return self.unsent(&job, Code::NotFqdn, note);
+        }
         match self.zone_of(&job.name) {
             Some(zone) => self.send_update(job, &zone),
             None => {
@@ -301,6 +313,9 @@ impl crate::protocol::Exchange for Exchange {
         };
         let mut out = Vec::new();
         while let Some(job) = scratch.queue.pop_front() {
+            if job.name == Name::root() {
+                continue;
+            }
             let zone = scratch
                 .zone_of(&job.name)
                 .or_else(|| job.name.parent())

@@ -461,6 +461,25 @@ mod exchange {
         assert!(matches!(x.next(), Next::Done));
     }
 
+    /// A host that is no DNS name (which the config refuses) gets `notfqdn` and no message:
+    /// never an UPDATE of the root.
+    #[test]
+    fn a_host_that_is_no_dns_name_gets_no_update() {
+        let mut x = Exchange::new(
+            account(Some("example.test")),
+            &update(&["a..b", "b.example.test"]),
+            SIGNED,
+            7,
+        );
+        assert_eq!(x.preview().len(), 1);
+        let Next::Answers { answers, last } = x.next() else {
+            panic!("an answer, not a message")
+        };
+        assert!(!last);
+        assert_eq!(answers.answers[0].code, Code::NotFqdn);
+        assert!(send(&mut x).update, "the next host goes on");
+    }
+
     /// A reply to an SOA query naming `zone`'s SOA in its authority section.
     fn soa_reply(id: u16, zone: &str) -> Vec<u8> {
         let mut w = Writer::default();
