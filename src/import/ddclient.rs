@@ -1027,6 +1027,12 @@ mod tests {
         d.get(k)
     }
 
+    /// The policy of one host line under an interface source.
+    fn one(line: &str) -> Draft {
+        let imp = read(&format!("use=if, if=eth0\n{line}\n"), "c");
+        imp.policies.into_iter().next().expect("policy")
+    }
+
     fn s(v: &str) -> Value {
         Value::Str(v.into())
     }
@@ -1095,10 +1101,6 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
     /// a dyndns2 server's `script` path.
     #[test]
     fn own_protocols_and_scripts_are_carried() {
-        let one = |line: &str| {
-            let imp = read(&format!("use=if, if=eth0\n{line}\n"), "c");
-            imp.policies.into_iter().next().expect("policy")
-        };
         for (line, preset) in [
             (
                 "protocol=zoneedit1, server=dynamic.zoneedit.com, login=u, password=p a.example.org,b.example.org",
@@ -1182,10 +1184,6 @@ protocol=dyndns2, server=dyn.example.net, login=bob, password=x, wildcard=yes ot
     /// (a proxy) is kept, so the token goes only where the source sent it.
     #[test]
     fn an_api_protocols_other_server_is_kept() {
-        let one = |line: &str| {
-            let imp = read(&format!("use=if, if=eth0\n{line}\n"), "c");
-            imp.policies.into_iter().next().expect("policy")
-        };
         let d = one(
             "protocol=cloudflare, server=api.cloudflare.com/client/v4, zone=example.org, login=token, password=t h.example.org",
         );
