@@ -241,17 +241,33 @@ impl crate::protocol::Exchange for Exchange {
                     };
                 }
                 Sent::Zone { id } => {
-                    let found = read_reply(&reply.bytes, id, false)
+                    let read = read_reply(&reply.bytes, id, false);
+                    let found = read
+                        .as_ref()
                         .ok()
-                        .and_then(|r| r.soa_owners.into_iter().find(|z| job.name.is_in(z)));
+                        .and_then(|r| r.soa_owners.iter().find(|z| job.name.is_in(z)).cloned());
                     return match found {
                         Some(zone) => {
                             self.zones.push(zone.clone());
                             self.send_update(job, &zone)
                         }
+                        // A server failing (SERVFAIL) or refusing the query says so: its own
+                        // code, and so its decision (a hold for SERVFAIL), not "no zone".
+                        None if read.as_ref().is_ok_and(|r| !matches!(r.rcode(), 0 | 3)) => {
+                            let rcode = read.as_ref().map_or(0, |r| r.rcode());
+                            let note = format!("the SOA query for {} got rcode {rcode}", job.name);
+                            self.unsent(&job, Code::Dns(rcode, 0), note)
+                        }
                         None => {
-                            let note =
-                                format!("the server named no zone holding {}: set zone", job.name);
+                            // What the server said instead, so the log tells why.
+                            let said = match &read {
+                                Ok(r) => format!("its answer had rcode {} and no SOA", r.rcode()),
+                                Err(e) => format!("its answer was unreadable: {e}"),
+                            };
+                            let note = format!(
+                                "the server named no zone holding {} ({said}): set zone",
+                                job.name
+                            );
                             self.unsent(&job, Code::Dns(9, 0), note)
                         }
                     };

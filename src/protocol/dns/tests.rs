@@ -480,6 +480,30 @@ mod exchange {
         assert!(send(&mut x).update, "the next host goes on");
     }
 
+    /// The zone's SOA query answered SERVFAIL (a server still loading): the server's code,
+    /// a hold, not "no zone" (which stops the host).
+    #[test]
+    fn a_failing_soa_query_is_the_servers_failure() {
+        let mut x = Exchange::new(account(None), &update(&["a.example.test"]), SIGNED, 7);
+        let q = send(&mut x);
+        let mut w = Writer::default();
+        Header {
+            id: q.id,
+            flags: 0x8402,
+            counts: [1, 0, 0, 0],
+        }
+        .write(&mut w);
+        w.name(&name("a.example.test"));
+        w.u16(rtype::SOA);
+        w.u16(class::IN);
+        let (code, _) = answer(&mut x, w.buf, SIGNED);
+        assert_eq!(code, Code::Dns(2, 0));
+        assert!(matches!(
+            code.decide(&History::default(), Quirks::default()),
+            Decision::BackOff(_)
+        ));
+    }
+
     /// A reply to an SOA query naming `zone`'s SOA in its authority section.
     fn soa_reply(id: u16, zone: &str) -> Vec<u8> {
         let mut w = Writer::default();
