@@ -7,112 +7,31 @@
 
 use crate::util;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use util::{DaemonProc, Netns, Setup, wait_for};
+use util::{DaemonProc, Named, Netns, Setup, wait_for};
 
 const ZONE: &str = "lab.example.test";
 const HOST: &str = "home.lab.example.test";
 const SECRET: &str = "c2VjcmV0LWtleS1mb3ItZHlud2FyZC10ZXN0cw==";
 
-/// BIND inside `ns`, stopped (by the PID started here) on drop.
-struct Bind<'a> {
-    ns: &'a Netns,
-    dir: tempfile::TempDir,
-    named: Child,
+/// BIND inside `ns` with the key and a policy granting it [`HOST`]'s A and AAAA.
+fn bind(ns: &Netns) -> Named<'_> {
+    Named::start(
+        ns,
+        &format!(
+            "key \"ddns-key\" {{ algorithm hmac-sha256; secret \"{SECRET}\"; }};\nzone \"{ZONE}\" {{\n    type primary;\n    file \"{{dir}}/zone\";\n    update-policy {{ grant ddns-key name {HOST}. A AAAA; }};\n}};\n"
+        ),
+        ZONE,
+    )
 }
 
-impl<'a> Bind<'a> {
-    fn start(ns: &'a Netns) -> Bind<'a> {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let d = dir.path().display().to_string();
-        std::fs::write(
-            dir.path().join("named.conf"),
-            format!(
-                r#"options {{
-    directory "{d}";
-    pid-file "{d}/named.pid";
-    session-keyfile "{d}/session.key";
-    managed-keys-directory "{d}";
-    listen-on port 53 {{ 127.0.0.1; }};
-    listen-on-v6 {{ none; }};
-    recursion no;
-    dnssec-validation no;
-    notify no;
-}};
-controls {{ }};
-key "ddns-key" {{ algorithm hmac-sha256; secret "{SECRET}"; }};
-zone "{ZONE}" {{
-    type primary;
-    file "{d}/zone";
-    update-policy {{ grant ddns-key name {HOST}. A AAAA; }};
-}};
-"#
-            ),
-        )
-        .expect("named.conf");
-        std::fs::write(
-            dir.path().join("zone"),
-            format!(
-                "$TTL 60\n@ IN SOA ns.{ZONE}. hostmaster.{ZONE}. 1 3600 600 86400 60\n@ IN NS ns.{ZONE}.\nns IN A 127.0.0.1\n"
-            ),
-        )
-        .expect("zone");
-        let log = std::fs::File::create(dir.path().join("named.log")).expect("log");
-        let named = Command::new("ip")
-            .args(["netns", "exec", &ns.name, "named", "-g", "-c"])
-            .arg(dir.path().join("named.conf"))
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start named");
-        let b = Bind { ns, dir, named };
-        assert!(
-            wait_for(10, || !b.dig("SOA", ZONE).is_empty()),
-            "named did not come up:\n{}",
-            b.log()
-        );
-        b
-    }
-
-    /// What BIND answers for `name` (a real DNS query).
-    fn dig(&self, rtype: &str, name: &str) -> String {
-        let o = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.ns.name,
-                "dig",
-                "+short",
-                "+time=1",
-                "+tries=1",
-                "@127.0.0.1",
-                name,
-                rtype,
-            ])
-            .output()
-            .expect("dig");
-        String::from_utf8_lossy(&o.stdout).trim().to_string()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("named.log")).unwrap_or_default()
-    }
-
-    /// How many updates BIND logged as approved or denied so far.
-    fn updates(&self) -> usize {
-        self.log()
-            .lines()
-            .filter(|l| l.contains("update '") || l.contains("updating zone"))
-            .count()
-    }
-}
-
-impl Drop for Bind<'_> {
-    fn drop(&mut self) {
-        let _ = self.named.kill();
-        let _ = self.named.wait();
-    }
+/// How many updates BIND logged as approved or denied so far.
+fn updates(bind: &Named<'_>) -> usize {
+    bind.log()
+        .lines()
+        .filter(|l| l.contains("update '") || l.contains("updating zone"))
+        .count()
 }
 
 fn config(password: &str, hosts: &str, extra: &str) -> String {
@@ -140,7 +59,7 @@ fn rfc2136_against_bind() {
     ns.add_wan();
     ns.run("ip addr add 203.0.113.20/32 dev vw0");
     ns.run("ip addr add 2001:db8:2::20/128 dev vw0 nodad");
-    let bind = Bind::start(&ns);
+    let bind = bind(&ns);
     let host = format!("\"{HOST}\"");
 
     // 1. The first update: A and AAAA in one UPDATE.
@@ -156,14 +75,14 @@ fn rfc2136_against_bind() {
     assert_eq!(bind.dig("A", HOST), "203.0.113.20");
     assert_eq!(bind.dig("AAAA", HOST), "2001:db8:2::20");
     assert!(!r.all().contains(SECRET), "the secret shown");
-    assert!(bind.updates() > 0, "BIND logs the update: {}", bind.log());
+    assert!(updates(&bind) > 0, "BIND logs the update: {}", bind.log());
 
     // 2. Unchanged: nothing sent.
-    let before = bind.updates();
+    let before = updates(&bind);
     let r = ns.dynward(&s.config(), &["once"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stdout.contains("up-to-date"), "{}", r.all());
-    assert_eq!(bind.updates(), before, "{}", bind.log());
+    assert_eq!(updates(&bind), before, "{}", bind.log());
 
     // 3. A new address.
     ns.batch("addr add 203.0.113.21/32 dev vw0\naddr del 203.0.113.20/32 dev vw0\n");
@@ -202,11 +121,11 @@ fn rfc2136_against_bind() {
         "the advice names the key: {}",
         r.all()
     );
-    let before = bind.updates();
+    let before = updates(&bind);
     let r = ns.dynward(&s3.config(), &["once", "--force"]);
     assert!(r.stdout.contains("stopped since"), "{}", r.all());
     assert_eq!(
-        bind.updates(),
+        updates(&bind),
         before,
         "nothing sent after BADSIG: {}",
         bind.log()
@@ -277,7 +196,7 @@ fn rfc2136_badtime_holds_and_says_why() {
     let ns = Netns::new("t");
     ns.add_wan();
     ns.run("ip addr add 203.0.113.20/32 dev vw0");
-    let bind = Bind::start(&ns);
+    let bind = bind(&ns);
     let s = Setup::new(
         &config(SECRET, &format!("\"{HOST}\""), "ipv6 = false\n").replace("ipv6 = true\n", ""),
     );
@@ -376,7 +295,7 @@ fn rfc2136_daemon_follows_the_interface() {
     let ns = Netns::new("e");
     ns.add_wan();
     ns.run("ip addr add 203.0.113.30/32 dev vw0");
-    let bind = Bind::start(&ns);
+    let bind = bind(&ns);
     let s = Setup::new(&config(SECRET, &format!("\"{HOST}\""), "").replace("ipv6 = true\n", ""));
     let d = DaemonProc::start(&s.config(), Some(&ns.name));
     assert!(

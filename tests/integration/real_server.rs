@@ -15,7 +15,7 @@ use crate::util;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use util::{DaemonProc, Netns, Setup, wait_for};
+use util::{DaemonProc, Named, Netns, Setup, wait_for};
 
 const DOMAIN: &str = "dyn.example.test";
 const FQDN: &str = "home.dyn.example.test";
@@ -36,67 +36,29 @@ fn realserver_dir() -> PathBuf {
 struct RealServer<'a> {
     ns: &'a Netns,
     dir: tempfile::TempDir,
-    named: Child,
+    bind: Named<'a>,
     django: Option<Child>,
 }
 
 impl<'a> RealServer<'a> {
     fn start(ns: &'a Netns) -> RealServer<'a> {
+        let tsig = "ZHlud2FyZC10ZXN0LXRzaWcta2V5LW5vdC1hLXNlY3JldC1hdC1hbGwtMDEyMzQ1Njc4OQ==";
+        let bind = Named::start(
+            ns,
+            &format!(
+                "key \"{DOMAIN}\" {{ algorithm hmac-sha512; secret \"{tsig}\"; }};\nzone \"{DOMAIN}\" {{\n    type primary;\n    file \"{{dir}}/zone\";\n    allow-update {{ key \"{DOMAIN}\"; }};\n}};\n"
+            ),
+            DOMAIN,
+        );
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path().to_path_buf();
-        let tsig = "ZHlud2FyZC10ZXN0LXRzaWcta2V5LW5vdC1hLXNlY3JldC1hdC1hbGwtMDEyMzQ1Njc4OQ==";
-        std::fs::write(
-            d.join("named.conf"),
-            format!(
-                r#"options {{
-    directory "{dir}";
-    pid-file "{dir}/named.pid";
-    session-keyfile "{dir}/session.key";
-    managed-keys-directory "{dir}";
-    listen-on port 53 {{ 127.0.0.1; }};
-    listen-on-v6 {{ none; }};
-    recursion no;
-    dnssec-validation no;
-    notify no;
-}};
-controls {{ }};
-key "{DOMAIN}" {{ algorithm hmac-sha512; secret "{tsig}"; }};
-zone "{DOMAIN}" {{
-    type primary;
-    file "{dir}/zone";
-    allow-update {{ key "{DOMAIN}"; }};
-}};
-"#,
-                dir = d.display()
-            ),
-        )
-        .expect("named.conf");
-        std::fs::write(
-            d.join("zone"),
-            format!(
-                "$TTL 60\n@ IN SOA ns.{DOMAIN}. hostmaster.{DOMAIN}. 1 3600 600 86400 60\n@ IN NS ns.{DOMAIN}.\nns IN A 127.0.0.1\n"
-            ),
-        )
-        .expect("zone");
         let log = |name: &str| std::fs::File::create(d.join(name)).expect("log file");
-        let named = Command::new("ip")
-            .args(["netns", "exec", &ns.name, "named", "-g", "-c"])
-            .arg(d.join("named.conf"))
-            .stdout(Stdio::null())
-            .stderr(log("named.log"))
-            .spawn()
-            .expect("start named");
         let mut s = RealServer {
             ns,
             dir,
-            named,
+            bind,
             django: None,
         };
-        assert!(
-            wait_for(10, || !s.dig("SOA", DOMAIN).is_empty()),
-            "named did not come up:\n{}",
-            s.log("named.log")
-        );
         s.django_cmd(&["-m", "django", "migrate", "--noinput"]);
         s.provision(&["setup", DOMAIN, "127.0.0.1", tsig, "home", SECRET]);
         let django = s
@@ -165,22 +127,7 @@ zone "{DOMAIN}" {{
 
     /// What BIND answers for `name` (a real DNS query).
     fn dig(&self, rtype: &str, name: &str) -> String {
-        let o = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.ns.name,
-                "dig",
-                "+short",
-                "+time=1",
-                "+tries=1",
-                "@127.0.0.1",
-                name,
-                rtype,
-            ])
-            .output()
-            .expect("dig");
-        String::from_utf8_lossy(&o.stdout).trim().to_string()
+        self.bind.dig(rtype, name)
     }
 
     fn log(&self, name: &str) -> String {
@@ -198,7 +145,8 @@ zone "{DOMAIN}" {{
 
 impl Drop for RealServer<'_> {
     fn drop(&mut self) {
-        for c in self.django.iter_mut().chain([&mut self.named]) {
+        // named stops with its own drop.
+        for c in self.django.iter_mut() {
             let _ = c.kill();
             let _ = c.wait();
         }

@@ -820,3 +820,84 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .expect("runtime")
         .block_on(f)
 }
+
+/// BIND (`named`) on 127.0.0.1:53 inside a namespace, in a scratch directory: the test's
+/// keys and zones (`{dir}` stands for the directory) and one zone file, `zone`, for `origin`.
+/// Started, and up (it answers the SOA of `origin`), or the test fails with its log; stopped
+/// by its PID on drop.
+pub struct Named<'a> {
+    /// The namespace it runs in.
+    pub ns: &'a Netns,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl<'a> Named<'a> {
+    /// Starts `named` with `keys_and_zones` after the common options.
+    pub fn start(ns: &'a Netns, keys_and_zones: &str, origin: &str) -> Named<'a> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().display().to_string();
+        let options = format!(
+            "options {{\n    directory \"{d}\";\n    pid-file \"{d}/named.pid\";\n    session-keyfile \"{d}/session.key\";\n    managed-keys-directory \"{d}\";\n    listen-on port 53 {{ 127.0.0.1; }};\n    listen-on-v6 {{ none; }};\n    recursion no;\n    dnssec-validation no;\n    notify no;\n}};\ncontrols {{ }};\n"
+        );
+        std::fs::write(
+            dir.path().join("named.conf"),
+            options + &keys_and_zones.replace("{dir}", &d),
+        )
+        .expect("named.conf");
+        std::fs::write(
+            dir.path().join("zone"),
+            format!("$TTL 60\n@ IN SOA ns.{origin}. hostmaster.{origin}. 1 3600 600 86400 60\n@ IN NS ns.{origin}.\nns IN A 127.0.0.1\n"),
+        )
+        .expect("zone");
+        let log = std::fs::File::create(dir.path().join("named.log")).expect("log");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "named", "-g", "-c"])
+            .arg(dir.path().join("named.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start named");
+        let n = Named { ns, dir, child };
+        // "running" once every zone is loaded: before, a query may get SERVFAIL.
+        assert!(
+            wait_for(10, || n.log().contains("running")
+                && !n.dig("SOA", origin).is_empty()),
+            "named did not come up:\n{}",
+            n.log()
+        );
+        n
+    }
+
+    /// What it answers for `name` (a real DNS query).
+    pub fn dig(&self, rtype: &str, name: &str) -> String {
+        let o = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.ns.name,
+                "dig",
+                "+short",
+                "+time=1",
+                "+tries=1",
+                "@127.0.0.1",
+                name,
+                rtype,
+            ])
+            .output()
+            .expect("dig");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    /// Its log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("named.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Named<'_> {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
