@@ -9,7 +9,7 @@ use crate::util;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use util::{DaemonProc, FakeServer, Script, Setup, wait_for, web_policy};
+use util::{DaemonProc, FakeServer, RefusingPort, Script, Setup, wait_for, web_policy};
 
 /// SIGKILL at random moments while `once` sends a run of updates and saves after each: the
 /// state file is always complete and parseable afterwards (atomic rename), 60 times over.
@@ -175,11 +175,8 @@ impl Fault {
 /// while a healthy policy beside them is updated and the daemon keeps running.
 #[test]
 fn server_faults_against_a_running_daemon() {
-    let free_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let closed = RefusingPort::on("127.0.0.1");
+    let free_port = closed.port;
     let latin1 = String::from_utf8_lossy(b"nohost \xe9t\xe9").into_owned();
     let huge = "x".repeat(10 * 1024 * 1024);
     let outage = "outage or maintenance";

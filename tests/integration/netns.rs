@@ -3,7 +3,7 @@
 
 use crate::util;
 
-use util::{FakeServer, Netns, Setup, sh};
+use util::{FakeServer, Netns, RefusingPort, Setup, sh};
 
 fn iface_policy(srv: &FakeServer, iface: &str, extra: &str) -> String {
     format!(
@@ -276,11 +276,10 @@ fn each_family_of_the_server_is_tried() {
         assert_eq!(req.param("myip").as_deref(), Some(sent), "{}", r.all());
     }
 
-    // Nothing listens on either address (a port just freed): both attempts are named.
+    // Nothing listens on either address: both attempts are named.
     drop(srv);
-    let closed = std::net::TcpListener::bind("[2001:db8:1::1]:0").expect("bind");
-    let port = closed.local_addr().expect("addr").port();
-    drop(closed);
+    let closed = RefusingPort::on("[2001:db8:1::1]");
+    let port = closed.port;
     let s = dual_server_policy(&ns, port, "ipv6 = true");
     let r = ns.dynward(&s.config(), &["once"]);
     assert_eq!(r.code, 1, "{}", r.all());

@@ -3,7 +3,7 @@
 
 use crate::util;
 
-use util::{DaemonProc, FakeServer, Script, Setup, wait_for, web_policy};
+use util::{DaemonProc, FakeServer, RefusingPort, Script, Setup, wait_for, web_policy};
 
 const PW: &str = "Sup3r-s3cret&pw";
 
@@ -321,12 +321,9 @@ fn tls_versions_suites_and_key_types() {
 /// Network failures each get their own message: refused, timeout, redirect to another host.
 #[test]
 fn network_failures_are_specific() {
-    // Refused: a port that was just free.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    // Refused: a port where nothing listens.
+    let closed = RefusingPort::on("127.0.0.1");
+    let port = closed.port;
     let srv = FakeServer::http();
     let cfg = web_policy(&srv, "home", &["home.example.org"], PW, "")
         .replace(&srv.url(), &format!("http://127.0.0.1:{port}/nic/update"));

@@ -800,6 +800,30 @@ impl Drop for DaemonProc {
     }
 }
 
+/// A port on `ip` where nothing listens, held for as long as the value lives. A port freed
+/// after binding it can be handed to the next server a test starts, which then answers the
+/// requests meant to be refused; this one is the local end of a live connection, so no
+/// listener gets it and a connection to it is refused.
+pub struct RefusingPort {
+    /// The port number.
+    pub port: u16,
+    _ends: (std::net::TcpStream, std::net::TcpStream),
+}
+
+impl RefusingPort {
+    /// Reserves a refusing port on `ip` (an address the test process can bind).
+    pub fn on(ip: &str) -> Self {
+        let l = std::net::TcpListener::bind(format!("{ip}:0")).expect("bind");
+        let client = std::net::TcpStream::connect(l.local_addr().expect("addr")).expect("connect");
+        let (server, _) = l.accept().expect("accept");
+        let port = client.local_addr().expect("addr").port();
+        Self {
+            port,
+            _ends: (client, server),
+        }
+    }
+}
+
 /// Polls `cond` every 20 ms for up to `secs` seconds.
 pub fn wait_for(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
     let end = std::time::Instant::now() + Duration::from_secs(secs);
