@@ -17,6 +17,7 @@ Examples:
                                                 show addresses and the requests it would send
   dynward once                                  update every host whose address changed
   dynward once --force home                     re-send policy \"home\" even if unchanged
+  dynward once --verify                         then check the zones' servers serve it
   dynward reset home                            re-enable policy \"home\" after a fatal answer
   dynward import --from ddclient /etc/ddclient.conf -o /etc/dynward/dynward.toml
                                                 carry a ddclient config over, then check it
@@ -123,6 +124,10 @@ pub const COMMANDS: &[Sub] = &[
             Arg::flag(
                 "force",
                 "Update even when the address is unchanged (never past a stop, a provider hold or min_interval)",
+            ),
+            Arg::flag(
+                "verify",
+                "Then ask each zone's authoritative servers whether they serve what the provider has (waits up to verify_for); exit 1 when a host is not served",
             ),
             Arg {
                 short: None,
@@ -231,6 +236,8 @@ pub enum Command {
         dry_run: bool,
         /// Send even where unchanged.
         force: bool,
+        /// Check the zones' servers after the pass.
+        verify: bool,
         /// Only these policies.
         policies: Vec<String>,
     },
@@ -351,6 +358,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Long("dry-run") if on(sub, "once") => seen.dry_run = true,
             Long("force") if on(sub, "once") || on(sub, "import") => seen.force = true,
+            Long("verify") if on(sub, "once") => seen.verify = true,
             Long("from") if on(sub, "import") => seen.from = Some(text_value(&mut p, sub)?),
             Short('o') | Long("output") if on(sub, "import") => match p.value() {
                 Ok(v) => seen.output = Some(PathBuf::from(v)),
@@ -396,6 +404,7 @@ struct Seen {
     verbose: u8,
     dry_run: bool,
     force: bool,
+    verify: bool,
     json: bool,
     host: Option<String>,
     from: Option<String>,
@@ -428,6 +437,7 @@ fn command(s: &'static Sub, seen: Seen) -> Result<Command, Usage> {
         "once" => Command::Once {
             dry_run: seen.dry_run,
             force: seen.force,
+            verify: seen.verify,
             policies: values.by_ref().collect(),
         },
         "run" => Command::Run,
@@ -577,6 +587,7 @@ mod tests {
                 command: Command::Once {
                     dry_run: true,
                     force: false,
+                    verify: false,
                     policies: vec!["home".into(), "nas".into()],
                 },
             }
@@ -586,6 +597,7 @@ mod tests {
             Command::Once {
                 dry_run: false,
                 force: true,
+                verify: false,
                 policies: vec![],
             }
         );

@@ -48,6 +48,7 @@ pub fn environment(policy: &str, e: &HookEvent) -> Vec<(&'static str, String)> {
             match e.kind {
                 HookKind::Change => "change".into(),
                 HookKind::Error => "error".into(),
+                HookKind::NotServed => "not-served".into(),
             },
         ),
     ]
@@ -144,7 +145,7 @@ pub fn for_event(
 ) -> Option<impl std::future::Future<Output = Exit> + Send + 'static> {
     let argv = match event.kind {
         HookKind::Change => policy.on_change.clone(),
-        HookKind::Error => policy.on_error.clone(),
+        HookKind::Error | HookKind::NotServed => policy.on_error.clone(),
     };
     if argv.is_empty() {
         return None;

@@ -28,6 +28,7 @@
 //! Edges (I/O), called by the drivers:
 //! - [`http`]: the HTTP runner, and the only module that knows reqwest: moves an exchange
 //!   across the wire.
+//! - [`served`]: asks a zone's authoritative servers what they serve for a host.
 //! - [`watch`]: address sources: one interface snapshot over netlink, its events, web check-IP.
 //! - [`store`]: the state file, written atomically.
 //! - [`systemd`], [`hook`]: sd_notify and the on_change / on_error commands.
@@ -56,6 +57,7 @@ pub mod provider;
 pub mod record;
 pub mod runner;
 pub mod secret;
+pub mod served;
 pub mod status;
 pub mod store;
 pub mod systemd;

@@ -116,12 +116,14 @@ fn with_config(cli: cli::Cli) -> ExitCode {
         Command::Once {
             dry_run,
             force,
+            verify,
             policies,
         } => run_once(
             &cfg,
             once::Options {
                 dry_run,
                 force,
+                verify,
                 policies,
                 state_dir,
                 zone: Zone::local(),

@@ -35,6 +35,9 @@ pub struct Options {
     pub dry_run: bool,
     /// Update even when the address is unchanged (never past a stop, hold or minimum gap).
     pub force: bool,
+    /// After the pass, ask each zone's authoritative servers whether they serve what the
+    /// provider has (a host not served fails the pass).
+    pub verify: bool,
     /// Only these policies (all when empty).
     pub policies: Vec<String>,
     /// The state directory.
@@ -207,6 +210,8 @@ struct Drive<'p> {
     dirty: bool,
     /// The exchange of the update in flight, between two of its steps.
     exchange: Option<AnyExchange>,
+    /// The pass is over and `--verify` asked the check.
+    verifying: bool,
 }
 
 /// What an interface policy may publish according to the pass's snapshot; `None` for a web
@@ -261,6 +266,7 @@ impl Pass<'_> {
             tally: Tally::default(),
             dirty: false,
             exchange: None,
+            verifying: false,
         };
         d.pending.extend(d.m.drain());
         if self.opts.force {
@@ -275,6 +281,11 @@ impl Pass<'_> {
             if d.dirty && !self.opts.dry_run {
                 d.dirty = false;
                 self.save(state, &d);
+            }
+            if d.pending.is_empty() && self.opts.verify && !self.opts.dry_run && !d.verifying {
+                d.verifying = true;
+                let actions = d.m.handle(self.now(), Input::VerifyNow);
+                d.pending.extend(actions);
             }
         }
         self.all_ok &= d.tally.ok(self.opts.dry_run);
@@ -334,6 +345,26 @@ impl Pass<'_> {
                 }
                 _ => return,
             },
+            // `once` waits for no propagation unless asked: `--verify` checks after the pass.
+            Action::Verify { .. } if !d.verifying => return,
+            Action::Verify { asks, periodic } => {
+                let since = tokio::time::Instant::now();
+                let mut checks = JoinSet::new();
+                for (i, a) in asks.into_iter().enumerate() {
+                    checks.spawn(async move { (i, crate::served::check(&a, since).await) });
+                }
+                let mut found = checks.join_all().await;
+                found.sort_by_key(|(i, _)| *i);
+                for (_, f) in found {
+                    if f.published.served != Some(true) {
+                        d.tally.failed.insert(f.host.clone());
+                    }
+                    self.line(&format!("  {}: {}", f.host, f.published.words));
+                    let actions = d.m.handle(self.now(), Input::Checked { found: f, periodic });
+                    d.pending.extend(actions);
+                }
+                return;
+            }
             Action::CheckWeb => {
                 let answers = detect::check_asked(policy).await;
                 match detect::read_asked(policy, &answers) {
@@ -627,3 +658,4 @@ mod tests {
         );
     }
 }
+

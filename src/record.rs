@@ -150,6 +150,10 @@ pub struct HostRecord {
     /// Provider-error holds in a row.
     #[serde(default)]
     pub outage_streak: u32,
+    /// What the zone's authoritative servers were last found to serve, against what the
+    /// provider accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<crate::protocol::dns::served::Published>,
 }
 
 impl HostRecord {

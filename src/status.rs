@@ -115,6 +115,20 @@ pub struct HostStatus {
     pub stop: Option<StopStatus>,
     /// Held by the provider.
     pub hold: Option<HoldStatus>,
+    /// What the zone's authoritative servers were last found to serve.
+    pub published: Option<PublishedStatus>,
+}
+
+/// What a check at the zone's servers found.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PublishedStatus {
+    /// Served by every server that answered (`true`), not by some (`false`), or not known
+    /// (`null`: none answered).
+    pub served: Option<bool>,
+    /// In words: "served by ns1.example.org, ns2.example.org after 1.2 s".
+    pub words: String,
+    /// When it was found.
+    pub at: Time,
 }
 
 /// The next planned action of a policy.
@@ -229,6 +243,11 @@ impl HostStatus {
             stop: hs
                 .and_then(|x| x.stop.as_ref())
                 .map(|s| stop_status(s, who, Some(host))),
+            published: hs.and_then(|x| x.published.as_ref()).map(|p| PublishedStatus {
+                served: p.served,
+                words: p.words.clone(),
+                at: p.at.into(),
+            }),
             hold: hs.and_then(|x| {
                 let (until, code) = x.hold()?;
                 let until = crate::record::wait_end(until);
@@ -366,6 +385,9 @@ fn host_lines(out: &mut String, h: &HostStatus, zone: &Zone) {
     if let Some(hd) = &h.hold {
         out.push_str(&format!("    {} until {}\n", hd.what, t(&hd.until)));
     }
+    if let Some(p) = &h.published {
+        out.push_str(&format!("    {} (checked at {})\n", p.words, t(&p.at)));
+    }
 }
 
 /// An explanation that ends by naming its code (`… (badauth)`), without it: the line names
@@ -391,6 +413,7 @@ mod tests {
             accepted: Vec::new(),
             stop: None,
             hold: None,
+            published: None,
         };
         let mut out = String::new();
         host_lines(&mut out, &h, &Zone::utc());

@@ -66,6 +66,8 @@ impl Policy {
             min_interval,
             max_interval,
             check_interval,
+            verify_for,
+            verify_every,
             on_change,
             on_error,
             hook_timeout,
@@ -88,7 +90,7 @@ impl Policy {
             prefix_words(ipv6_prefix.as_ref()),
         ) + &api.words();
         let runtime = format!(
-            "{provider:?}\n{password_origin}\n{allow_insecure_http}\n{ca_file:?}\n{timeout:?} {connect_timeout:?}\n{stable_for:?} {min_interval:?} {max_interval:?} {check_interval:?}\n{on_change:?} {on_error:?} {hook_timeout:?}\n{ipv6_lan:?}"
+            "{provider:?}\n{password_origin}\n{allow_insecure_http}\n{ca_file:?}\n{timeout:?} {connect_timeout:?}\n{stable_for:?} {min_interval:?} {max_interval:?} {check_interval:?}\n{on_change:?} {on_error:?} {hook_timeout:?}\n{ipv6_lan:?}\n{verify_for:?} {verify_every:?}"
         );
         (identity, runtime)
     }

@@ -188,6 +188,16 @@ pub const POLICY: &[Key] = &[
         "Daemon: how often a web or command source is asked (at least `1m`).",
     ),
     (
+        "verify_for",
+        "5m",
+        "After an accepted update, how long the zone's authoritative servers may take to serve it before `status`, the log and `on_error` (`not-served`) say it is not served (`0s`: not asked; at most `1h`).",
+    ),
+    (
+        "verify_every",
+        "0s (never)",
+        "Daemon: how often the zone's servers are asked what they serve; a record changed elsewhere is repaired with one update (at least `1m`).",
+    ),
+    (
         "on_change, on_error",
         "top level's",
         "This policy's hooks: a program with arguments, absolute path, no shell.",

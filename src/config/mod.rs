@@ -166,6 +166,12 @@ pub struct Policy {
     pub max_interval: Duration,
     /// How often a web source is re-checked (daemon).
     pub check_interval: Duration,
+    /// After an accepted update, how long the zone's servers may take to serve it (zero:
+    /// they are not asked).
+    pub verify_for: Duration,
+    /// How often the daemon asks the zone's servers what they serve, to repair a record
+    /// changed elsewhere (none: never).
+    pub verify_every: Option<Duration>,
     /// Command run after a successful change (program and arguments, no shell).
     pub on_change: Vec<String>,
     /// Command run when a host or the policy becomes invalid or backs off.
@@ -416,6 +422,13 @@ pub const MIN_MAX_INTERVAL: Duration = Duration::from_secs(86_400);
 pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(600);
 /// The shortest `check_interval`: check-IP services block clients that ask more often.
 pub const MIN_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+/// How long the zone's servers may take to serve an accepted update before it is called
+/// not served.
+pub const DEFAULT_VERIFY_FOR: Duration = Duration::from_secs(300);
+/// The longest `verify_for`: a check is one task per host, not a watch.
+pub const MAX_VERIFY_FOR: Duration = Duration::from_secs(3600);
+/// The shortest `verify_every`.
+pub const MIN_VERIFY_EVERY: Duration = Duration::from_secs(60);
 /// How long a hook may run.
 pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(30);
 

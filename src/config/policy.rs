@@ -18,6 +18,8 @@ pub(super) struct Intervals {
     pub(super) min_interval: Duration,
     pub(super) max_interval: Duration,
     pub(super) check_interval: Duration,
+    pub(super) verify_for: Duration,
+    pub(super) verify_every: Option<Duration>,
 }
 
 impl Walker<'_> {
@@ -102,6 +104,8 @@ impl Walker<'_> {
             min_interval: timers.min_interval,
             max_interval: timers.max_interval,
             check_interval: timers.check_interval,
+            verify_for: timers.verify_for,
+            verify_every: timers.verify_every,
             on_change,
             on_error,
             hook_timeout: globals.hook_timeout.unwrap_or(DEFAULT_HOOK_TIMEOUT),
@@ -584,7 +588,30 @@ impl Walker<'_> {
             ),
             max_interval: self.duration_key(s, "max_interval", DEFAULT_MAX_INTERVAL),
             check_interval: self.duration_key(s, "check_interval", DEFAULT_CHECK_INTERVAL),
+            verify_for: self.duration_key(s, "verify_for", DEFAULT_VERIFY_FOR),
+            verify_every: s
+                .get("verify_every")
+                .and_then(|v| self.duration(v, &s.key("verify_every")))
+                .filter(|d| !d.is_zero()),
         };
+        if t.verify_for > MAX_VERIFY_FOR
+            && let Some(v) = s.get("verify_for")
+        {
+            self.problem_at(
+                v.span().start,
+                &s.key("verify_for"),
+                "must be at most \"1h\": a record not served within an hour will not be served by waiting".into(),
+            );
+        }
+        if t.verify_every.is_some_and(|d| d < MIN_VERIFY_EVERY)
+            && let Some(v) = s.get("verify_every")
+        {
+            self.problem_at(
+                v.span().start,
+                &s.key("verify_every"),
+                "must be at least \"1m\" (or \"0s\": never)".into(),
+            );
+        }
         if let (Some(least), Some(p)) = (least, provider)
             && t.min_interval < least
             && let Some(v) = s.get("min_interval")

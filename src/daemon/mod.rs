@@ -88,6 +88,11 @@ enum Work {
     },
     /// The asks of a web or command source.
     Web(Vec<Result<IpAddr, String>>),
+    /// What a check of a host at the zone's servers found.
+    Checked {
+        found: crate::protocol::dns::served::Found,
+        periodic: bool,
+    },
 }
 
 struct Slot {
@@ -104,6 +109,21 @@ struct Slot {
     flight: Option<Flight>,
     /// The exchange of the update in flight, between two of its steps.
     exchange: Option<(u64, AnyExchange)>,
+    /// The checks of hosts at the zone's servers under way: a newer one replaces one.
+    checks: Checks,
+}
+
+/// The checks of a machine's hosts under way, by host. A machine replaced or removed takes
+/// its checks with it (their results would be dropped as another generation's).
+#[derive(Default)]
+struct Checks(BTreeMap<String, tokio::task::AbortHandle>);
+
+impl Drop for Checks {
+    fn drop(&mut self) {
+        for check in self.0.values() {
+            check.abort();
+        }
+    }
 }
 
 /// A step of an update on its way.
@@ -439,6 +459,7 @@ impl Daemon {
                 derived: None,
                 flight: None,
                 exchange: None,
+                checks: Checks::default(),
             },
         );
         self.act(&name, actions);
@@ -706,6 +727,7 @@ impl Daemon {
                         Work::Web(detect::check_asked(&policy).await)
                     });
                 }
+                Action::Verify { asks, periodic } => self.verify(name, asks, periodic),
                 Action::Persist => self.dirty = true,
                 Action::Hook(event) => {
                     if let Some(run) = hook::for_event(&policy, event) {
@@ -743,6 +765,30 @@ impl Daemon {
         }
     }
 
+    /// Starts a check of each host at the zone's servers. A check waits between its asks
+    /// for minutes, so it holds no permit of the work in flight (its asks are a few small
+    /// datagrams).
+    fn verify(&mut self, name: &str, asks: Vec<crate::protocol::dns::served::Ask>, periodic: bool) {
+        let Some(slot) = self.slots.get_mut(name) else {
+            return;
+        };
+        for ask in asks {
+            let (tx, policy, generation) = (self.done_tx.clone(), name.to_string(), slot.generation);
+            let host = ask.host.clone();
+            let task = tokio::spawn(async move {
+                let found = crate::served::check(&ask, Instant::now()).await;
+                let _ = tx.send(Done {
+                    policy,
+                    generation,
+                    work: Work::Checked { found, periodic },
+                });
+            });
+            if let Some(old) = slot.checks.0.insert(host, task.abort_handle()) {
+                old.abort();
+            }
+        }
+    }
+
     /// Tells every other machine at `server` the verdicts that bind it now.
     fn spread(&mut self, server: &ServerId, except: &str) {
         let names: Vec<String> = self
@@ -776,6 +822,13 @@ impl Daemon {
                 };
                 slot.targets = result.as_ref().cloned().unwrap_or_default();
                 self.feed(&policy, Input::Resolved(result.map(|_| ())));
+            }
+            Work::Checked { found, periodic } => {
+                let Some(slot) = self.current_slot(&policy, generation) else {
+                    return;
+                };
+                slot.checks.0.remove(&found.host);
+                self.feed(&policy, Input::Checked { found, periodic });
             }
             Work::Web(answers) => {
                 let Some(slot) = self.current_slot(&policy, generation) else {

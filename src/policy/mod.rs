@@ -41,6 +41,7 @@ use crate::addr::AddrSet;
 use crate::config::{FingerprintKey, Policy};
 use crate::plan::{self, Level, Plan, Report, Round, Skip};
 use crate::protocol::code::{Code, Decision, Outcome};
+use crate::protocol::dns::served::{Ask, Found};
 use crate::protocol::{Answers, NetError, Pending, Update};
 use crate::record::{
     Identity, Lift, PolicyRecord, Verdict, add_verdict, lift_verdicts, rebase_note, wait_end,
@@ -257,6 +258,17 @@ pub enum Input {
     /// The verdicts that bind this policy now (at its server, or of its account), whichever
     /// policy got them.
     Verdicts(Vec<Verdict>),
+    /// Ask the zone's servers now what they serve for every host with an accepted address
+    /// (`once --verify`): answered with [`Input::Checked`].
+    VerifyNow,
+    /// What a check of a host's record at the zone's servers found.
+    Checked {
+        /// What it found.
+        found: Found,
+        /// A periodic check (`verify_every`), which repairs a record changed elsewhere; else
+        /// the check after an update or asked by the user, which reports only.
+        periodic: bool,
+    },
     /// The driver gave up the update `id` before its (next) answer (its source address went
     /// away, or an answer to another policy at the server changed what may be sent): nothing
     /// more is known of its fate, so nothing more is recorded and the policy plans again at
@@ -292,6 +304,14 @@ pub enum Action {
     },
     /// Ask the web check-IP service; answer with [`Input::Addresses`] or [`Input::WebFailed`].
     CheckWeb,
+    /// Ask the zone's authoritative servers what they serve for these hosts; answer each
+    /// with [`Input::Checked`].
+    Verify {
+        /// One per host.
+        asks: Vec<Ask>,
+        /// A periodic check (see [`Input::Checked`]).
+        periodic: bool,
+    },
     /// Save the state file.
     Persist,
     /// The state changed: log it once.
@@ -325,6 +345,8 @@ pub enum HookKind {
     Change,
     /// A host or the policy became invalid, or backs off.
     Error,
+    /// The zone's servers do not serve what the provider accepted (the `on_error` hook).
+    NotServed,
 }
 
 /// What a hook is told (as DYNWARD_* environment variables).
@@ -424,6 +446,8 @@ pub struct Machine {
     next_id: u64,
     /// The next web check (monotonic, and wall-clock for display).
     web_next: Option<(Duration, u64)>,
+    /// The next periodic check of what the zone's servers serve (`verify_every`).
+    verify_next: Option<Duration>,
     web_in_flight: bool,
     rng: u64,
     actions: Vec<Action>,
@@ -458,6 +482,7 @@ impl Machine {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         }) | 1;
         let web_next = policy.source.is_asked().then_some((now.mono, now.wall));
+        let verify_next = policy.verify_every.map(|d| now.mono + d);
         let mut m = Machine {
             policy,
             record,
@@ -473,6 +498,7 @@ impl Machine {
             unusable: None,
             next_id: 1,
             web_next,
+            verify_next,
             web_in_flight: false,
             rng,
             actions: Vec::new(),
@@ -612,6 +638,8 @@ impl Machine {
             }
             Input::Reset { host } => self.on_reset(host),
             Input::Force => self.force = true,
+            Input::VerifyNow => self.verify(self.policy.verify_for, false),
+            Input::Checked { found, periodic } => self.on_checked(now, found, periodic),
             Input::Verdicts(v) => self.verdicts = v,
             Input::Withdrawn { id, why } => {
                 if self.take_in_flight(id).is_some() {
@@ -730,6 +758,119 @@ impl Machine {
             self.web_next = None;
             self.web_in_flight = true;
             self.actions.push(Action::CheckWeb);
+        }
+        if let (Some(t), Some(every)) = (self.verify_next, self.policy.verify_every)
+            && now.mono >= t
+        {
+            // Skipped while an update is out: its own check follows it.
+            self.verify_next = Some(now.mono + every);
+            if !self.state.awaits_answer() {
+                self.verify(Duration::ZERO, true);
+            }
+        }
+    }
+
+    /// What the provider accepted for `host`, as on record.
+    fn accepted(&self, host: &str) -> AddrSet {
+        self.record
+            .hosts
+            .get(host)
+            .map(|h| AddrSet {
+                v4: h.v4.map(|a| a.addr),
+                v6: h.v6.map(|a| a.addr),
+            })
+            .unwrap_or_default()
+    }
+
+    /// The check of each of `hosts` (those with an accepted address, not stopped).
+    fn asks<'a>(&self, hosts: impl Iterator<Item = &'a String>, limit: Duration) -> Vec<Ask> {
+        hosts
+            .filter(|h| {
+                self.record
+                    .hosts
+                    .get(*h)
+                    .is_none_or(|r| r.stop.is_none())
+            })
+            .map(|h| Ask {
+                host: h.clone(),
+                want: self.accepted(h),
+                zone: self.policy.api.zone.clone(),
+                limit,
+            })
+            .filter(|a| !a.want.is_empty())
+            .collect()
+    }
+
+    /// Asks for a check of every host.
+    fn verify(&mut self, limit: Duration, periodic: bool) {
+        let asks = self.asks(self.policy.hosts.iter(), limit);
+        if !asks.is_empty() {
+            self.actions.push(Action::Verify { asks, periodic });
+        }
+    }
+
+    /// Keeps what a check found; says it when it is news; after a periodic check that found
+    /// the record changed elsewhere, the record learns what is served, so the planner sends
+    /// the address again (it differs: no `nochg`).
+    fn on_checked(&mut self, now: Now, found: Found, periodic: bool) {
+        // A check of an address accepted before the last update says nothing of it.
+        if found.want != self.accepted(&found.host) {
+            return;
+        }
+        let blocked = self.blocked(&found.host, now.wall);
+        let Some(hs) = self.record.hosts.get_mut(&found.host) else {
+            return;
+        };
+        let news = !periodic
+            || hs.published.as_ref().map(|p| p.served) != Some(found.published.served);
+        let words = format!("{}: {}", found.host, found.published.words);
+        let served = found.published.served;
+        hs.published = Some(found.published);
+        match &found.elsewhere {
+            Some(others) if periodic && !blocked => {
+                let v4 = others.iter().find_map(|ip| match ip {
+                    std::net::IpAddr::V4(a) => Some(*a),
+                    _ => None,
+                });
+                let v6 = others.iter().find_map(|ip| match ip {
+                    std::net::IpAddr::V6(a) => Some(*a),
+                    _ => None,
+                });
+                if found.want.v4.is_some() {
+                    hs.v4 = v4.map(|addr| crate::record::Accepted { addr, at: now.wall });
+                }
+                if found.want.v6.is_some() {
+                    hs.v6 = v6.map(|addr| crate::record::Accepted { addr, at: now.wall });
+                }
+                self.notice(
+                    Level::Warn,
+                    format!(
+                        "{words}: the record was changed outside dynward; {} is sent again",
+                        found.want
+                    ),
+                );
+                self.actions.push(Action::Persist);
+            }
+            _ if news => {
+                let level = if served == Some(false) {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                self.notice(level, words.clone());
+                self.actions.push(Action::Persist);
+                if served == Some(false) {
+                    self.actions.push(Action::Hook(HookEvent {
+                        kind: HookKind::NotServed,
+                        hosts: vec![found.host.clone()],
+                        address: found.want.to_string(),
+                        state: self.state.name(),
+                        code: Outcome::Answer(Code::Good),
+                        message: words,
+                    }));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -883,12 +1024,29 @@ impl Machine {
             self.actions.push(Action::Verdict(v));
         }
         let mut hooks = Hooks::default();
+        let mut good = Vec::new();
         for (answer, rec) in &applied.results {
             hooks.add(answer, rec.decision);
+            if answer.code == Code::Good && rec.decision == Decision::Continue {
+                // What was found for the address before is no longer the news.
+                if let Some(hs) = self.record.hosts.get_mut(&answer.host) {
+                    hs.published = None;
+                }
+                good.push(answer.host.clone());
+            }
             let report = Report::answer(self.policy.who(), answer, *rec, now.wall);
             self.actions.push(Action::Report(report));
         }
         self.actions.push(Action::Persist);
+        if !self.policy.verify_for.is_zero() {
+            let asks = self.asks(good.iter(), self.policy.verify_for);
+            if !asks.is_empty() {
+                self.actions.push(Action::Verify {
+                    asks,
+                    periodic: false,
+                });
+            }
+        }
         // Hosts an answer of this update stopped or held go no further (the other family's
         // request for a host that got `nohost`, say); after a verdict on the account or the
         // server nothing more goes.
@@ -1016,6 +1174,9 @@ impl Machine {
             d.push(at);
         }
         if let Some((t, _)) = self.web_next {
+            d.push(t);
+        }
+        if let Some(t) = self.verify_next {
             d.push(t);
         }
         if let State::Sleeping { until: Some(t), .. } = &self.state {

@@ -1061,7 +1061,8 @@ fn in_state(state: &str) -> (Machine, u64) {
 }
 
 /// The kinds of action, as letters: R resolve, S update (send), N next step of an update,
-/// C web check, P persist, H hook, V verdict, L lift of verdicts.
+/// C web check, D check at the zone's servers, P persist, H hook, V verdict, L lift of
+/// verdicts.
 fn kinds(a: &[Action]) -> String {
     let mut k: Vec<char> = a
         .iter()
@@ -1070,6 +1071,7 @@ fn kinds(a: &[Action]) -> String {
             Action::Update { .. } => Some('S'),
             Action::Proceed { .. } => Some('N'),
             Action::CheckWeb => Some('C'),
+            Action::Verify { .. } => Some('D'),
             Action::Persist => Some('P'),
             Action::Hook(_) => Some('H'),
             Action::Verdict(_) => Some('V'),
@@ -1128,7 +1130,7 @@ fn every_state_meets_every_input_as_decided_by_hand() {
         ("updating", "tick", "updating", "-"),
         ("updating", "resolved", "updating", "-"),
         ("updating", "unresolved", "updating", "-"),
-        ("updating", "good", "sleeping", "HP"),
+        ("updating", "good", "sleeping", "DHP"),
         ("updating", "badauth", "invalid", "HPV"),
         ("updating", "911", "sleeping", "HPV"),
         ("updating", "refused", "sleeping", "HP"),

@@ -116,7 +116,7 @@ const DNS_NAMES: [(u8, u16, &str); 13] = [
 ];
 
 /// A DNS code's name: `REFUSED`, `BADSIG`, or `rcode 11`, `tsig 22` for others.
-fn dns_name(rcode: u8, tsig: u16) -> String {
+pub fn dns_name(rcode: u8, tsig: u16) -> String {
     match DNS_NAMES.iter().find(|(r, t, _)| *r == rcode && *t == tsig) {
         Some((.., n)) => (*n).into(),
         None if tsig != 0 => format!("tsig {tsig}"),

@@ -286,7 +286,7 @@ impl crate::protocol::Exchange for Exchange {
             Some(zone) => self.send_update(job, &zone),
             None => {
                 let id = self.ids.next();
-                let bytes = message::query(id, &job.name, rtype::SOA);
+                let bytes = message::query(id, &job.name, rtype::SOA, false);
                 let shown = format!("SOA query for {}: which zone holds it", job.name);
                 self.current = Some((job, Sent::Zone { id }));
                 Next::Send(DnsMessage {

@@ -11,6 +11,8 @@ use crate::addr::AddrSet;
 const QUERY: u16 = 0;
 /// Opcode of an update (RFC 2136).
 const UPDATE: u16 = 5;
+/// The header flag that asks for recursion.
+const RD: u16 = 0x0100;
 
 /// An UPDATE of `host` in `zone` (RFC 2136 section 2.5): for each family of `addrs`, delete
 /// the host's RRset of that type, then add the address with `ttl`. One message carries both
@@ -51,13 +53,13 @@ pub fn update(id: u16, zone: &Name, host: &Name, ttl: u32, addrs: AddrSet) -> Ve
     w.buf
 }
 
-/// A query for `name`'s records of `qtype` (no recursion asked: the servers asked are the
-/// zone's own).
-pub fn query(id: u16, name: &Name, qtype: u16) -> Vec<u8> {
+/// A query for `name`'s records of `qtype`; `recurse` asks a resolver to find the answer
+/// (the zone's own servers are asked without it).
+pub fn query(id: u16, name: &Name, qtype: u16, recurse: bool) -> Vec<u8> {
     let mut w = Writer::default();
     Header {
         id,
-        flags: QUERY << 11,
+        flags: QUERY << 11 | if recurse { RD } else { 0 },
         counts: [1, 0, 0, 0],
     }
     .write(&mut w);
@@ -79,6 +81,8 @@ pub struct Reply {
     pub servers: Vec<Name>,
     /// Owners of SOA records in the answer and authority sections (where a zone starts).
     pub soa_owners: Vec<Name>,
+    /// The targets of its NS records (a zone's authoritative servers).
+    pub name_servers: Vec<Name>,
     /// Its signature, if it has one (the last additional record).
     pub signature: Option<Signature>,
 }
@@ -102,7 +106,8 @@ pub fn read_reply(msg: &[u8], id: u16, update: bool) -> Result<Reply, ReadError>
     for _ in 0..header.counts[0] {
         r.question()?;
     }
-    let (mut addrs, mut servers, mut soa_owners) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut addrs, mut servers, mut soa_owners, mut name_servers) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..u32::from(header.counts[1]) + u32::from(header.counts[2]) {
         let rec = r.record()?;
         match (rec.rtype, rec.data.len()) {
@@ -112,7 +117,11 @@ pub fn read_reply(msg: &[u8], id: u16, update: bool) -> Result<Reply, ReadError>
             (rtype::AAAA, 16) => addrs.push(IpAddr::V6(Ipv6Addr::from(
                 <[u8; 16]>::try_from(rec.data).map_err(|_| ReadError::Short)?,
             ))),
-            (rtype::NS, _) => servers.push(r.at(rec.data_at).name()?),
+            (rtype::NS, _) => {
+                let target = r.at(rec.data_at).name()?;
+                servers.push(target.clone());
+                name_servers.push(target);
+            }
             (rtype::SOA, _) => {
                 servers.push(r.at(rec.data_at).name()?);
                 soa_owners.push(rec.name);
@@ -136,6 +145,7 @@ pub fn read_reply(msg: &[u8], id: u16, update: bool) -> Result<Reply, ReadError>
         addrs,
         servers,
         soa_owners,
+        name_servers,
         signature,
     })
 }

@@ -5,10 +5,12 @@
 //! - [`wire`]: names, a writer and a bounded reader;
 //! - [`tsig`]: signing a request and checking a reply (RFC 8945);
 //! - [`message`]: the UPDATE and the queries dynward sends, and what a reply says;
-//! - [`exchange`]: an update's messages, host after host, and each reply's answer.
+//! - [`exchange`]: an update's messages, host after host, and each reply's answer;
+//! - [`served`]: what a zone's servers serve for a host, judged against what was accepted.
 
 pub mod exchange;
 pub mod message;
+pub mod served;
 pub mod tsig;
 pub mod wire;
 

@@ -201,7 +201,7 @@ fn badsig_and_refused_replies_are_read() {
 #[test]
 fn a_query_and_its_compressed_answer() {
     assert_eq!(
-        message::query(0x4567, &name("home.example.test"), rtype::A),
+        message::query(0x4567, &name("home.example.test"), rtype::A, false),
         hex(&["45670000000100000000000004686f6d65076578616d706c6504746573740000010001"])
     );
     let answer = hex(&[

@@ -290,6 +290,11 @@ impl Header {
         (self.flags >> 11 & 0xF) as u8
     }
 
+    /// Whether the answer is authoritative (the server serves the zone itself).
+    pub fn authoritative(&self) -> bool {
+        self.flags & 0x0400 != 0
+    }
+
     /// Whether the reply was truncated (it did not fit in UDP).
     pub fn truncated(&self) -> bool {
         self.flags & 0x0200 != 0

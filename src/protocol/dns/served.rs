@@ -1,0 +1,413 @@
+//! Whether the world sees an update: what a zone's authoritative servers serve for a host,
+//! judged against what the provider accepted. Pure: the runner ([`crate::served`]) asks the
+//! servers and hands their answers here; this says which serve it, which do not and what
+//! they have instead, when to ask again, and in which words.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::message;
+use super::wire::{Name, rtype};
+use crate::addr::AddrSet;
+
+/// What one authoritative server said for the host: the addresses it serves of the families
+/// asked (none: the name or the type does not exist there), or why it gave no answer.
+pub type Seen = Result<Vec<IpAddr>, String>;
+
+/// The query of a zone's server for `host`'s addresses of one family (no recursion: the
+/// server must know them itself).
+pub fn ask(id: u16, host: &Name, v6: bool) -> Vec<u8> {
+    message::query(id, host, if v6 { rtype::AAAA } else { rtype::A }, false)
+}
+
+/// What a zone's server's reply to [`ask`] says: the addresses it serves (none when the
+/// name or type does not exist), or why it is no answer (an error code, a server that does
+/// not serve the zone itself, an unreadable message).
+pub fn read_seen(bytes: &[u8], id: u16) -> Seen {
+    let r = message::read_reply(bytes, id, false).map_err(|_| "an unreadable reply".to_string())?;
+    match r.rcode() {
+        0 | 3 if r.header.authoritative() => Ok(r.addrs),
+        0 | 3 => Err("answers without authority for the zone (a lame delegation)".into()),
+        code => Err(format!(
+            "answers {}",
+            crate::protocol::code::dns_name(code, 0)
+        )),
+    }
+}
+
+/// The query a resolver answers with the zone that holds `name`: its SOA (in the answer
+/// at the zone's apex, else in the authority section).
+pub fn ask_zone(id: u16, name: &Name) -> Vec<u8> {
+    message::query(id, name, rtype::SOA, true)
+}
+
+/// The zone of `name`, from a resolver's reply to [`ask_zone`].
+pub fn read_zone(bytes: &[u8], id: u16, name: &Name) -> Option<Name> {
+    let r = message::read_reply(bytes, id, false).ok()?;
+    r.soa_owners.into_iter().find(|z| name.is_in(z))
+}
+
+/// The query a resolver answers with `zone`'s authoritative servers.
+pub fn ask_servers(id: u16, zone: &Name) -> Vec<u8> {
+    message::query(id, zone, rtype::NS, true)
+}
+
+/// The zone's servers' names, from a resolver's reply to [`ask_servers`].
+pub fn read_servers(bytes: &[u8], id: u16) -> Vec<Name> {
+    let mut out = message::read_reply(bytes, id, false)
+        .map(|r| r.name_servers)
+        .unwrap_or_default();
+    out.dedup();
+    out
+}
+
+/// The resolvers a `resolv.conf` names (`nameserver` lines; a scoped IPv6 address it cannot
+/// use is left out), in its order.
+pub fn resolvers(resolv_conf: &str) -> Vec<IpAddr> {
+    resolv_conf
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next() == Some("nameserver")).then(|| w.next()?.parse().ok())?
+        })
+        .collect()
+}
+
+/// A check of one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ask {
+    /// The host.
+    pub host: String,
+    /// What the provider accepted for it.
+    pub want: AddrSet,
+    /// Its zone, when the config names it (else the resolver is asked).
+    pub zone: Option<String>,
+    /// How long to wait for every server to serve it; zero asks once.
+    pub limit: Duration,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The host.
+    pub host: String,
+    /// What it found, in words, as the record keeps it.
+    pub published: Published,
+    /// What it was asked to find.
+    pub want: AddrSet,
+    /// When no server that answered serves `want`: what they serve instead, of the
+    /// families of `want` (none: no record). The record was changed elsewhere.
+    pub elsewhere: Option<Vec<IpAddr>>,
+}
+
+/// One round's answers, judged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Judged {
+    /// The servers that serve every address wanted.
+    pub served: Vec<String>,
+    /// The servers that serve something else, with what they serve ("198.51.100.9", "no
+    /// record").
+    pub stale: Vec<(String, String)>,
+    /// The servers that gave no answer, with why.
+    pub silent: Vec<(String, String)>,
+}
+
+impl Judged {
+    /// Whether every server that answered serves it, and at least one answered.
+    pub fn all_served(&self) -> bool {
+        self.stale.is_empty() && !self.served.is_empty()
+    }
+
+    /// What a stale server serves instead of `want`, per family, when some server serves
+    /// another address of a family `want` has (not merely nothing): the address differs,
+    /// so sending `want` again is no `nochg`.
+    pub fn others(seen: &[(String, Seen)], want: AddrSet) -> Vec<IpAddr> {
+        let mut out: Vec<IpAddr> = seen
+            .iter()
+            .filter_map(|(_, s)| s.as_ref().ok())
+            .flatten()
+            .filter(|ip| !want.contains(**ip) && family_wanted(want, **ip))
+            .copied()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// What the servers serve instead of `want` when none that answered serves it: the record
+/// was changed (or deleted) elsewhere, and sending `want` again is no `nochg`.
+pub fn elsewhere(j: &Judged, seen: &[(String, Seen)], want: AddrSet) -> Option<Vec<IpAddr>> {
+    (j.served.is_empty() && !j.stale.is_empty()).then(|| Judged::others(seen, want))
+}
+
+fn family_wanted(want: AddrSet, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(_) => want.v4.is_some(),
+        IpAddr::V6(_) => want.v6.is_some(),
+    }
+}
+
+/// Judges each server's answer against `want`: a server serves it when, for each family of
+/// `want`, that address is among what it serves (a name may have several records of a
+/// family; another one beside it is the user's).
+pub fn judge(want: AddrSet, seen: &[(String, Seen)]) -> Judged {
+    let mut j = Judged::default();
+    for (server, s) in seen {
+        match s {
+            Err(why) => j.silent.push((server.clone(), why.clone())),
+            Ok(addrs) => {
+                let has = |ip: IpAddr| addrs.contains(&ip);
+                let ok = want.v4.is_none_or(|a| has(IpAddr::V4(a)))
+                    && want.v6.is_none_or(|a| has(IpAddr::V6(a)));
+                if ok {
+                    j.served.push(server.clone());
+                } else {
+                    let mut of: Vec<String> = addrs
+                        .iter()
+                        .filter(|ip| family_wanted(want, **ip))
+                        .map(|ip| ip.to_string())
+                        .collect();
+                    of.sort();
+                    let what = if of.is_empty() {
+                        "no record".to_string()
+                    } else {
+                        of.join(", ")
+                    };
+                    j.stale.push((server.clone(), what));
+                }
+            }
+        }
+    }
+    j
+}
+
+/// When to ask the servers again, `elapsed` after the provider accepted the update: soon
+/// at first (most servers serve it within a second or two), then less often, never after
+/// `limit`. `None`: the limit has passed.
+pub fn next_ask(elapsed: Duration, limit: Duration) -> Option<Duration> {
+    if elapsed >= limit {
+        return None;
+    }
+    // Doubling from half a second up to 30 s: 16 asks in 5 minutes, the last at the limit.
+    let mut gap = Duration::from_millis(500);
+    let mut at = Duration::ZERO;
+    while at + gap <= elapsed {
+        at += gap;
+        gap = (gap * 2).min(Duration::from_secs(30));
+    }
+    Some((at + gap - elapsed).min(limit - elapsed))
+}
+
+/// What a check found for a host, as the state file keeps it and `status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    /// When it was found (Unix seconds).
+    pub at: u64,
+    /// Served everywhere (`Some(true)`), not served somewhere (`Some(false)`), or not known
+    /// (no server answered, or the DNS cannot show it).
+    pub served: Option<bool>,
+    /// In words: "served by ns1.example.org, ns2.example.org after 1.2 s".
+    pub words: String,
+}
+
+/// The words of a check's result, `after` the provider accepted the address: served by
+/// every server; or not served with what each stale server has; or no server answered.
+pub fn words(j: &Judged, after: Duration, ended: bool) -> String {
+    let silent = || {
+        j.silent
+            .iter()
+            .map(|(s, why)| format!("{s}: {why}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if j.all_served() {
+        let mut w = format!("served by {} after {}", j.served.join(", "), seconds(after));
+        if !j.silent.is_empty() {
+            w.push_str(&format!(" (no answer from {})", silent()));
+        }
+        return w;
+    }
+    if j.stale.is_empty() {
+        return format!("not known: no authoritative server answered ({})", silent());
+    }
+    let stale = j
+        .stale
+        .iter()
+        .map(|(s, has)| match has.as_str() {
+            "no record" => format!("{s} has no record"),
+            _ => format!("{s} still has {has}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let when = if ended {
+        format!("not served after {}", seconds(after))
+    } else {
+        format!("not served yet after {}", seconds(after))
+    };
+    format!("{when}: {stale}")
+}
+
+/// A check's wait in the words `status` uses: "1.2 s" under a minute, "5 min" above.
+pub fn seconds(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 60_000 {
+        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
+    } else if ms.is_multiple_of(60_000) {
+        format!("{} min", ms / 60_000)
+    } else {
+        format!("{} min {} s", ms / 60_000, ms % 60_000 / 1000)
+    }
+}
+
+/// The result of a judged check as kept: served, not served, or not known.
+pub fn published(j: &Judged, after: Duration, ended: bool, at: u64) -> Published {
+    let served = if j.all_served() {
+        Some(true)
+    } else if j.stale.is_empty() {
+        None
+    } else {
+        Some(false)
+    };
+    Published {
+        at,
+        served,
+        words: words(j, after, ended),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(v4: Option<&str>, v6: Option<&str>) -> AddrSet {
+        AddrSet {
+            v4: v4.map(|a| a.parse().expect("v4")),
+            v6: v6.map(|a| a.parse().expect("v6")),
+        }
+    }
+
+    fn ips(a: &[&str]) -> Seen {
+        Ok(a.iter().map(|x| x.parse().expect("ip")).collect())
+    }
+
+    /// A server serves the update when every family wanted has its address there; another
+    /// record of the family beside it is the user's and does not matter.
+    #[test]
+    fn served_means_every_family_wanted() {
+        let want = set(Some("203.0.113.7"), Some("2001:db8::7"));
+        let seen = vec![
+            ("ns1".to_string(), ips(&["203.0.113.7", "2001:db8::7"])),
+            (
+                "ns2".to_string(),
+                ips(&["203.0.113.7", "203.0.113.8", "2001:db8::7"]),
+            ),
+            ("ns3".to_string(), ips(&["203.0.113.7"])),
+            ("ns4".to_string(), ips(&[])),
+            ("ns5".to_string(), Err("timeout".into())),
+        ];
+        let j = judge(want, &seen);
+        assert_eq!(j.served, vec!["ns1", "ns2"]);
+        assert_eq!(
+            j.stale,
+            vec![
+                ("ns3".to_string(), "203.0.113.7".to_string()),
+                ("ns4".to_string(), "no record".to_string())
+            ]
+        );
+        assert_eq!(j.silent, vec![("ns5".to_string(), "timeout".to_string())]);
+        assert!(!j.all_served());
+        assert_eq!(
+            words(&j, Duration::from_secs(300), true),
+            "not served after 5 min: ns3 still has 203.0.113.7, ns4 has no record"
+        );
+        // Only addresses of a family wanted, not already wanted, count as someone else's.
+        assert_eq!(
+            Judged::others(&seen, want),
+            vec!["203.0.113.8".parse::<IpAddr>().expect("ip")]
+        );
+        assert!(Judged::others(&seen, set(None, Some("2001:db8::7"))).is_empty());
+    }
+
+    #[test]
+    fn words_for_served_and_unknown() {
+        let want = set(Some("203.0.113.7"), None);
+        let j = judge(
+            want,
+            &[
+                ("ns1.example.org".into(), ips(&["203.0.113.7"])),
+                ("ns2.example.org".into(), ips(&["203.0.113.7"])),
+            ],
+        );
+        assert!(j.all_served());
+        assert_eq!(
+            published(&j, Duration::from_millis(1234), true, 7),
+            Published {
+                at: 7,
+                served: Some(true),
+                words: "served by ns1.example.org, ns2.example.org after 1.2 s".into()
+            }
+        );
+        let j = judge(want, &[("ns1".into(), Err("connection refused".into()))]);
+        assert_eq!(published(&j, Duration::ZERO, true, 7).served, None);
+        assert_eq!(
+            words(&j, Duration::ZERO, true),
+            "not known: no authoritative server answered (ns1: connection refused)"
+        );
+        let j = judge(
+            want,
+            &[
+                ("ns1".into(), ips(&["203.0.113.7"])),
+                ("ns2".into(), Err("timeout".into())),
+            ],
+        );
+        assert_eq!(
+            words(&j, Duration::from_secs(90), false),
+            "served by ns1 after 1 min 30 s (no answer from ns2: timeout)"
+        );
+        let j = judge(want, &[("ns1".into(), ips(&["198.51.100.9"]))]);
+        assert_eq!(
+            words(&j, Duration::from_secs(2), false),
+            "not served yet after 2.0 s: ns1 still has 198.51.100.9"
+        );
+    }
+
+    #[test]
+    fn resolvers_are_the_nameserver_lines() {
+        let text = "# generated\nsearch example.org\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\n  nameserver   2001:db8::53  # v6\noptions edns0\n";
+        assert_eq!(
+            resolvers(text),
+            vec![
+                "192.0.2.53".parse::<IpAddr>().expect("ip"),
+                "2001:db8::53".parse().expect("ip")
+            ]
+        );
+        assert!(resolvers("").is_empty());
+    }
+
+    /// The asks double from half a second to 30 s, and none comes after the limit.
+    #[test]
+    fn asks_thin_out_and_stop_at_the_limit() {
+        let limit = Duration::from_secs(300);
+        let mut at = Duration::ZERO;
+        let mut asks = vec![at];
+        while let Some(wait) = next_ask(at, limit) {
+            assert!(wait > Duration::ZERO, "{at:?}");
+            at += wait;
+            asks.push(at);
+        }
+        let secs: Vec<f64> = asks.iter().map(Duration::as_secs_f64).collect();
+        assert_eq!(&secs[..7], &[0.0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5]);
+        assert_eq!(*asks.last().expect("last"), limit);
+        assert_eq!(asks.len(), 16, "{secs:?}");
+        // Asked from the middle of a gap, the wait is to the gap's end.
+        assert_eq!(
+            next_ask(Duration::from_secs(2), limit),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(next_ask(limit, limit), None);
+        assert_eq!(next_ask(Duration::ZERO, Duration::ZERO), None);
+    }
+}
