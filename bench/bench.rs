@@ -290,6 +290,9 @@ impl Drop for Proc {
 fn spawn_in(ns: &str, args: &[&str], env: &[(&str, &str)], log: &Path, name: &'static str) -> Proc {
     let mut c = Command::new("ip");
     c.args(["netns", "exec", ns]).args(args);
+    // The check of an accepted update at the zone's servers asks no resolver of the
+    // machine about the bench's names (the checks it would start are measured elsewhere).
+    c.env("DYNWARD_RESOLV_CONF", "/dev/null");
     for (k, v) in env {
         c.env(k, v);
     }

@@ -409,12 +409,16 @@ pub const ENVIRONMENT: &[Row] = &[
         "Where a policy without a password finds it: the credential named after the policy (systemd's `LoadCredential=`).",
     ),
     (
+        "DYNWARD_RESOLV_CONF",
+        "The file whose `nameserver` lines name the resolvers that find a zone's authoritative servers for `verify_for`, `verify_every` and `once --verify` (default `/etc/resolv.conf`).",
+    ),
+    (
         "TZ",
         "The zone times are shown in (else `/etc/localtime`, else OpenWrt's `/etc/TZ`, else UTC).",
     ),
     (
         "DYNWARD_POLICY, DYNWARD_HOSTS, DYNWARD_ADDRESS, DYNWARD_STATE, DYNWARD_CODE, DYNWARD_MESSAGE, DYNWARD_EVENT",
-        "What a hook is given, with `PATH` and nothing else: the policy, the hosts (comma-separated), the address sent, the policy's state, the code, its explanation, and `change` or `error`.",
+        "What a hook is given, with `PATH` and nothing else: the policy, the hosts (comma-separated), the address sent, the policy's state, the code, its explanation, and `change`, `error` or `not-served` (the zone's servers do not serve what the provider accepted; `on_error` runs).",
     ),
 ];
 

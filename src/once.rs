@@ -360,7 +360,8 @@ impl Pass<'_> {
                         d.tally.failed.insert(f.host.clone());
                     }
                     self.line(&format!("  {}: {}", f.host, f.published.words));
-                    let actions = d.m.handle(self.now(), Input::Checked { found: f, periodic });
+                    let actions =
+                        d.m.handle(self.now(), Input::Checked { found: f, periodic });
                     d.pending.extend(actions);
                 }
                 return;
@@ -658,4 +659,3 @@ mod tests {
         );
     }
 }
-

@@ -14,7 +14,7 @@ use crate::protocol::dns::exchange::DnsMessage;
 use crate::protocol::dns::served::{self, Ask, Found, Judged, Published, Seen};
 use crate::protocol::dns::wire::Name;
 
-/// Where the system's resolvers are named.
+/// Where the system's resolvers are named (`DYNWARD_RESOLV_CONF` names another file).
 pub const RESOLV_CONF: &str = "/etc/resolv.conf";
 
 /// How long one question to one server may take (UDP twice, then TCP).
@@ -75,14 +75,20 @@ fn serves(want: AddrSet, addrs: &[IpAddr]) -> bool {
 }
 
 /// The zone's servers, each with its addresses.
-async fn servers(host: &Name, zone: Option<&str>) -> Result<Vec<(String, Vec<SocketAddr>)>, String> {
-    let text = std::fs::read_to_string(RESOLV_CONF).unwrap_or_default();
+async fn servers(
+    host: &Name,
+    zone: Option<&str>,
+) -> Result<Vec<(String, Vec<SocketAddr>)>, String> {
+    let file = std::env::var("DYNWARD_RESOLV_CONF").unwrap_or_else(|_| RESOLV_CONF.into());
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
     let resolvers: Vec<SocketAddr> = served::resolvers(&text)
         .into_iter()
         .map(|ip| SocketAddr::new(ip, 53))
         .collect();
     if resolvers.is_empty() {
-        return Err(format!("{RESOLV_CONF} names no resolver to find the zone's servers"));
+        return Err(format!(
+            "{file} names no resolver to find the zone's servers"
+        ));
     }
     let zone = match zone {
         Some(z) => Name::parse(z).map_err(|_| format!("the zone {z} is no DNS name"))?,

@@ -243,11 +243,13 @@ impl HostStatus {
             stop: hs
                 .and_then(|x| x.stop.as_ref())
                 .map(|s| stop_status(s, who, Some(host))),
-            published: hs.and_then(|x| x.published.as_ref()).map(|p| PublishedStatus {
-                served: p.served,
-                words: p.words.clone(),
-                at: p.at.into(),
-            }),
+            published: hs
+                .and_then(|x| x.published.as_ref())
+                .map(|p| PublishedStatus {
+                    served: p.served,
+                    words: p.words.clone(),
+                    at: p.at.into(),
+                }),
             hold: hs.and_then(|x| {
                 let (until, code) = x.hold()?;
                 let until = crate::record::wait_end(until);

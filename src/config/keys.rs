@@ -195,7 +195,7 @@ pub const POLICY: &[Key] = &[
     (
         "verify_every",
         "0s (never)",
-        "Daemon: how often the zone's servers are asked what they serve; a record changed elsewhere is repaired with one update (at least `1m`).",
+        "Daemon: how often the zone's servers are asked what they serve; a record changed elsewhere is repaired with one update (at least `10s`).",
     ),
     (
         "on_change, on_error",

@@ -428,7 +428,7 @@ pub const DEFAULT_VERIFY_FOR: Duration = Duration::from_secs(300);
 /// The longest `verify_for`: a check is one task per host, not a watch.
 pub const MAX_VERIFY_FOR: Duration = Duration::from_secs(3600);
 /// The shortest `verify_every`.
-pub const MIN_VERIFY_EVERY: Duration = Duration::from_secs(60);
+pub const MIN_VERIFY_EVERY: Duration = Duration::from_secs(10);
 /// How long a hook may run.
 pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(30);
 

@@ -609,7 +609,7 @@ impl Walker<'_> {
             self.problem_at(
                 v.span().start,
                 &s.key("verify_every"),
-                "must be at least \"1m\" (or \"0s\": never)".into(),
+                "must be at least \"10s\" (or \"0s\": never)".into(),
             );
         }
         if let (Some(least), Some(p)) = (least, provider)

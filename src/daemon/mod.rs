@@ -765,15 +765,26 @@ impl Daemon {
         }
     }
 
-    /// Starts a check of each host at the zone's servers. A check waits between its asks
-    /// for minutes, so it holds no permit of the work in flight (its asks are a few small
-    /// datagrams).
+    /// Starts a check of each host at the zone's servers. The check after an update
+    /// replaces one under way (its address is the news); a periodic one leaves a check under
+    /// way alone. A check waits between its asks for minutes, so it holds no permit of the
+    /// work in flight (its asks are a few small datagrams).
     fn verify(&mut self, name: &str, asks: Vec<crate::protocol::dns::served::Ask>, periodic: bool) {
         let Some(slot) = self.slots.get_mut(name) else {
             return;
         };
         for ask in asks {
-            let (tx, policy, generation) = (self.done_tx.clone(), name.to_string(), slot.generation);
+            if periodic
+                && slot
+                    .checks
+                    .0
+                    .get(&ask.host)
+                    .is_some_and(|c| !c.is_finished())
+            {
+                continue;
+            }
+            let (tx, policy, generation) =
+                (self.done_tx.clone(), name.to_string(), slot.generation);
             let host = ask.host.clone();
             let task = tokio::spawn(async move {
                 let found = crate::served::check(&ask, Instant::now()).await;

@@ -785,12 +785,7 @@ impl Machine {
     /// The check of each of `hosts` (those with an accepted address, not stopped).
     fn asks<'a>(&self, hosts: impl Iterator<Item = &'a String>, limit: Duration) -> Vec<Ask> {
         hosts
-            .filter(|h| {
-                self.record
-                    .hosts
-                    .get(*h)
-                    .is_none_or(|r| r.stop.is_none())
-            })
+            .filter(|h| self.record.hosts.get(*h).is_none_or(|r| r.stop.is_none()))
             .map(|h| Ask {
                 host: h.clone(),
                 want: self.accepted(h),
@@ -821,8 +816,8 @@ impl Machine {
         let Some(hs) = self.record.hosts.get_mut(&found.host) else {
             return;
         };
-        let news = !periodic
-            || hs.published.as_ref().map(|p| p.served) != Some(found.published.served);
+        let news =
+            !periodic || hs.published.as_ref().map(|p| p.served) != Some(found.published.served);
         let words = format!("{}: {}", found.host, found.published.words);
         let served = found.published.served;
         hs.published = Some(found.published);

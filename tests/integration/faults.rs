@@ -31,6 +31,7 @@ fn sigkill_never_leaves_a_broken_state_file() {
             .arg("--config")
             .arg(s.config())
             .args(["once", "--force"])
+            .env("DYNWARD_RESOLV_CONF", util::NO_RESOLVER)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -559,6 +560,7 @@ fn no_secret_anywhere_in_a_daemon_session() {
         c.arg("--config").arg(s.config()).arg("-vvv").arg("run");
         let log = s.dir.path().join("daemon.log");
         c.env("DYNWARD_LOG", "trace")
+            .env("DYNWARD_RESOLV_CONF", util::NO_RESOLVER)
             .stderr(std::fs::File::create(&log).expect("log"))
             .stdout(std::process::Stdio::null());
         let mut child = c.spawn().expect("start");

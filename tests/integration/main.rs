@@ -32,6 +32,7 @@ mod outputs;
 mod presets;
 mod real_server;
 mod real_systemd;
+mod served;
 mod service;
 mod soak;
 mod upgrade;

@@ -26,6 +26,7 @@ fn daemon_log(s: &Setup, args: &[&str]) -> String {
         .arg("run")
         .env_remove("DYNWARD_LOG")
         .env_remove("STATE_DIRECTORY")
+        .env("DYNWARD_RESOLV_CONF", util::NO_RESOLVER)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log"))
         .spawn()

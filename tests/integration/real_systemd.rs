@@ -138,7 +138,7 @@ impl Drop for Guest {
 
 fn config(srv: &FakeServer, hosts: &str) -> String {
     format!(
-        "# no password here: it comes from LoadCredential\n[[policy]]\nname = \"wan\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"alice\"\nhosts = [{hosts}]\ninterface = \"host0\"\nipv4_prefix = \"203.0.113.0/24\"\nstable_for = \"0s\"\nmin_interval = \"0s\"\ntimeout = \"5s\"\n",
+        "# no password here: it comes from LoadCredential\n[[policy]]\nname = \"wan\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"alice\"\nhosts = [{hosts}]\ninterface = \"host0\"\nipv4_prefix = \"203.0.113.0/24\"\nstable_for = \"0s\"\nmin_interval = \"0s\"\ntimeout = \"5s\"\n# The guest names no resolver of its own test zone.\nverify_for = \"0s\"\n",
         srv.url()
     )
 }

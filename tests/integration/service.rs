@@ -57,6 +57,7 @@ fn notify_protocol() {
         .arg(s.config())
         .arg("run")
         .env("NOTIFY_SOCKET", &sock_path)
+        .env("DYNWARD_RESOLV_CONF", util::NO_RESOLVER)
         .env("WATCHDOG_USEC", "400000")
         .env_remove("WATCHDOG_PID")
         .stdout(Stdio::null())

@@ -59,6 +59,8 @@ pub fn read_servers(bytes: &[u8], id: u16) -> Vec<Name> {
     let mut out = message::read_reply(bytes, id, false)
         .map(|r| r.name_servers)
         .unwrap_or_default();
+    // In one order whatever order the resolver gave (it may rotate them).
+    out.sort_by_key(|n| n.to_string());
     out.dedup();
     out
 }
@@ -107,8 +109,8 @@ pub struct Found {
 pub struct Judged {
     /// The servers that serve every address wanted.
     pub served: Vec<String>,
-    /// The servers that serve something else, with what they serve ("198.51.100.9", "no
-    /// record").
+    /// The servers that serve something else, with what differs ("198.51.100.9", "no
+    /// AAAA record").
     pub stale: Vec<(String, String)>,
     /// The servers that gave no answer, with why.
     pub silent: Vec<(String, String)>,
@@ -165,18 +167,22 @@ pub fn judge(want: AddrSet, seen: &[(String, Seen)]) -> Judged {
                 if ok {
                     j.served.push(server.clone());
                 } else {
+                    // What differs: the addresses of a family wanted that are not wanted,
+                    // and the families wanted it has no record of.
                     let mut of: Vec<String> = addrs
                         .iter()
-                        .filter(|ip| family_wanted(want, **ip))
+                        .filter(|ip| family_wanted(want, **ip) && !want.contains(**ip))
                         .map(|ip| ip.to_string())
                         .collect();
                     of.sort();
-                    let what = if of.is_empty() {
-                        "no record".to_string()
-                    } else {
-                        of.join(", ")
-                    };
-                    j.stale.push((server.clone(), what));
+                    let none = |v6: bool| !addrs.iter().any(|ip| ip.is_ipv6() == v6);
+                    if want.v4.is_some() && none(false) {
+                        of.push("no A record".into());
+                    }
+                    if want.v6.is_some() && none(true) {
+                        of.push("no AAAA record".into());
+                    }
+                    j.stale.push((server.clone(), of.join(", ")));
                 }
             }
         }
@@ -236,9 +242,9 @@ pub fn words(j: &Judged, after: Duration, ended: bool) -> String {
     let stale = j
         .stale
         .iter()
-        .map(|(s, has)| match has.as_str() {
-            "no record" => format!("{s} has no record"),
-            _ => format!("{s} still has {has}"),
+        .map(|(s, has)| match has.strip_prefix("no ") {
+            Some(_) => format!("{s} has {has}"),
+            None => format!("{s} still has {has}"),
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -307,27 +313,44 @@ mod tests {
             ("ns3".to_string(), ips(&["203.0.113.7"])),
             ("ns4".to_string(), ips(&[])),
             ("ns5".to_string(), Err("timeout".into())),
+            ("ns6".to_string(), ips(&["198.51.100.9", "2001:db8::7"])),
         ];
         let j = judge(want, &seen);
         assert_eq!(j.served, vec!["ns1", "ns2"]);
         assert_eq!(
             j.stale,
             vec![
-                ("ns3".to_string(), "203.0.113.7".to_string()),
-                ("ns4".to_string(), "no record".to_string())
+                ("ns3".to_string(), "no AAAA record".to_string()),
+                ("ns4".to_string(), "no A record, no AAAA record".to_string()),
+                ("ns6".to_string(), "198.51.100.9".to_string())
             ]
         );
         assert_eq!(j.silent, vec![("ns5".to_string(), "timeout".to_string())]);
         assert!(!j.all_served());
         assert_eq!(
             words(&j, Duration::from_secs(300), true),
-            "not served after 5 min: ns3 still has 203.0.113.7, ns4 has no record"
+            "not served after 5 min: ns3 has no AAAA record, ns4 has no A record, no AAAA record, ns6 still has 198.51.100.9"
         );
         // Only addresses of a family wanted, not already wanted, count as someone else's.
         assert_eq!(
             Judged::others(&seen, want),
-            vec!["203.0.113.8".parse::<IpAddr>().expect("ip")]
+            vec![
+                "198.51.100.9".parse::<IpAddr>().expect("ip"),
+                "203.0.113.8".parse().expect("ip")
+            ]
         );
+        // Some server serves it: no repair, whatever the others serve.
+        assert_eq!(elsewhere(&j, &seen, want), None);
+        let moved = [("ns6".to_string(), ips(&["198.51.100.9", "2001:db8::7"]))];
+        let j6 = judge(want, &moved);
+        assert_eq!(
+            elsewhere(&j6, &moved, want),
+            Some(vec!["198.51.100.9".parse::<IpAddr>().expect("ip")])
+        );
+        let gone = [("ns4".to_string(), ips(&[]))];
+        assert_eq!(elsewhere(&judge(want, &gone), &gone, want), Some(vec![]));
+        let silent = [("ns5".to_string(), Err("timeout".to_string()))];
+        assert_eq!(elsewhere(&judge(want, &silent), &silent, want), None);
         assert!(Judged::others(&seen, set(None, Some("2001:db8::7"))).is_empty());
     }
 

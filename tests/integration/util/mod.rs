@@ -480,6 +480,12 @@ impl Run {
     }
 }
 
+/// The resolver file every dynward a test starts reads unless the test names another: it
+/// names no resolver, so the check of an accepted update at the zone's servers never asks
+/// the machine's own resolver about the tests' names (traffic stays on loopback and in the
+/// tests' namespaces).
+pub const NO_RESOLVER: &str = "/dev/null";
+
 /// The binary under test: this build's, or `DYNWARD_TEST_BIN` (to show that a test fails
 /// with an older build).
 pub fn bin() -> &'static str {
@@ -495,7 +501,8 @@ pub fn run_with(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     c.arg("--config").arg(config).args(args);
     c.env_remove("DYNWARD_LOG")
         .env_remove("STATE_DIRECTORY")
-        .env_remove("CREDENTIALS_DIRECTORY");
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .env("DYNWARD_RESOLV_CONF", NO_RESOLVER);
     for (k, v) in env {
         c.env(k, v);
     }
@@ -604,13 +611,20 @@ impl Netns {
 
     /// Runs dynward inside the namespace.
     pub fn dynward(&self, config: &Path, args: &[&str]) -> Run {
+        self.dynward_env(config, args, &[])
+    }
+
+    /// Runs dynward inside the namespace with extra environment variables.
+    pub fn dynward_env(&self, config: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", &self.name, bin(), "--config"])
             .arg(config)
             .args(args);
         c.env_remove("DYNWARD_LOG")
             .env_remove("STATE_DIRECTORY")
-            .env_remove("CREDENTIALS_DIRECTORY");
+            .env_remove("CREDENTIALS_DIRECTORY")
+            .env("DYNWARD_RESOLV_CONF", NO_RESOLVER)
+            .envs(env.iter().copied());
         Run::from(c.output().expect("run dynward in netns"))
     }
 
@@ -745,6 +759,7 @@ impl DaemonProc {
         c.env_remove("STATE_DIRECTORY")
             .env_remove("CREDENTIALS_DIRECTORY")
             .env("DYNWARD_LOG", "debug")
+            .env("DYNWARD_RESOLV_CONF", NO_RESOLVER)
             .envs(env.iter().copied());
         c.stderr(f).stdout(std::process::Stdio::null());
         let child = c.spawn().expect("start daemon");
@@ -852,28 +867,42 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
 pub struct Named<'a> {
     /// The namespace it runs in.
     pub ns: &'a Netns,
+    /// The address it listens on (port 53).
+    pub listen: String,
     dir: tempfile::TempDir,
     child: std::process::Child,
 }
 
 impl<'a> Named<'a> {
-    /// Starts `named` with `keys_and_zones` after the common options.
+    /// Starts `named` on 127.0.0.1 with `keys_and_zones` after the common options, its zone
+    /// file served by `ns.{origin}` alone.
     pub fn start(ns: &'a Netns, keys_and_zones: &str, origin: &str) -> Named<'a> {
+        let zone = format!(
+            "$TTL 60\n@ IN SOA ns.{origin}. hostmaster.{origin}. 1 3600 600 86400 60\n@ IN NS ns.{origin}.\nns IN A 127.0.0.1\n"
+        );
+        Self::start_on(ns, "127.0.0.1", keys_and_zones, origin, &zone)
+    }
+
+    /// Starts `named` on `listen` (a loopback address of the namespace) with
+    /// `keys_and_zones` after the common options and `zone` as its file `zone`.
+    pub fn start_on(
+        ns: &'a Netns,
+        listen: &str,
+        keys_and_zones: &str,
+        origin: &str,
+        zone: &str,
+    ) -> Named<'a> {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path().display().to_string();
         let options = format!(
-            "options {{\n    directory \"{d}\";\n    pid-file \"{d}/named.pid\";\n    session-keyfile \"{d}/session.key\";\n    managed-keys-directory \"{d}\";\n    listen-on port 53 {{ 127.0.0.1; }};\n    listen-on-v6 {{ none; }};\n    recursion no;\n    dnssec-validation no;\n    notify no;\n}};\ncontrols {{ }};\n"
+            "options {{\n    directory \"{d}\";\n    pid-file \"{d}/named.pid\";\n    session-keyfile \"{d}/session.key\";\n    managed-keys-directory \"{d}\";\n    listen-on port 53 {{ {listen}; }};\n    listen-on-v6 {{ none; }};\n    recursion no;\n    dnssec-validation no;\n    notify no;\n}};\ncontrols {{ }};\n"
         );
         std::fs::write(
             dir.path().join("named.conf"),
             options + &keys_and_zones.replace("{dir}", &d),
         )
         .expect("named.conf");
-        std::fs::write(
-            dir.path().join("zone"),
-            format!("$TTL 60\n@ IN SOA ns.{origin}. hostmaster.{origin}. 1 3600 600 86400 60\n@ IN NS ns.{origin}.\nns IN A 127.0.0.1\n"),
-        )
-        .expect("zone");
+        std::fs::write(dir.path().join("zone"), zone).expect("zone");
         let log = std::fs::File::create(dir.path().join("named.log")).expect("log");
         let child = Command::new("ip")
             .args(["netns", "exec", &ns.name, "named", "-g", "-c"])
@@ -882,7 +911,12 @@ impl<'a> Named<'a> {
             .stderr(log)
             .spawn()
             .expect("start named");
-        let n = Named { ns, dir, child };
+        let n = Named {
+            ns,
+            listen: listen.to_string(),
+            dir,
+            child,
+        };
         // "running" once every zone is loaded: before, a query may get SERVFAIL.
         assert!(
             wait_for(10, || n.log().contains("running")
@@ -904,13 +938,20 @@ impl<'a> Named<'a> {
                 "+short",
                 "+time=1",
                 "+tries=1",
-                "@127.0.0.1",
+                &format!("@{}", self.listen),
                 name,
                 rtype,
             ])
             .output()
             .expect("dig");
-        String::from_utf8_lossy(&o.stdout).trim().to_string()
+        // dig +short writes its failures (";; connection refused") to stdout too.
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.starts_with(";;"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
     }
 
     /// Its log.
