@@ -348,7 +348,7 @@ impl Pass<'_> {
             // `once` waits for no propagation unless asked: `--verify` checks after the pass.
             Action::Verify { .. } if !d.verifying => return,
             Action::Verify { asks, periodic } => {
-                let since = tokio::time::Instant::now();
+                let since = clock::mono_now();
                 let mut checks = JoinSet::new();
                 for (i, a) in asks.into_iter().enumerate() {
                     checks.spawn(async move { (i, crate::served::check(&a, since).await) });

@@ -55,7 +55,7 @@ pub async fn check(ask: &Ask, since: Instant) -> Found {
             }
         }
         let j: Judged = served::judge(ask.want, &seen);
-        let elapsed = since.elapsed();
+        let elapsed = crate::clock::mono_now().saturating_duration_since(since);
         match served::next_ask(elapsed, ask.limit) {
             Some(wait) if !j.all_served() => tokio::time::sleep(wait).await,
             _ => {

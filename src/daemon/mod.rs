@@ -787,7 +787,7 @@ impl Daemon {
                 (self.done_tx.clone(), name.to_string(), slot.generation);
             let host = ask.host.clone();
             let task = tokio::spawn(async move {
-                let found = crate::served::check(&ask, Instant::now()).await;
+                let found = crate::served::check(&ask, crate::clock::mono_now()).await;
                 let _ = tx.send(Done {
                     policy,
                     generation,

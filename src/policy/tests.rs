@@ -1638,3 +1638,234 @@ fn a_rate_limit_holds_the_server_for_its_retry_after() {
     assert!(!sh.feed(1, t(60), Input::Tick).contains(&Action::Resolve));
     assert!(sh.feed(1, t(62), Input::Tick).contains(&Action::Resolve));
 }
+
+/// The checks at the zone's servers asked for.
+fn verifies(a: &[Action]) -> Vec<(Vec<Ask>, bool)> {
+    a.iter()
+        .filter_map(|x| match x {
+            Action::Verify { asks, periodic } => Some((asks.clone(), *periodic)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn found(host: &str, want: AddrSet, served: Option<bool>, elsewhere: Option<&str>) -> Found {
+    Found {
+        host: host.into(),
+        want,
+        published: crate::protocol::dns::served::Published {
+            at: WALL0 + 10,
+            served,
+            words: match served {
+                Some(true) => "served by ns1 after 0.4 s".into(),
+                Some(false) => "not served after 5 min: ns1 still has 198.51.100.9".into(),
+                None => "not known: no authoritative server answered".into(),
+            },
+        },
+        elsewhere: elsewhere.map(|e| vec![e.parse().expect("ip")]),
+    }
+}
+
+/// A `good` asks for a check of each host it changed, with `verify_for`; what the check
+/// finds is kept and said; a host not served runs the error hook once, as `not-served`;
+/// a check of an address no longer on record is dropped.
+#[test]
+fn a_good_update_is_checked_at_the_zones_servers() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let a = m.handle(t(0), Input::Resolved(Ok(())));
+    let (id, u) = sends(&a).remove(0);
+    let a = m.handle(t(0), answered(id, &u, &[Code::Good, Code::Nochg]));
+    let v = verifies(&a);
+    assert_eq!(v.len(), 1, "{a:?}");
+    let (asks, periodic) = &v[0];
+    assert!(!periodic);
+    assert_eq!(
+        asks,
+        &vec![Ask {
+            host: "a.example.org".into(),
+            want: v4("203.0.113.5"),
+            zone: None,
+            limit: Duration::from_secs(300),
+        }],
+        "only the host the answer changed"
+    );
+
+    let served = found("a.example.org", v4("203.0.113.5"), Some(true), None);
+    let a = m.handle(
+        t(1),
+        Input::Checked {
+            found: served.clone(),
+            periodic: false,
+        },
+    );
+    assert!(
+        logged(&a, "a.example.org: served by ns1 after 0.4 s"),
+        "{a:?}"
+    );
+    assert!(a.contains(&Action::Persist));
+    assert!(!a.iter().any(|x| matches!(x, Action::Hook(_))));
+    assert_eq!(
+        m.persisted().hosts["a.example.org"].published,
+        Some(served.published.clone())
+    );
+    assert_eq!(
+        m.status(t(1)).hosts[0]
+            .published
+            .as_ref()
+            .map(|p| p.words.as_str()),
+        Some("served by ns1 after 0.4 s")
+    );
+
+    let not = found(
+        "a.example.org",
+        v4("203.0.113.5"),
+        Some(false),
+        Some("198.51.100.9"),
+    );
+    let a = m.handle(
+        t(2),
+        Input::Checked {
+            found: not,
+            periodic: false,
+        },
+    );
+    let hooks: Vec<&HookEvent> = a
+        .iter()
+        .filter_map(|x| match x {
+            Action::Hook(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hooks.len(), 1, "{a:?}");
+    assert_eq!(hooks[0].kind, HookKind::NotServed);
+    assert_eq!(hooks[0].hosts, vec!["a.example.org".to_string()]);
+    assert!(hooks[0].message.contains("ns1 still has 198.51.100.9"));
+    // After an update the check only reports: nothing is sent again.
+    assert!(
+        sends(&a).is_empty() && !a.contains(&Action::Resolve),
+        "{a:?}"
+    );
+
+    let old = found(
+        "a.example.org",
+        v4("198.51.100.1"),
+        Some(false),
+        Some("198.51.100.9"),
+    );
+    let a = m.handle(
+        t(3),
+        Input::Checked {
+            found: old,
+            periodic: true,
+        },
+    );
+    assert!(
+        a.iter()
+            .all(|x| !matches!(x, Action::Report(_) | Action::Hook(_))),
+        "{a:?}"
+    );
+}
+
+/// `verify_for = "0s"` asks no check; without `verify_every` there is no check timer, so an
+/// idle machine keeps no deadline but its refresh.
+#[test]
+fn no_check_when_turned_off_and_no_timer_without_verify_every() {
+    let mut m = machine(
+        policy("stable_for = \"0s\"\nverify_for = \"0s\"\n"),
+        PolicyRecord::default(),
+        t(0),
+    );
+    m.handle(t(0), addrs("203.0.113.5"));
+    let a = m.handle(t(0), Input::Resolved(Ok(())));
+    let (id, u) = sends(&a).remove(0);
+    let a = m.handle(t(0), answered(id, &u, &[Code::Good, Code::Good]));
+    assert!(verifies(&a).is_empty(), "{a:?}");
+    assert_eq!(
+        m.next_deadline(),
+        Some(Duration::from_secs(25 * 86400)),
+        "the refresh only"
+    );
+}
+
+/// `verify_every` checks every host on record, periodically, without a limit; a record
+/// that no server serves, with another address there, is repaired: the record learns what
+/// is served and the planner sends the address again, as a change (no nochg expected). A
+/// host served by some server and not by another is only reported.
+#[test]
+fn a_periodic_check_repairs_a_record_changed_elsewhere() {
+    let mut m = machine(
+        policy("verify_every = \"10m\"\n"),
+        recorded("203.0.113.5", WALL0),
+        t(0),
+    );
+    m.handle(t(0), addrs("203.0.113.5"));
+    m.handle(t(2), Input::Tick);
+    assert_eq!(m.state().name(), "sleeping");
+    assert_eq!(m.next_deadline(), Some(Duration::from_secs(600)));
+    assert!(verifies(&m.handle(t(599), Input::Tick)).is_empty());
+    let a = m.handle(t(600), Input::Tick);
+    let v = verifies(&a);
+    assert_eq!(v.len(), 1, "{a:?}");
+    assert!(v[0].1, "periodic");
+    assert_eq!(v[0].0.len(), 2);
+    assert!(v[0].0.iter().all(|a| a.limit.is_zero()));
+    assert_eq!(m.next_deadline(), Some(Duration::from_secs(1200)));
+
+    // Mixed: ns1 serves it, ns2 does not: reported, not sent.
+    let mixed = found("b.example.org", v4("203.0.113.5"), Some(false), None);
+    let a = m.handle(
+        t(601),
+        Input::Checked {
+            found: mixed.clone(),
+            periodic: true,
+        },
+    );
+    assert!(
+        sends(&a).is_empty() && !a.contains(&Action::Resolve),
+        "{a:?}"
+    );
+    assert!(logged(&a, "b.example.org: not served"), "{a:?}");
+    // The same finding again is no news: no log line, no write, no hook.
+    let a = m.handle(
+        t(602),
+        Input::Checked {
+            found: mixed,
+            periodic: true,
+        },
+    );
+    assert!(
+        a.iter()
+            .all(|x| !matches!(x, Action::Report(_) | Action::Persist | Action::Hook(_))),
+        "{a:?}"
+    );
+
+    // Changed elsewhere: one update of that host, as a change.
+    let moved = found(
+        "a.example.org",
+        v4("203.0.113.5"),
+        Some(false),
+        Some("198.51.100.9"),
+    );
+    let a = m.handle(
+        t(603),
+        Input::Checked {
+            found: moved,
+            periodic: true,
+        },
+    );
+    assert!(
+        logged(
+            &a,
+            "the record was changed outside dynward; 203.0.113.5 is sent again"
+        ),
+        "{a:?}"
+    );
+    assert!(a.contains(&Action::Resolve), "{a:?}");
+    let a = m.handle(t(603), Input::Resolved(Ok(())));
+    let s = sends(&a);
+    assert_eq!(s.len(), 1, "{a:?}");
+    assert_eq!(hosts(&s[0].1), ["a.example.org"]);
+    assert!(publishes(&s[0].1, v4("203.0.113.5")));
+    assert!(!s[0].1.targets[0].nochg_expected, "{:?}", s[0].1);
+}

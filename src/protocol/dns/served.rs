@@ -397,6 +397,143 @@ mod tests {
         );
     }
 
+    use crate::protocol::dns::wire::{Header, Writer, class};
+
+    /// A reply as a server writes it: `flags` beside QR, the question, then answer and
+    /// authority records (owner, type, data).
+    fn reply(
+        id: u16,
+        flags: u16,
+        q: (&str, u16),
+        answer: &[(&str, u16, Vec<u8>)],
+        authority: &[(&str, u16, Vec<u8>)],
+    ) -> Vec<u8> {
+        let name = |t: &str| Name::parse(t).expect("name");
+        let mut w = Writer::default();
+        Header {
+            id,
+            flags: 0x8000 | flags,
+            counts: [1, answer.len() as u16, authority.len() as u16, 0],
+        }
+        .write(&mut w);
+        w.name(&name(q.0));
+        w.u16(q.1);
+        w.u16(class::IN);
+        for (owner, t, data) in answer.iter().chain(authority) {
+            w.name(&name(owner));
+            w.u16(*t);
+            w.u16(class::IN);
+            w.u32(60);
+            w.u16(data.len() as u16);
+            w.bytes(data);
+        }
+        w.buf
+    }
+
+    fn wire_name(t: &str) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.name(&Name::parse(t).expect("name"));
+        w.buf
+    }
+
+    const AA: u16 = 0x0400;
+
+    /// A zone's server's answer is read for what it serves; an answer without authority, an
+    /// error code, another ID are no answer, each with why.
+    #[test]
+    fn a_servers_reply_is_read_for_what_it_serves() {
+        let host = Name::parse("home.example.org").expect("name");
+        let q = ask(0x1234, &host, false);
+        assert_eq!(
+            &q[..4],
+            &[0x12, 0x34, 0, 0],
+            "no recursion asked of a zone's server"
+        );
+        let a = reply(
+            0x1234,
+            AA,
+            ("home.example.org", rtype::A),
+            &[("home.example.org", rtype::A, vec![203, 0, 113, 7])],
+            &[],
+        );
+        assert_eq!(
+            read_seen(&a, 0x1234),
+            Ok(vec!["203.0.113.7".parse().expect("ip")])
+        );
+        // NXDOMAIN, authoritative: no record.
+        let nx = reply(0x1234, AA | 3, ("home.example.org", rtype::A), &[], &[]);
+        assert_eq!(read_seen(&nx, 0x1234), Ok(vec![]));
+        let lame = reply(
+            0x1234,
+            0,
+            ("home.example.org", rtype::A),
+            &[("home.example.org", rtype::A, vec![203, 0, 113, 7])],
+            &[],
+        );
+        assert_eq!(
+            read_seen(&lame, 0x1234),
+            Err("answers without authority for the zone (a lame delegation)".into())
+        );
+        let refused = reply(0x1234, 5, ("home.example.org", rtype::A), &[], &[]);
+        assert_eq!(read_seen(&refused, 0x1234), Err("answers REFUSED".into()));
+        assert_eq!(read_seen(&a, 0x4321), Err("an unreadable reply".into()));
+        assert_eq!(
+            read_seen(&a[..20], 0x1234),
+            Err("an unreadable reply".into())
+        );
+    }
+
+    /// A resolver names the zone (the SOA's owner, in the authority section below the apex)
+    /// and its servers (sorted, whatever order it gave).
+    #[test]
+    fn a_resolver_names_the_zone_and_its_servers() {
+        let host = Name::parse("home.example.org").expect("name");
+        let q = ask_zone(7, &host);
+        assert_eq!(q[2] & 0x01, 0x01, "recursion asked of a resolver");
+        let soa: Vec<u8> = [
+            wire_name("ns2.example.org"),
+            wire_name("hostmaster.example.org"),
+            vec![0; 20],
+        ]
+        .concat();
+        let r = reply(
+            7,
+            0x0180 | 3,
+            ("home.example.org", rtype::SOA),
+            &[],
+            &[("example.org", rtype::SOA, soa)],
+        );
+        assert_eq!(
+            read_zone(&r, 7, &host),
+            Some(Name::parse("example.org").expect("name"))
+        );
+        assert_eq!(read_zone(&r, 8, &host), None);
+        // An SOA of a zone that does not hold the name is not its zone.
+        let other = Name::parse("home.example.net").expect("name");
+        assert_eq!(read_zone(&r, 7, &other), None);
+
+        let zone = Name::parse("example.org").expect("name");
+        assert_eq!(ask_servers(9, &zone)[2] & 0x01, 0x01);
+        let ns = reply(
+            9,
+            0x0180,
+            ("example.org", rtype::NS),
+            &[
+                ("example.org", rtype::NS, wire_name("ns2.example.org")),
+                ("example.org", rtype::NS, wire_name("ns1.example.org")),
+            ],
+            &[],
+        );
+        assert_eq!(
+            read_servers(&ns, 9),
+            vec![
+                Name::parse("ns1.example.org").expect("name"),
+                Name::parse("ns2.example.org").expect("name")
+            ]
+        );
+        assert!(read_servers(&ns, 10).is_empty());
+    }
+
     #[test]
     fn resolvers_are_the_nameserver_lines() {
         let text = "# generated\nsearch example.org\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\n  nameserver   2001:db8::53  # v6\noptions edns0\n";
