@@ -16,12 +16,16 @@ pub const COMMANDS: &[Row] = &[
         "Validates the config. Lists **every** problem at once as `file:line:column: key: message` and exits 1; prints a summary of each policy and exits 0 when valid.",
     ),
     (
-        "dynward once [--dry-run] [--force] [POLICY...]",
+        "dynward once [--dry-run] [--force] [--verify] [POLICY...]",
         "Detects each policy's addresses, decides per host whether an update is due, sends, prints one line per host with the code and its explanation, records the results, and runs the hooks. Exit 0 only if every host ended `good`, `nochg` or up-to-date.",
     ),
     (
         "dynward once --dry-run",
         "Sends nothing and writes no state: prints the addresses found (and why others were skipped) and the exact requests (method, URL, headers) with the password masked where the request carries it.",
+    ),
+    (
+        "dynward once --verify",
+        "After the pass, asks each zone's authoritative servers whether they serve what the provider has for every host (waiting up to `verify_for` for an update just sent), prints one line per host (`served by …` or `not served after …: ns2 still has …`), and exits 1 when a host is not served or no server answered.",
     ),
     (
         "dynward once --force",

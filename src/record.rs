@@ -154,6 +154,10 @@ pub struct HostRecord {
     /// provider accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<crate::protocol::dns::served::Published>,
+    /// The record is behind a proxy (Cloudflare's): the DNS serves the proxy's addresses,
+    /// so the API's content, which the update reads, is what counts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub behind_proxy: bool,
 }
 
 impl HostRecord {

@@ -791,6 +791,7 @@ impl Machine {
                 want: self.accepted(h),
                 zone: self.policy.api.zone.clone(),
                 limit,
+                behind_proxy: self.record.hosts.get(h).is_some_and(|r| r.behind_proxy),
             })
             .filter(|a| !a.want.is_empty())
             .collect()
@@ -1022,6 +1023,11 @@ impl Machine {
         let mut good = Vec::new();
         for (answer, rec) in &applied.results {
             hooks.add(answer, rec.decision);
+            if answer.code.is_success()
+                && let Some(hs) = self.record.hosts.get_mut(&answer.host)
+            {
+                hs.behind_proxy = answers.hidden.contains(&answer.host);
+            }
             if answer.code == Code::Good && rec.decision == Decision::Continue {
                 // What was found for the address before is no longer the news.
                 if let Some(hs) = self.record.hosts.get_mut(&answer.host) {

@@ -94,8 +94,7 @@ fn answers_to(hosts: &[&str], sent: AddrSet, codes: &[Code]) -> Answers {
                 confirmed: sent,
             })
             .collect(),
-        notes: Vec::new(),
-        learnt: Vec::new(),
+        ..Answers::default()
     }
 }
 
@@ -1687,6 +1686,7 @@ fn a_good_update_is_checked_at_the_zones_servers() {
             want: v4("203.0.113.5"),
             zone: None,
             limit: Duration::from_secs(300),
+            behind_proxy: false,
         }],
         "only the host the answer changed"
     );
@@ -1868,4 +1868,46 @@ fn a_periodic_check_repairs_a_record_changed_elsewhere() {
     assert_eq!(hosts(&s[0].1), ["a.example.org"]);
     assert!(publishes(&s[0].1, v4("203.0.113.5")));
     assert!(!s[0].1.targets[0].nochg_expected, "{:?}", s[0].1);
+}
+
+/// A record the DNS cannot show (proxied at Cloudflare, as the API said) is not looked up:
+/// its check takes the API's content, which the update read, and says why.
+#[test]
+fn a_proxied_record_is_checked_by_its_api_content() {
+    let mut m = fresh();
+    m.handle(t(0), addrs("203.0.113.5"));
+    let a = m.handle(t(0), Input::Resolved(Ok(())));
+    let (id, u) = sends(&a).remove(0);
+    let mut answers = answers_to(
+        &["a.example.org", "b.example.org"],
+        v4("203.0.113.5"),
+        &[Code::Good, Code::Good],
+    );
+    answers.hidden = vec!["b.example.org".into()];
+    let a = m.handle(
+        t(0),
+        Input::Answered {
+            id,
+            answers,
+            last: true,
+        },
+    );
+    let asks = verifies(&a).remove(0).0;
+    assert_eq!(
+        asks.iter()
+            .map(|a| (a.host.as_str(), a.behind_proxy))
+            .collect::<Vec<_>>(),
+        [("a.example.org", false), ("b.example.org", true)]
+    );
+    let f = crate::protocol::dns::served::behind_proxy(&asks[1], WALL0);
+    assert_eq!(f.published.served, Some(true));
+    assert_eq!(
+        f.published.words,
+        "proxied at Cloudflare: the DNS serves the proxy's addresses, not the record; the API's record has 203.0.113.5"
+    );
+    // Kept across runs: a periodic check or `once --verify` asks no DNS for it either.
+    assert!(m.persisted().hosts["b.example.org"].behind_proxy);
+    let a = m.handle(t(5), Input::VerifyNow);
+    let asks = verifies(&a).remove(0).0;
+    assert!(asks[1].behind_proxy && !asks[0].behind_proxy);
 }

@@ -125,6 +125,9 @@ pub struct Answers {
     /// Zone ids an API gave (zone name, id), or called stale (no id): the state file keeps
     /// them, so that the next update needs no lookup.
     pub learnt: Vec<(String, Option<String>)>,
+    /// Hosts whose record the DNS cannot show (proxied at Cloudflare: the DNS serves the
+    /// proxy's addresses): the API's content, read by the exchange, is what counts.
+    pub hidden: Vec<String>,
 }
 
 /// What the message in flight was about, for a failure to tell which hosts got no answer.

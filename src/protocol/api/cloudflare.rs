@@ -265,7 +265,21 @@ impl Flow for Cloudflare {
         let cs = codes(&v);
         self.stage = Some(match stage {
             Stage::Zone { left, asked } if ok => self.zone_found(cx, left, asked, &v),
-            Stage::List if ok => self.listed(&v),
+            Stage::List if ok => {
+                // A proxied record is served with Cloudflare's addresses, never its own.
+                let proxied = items(&v, "result").any(|r| {
+                    text(r, "name").eq_ignore_ascii_case(&self.host)
+                        && text(r, "type") == super::rtype(self.addr)
+                        && r.get("proxied") == Some(&Value::Bool(true))
+                });
+                let next = self.listed(&v);
+                let creates_proxied =
+                    matches!(next, Stage::Write { record: None }) && cx.account.proxied;
+                if proxied || creates_proxied {
+                    cx.hidden.push(self.host.clone());
+                }
+                next
+            }
             Stage::Write { record } if ok => {
                 if record.is_none() {
                     let a = &cx.account;

@@ -102,6 +102,8 @@ pub struct Cx {
     pub learnt: Vec<(String, Option<String>)>,
     /// Lines worth logging since the last answers.
     pub notes: Vec<String>,
+    /// Hosts whose record the DNS cannot show (see [`Answers::hidden`]).
+    pub hidden: Vec<String>,
 }
 
 impl Cx {
@@ -423,6 +425,7 @@ impl Exchange {
                 zones,
                 learnt: Vec::new(),
                 notes: Vec::new(),
+                hidden: Vec::new(),
             },
             queue,
             current: None,
@@ -462,6 +465,7 @@ impl crate::protocol::Exchange for Exchange {
                         answers: vec![answer],
                         notes: std::mem::take(&mut self.cx.notes),
                         learnt: std::mem::take(&mut self.cx.learnt),
+                        hidden: std::mem::take(&mut self.cx.hidden),
                     },
                     last: self.queue.is_empty(),
                 }

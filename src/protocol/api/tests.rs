@@ -64,6 +64,7 @@ struct Run {
     codes: Vec<Code>,
     learnt: Vec<(String, Option<String>)>,
     notes: Vec<String>,
+    hidden: Vec<String>,
 }
 
 fn run(ex: &mut Exchange, replies: Vec<HttpReply>) -> Run {
@@ -89,6 +90,7 @@ fn run(ex: &mut Exchange, replies: Vec<HttpReply>) -> Run {
                     .extend(answers.answers.into_iter().map(|a| a.code));
                 out.learnt.extend(answers.learnt);
                 out.notes.extend(answers.notes);
+                out.hidden.extend(answers.hidden);
             }
             Next::Done => break,
         }
@@ -173,6 +175,10 @@ fn cloudflare_first_update_finds_the_zone_and_creates_the_record() {
     assert_eq!(r.codes, [Code::Good]);
     assert_eq!(r.learnt, [("example.org".into(), Some("z1".into()))]);
     assert!(r.notes[0].contains("created its A record") && r.notes[0].contains("proxied off"));
+    assert!(
+        r.hidden.is_empty(),
+        "a record not proxied is what the DNS serves"
+    );
     let req = &r.requests[0];
     assert_eq!(req.auth, Auth::Bearer(Secret::new(TOKEN)));
     assert_eq!(req.lines()[1], format!("Authorization: Bearer {MASK}"));
@@ -197,6 +203,8 @@ fn cloudflare_change_patches_only_the_content() {
     assert_eq!(r.sent[1].1.as_deref(), Some(r#"{"content":"203.0.113.6"}"#));
     assert_eq!(r.codes, [Code::Good]);
     assert!(r.learnt.is_empty());
+    // Proxied: the DNS serves Cloudflare's addresses; the check takes the API's content.
+    assert_eq!(r.hidden, ["home.example.org"]);
 }
 
 /// Unchanged: the API's content already has the address (a proxied record included, whose
@@ -213,6 +221,7 @@ fn cloudflare_unchanged_reads_and_writes_nothing() {
     );
     assert_eq!(r.sent.len(), 1);
     assert_eq!(r.codes, [Code::Current]);
+    assert_eq!(r.hidden, ["home.example.org"], "the AAAA record is proxied");
 }
 
 /// Several records of the family, none with the address: the host stops naming them;

@@ -88,6 +88,8 @@ pub struct Ask {
     pub zone: Option<String>,
     /// How long to wait for every server to serve it; zero asks once.
     pub limit: Duration,
+    /// The record is behind a proxy: the DNS cannot show it (see [`behind_proxy`]).
+    pub behind_proxy: bool,
 }
 
 /// What a check found.
@@ -217,6 +219,24 @@ pub struct Published {
     pub served: Option<bool>,
     /// In words: "served by ns1.example.org, ns2.example.org after 1.2 s".
     pub words: String,
+}
+
+/// What a check finds for a record behind a proxy without asking the DNS, which serves the
+/// proxy's addresses: the API's content, which the update read, is what counts.
+pub fn behind_proxy(ask: &Ask, at: u64) -> Found {
+    Found {
+        host: ask.host.clone(),
+        want: ask.want,
+        published: Published {
+            at,
+            served: Some(true),
+            words: format!(
+                "proxied at Cloudflare: the DNS serves the proxy's addresses, not the record; the API's record has {}",
+                ask.want
+            ),
+        },
+        elsewhere: None,
+    }
 }
 
 /// The words of a check's result, `after` the provider accepted the address: served by

@@ -85,7 +85,7 @@ impl Exchange {
         Answers {
             answers,
             notes,
-            learnt: Vec::new(),
+            ..Answers::default()
         }
     }
 }
