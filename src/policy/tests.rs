@@ -1877,7 +1877,7 @@ fn a_proxied_record_is_checked_by_its_api_content() {
     let mut m = fresh();
     m.handle(t(0), addrs("203.0.113.5"));
     let a = m.handle(t(0), Input::Resolved(Ok(())));
-    let (id, u) = sends(&a).remove(0);
+    let (id, _) = sends(&a).remove(0);
     let mut answers = answers_to(
         &["a.example.org", "b.example.org"],
         v4("203.0.113.5"),
