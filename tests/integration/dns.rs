@@ -314,3 +314,58 @@ fn rfc2136_daemon_follows_the_interface() {
     );
     assert!(!d.log().contains(SECRET), "the secret in the log");
 }
+
+/// BIND's reply over TCP: UDP to the server's address is routed to a neighbour that never
+/// answers (a policy rule for UDP alone, so TCP still reaches BIND), so both UDP tries get
+/// nothing and the UPDATE goes over TCP, where BIND answers it, signed.
+#[test]
+#[ignore = "needs root (network namespaces) and BIND9: scripts/test runs it when they are there"]
+fn rfc2136_reply_over_tcp() {
+    util::require_root("rfc2136_reply_over_tcp");
+    let ns = Netns::new("t");
+    ns.add_wan();
+    ns.run("ip addr add 203.0.113.40/32 dev vw0");
+    ns.run("ip addr add 192.0.2.53/32 dev lo");
+    let zone = format!(
+        "$TTL 60\n@ IN SOA ns.{ZONE}. hostmaster.{ZONE}. 1 3600 600 86400 60\n@ IN NS ns.{ZONE}.\nns IN A 192.0.2.53\n"
+    );
+    let bind = Named::start_on(
+        &ns,
+        "192.0.2.53",
+        &format!(
+            "key \"ddns-key\" {{ algorithm hmac-sha256; secret \"{SECRET}\"; }};\nzone \"{ZONE}\" {{\n    type primary;\n    file \"{{dir}}/zone\";\n    update-policy {{ grant ddns-key name {HOST}. A AAAA; }};\n}};\n"
+        ),
+        ZONE,
+        &zone,
+    );
+    // UDP to BIND goes nowhere; the rule comes before the local table, which is moved after it.
+    ns.run("ip rule add pref 10 ipproto udp to 192.0.2.53 lookup 100");
+    ns.run("ip rule add pref 100 lookup local");
+    ns.run("ip rule del pref 0");
+    ns.run("ip route add 192.0.2.53 via 192.0.2.254 dev vw0 onlink table 100");
+    assert_eq!(bind.dig("SOA", ZONE), "", "UDP still reaches BIND");
+    let dig_tcp = |name: &str| {
+        ns.exec(&["dig", "+tcp", "+short", "+time=2", "@192.0.2.53", name, "A"])
+            .trim()
+            .to_string()
+    };
+    assert!(dig_tcp(ZONE).is_empty() && !dig_tcp(&format!("ns.{ZONE}")).is_empty());
+
+    let s = Setup::new(
+        &config(
+            SECRET,
+            &format!("\"{HOST}\""),
+            &format!("zone = \"{ZONE}\"\n"),
+        )
+        .replace("ipv6 = true\n", "")
+        .replace("server = \"127.0.0.1\"", "server = \"192.0.2.53\""),
+    );
+    let r = ns.dynward(&s.config(), &["once"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.all(), bind.log());
+    assert!(
+        r.stdout.contains(&format!("{HOST}: good 203.0.113.40")),
+        "{}",
+        r.all()
+    );
+    assert_eq!(dig_tcp(HOST), "203.0.113.40", "{}", bind.log());
+}
