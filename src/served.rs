@@ -66,7 +66,7 @@ pub async fn check(ask: &Ask, since: Instant) -> Found {
                     host: ask.host.clone(),
                     want: ask.want,
                     published: served::published(&j, elapsed, true, crate::clock::unix_now()),
-                    elsewhere: served::elsewhere(&j, &seen, ask.want),
+                    elsewhere: served::elsewhere(&seen, ask.want),
                 };
             }
         }

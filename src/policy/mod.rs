@@ -823,19 +823,11 @@ impl Machine {
         let served = found.published.served;
         hs.published = Some(found.published);
         match &found.elsewhere {
-            Some(others) if periodic && !blocked => {
-                let v4 = others.iter().find_map(|ip| match ip {
-                    std::net::IpAddr::V4(a) => Some(*a),
-                    _ => None,
-                });
-                let v6 = others.iter().find_map(|ip| match ip {
-                    std::net::IpAddr::V6(a) => Some(*a),
-                    _ => None,
-                });
-                if found.want.v4.is_some() {
+            Some(moved) if periodic && !blocked => {
+                if let Some(v4) = moved.v4 {
                     hs.v4 = v4.map(|addr| crate::record::Accepted { addr, at: now.wall });
                 }
-                if found.want.v6.is_some() {
+                if let Some(v6) = moved.v6 {
                     hs.v6 = v6.map(|addr| crate::record::Accepted { addr, at: now.wall });
                 }
                 self.notice(

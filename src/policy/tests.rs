@@ -1661,7 +1661,10 @@ fn found(host: &str, want: AddrSet, served: Option<bool>, elsewhere: Option<&str
                 None => "not known: no authoritative server answered".into(),
             },
         },
-        elsewhere: elsewhere.map(|e| vec![e.parse().expect("ip")]),
+        elsewhere: elsewhere.map(|e| crate::protocol::dns::served::Moved {
+            v4: Some(Some(e.parse().expect("v4"))),
+            v6: None,
+        }),
     }
 }
 
@@ -1910,4 +1913,63 @@ fn a_proxied_record_is_checked_by_its_api_content() {
     let a = m.handle(t(5), Input::VerifyNow);
     let asks = verifies(&a).remove(0).0;
     assert!(asks[1].behind_proxy && !asks[0].behind_proxy);
+}
+
+/// Where each family is its own request, a repair sends only the family someone else moved:
+/// the other one is still served, and sending it would be a `nochg`.
+#[test]
+fn a_repair_sends_only_the_family_that_moved() {
+    let p = Arc::new(crate::config::test_policy(
+        "[[policy]]\nname = \"home\"\nprovider = \"nsupdate.info\"\npassword = \"pw\"\nhosts = [\"a.example.org\"]\ninterface = \"eth0\"\nipv6 = true\nstable_for = \"0s\"\nverify_every = \"1h\"\n",
+    ));
+    assert!(p.families_apart());
+    let both = AddrSet {
+        v4: Some("203.0.113.5".parse().expect("v4")),
+        v6: Some("2001:db8::5".parse().expect("v6")),
+    };
+    let mut record = PolicyRecord::default();
+    record.hosts.insert(
+        "a.example.org".into(),
+        Box::new(HostRecord {
+            v4: Some(Accepted {
+                addr: both.v4.expect("v4"),
+                at: WALL0,
+            }),
+            v6: Some(Accepted {
+                addr: both.v6.expect("v6"),
+                at: WALL0,
+            }),
+            last_sent_at: Some(WALL0),
+            ..HostRecord::default()
+        }),
+    );
+    let mut m = machine(p, record, t(0));
+    m.handle(
+        t(0),
+        Input::Addresses {
+            addrs: both,
+            reason: None,
+        },
+    );
+    assert_eq!(m.state().name(), "sleeping");
+    let a = m.handle(t(3600), Input::Tick);
+    assert_eq!(verifies(&a).len(), 1, "{a:?}");
+    let mut moved = found("a.example.org", both, Some(false), Some("198.51.100.9"));
+    moved.published.words = "not served after 0.0 s: ns1 still has 198.51.100.9".into();
+    let a = m.handle(
+        t(3601),
+        Input::Checked {
+            found: moved,
+            periodic: true,
+        },
+    );
+    assert!(a.contains(&Action::Resolve), "{a:?}");
+    let a = m.handle(t(3601), Input::Resolved(Ok(())));
+    let s = sends(&a);
+    assert_eq!(s.len(), 1, "{a:?}");
+    assert!(
+        publishes(&s[0].1, v4("203.0.113.5")),
+        "only IPv4: {:?}",
+        s[0].1
+    );
 }

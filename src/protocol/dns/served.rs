@@ -3,7 +3,7 @@
 //! servers and hands their answers here; this says which serve it, which do not and what
 //! they have instead, when to ask again, and in which words.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -101,9 +101,9 @@ pub struct Found {
     pub published: Published,
     /// What it was asked to find.
     pub want: AddrSet,
-    /// When no server that answered serves `want`: what they serve instead, of the
-    /// families of `want` (none: no record). The record was changed elsewhere.
-    pub elsewhere: Option<Vec<IpAddr>>,
+    /// The families no server that answered serves, with what they serve instead: the
+    /// record was changed elsewhere (see [`elsewhere`]).
+    pub elsewhere: Option<Moved>,
 }
 
 /// One round's answers, judged.
@@ -123,28 +123,47 @@ impl Judged {
     pub fn all_served(&self) -> bool {
         self.stale.is_empty() && !self.served.is_empty()
     }
-
-    /// What a stale server serves instead of `want`, per family, when some server serves
-    /// another address of a family `want` has (not merely nothing): the address differs,
-    /// so sending `want` again is no `nochg`.
-    pub fn others(seen: &[(String, Seen)], want: AddrSet) -> Vec<IpAddr> {
-        let mut out: Vec<IpAddr> = seen
-            .iter()
-            .filter_map(|(_, s)| s.as_ref().ok())
-            .flatten()
-            .filter(|ip| !want.contains(**ip) && family_wanted(want, **ip))
-            .copied()
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
 }
 
-/// What the servers serve instead of `want` when none that answered serves it: the record
-/// was changed (or deleted) elsewhere, and sending `want` again is no `nochg`.
-pub fn elsewhere(j: &Judged, seen: &[(String, Seen)], want: AddrSet) -> Option<Vec<IpAddr>> {
-    (j.served.is_empty() && !j.stale.is_empty()).then(|| Judged::others(seen, want))
+/// The families whose record was changed (or deleted) elsewhere, with what the servers
+/// serve now: for each, `Some(address)` or `Some(None)` (no record); `None` for a family
+/// not moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Moved {
+    /// The IPv4 record, when moved.
+    pub v4: Option<Option<Ipv4Addr>>,
+    /// The IPv6 record, when moved.
+    pub v6: Option<Option<Ipv6Addr>>,
+}
+
+/// The families of `want` that no server that answered serves: someone else changed (or
+/// deleted) them, and sending `want` again is no `nochg`, since the record differs. A family
+/// some server serves is the DNS's own lag elsewhere, not a change. `None`: nothing moved,
+/// or no server answered.
+pub fn elsewhere(seen: &[(String, Seen)], want: AddrSet) -> Option<Moved> {
+    let answers: Vec<&Vec<IpAddr>> = seen.iter().filter_map(|(_, s)| s.as_ref().ok()).collect();
+    if answers.is_empty() {
+        return None;
+    }
+    let served = |ip: IpAddr| answers.iter().any(|a| a.contains(&ip));
+    // What the servers serve instead: the least address of the family, for one answer.
+    let mut all: Vec<IpAddr> = answers.iter().flat_map(|a| a.iter().copied()).collect();
+    all.sort();
+    let moved = Moved {
+        v4: want.v4.filter(|a| !served(IpAddr::V4(*a))).map(|_| {
+            all.iter().find_map(|ip| match ip {
+                IpAddr::V4(a) => Some(*a),
+                IpAddr::V6(_) => None,
+            })
+        }),
+        v6: want.v6.filter(|a| !served(IpAddr::V6(*a))).map(|_| {
+            all.iter().find_map(|ip| match ip {
+                IpAddr::V6(a) => Some(*a),
+                IpAddr::V4(_) => None,
+            })
+        }),
+    };
+    (moved != Moved::default()).then_some(moved)
 }
 
 fn family_wanted(want: AddrSet, ip: IpAddr) -> bool {
@@ -351,27 +370,31 @@ mod tests {
             words(&j, Duration::from_secs(300), true),
             "not served after 5 min: ns3 has no AAAA record, ns4 has no A record, no AAAA record, ns6 still has 198.51.100.9"
         );
-        // Only addresses of a family wanted, not already wanted, count as someone else's.
+        // A family some server serves has not moved, whatever the others serve.
+        assert_eq!(elsewhere(&seen, want), None);
+        let a = |t: &str| Some(t.parse().expect("ip"));
+        let moved = [
+            ("ns6".to_string(), ips(&["198.51.100.9", "2001:db8::7"])),
+            ("ns7".to_string(), ips(&["198.51.100.9", "2001:db8::7"])),
+        ];
         assert_eq!(
-            Judged::others(&seen, want),
-            vec![
-                "198.51.100.9".parse::<IpAddr>().expect("ip"),
-                "203.0.113.8".parse().expect("ip")
-            ]
-        );
-        // Some server serves it: no repair, whatever the others serve.
-        assert_eq!(elsewhere(&j, &seen, want), None);
-        let moved = [("ns6".to_string(), ips(&["198.51.100.9", "2001:db8::7"]))];
-        let j6 = judge(want, &moved);
-        assert_eq!(
-            elsewhere(&j6, &moved, want),
-            Some(vec!["198.51.100.9".parse::<IpAddr>().expect("ip")])
+            elsewhere(&moved, want),
+            Some(Moved {
+                v4: Some(a("198.51.100.9")),
+                v6: None
+            }),
+            "only the IPv4 record moved"
         );
         let gone = [("ns4".to_string(), ips(&[]))];
-        assert_eq!(elsewhere(&judge(want, &gone), &gone, want), Some(vec![]));
+        assert_eq!(
+            elsewhere(&gone, want),
+            Some(Moved {
+                v4: Some(None),
+                v6: Some(None)
+            })
+        );
         let silent = [("ns5".to_string(), Err("timeout".to_string()))];
-        assert_eq!(elsewhere(&judge(want, &silent), &silent, want), None);
-        assert!(Judged::others(&seen, set(None, Some("2001:db8::7"))).is_empty());
+        assert_eq!(elsewhere(&silent, want), None);
     }
 
     #[test]
