@@ -350,12 +350,14 @@ impl Pass<'_> {
             Action::Verify { asks, periodic } => {
                 let since = clock::mono_now();
                 let mut checks = JoinSet::new();
+                let mut found = vec![None; asks.len()];
                 for (i, a) in asks.into_iter().enumerate() {
                     checks.spawn(async move { (i, crate::served::check(&a, since).await) });
                 }
-                let mut found = checks.join_all().await;
-                found.sort_by_key(|(i, _)| *i);
-                for (_, f) in found {
+                while let Some(Ok((i, f))) = checks.join_next().await {
+                    found[i] = Some(f);
+                }
+                for f in found.into_iter().flatten() {
                     if f.published.served != Some(true) {
                         d.tally.failed.insert(f.host.clone());
                     }

@@ -21,8 +21,16 @@ pub const RESOLV_CONF: &str = "/etc/resolv.conf";
 const ASK_TIMEOUT: Duration = Duration::from_secs(7);
 
 /// Checks `ask`: the zone's servers are asked until they all serve `ask.want` or
-/// `ask.limit` passes (counted from `since`, when the provider accepted it).
-pub async fn check(ask: &Ask, since: Instant) -> Found {
+/// `ask.limit` passes (counted from `since`, when the provider accepted it). Boxed: both
+/// drivers run it, and one copy of its code serves them.
+pub fn check(
+    ask: &Ask,
+    since: Instant,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Found> + Send + '_>> {
+    Box::pin(check_unboxed(ask, since))
+}
+
+async fn check_unboxed(ask: &Ask, since: Instant) -> Found {
     if ask.behind_proxy {
         return served::behind_proxy(ask, crate::clock::unix_now());
     }

@@ -56,12 +56,17 @@ pub fn ask_servers(id: u16, zone: &Name) -> Vec<u8> {
 
 /// The zone's servers' names, from a resolver's reply to [`ask_servers`].
 pub fn read_servers(bytes: &[u8], id: u16) -> Vec<Name> {
-    let mut out = message::read_reply(bytes, id, false)
+    // In one order whatever order the resolver gave (it may rotate them); a handful of
+    // names, placed one by one.
+    let mut out: Vec<Name> = Vec::new();
+    for n in message::read_reply(bytes, id, false)
         .map(|r| r.name_servers)
-        .unwrap_or_default();
-    // In one order whatever order the resolver gave (it may rotate them).
-    out.sort_by_key(|n| n.to_string());
-    out.dedup();
+        .unwrap_or_default()
+    {
+        if let Err(at) = out.binary_search(&n) {
+            out.insert(at, n);
+        }
+    }
     out
 }
 
@@ -147,20 +152,23 @@ pub fn elsewhere(seen: &[(String, Seen)], want: AddrSet) -> Option<Moved> {
     }
     let served = |ip: IpAddr| answers.iter().any(|a| a.contains(&ip));
     // What the servers serve instead: the least address of the family, for one answer.
-    let mut all: Vec<IpAddr> = answers.iter().flat_map(|a| a.iter().copied()).collect();
-    all.sort();
+    let all = || answers.iter().flat_map(|a| a.iter().copied());
     let moved = Moved {
         v4: want.v4.filter(|a| !served(IpAddr::V4(*a))).map(|_| {
-            all.iter().find_map(|ip| match ip {
-                IpAddr::V4(a) => Some(*a),
-                IpAddr::V6(_) => None,
-            })
+            all()
+                .filter_map(|ip| match ip {
+                    IpAddr::V4(a) => Some(a),
+                    IpAddr::V6(_) => None,
+                })
+                .min()
         }),
         v6: want.v6.filter(|a| !served(IpAddr::V6(*a))).map(|_| {
-            all.iter().find_map(|ip| match ip {
-                IpAddr::V6(a) => Some(*a),
-                IpAddr::V4(_) => None,
-            })
+            all()
+                .filter_map(|ip| match ip {
+                    IpAddr::V6(a) => Some(a),
+                    IpAddr::V4(_) => None,
+                })
+                .min()
         }),
     };
     (moved != Moved::default()).then_some(moved)
@@ -195,7 +203,6 @@ pub fn judge(want: AddrSet, seen: &[(String, Seen)]) -> Judged {
                         .filter(|ip| family_wanted(want, **ip) && !want.contains(**ip))
                         .map(|ip| ip.to_string())
                         .collect();
-                    of.sort();
                     let none = |v6: bool| !addrs.iter().any(|ip| ip.is_ipv6() == v6);
                     if want.v4.is_some() && none(false) {
                         of.push("no A record".into());
