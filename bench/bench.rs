@@ -544,6 +544,164 @@ fn bench_dynward(
     std::thread::sleep(Duration::from_millis(500));
     println!("  1000 policies: {}", mem(&p));
     drop(p);
+    bench_dns(bin, net, dir);
+}
+
+/// The zone, key and secret of the DNS UPDATE scenario.
+const DNS_ZONE: &str = "bench.example.test";
+const DNS_SECRET: &str = "YmVuY2gtdHNpZy1zZWNyZXQtZm9yLWR5bndhcmQ=";
+
+/// BIND (`named`) on 198.51.100.1 behind a UDP relay that keeps each UPDATE's arrival time
+/// and the IPv4 address it adds: dynward's reaction over DNS UPDATE is measured at the relay,
+/// to the same clock as the dyndns2 server's. Stopped on drop.
+struct Dns {
+    named: Child,
+    relay: Server,
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        let _ = self.named.kill();
+        let _ = self.named.wait();
+    }
+}
+
+impl Dns {
+    fn start(dir: &Path) -> Option<Dns> {
+        let d = dir.join("named");
+        std::fs::create_dir_all(&d).ok()?;
+        let port = std::net::UdpSocket::bind("198.51.100.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let conf = format!(
+            "options {{ directory \"{d}\"; pid-file \"{d}/named.pid\"; session-keyfile \"{d}/s.key\"; listen-on port {port} {{ 198.51.100.1; }}; listen-on-v6 {{ none; }}; recursion no; notify no; }};\ncontrols {{ }};\nkey \"bench-key\" {{ algorithm hmac-sha256; secret \"{DNS_SECRET}\"; }};\nzone \"{DNS_ZONE}\" {{ type primary; file \"{d}/zone\"; update-policy {{ grant bench-key zonesub A; }}; }};\n",
+            d = d.display()
+        );
+        std::fs::write(d.join("named.conf"), conf).ok()?;
+        std::fs::write(
+            d.join("zone"),
+            format!("$TTL 60\n@ IN SOA ns.{DNS_ZONE}. h.{DNS_ZONE}. 1 3600 600 86400 60\n@ IN NS ns.{DNS_ZONE}.\nns IN A 198.51.100.1\n"),
+        )
+        .ok()?;
+        let named = Command::new("named")
+            .args(["-g", "-c"])
+            .arg(d.join("named.conf"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("named.log")).ok()?)
+            .spawn()
+            .ok()?;
+        let relay = std::net::UdpSocket::bind("198.51.100.1:0").ok()?;
+        let relay_port = relay.local_addr().ok()?.port();
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let a = arrivals.clone();
+        std::thread::spawn(move || {
+            let up = std::net::UdpSocket::bind("198.51.100.1:0").expect("relay socket");
+            up.connect(("198.51.100.1", port)).expect("connect named");
+            let _ = up.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut buf = [0u8; 4096];
+            let mut back = [0u8; 4096];
+            loop {
+                let Ok((n, from)) = relay.recv_from(&mut buf) else {
+                    return;
+                };
+                let at = Instant::now();
+                // The UPDATE's IPv4 address: the data of its A record (4 bytes after a
+                // type A, class IN, TTL and a length of 4).
+                let m = &buf[..n];
+                let myip = m
+                    .windows(14)
+                    .find(|w| w[..4] == [0, 1, 0, 1] && w[8..10] == [0, 4])
+                    .map(|w| format!("{}.{}.{}.{}", w[10], w[11], w[12], w[13]))
+                    .unwrap_or_default();
+                a.lock().expect("lock").push(Arrival { at, myip });
+                if up.send(m).is_ok()
+                    && let Ok(k) = up.recv(&mut back)
+                {
+                    let _ = relay.send_to(&back[..k], from);
+                }
+            }
+        });
+        let dns = Dns {
+            named,
+            relay: Server {
+                port: relay_port,
+                arrivals,
+                max_open: Arc::new(AtomicUsize::new(0)),
+            },
+        };
+        // Up once it answers its zone's SOA.
+        let end = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < end {
+            let q = Command::new("dig")
+                .args([
+                    "+short",
+                    "+time=1",
+                    "+tries=1",
+                    "-p",
+                    &port.to_string(),
+                    "@198.51.100.1",
+                    DNS_ZONE,
+                    "SOA",
+                ])
+                .output()
+                .ok()?;
+            if String::from_utf8_lossy(&q.stdout).contains(DNS_ZONE) {
+                return Some(dns);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+}
+
+/// The reaction over DNS UPDATE: dynward's `rfc2136` policy to BIND (through the relay),
+/// 30 address changes.
+fn bench_dns(bin: &str, net: &Net, dir: &Path) {
+    let Some(dns) = Dns::start(dir) else {
+        println!("  reaction over DNS UPDATE: BIND (named, dig) is not here; not measured");
+        return;
+    };
+    let mut ip = IpBatch::new(&net.ns);
+    let mut cur = 10;
+    ip.run("addr flush dev vw0\n");
+    std::thread::sleep(Duration::from_millis(100));
+    change(&mut ip, None, cur);
+    std::thread::sleep(Duration::from_millis(200));
+    let cfg = dir.join("dynward-dns.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "state_dir = \"{}\"\n[[policy]]\nname = \"dns\"\nprovider = \"rfc2136\"\nserver = \"198.51.100.1:{}\"\nzone = \"{DNS_ZONE}\"\ntsig_key = \"bench-key\"\npassword = \"{DNS_SECRET}\"\nhosts = [\"h.{DNS_ZONE}\"]\ninterface = \"vw0\"\nstable_for = \"0s\"\nmin_interval = \"0s\"\n",
+            dir.join("state").display(),
+            dns.relay.port
+        ),
+    )
+    .expect("config");
+    let (p, _) = start_dynward(bin, &net.ns, &cfg, dir);
+    if dns
+        .relay
+        .wait_for(&format!("203.0.113.{cur}"), 1, Duration::from_secs(10))
+        .is_none()
+    {
+        println!("  reaction over DNS UPDATE: the first UPDATE never came; not measured");
+        return;
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let mut r = reaction(&dns.relay, &mut ip, &mut cur, 30, Duration::from_secs(5));
+    if r.is_empty() {
+        println!("  reaction over DNS UPDATE: no UPDATE came; not measured");
+        return;
+    }
+    let (m, w) = median_worst(&mut r);
+    println!(
+        "  reaction over DNS UPDATE (rfc2136 to BIND, stable_for 0s, {} changes): median {}, worst {}",
+        r.len(),
+        ms(m),
+        ms(w)
+    );
+    println!("  after the DNS scenario: {}", mem(&p));
 }
 
 /// What every scenario needs.

@@ -282,7 +282,13 @@ pub const ANSWERS: &[AnswerRow] = &[
         "DNS UPDATE: NOTAUTH with BADTIME",
         "this machine's clock is off by more than 5 minutes",
         &["dns BADTIME"],
-        "asks again every minute until the clock is right",
+        "asks again every minute until the clock is right; after 30 minutes of it the host stops",
+    ),
+    row(
+        "DNS UPDATE: success that does not verify (unsigned, or a wrong signature)",
+        "it may be forged, so it is not believed",
+        &["dns UNVERIFIED"],
+        "",
     ),
     row(
         "DNS UPDATE: REFUSED",

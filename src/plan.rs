@@ -276,6 +276,7 @@ pub fn record_answer(
         nochg_streak: hs.nochg_streak,
         unknown_streak: hs.unknown_streak,
         outage_streak: hs.outage_streak,
+        badtime_for: Duration::from_secs(hs.badtime_since.map_or(0, |t| now.saturating_sub(t))),
     };
     let decision = code.decide(&history, quirks);
     hs.last_sent_at = Some(now);
@@ -309,6 +310,11 @@ fn count_streaks(hs: &mut HostRecord, code: &Code, nochg_expected: bool, now: u6
         hs.outage_streak + 1
     } else {
         0
+    };
+    hs.badtime_since = if *code == Code::Dns(9, 18) {
+        hs.badtime_since.or(Some(now))
+    } else {
+        None
     };
 }
 
@@ -992,6 +998,36 @@ mod tests {
     fn rec(hs: &mut HostRecord, code: &Code, sent: AddrSet, expected: bool, now: u64) -> Decision {
         let a = answer(code, sent, sent);
         record_answer(hs, &a, expected, now, WINDOW, Quirks::default()).decision
+    }
+
+    /// A clock the server keeps refusing (BADTIME) is held a minute at a time, and stops the
+    /// host 30 minutes after the first refusal in a row; another answer starts the count
+    /// again (reference 4.2).
+    #[test]
+    fn badtime_holds_then_stops_the_host_after_30_minutes() {
+        let a = set(Some("203.0.113.5"), None);
+        let bad = Code::Dns(9, 18);
+        let mut hs = HostRecord::default();
+        let minute = Decision::BackOff(crate::protocol::code::BADTIME_HOLD);
+        for m in 0..30 {
+            assert_eq!(
+                rec(&mut hs, &bad, a, false, T0 + m * 60),
+                minute,
+                "minute {m}"
+            );
+        }
+        assert_eq!(hs.badtime_since, Some(T0));
+        assert_eq!(rec(&mut hs, &bad, a, false, T0 + 1800), Decision::StopHost);
+        // The clock set: the next answer ends the count, and a later BADTIME holds again.
+        let mut hs = HostRecord::default();
+        rec(&mut hs, &bad, a, false, T0);
+        assert_eq!(
+            rec(&mut hs, &Code::Good, a, false, T0 + 1000),
+            Decision::Continue
+        );
+        assert_eq!(hs.badtime_since, None);
+        assert_eq!(rec(&mut hs, &bad, a, false, T0 + 2000), minute);
+        assert_eq!(rec(&mut hs, &bad, a, false, T0 + 2000 + 1799), minute);
     }
 
     /// A dual-stack policy without one family says so, with what the provider then does in

@@ -150,6 +150,9 @@ pub struct HostRecord {
     /// Provider-error holds in a row.
     #[serde(default)]
     pub outage_streak: u32,
+    /// The first of the clock refusals (BADTIME) in a row, if the last answer was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badtime_since: Option<u64>,
     /// What the zone's authoritative servers were last found to serve, against what the
     /// provider accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

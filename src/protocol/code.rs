@@ -99,7 +99,8 @@ pub enum Code {
 }
 
 /// DNS response codes and TSIG errors by their names (RFC 1035, 2136, 8945).
-const DNS_NAMES: [(u8, u16, &str); 13] = [
+const DNS_NAMES: [(u8, u16, &str); 14] = [
+    (0, 0, "UNVERIFIED"),
     (1, 0, "FORMERR"),
     (2, 0, "SERVFAIL"),
     (3, 0, "NXDOMAIN"),
@@ -128,6 +129,14 @@ pub fn dns_name(rcode: u8, tsig: u16) -> String {
 /// without a battery-backed clock gets the time from NTP soon after it starts.
 pub const BADTIME_HOLD: Duration = Duration::from_secs(60);
 
+/// After refusing the clock (BADTIME) this long, the server stops the host: a clock not set
+/// within half an hour of the first refusal needs the user.
+pub const BADTIME_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// How long a DNS success that does not verify (unsigned, or its signature wrong: it may be
+/// forged) holds before the update is sent again; the third in a row stops the host.
+pub const UNVERIFIED_HOLD: Duration = Duration::from_secs(60);
+
 /// The course an answer sets, before the host's history is taken into account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Course {
@@ -145,9 +154,10 @@ pub enum Course {
     ProviderError,
     /// The provider asked for this wait; every policy at the server holds.
     Wait(Duration),
-    /// Not an answer dynward can read: hold [`UNREADABLE_HOLD`]; the
+    /// Not an answer dynward can read (or believe): hold this long ([`UNREADABLE_HOLD`],
+    /// or [`UNVERIFIED_HOLD`] for a DNS success that does not verify); the
     /// [`UNREADABLE_LIMIT`]-th in a row stops the host.
-    Unreadable,
+    Unreadable(Duration),
 }
 
 impl Course {
@@ -164,9 +174,9 @@ impl Course {
             Course::Abuse => "stop host (account for No-IP); only the provider can lift it".into(),
             Course::ProviderError => format!("hold {}", outage_holds(", ")),
             Course::Wait(_) => "hold for that time".into(),
-            Course::Unreadable => format!(
+            Course::Unreadable(hold) => format!(
                 "hold {}; the {} in a row stops the host",
-                duration::words(UNREADABLE_HOLD),
+                duration::words(hold),
                 ordinal(UNREADABLE_LIMIT)
             ),
         }
@@ -453,7 +463,7 @@ impl Code {
             Code::NoLine => row(
                 "noline",
                 "the reply had no line for this host",
-                Unreadable,
+                Unreadable(UNREADABLE_HOLD),
                 Fix::Unreadable,
                 Inferred,
             ),
@@ -464,7 +474,7 @@ impl Code {
                 } else {
                     format!("the server's reply is not a dyndns2 code: \"{t}\"")
                 },
-                course: Unreadable,
+                course: Unreadable(UNREADABLE_HOLD),
                 fix: Fix::Unreadable,
                 said: Inferred,
             },
@@ -509,7 +519,7 @@ impl Code {
             Code::Unreadable(t) => Row {
                 name: "unreadable".into(),
                 words: with_detail("the API's answer is not one dynward can read", t),
-                course: Unreadable,
+                course: Unreadable(UNREADABLE_HOLD),
                 fix: Fix::Unreadable,
                 said: Inferred,
             },
@@ -550,7 +560,7 @@ impl Code {
 
     /// Whether the code counts toward the "unreadable reply" streak.
     pub fn is_unreadable(&self) -> bool {
-        self.course() == Course::Unreadable
+        matches!(self.course(), Course::Unreadable(_))
     }
 
     /// Whether the code is a provider-side error hold (dnserr, 911, servererror, HTTP 5xx).
@@ -642,11 +652,17 @@ impl Code {
             Course::Abuse if quirks.abuse_is_account => Decision::StopAccount,
             Course::Abuse => Decision::StopHost,
             Course::ProviderError => Decision::BackOff(hold(history.outage_streak)),
-            Course::Wait(d) => Decision::BackOff(d),
-            Course::Unreadable if history.unknown_streak + 1 >= UNREADABLE_LIMIT => {
+            // A clock the server keeps refusing is not going to be set by waiting.
+            Course::Wait(_)
+                if *self == Code::Dns(9, 18) && history.badtime_for >= BADTIME_LIMIT =>
+            {
                 Decision::StopHost
             }
-            Course::Unreadable => Decision::BackOff(UNREADABLE_HOLD),
+            Course::Wait(d) => Decision::BackOff(d),
+            Course::Unreadable(_) if history.unknown_streak + 1 >= UNREADABLE_LIMIT => {
+                Decision::StopHost
+            }
+            Course::Unreadable(hold) => Decision::BackOff(hold),
         }
     }
 
@@ -807,9 +823,17 @@ fn dns_row(rcode: u8, tsig: u16) -> Row {
             Fix::Credentials,
         ),
         (9, 18) => (
-            "the server says this machine's clock is off by more than the signature allows (5 minutes): set the clock (NTP)".into(),
+            format!(
+                "the server says this machine's clock is off by more than the signature allows (5 minutes): set the clock (NTP); after {} of it the host stops",
+                duration::words(BADTIME_LIMIT)
+            ),
             Course::Wait(BADTIME_HOLD),
             Fix::Clock,
+        ),
+        (0, 0) => (
+            "the server's success does not verify against the key (unsigned, or its signature is wrong), so it is not believed: it may be forged".into(),
+            Course::Unreadable(UNVERIFIED_HOLD),
+            Fix::Unreadable,
         ),
         (_, t) if t != 0 => (
             "the server refused the update's signature".into(),
@@ -889,12 +913,12 @@ fn http_row(s: u16) -> Row {
             format!(
                 "the server redirected (HTTP {s}) and the redirect was not followed (another host or scheme would receive the credentials)"
             ),
-            Course::Unreadable,
+            Course::Unreadable(UNREADABLE_HOLD),
             Fix::Unreadable,
         ),
         _ => (
             format!("the server answered HTTP {s} without a dyndns2 code"),
-            Course::Unreadable,
+            Course::Unreadable(UNREADABLE_HOLD),
             Fix::Unreadable,
         ),
     };
@@ -1083,6 +1107,9 @@ pub struct History {
     pub unknown_streak: u32,
     /// Provider-error holds (dnserr/911) in a row before this one.
     pub outage_streak: u32,
+    /// How long the server has refused the clock (BADTIME), from its first refusal in a row
+    /// to this answer.
+    pub badtime_for: Duration,
 }
 
 /// A provider's ways that change what an answer decides.
@@ -1123,6 +1150,7 @@ pub(crate) fn every_code() -> Vec<Code> {
         Code::Refused("a CNAME holds the name".into()),
         Code::Unavailable(503),
         Code::Unreadable("<html>".into()),
+        Code::Dns(0, 0),
         Code::Dns(9, 16),
         Code::Dns(9, 17),
         Code::Dns(9, 18),

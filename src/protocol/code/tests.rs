@@ -177,13 +177,17 @@ fn course_words_say_what_decide_does() {
                 assert_eq!(words, "hold for that time");
                 assert_eq!(d, Decision::BackOff(w));
             }
-            Course::Unreadable => {
-                assert_eq!(words, "hold 30 minutes; the third in a row stops the host");
-                assert_eq!(d, Decision::BackOff(UNREADABLE_HOLD));
-                assert_eq!(
-                    at(&c, |h| h.unknown_streak = 1),
-                    Decision::BackOff(UNREADABLE_HOLD)
-                );
+            Course::Unreadable(hold) => {
+                // A DNS success that does not verify holds a minute; anything else half an hour.
+                let (want, text) = if c == Code::Dns(0, 0) {
+                    (UNVERIFIED_HOLD, "hold 1 minute; the third in a row stops the host")
+                } else {
+                    (UNREADABLE_HOLD, "hold 30 minutes; the third in a row stops the host")
+                };
+                assert_eq!(hold, want, "{c:?}");
+                assert_eq!(words, text);
+                assert_eq!(d, Decision::BackOff(want));
+                assert_eq!(at(&c, |h| h.unknown_streak = 1), Decision::BackOff(want));
                 assert_eq!(at(&c, |h| h.unknown_streak = 2), Decision::StopHost);
             }
         }

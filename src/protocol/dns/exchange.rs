@@ -177,29 +177,34 @@ impl Exchange {
         }
     }
 
-    /// The answer for `job` from its UPDATE's reply.
-    fn answer(&self, job: &Job, id: u16, mac: &[u8], reply: &DnsReply) -> Answer {
-        let code = match read_reply(&reply.bytes, id, true) {
+    /// The answer for `job` from its UPDATE's reply, with why a success is not believed.
+    fn answer(&self, job: &Job, id: u16, mac: &[u8], reply: &DnsReply) -> (Answer, Option<String>) {
+        let (code, why) = match read_reply(&reply.bytes, id, true) {
             Ok(r) => self.code(&r, mac, reply),
-            Err(e) => Code::Unreadable(format!("not a DNS reply to the update: {e}")),
+            Err(e) => (
+                Code::Unreadable(format!("not a DNS reply to the update: {e}")),
+                None,
+            ),
         };
+        let why = why.map(|w| format!("{}: the server's success is not believed: {w}", job.host));
         let confirmed = if code.is_success() {
             job.addrs
         } else {
             AddrSet::default()
         };
-        Answer {
+        let answer = Answer {
             host: job.host.clone(),
             code,
             sent: job.addrs,
             confirmed,
-        }
+        };
+        (answer, why)
     }
 
     /// What a reply to an UPDATE means (reference section 4.2): a success only when its
     /// signature verifies; a refused key or clock as the server says, unsigned as it comes;
     /// other codes as they are.
-    fn code(&self, r: &Reply, mac: &[u8], reply: &DnsReply) -> Code {
+    fn code(&self, r: &Reply, mac: &[u8], reply: &DnsReply) -> (Code, Option<String>) {
         let key = &self.account.key;
         let verified = r
             .signature
@@ -207,16 +212,12 @@ impl Exchange {
             .map(|s| tsig::verify(&reply.bytes, s, key, mac, reply.now));
         let tsig_error = r.signature.as_ref().map_or(0, |s| s.fields.error);
         match (r.rcode(), tsig_error, verified) {
-            (0, _, Some(Ok(()))) => Code::Good,
-            (0, _, None) => {
-                Code::Unreadable("the server's success is not signed, so it is not believed".into())
-            }
-            (0, _, Some(Err(e))) => {
-                Code::Unreadable(format!("the server's success is not believed: {e}"))
-            }
+            (0, _, Some(Ok(()))) => (Code::Good, None),
+            (0, _, None) => (Code::Dns(0, 0), Some(Unverified::Unsigned.to_string())),
+            (0, _, Some(Err(e))) => (Code::Dns(0, 0), Some(e.to_string())),
             // BADTIME comes signed with the time of the request.
-            (9, 18, Some(Ok(()) | Err(Unverified::Time))) => Code::Dns(9, 18),
-            (rcode, t, _) => Code::Dns(rcode, t),
+            (9, 18, Some(Ok(()) | Err(Unverified::Time))) => (Code::Dns(9, 18), None),
+            (rcode, t, _) => (Code::Dns(rcode, t), None),
         }
     }
 }
@@ -231,10 +232,11 @@ impl crate::protocol::Exchange for Exchange {
         {
             match sent {
                 Sent::Update { id, mac } => {
-                    let answer = self.answer(&job, id, &mac, &reply);
+                    let (answer, why) = self.answer(&job, id, &mac, &reply);
                     return Next::Answers {
                         answers: Answers {
                             answers: vec![answer],
+                            notes: why.into_iter().collect(),
                             ..Answers::default()
                         },
                         last: self.queue.is_empty(),
