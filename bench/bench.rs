@@ -373,6 +373,16 @@ fn change(ip: &mut IpBatch, old: Option<u32>, new: u32) -> Instant {
     ip.run(&cmds)
 }
 
+/// The WAN interface with one address, 203.0.113.10, and the `ip` that changes it.
+fn wan(net: &Net) -> (IpBatch, u32) {
+    let mut ip = IpBatch::new(&net.ns);
+    ip.run("addr flush dev vw0\n");
+    std::thread::sleep(Duration::from_millis(100));
+    change(&mut ip, None, 10);
+    std::thread::sleep(Duration::from_millis(200));
+    (ip, 10)
+}
+
 fn reaction(
     srv: &Server,
     ip: &mut IpBatch,
@@ -446,12 +456,7 @@ fn bench_dynward(
     rows: &mut Vec<Row>,
 ) {
     println!("== dynward");
-    let mut ip = IpBatch::new(&net.ns);
-    let mut cur = 10;
-    ip.run("addr flush dev vw0\n");
-    std::thread::sleep(Duration::from_millis(100));
-    change(&mut ip, None, cur);
-    std::thread::sleep(Duration::from_millis(200));
+    let (mut ip, mut cur) = wan(net);
     let size = std::fs::metadata(bin).map(|m| m.len()).unwrap_or(0);
     let mut readys = Vec::new();
     for _ in 0..10 {
@@ -663,12 +668,7 @@ fn bench_dns(bin: &str, net: &Net, dir: &Path) {
         println!("  reaction over DNS UPDATE: BIND (named, dig) is not here; not measured");
         return;
     };
-    let mut ip = IpBatch::new(&net.ns);
-    let mut cur = 10;
-    ip.run("addr flush dev vw0\n");
-    std::thread::sleep(Duration::from_millis(100));
-    change(&mut ip, None, cur);
-    std::thread::sleep(Duration::from_millis(200));
+    let (mut ip, mut cur) = wan(net);
     let cfg = dir.join("dynward-dns.toml");
     std::fs::write(
         &cfg,

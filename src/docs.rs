@@ -647,7 +647,7 @@ fn roff_list(rows: &[Row]) -> String {
     out
 }
 
-/// The synopsis of a subcommand: `dynward once [--dry-run] [--force] [POLICY]...`.
+/// The synopsis of a subcommand: `dynward once [--dry-run] [--force] [--verify] [POLICY]...`.
 fn synopsis(cmd: &crate::cli::Sub) -> String {
     let mut parts = vec![format!("\\fBdynward {}\\fR", cmd.name)];
     for a in cmd.args {

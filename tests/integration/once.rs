@@ -599,22 +599,6 @@ fn unknown_policy_name() {
     );
 }
 
-/// A hook that writes its environment, sorted, to `out`.
-fn env_hook(s: &Setup, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let out = s.dir.path().join(format!("{name}.env"));
-    let script = s.dir.path().join(format!("{name}.sh"));
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nenv | sort > {}.part\nmv {0}.part {0}\n",
-            out.display()
-        ),
-    )
-    .expect("write hook");
-    util::sh(&["chmod", "755", &script.display().to_string()]);
-    (script, out)
-}
-
 /// The DYNWARD_* and PATH lines a hook was given.
 fn hook_env(out: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(out)
@@ -634,8 +618,8 @@ fn once_runs_hooks_as_the_daemon_does() {
     let bad = FakeServer::http();
     bad.respond_with(|_| Script::Reply(401, "badauth".into()));
     let s = Setup::new("");
-    let (change, change_out) = env_hook(&s, "change");
-    let (error, error_out) = env_hook(&s, "error");
+    let (change, change_out) = s.env_hook("change");
+    let (error, error_out) = s.env_hook("error");
     let cfg = |state: &str| {
         format!(
             "state_dir = \"{state}\"\non_error = [\"{}\"]\n{}{}",

@@ -593,7 +593,7 @@ fn man_page_is_the_reference() {
         assert!(text.lines().any(|l| l == section), "no {section}:\n{text}");
     }
     assert!(
-        text.contains("dynward once [--dry-run] [--force] [POLICY]..."),
+        text.contains("dynward once [--dry-run] [--force] [--verify] [POLICY]..."),
         "{text}"
     );
     for key in [
@@ -601,6 +601,9 @@ fn man_page_is_the_reference() {
         "password_file",
         "hook_timeout",
         "ipv6_mode",
+        "verify_for",
+        "verify_every",
+        "DYNWARD_RESOLV_CONF",
     ] {
         assert!(text.contains(key), "{key} undocumented");
     }

@@ -90,22 +90,6 @@ fn nsupdate(ns: &Netns, lines: &str) {
     assert!(o.status.success(), "nsupdate: {o:?}");
 }
 
-/// A hook that writes its environment to `<name>.env` in the test's directory.
-fn env_hook(s: &Setup, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
-    let out = s.dir.path().join(format!("{name}.env"));
-    let script = s.dir.path().join(format!("{name}.sh"));
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nenv | sort > {}.part\nmv {0}.part {0}\n",
-            out.display()
-        ),
-    )
-    .expect("write hook");
-    util::sh(&["chmod", "755", &script.display().to_string()]);
-    (script, out)
-}
-
 #[test]
 #[ignore = "needs root (network namespaces) and BIND9: scripts/test runs it when they are there"]
 fn updates_are_checked_where_the_world_reads_them() {
@@ -191,7 +175,7 @@ fn updates_are_checked_where_the_world_reads_them() {
     // 3. The second server never gets the update: not served, said once, and the
     //    on_error hook is told `not-served`; `once --verify` fails.
     let two = stale(&ns);
-    let (hook, hook_out) = env_hook(&s, "error");
+    let (hook, hook_out) = s.env_hook("error");
     s.write_config(&config(&format!(
         "verify_for = \"3s\"\non_error = [\"{}\"]\n",
         hook.display()

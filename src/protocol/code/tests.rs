@@ -180,9 +180,15 @@ fn course_words_say_what_decide_does() {
             Course::Unreadable(hold) => {
                 // A DNS success that does not verify holds a minute; anything else half an hour.
                 let (want, text) = if c == Code::Dns(0, 0) {
-                    (UNVERIFIED_HOLD, "hold 1 minute; the third in a row stops the host")
+                    (
+                        UNVERIFIED_HOLD,
+                        "hold 1 minute; the third in a row stops the host",
+                    )
                 } else {
-                    (UNREADABLE_HOLD, "hold 30 minutes; the third in a row stops the host")
+                    (
+                        UNREADABLE_HOLD,
+                        "hold 30 minutes; the third in a row stops the host",
+                    )
                 };
                 assert_eq!(hold, want, "{c:?}");
                 assert_eq!(words, text);

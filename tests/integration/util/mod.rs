@@ -448,6 +448,23 @@ impl Setup {
     }
 
     /// Runs dynward with this config and these arguments.
+    /// A hook script in the test's directory that writes its environment, sorted, to
+    /// `<name>.env` there (whole, or not at all): the script's path and the output's.
+    pub fn env_hook(&self, name: &str) -> (PathBuf, PathBuf) {
+        let out = self.dir.path().join(format!("{name}.env"));
+        let script = self.dir.path().join(format!("{name}.sh"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nenv | sort > {}.part\nmv {0}.part {0}\n",
+                out.display()
+            ),
+        )
+        .expect("write hook");
+        sh(&["chmod", "755", &script.display().to_string()]);
+        (script, out)
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         run_with(&self.config(), args, &[])
     }
