@@ -3,6 +3,8 @@
 #   scripts/package.sh [--arch amd64|arm64|armhf]
 #     amd64 (the default) -> target/debian/dynward_<version>_amd64.deb
 #     arm64, armhf        -> target/cross/debian/dynward_<version>_<arch>.deb
+#                            ($DYNWARD_CROSS_TARGET/debian when that names the cross build
+#                            directory: .ci/run keeps it between runs)
 # On an amd64 Debian 12 machine. Needs cargo-deb (installed when missing); a cross build
 # installs what it needs from Debian's packages when missing: Debian's own Rust (rustc-web,
 # whose standard library source builds the target's: rustup's cross targets cannot be
@@ -55,13 +57,13 @@ else
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
   fi
-  export CARGO_TARGET_DIR=target/cross
+  export CARGO_TARGET_DIR=${DYNWARD_CROSS_TARGET:-target/cross}
   linker_var="CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_LINKER"
   # The same release profile as amd64's (size, LTO, abort on panic, stripped).
   env RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc "$linker_var=$gnu-gcc" \
     /usr/bin/cargo build --release --locked --target "$triple" -Z build-std=std,panic_abort
   cargo deb --locked --no-build --target "$triple"
-  deb=$(ls -t target/cross/debian/dynward_*_"$arch".deb | head -1)
+  deb=$(ls -t "$CARGO_TARGET_DIR"/debian/dynward_*_"$arch".deb | head -1)
   # cargo-deb reads the dependencies off the cross C library's version; the binary says
   # what it needs: the newest glibc symbol version it uses, and libgcc_s where it links it.
   bin="$CARGO_TARGET_DIR/$triple/release/dynward"
@@ -72,7 +74,10 @@ else
   dpkg-deb -R "$deb" "$unpacked/pkg"
   sed -i "s/^Depends: .*/Depends: $deps/" "$unpacked/pkg/DEBIAN/control"
   dpkg-deb --root-owner-group -Zxz -b "$unpacked/pkg" "$deb" >/dev/null
+  # qemu runs it on the cross C library, unless the target's own is installed (-L would
+  # then pair the two).
   run=("$qemu" -L "/usr/$gnu")
+  [ ! -e "/lib/$(basename "$(ls "/usr/$gnu"/lib/ld-linux-*.so.* | head -1)")" ] || run=("$qemu")
 fi
 
 [ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ] || fail "Architecture is $(dpkg-deb -f "$deb" Architecture), not $arch"

@@ -20,6 +20,7 @@ mod util;
 
 mod api;
 mod clock;
+mod cross;
 mod daemon;
 mod daemon_netns;
 mod dns;

@@ -756,6 +756,11 @@ impl DaemonProc {
 
     /// Like [`DaemonProc::start`], with extra environment variables.
     pub fn start_env(config: &Path, netns: Option<&str>, env: &[(&str, &str)]) -> Self {
+        Self::start_bin(bin(), config, netns, env)
+    }
+
+    /// Like [`DaemonProc::start_env`], with another binary (a cross-built one under qemu).
+    pub fn start_bin(bin: &str, config: &Path, netns: Option<&str>, env: &[(&str, &str)]) -> Self {
         let log = config.with_extension(format!(
             "log.{}",
             std::time::SystemTime::now()
@@ -767,10 +772,10 @@ impl DaemonProc {
         let mut c = match netns {
             Some(ns) => {
                 let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, bin()]);
+                c.args(["netns", "exec", ns, bin]);
                 c
             }
-            None => Command::new(bin()),
+            None => Command::new(bin),
         };
         c.arg("--config").arg(config).arg("-v").arg("run");
         c.env_remove("STATE_DIRECTORY")
