@@ -3,7 +3,7 @@
 //! serves what was accepted or the limit passes. The judging is [`crate::protocol::dns::served`]'s;
 //! this module only moves the messages.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -61,7 +61,7 @@ async fn check_unboxed(ask: &Ask, since: Instant) -> Found {
     loop {
         for ((_, addrs), (_, s)) in servers.iter().zip(seen.iter_mut()) {
             // A server that serves it already is not asked again.
-            if !s.as_ref().is_ok_and(|a| serves(ask.want, a)) {
+            if !s.as_ref().is_ok_and(|a| served::serves(ask.want, a)) {
                 *s = ask_server(&host, ask.want, addrs).await;
             }
         }
@@ -79,10 +79,6 @@ async fn check_unboxed(ask: &Ask, since: Instant) -> Found {
             }
         }
     }
-}
-
-fn serves(want: AddrSet, addrs: &[IpAddr]) -> bool {
-    served::judge(want, &[(String::new(), Ok(addrs.to_vec()))]).all_served()
 }
 
 /// The zone's servers, each with its addresses.
@@ -118,11 +114,12 @@ async fn servers(
     }
     let mut out = Vec::new();
     for n in names {
-        let addrs = tokio::net::lookup_host((n.to_string().trim_end_matches('.'), 53))
+        let name = n.to_string().trim_end_matches('.').to_string();
+        let addrs = tokio::net::lookup_host((name.as_str(), 53))
             .await
             .map(|a| a.collect())
             .unwrap_or_default();
-        out.push((n.to_string().trim_end_matches('.').to_string(), addrs));
+        out.push((name, addrs));
     }
     Ok(out)
 }

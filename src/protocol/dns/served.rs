@@ -181,19 +181,23 @@ fn family_wanted(want: AddrSet, ip: IpAddr) -> bool {
     }
 }
 
-/// Judges each server's answer against `want`: a server serves it when, for each family of
-/// `want`, that address is among what it serves (a name may have several records of a
-/// family; another one beside it is the user's).
+/// Whether a server that answered `addrs` serves `want`: for each family of `want`, that
+/// address is among them (a name may have several records of a family; another one beside
+/// it is the user's).
+pub fn serves(want: AddrSet, addrs: &[IpAddr]) -> bool {
+    let has = |ip: IpAddr| addrs.contains(&ip);
+    want.v4.is_none_or(|a| has(IpAddr::V4(a))) && want.v6.is_none_or(|a| has(IpAddr::V6(a)))
+}
+
+/// Judges each server's answer against `want` ([`serves`]), saying what differs where it
+/// does not.
 pub fn judge(want: AddrSet, seen: &[(String, Seen)]) -> Judged {
     let mut j = Judged::default();
     for (server, s) in seen {
         match s {
             Err(why) => j.silent.push((server.clone(), why.clone())),
             Ok(addrs) => {
-                let has = |ip: IpAddr| addrs.contains(&ip);
-                let ok = want.v4.is_none_or(|a| has(IpAddr::V4(a)))
-                    && want.v6.is_none_or(|a| has(IpAddr::V6(a)));
-                if ok {
+                if serves(want, addrs) {
                     j.served.push(server.clone());
                 } else {
                     // What differs: the addresses of a family wanted that are not wanted,
