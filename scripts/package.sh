@@ -21,14 +21,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# The target of each architecture: Rust's triple, the GNU triple of its gcc and C library,
-# and qemu-user's program.
-case "$arch" in
-  amd64) triple=x86_64-unknown-linux-gnu ;;
-  arm64) triple=aarch64-unknown-linux-gnu gnu=aarch64-linux-gnu qemu=qemu-aarch64 file_says="ARM aarch64" ;;
-  armhf) triple=armv7-unknown-linux-gnueabihf gnu=arm-linux-gnueabihf qemu=qemu-arm file_says="ARM, EABI5" ;;
-  *) echo "scripts/package.sh: unknown --arch $arch (amd64, arm64 or armhf)" >&2; exit 2 ;;
-esac
+# shellcheck source=scripts/cross.sh
+. scripts/cross.sh
+if [ "$arch" != amd64 ] && ! cross_target "$arch"; then
+  echo "scripts/package.sh: unknown --arch $arch (amd64, arm64 or armhf)" >&2; exit 2
+fi
 
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked
 
@@ -43,25 +40,15 @@ if [ "$arch" = amd64 ]; then
   deb=$(ls -t target/debian/dynward_*_amd64.deb | head -1)
   run=()
 else
-  # Debian's Rust is installed beside rustup's and called by its full path; its standard
-  # library is built for the target from rust-web-src (-Z build-std), so no foreign
-  # architecture is added to dpkg (the mirror's armhf index has been seen stale).
-  need=()
-  [ -x /usr/bin/rustc ] && /usr/bin/rustc --version | grep -q '^rustc 1\.9[6-9]' || need+=(rustc-web cargo-web)
-  [ -d /usr/lib/rustlib/src/rust/library ] || need+=(rust-web-src)
-  command -v "$gnu-gcc" >/dev/null 2>&1 || need+=("gcc-$gnu")
-  [ -d "/usr/$gnu/lib" ] || need+=("libc6-dev-${arch}-cross")
-  command -v "$qemu" >/dev/null 2>&1 || need+=(qemu-user)
-  command -v file >/dev/null 2>&1 || need+=(file)
-  if [ "${#need[@]}" -gt 0 ]; then
+  need=$(cross_missing)
+  if [ -n "$need" ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+    # shellcheck disable=SC2086 # one package name a word
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need
   fi
-  export CARGO_TARGET_DIR=${DYNWARD_CROSS_TARGET:-target/cross}
-  linker_var="CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_LINKER"
   # The same release profile as amd64's (size, LTO, abort on panic, stripped).
-  env RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc "$linker_var=$gnu-gcc" \
-    /usr/bin/cargo build --release --locked --target "$triple" -Z build-std=std,panic_abort
+  cross_cargo build --release --locked -Z build-std=std,panic_abort
+  export CARGO_TARGET_DIR=$cross_dir
   cargo deb --locked --no-build --target "$triple"
   deb=$(ls -t "$CARGO_TARGET_DIR"/debian/dynward_*_"$arch".deb | head -1)
   # cargo-deb reads the dependencies off the cross C library's version; the binary says
@@ -74,10 +61,8 @@ else
   dpkg-deb -R "$deb" "$unpacked/pkg"
   sed -i "s/^Depends: .*/Depends: $deps/" "$unpacked/pkg/DEBIAN/control"
   dpkg-deb --root-owner-group -Zxz -b "$unpacked/pkg" "$deb" >/dev/null
-  # qemu runs it on the cross C library, unless the target's own is installed (-L would
-  # then pair the two).
-  run=("$qemu" -L "/usr/$gnu")
-  [ ! -e "/lib/$(basename "$(ls "/usr/$gnu"/lib/ld-linux-*.so.* | head -1)")" ] || run=("$qemu")
+  cross_runner
+  run=("${cross_run[@]}")
 fi
 
 [ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ] || fail "Architecture is $(dpkg-deb -f "$deb" Architecture), not $arch"
