@@ -142,7 +142,10 @@ pub const COMMANDS: &[Sub] = &[
     Sub {
         name: "run",
         about: "Run the daemon: watch addresses, update on change (SIGHUP reloads, SIGTERM stops)",
-        args: &[],
+        args: &[Arg::flag(
+            "syslog",
+            "Log to syslog (/dev/log) with each message's priority, not to stderr: OpenWrt's logd (its init script passes it)",
+        )],
     },
     Sub {
         name: "reload",
@@ -242,7 +245,10 @@ pub enum Command {
         policies: Vec<String>,
     },
     /// The daemon.
-    Run,
+    Run {
+        /// Log to syslog's socket instead of stderr.
+        syslog: bool,
+    },
     /// Reload the running daemon.
     Reload,
     /// Show the state.
@@ -364,6 +370,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Usage> 
                 Ok(v) => seen.output = Some(PathBuf::from(v)),
                 Err(e) => return Err(usage_error(e, sub)),
             },
+            Long("syslog") if on(sub, "run") => seen.syslog = true,
             Long("json") if on(sub, "status") || on(sub, "providers") => seen.json = true,
             Long("host") if on(sub, "reset") => seen.host = Some(text_value(&mut p, sub)?),
             Value(v) => {
@@ -406,6 +413,7 @@ struct Seen {
     force: bool,
     verify: bool,
     json: bool,
+    syslog: bool,
     host: Option<String>,
     from: Option<String>,
     output: Option<PathBuf>,
@@ -440,7 +448,9 @@ fn command(s: &'static Sub, seen: Seen) -> Result<Command, Usage> {
             verify: seen.verify,
             policies: values.by_ref().collect(),
         },
-        "run" => Command::Run,
+        "run" => Command::Run {
+            syslog: seen.syslog,
+        },
         "reload" => Command::Reload,
         "status" => Command::Status { json: seen.json },
         "providers" => Command::Providers { json: seen.json },
@@ -611,7 +621,8 @@ mod tests {
         assert_eq!(run("status --json").command, Command::Status { json: true });
         for (line, cmd) in [
             ("check", Command::Check),
-            ("run", Command::Run),
+            ("run", Command::Run { syslog: false }),
+            ("run --syslog", Command::Run { syslog: true }),
             ("reload", Command::Reload),
             ("status", Command::Status { json: false }),
         ] {

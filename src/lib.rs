@@ -60,5 +60,6 @@ pub mod secret;
 pub mod served;
 pub mod status;
 pub mod store;
+pub mod syslog;
 pub mod systemd;
 pub mod watch;

@@ -30,8 +30,13 @@ fn main() -> ExitCode {
     };
     // The daemon's log is its record of what it did: info by default. One-shot commands
     // print their results on stdout and keep stderr for problems.
-    let is_daemon = matches!(cli.command, Command::Run);
-    init_logging(cli.verbose.saturating_add(u8::from(is_daemon)), is_daemon);
+    let is_daemon = matches!(cli.command, Command::Run { .. });
+    let syslog = matches!(cli.command, Command::Run { syslog: true });
+    init_logging(
+        cli.verbose.saturating_add(u8::from(is_daemon)),
+        is_daemon,
+        syslog,
+    );
     match &cli.command {
         // The presets are the program's own: no config is needed.
         Command::Providers { json } => providers(*json),
@@ -129,7 +134,7 @@ fn with_config(cli: cli::Cli) -> ExitCode {
                 zone: Zone::local(),
             },
         ),
-        Command::Run => run_daemon(cfg, path, state_dir),
+        Command::Run { .. } => run_daemon(cfg, path, state_dir),
         Command::Reload => reload(&state_dir),
         Command::Status { json } => show_status(&cfg, &state_dir, json),
         Command::Reset { policy, host } => reset(&cfg, &path, &state_dir, &policy, host),
@@ -139,7 +144,7 @@ fn with_config(cli: cli::Cli) -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8, daemon: bool) {
+fn init_logging(verbose: u8, daemon: bool, syslog: bool) {
     use tracing_subscriber::prelude::*;
     let from_env = std::env::var("DYNWARD_LOG")
         .ok()
@@ -163,6 +168,27 @@ fn init_logging(verbose: u8, daemon: bool) {
             .with(layer.with_filter(level))
             .init();
         return;
+    }
+    // Without the journal (OpenWrt): to logd, the priority in the message's header and the
+    // time logd's own.
+    if syslog {
+        match dynward::syslog::Syslog::connect(Path::new(dynward::syslog::SOCKET), "dynward") {
+            Ok(writer) => {
+                tracing_subscriber::fmt()
+                    .with_max_level(level)
+                    .with_writer(writer)
+                    .without_time()
+                    .with_level(false)
+                    .with_ansi(false)
+                    .with_target(false)
+                    .init();
+                return;
+            }
+            Err(e) => eprintln!(
+                "--syslog: cannot connect to {}: {e}; logging to stderr",
+                dynward::syslog::SOCKET
+            ),
+        }
     }
     tracing_subscriber::fmt()
         .with_max_level(level)
@@ -387,7 +413,7 @@ fn daemon_command(command: &Command) -> Option<Request> {
         Command::Reload => Some(Request::Reload),
         Command::Check
         | Command::Once { .. }
-        | Command::Run
+        | Command::Run { .. }
         | Command::Import { .. }
         | Command::Providers { .. } => None,
     }

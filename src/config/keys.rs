@@ -7,7 +7,7 @@ pub type Key = (&'static str, &'static str, &'static str);
 pub const TOP: &[Key] = &[
     (
         "state_dir",
-        "/var/lib/dynward",
+        super::DEFAULT_STATE_DIR,
         "Where `state.json` lives. `$STATE_DIRECTORY` (set by systemd) wins.",
     ),
     (

@@ -41,8 +41,14 @@ pub use resolve::SERVICE_GROUP;
 
 /// Where the config is read from when neither `--config` nor `DYNWARD_CONFIG` says.
 pub const DEFAULT_PATH: &str = "/etc/dynward/dynward.toml";
-/// Where the state lives when neither the config nor `$STATE_DIRECTORY` says.
-pub const DEFAULT_STATE_DIR: &str = "/var/lib/dynward";
+/// Where the state lives when neither the config nor `$STATE_DIRECTORY` says:
+/// `/var/lib/dynward`, or what `DYNWARD_STATE_DIR` named when this binary was built. The
+/// OpenWrt packages are built with `/etc/dynward/state`: `/var` is RAM there, and the
+/// daemon, `status` and `reset` must agree without a line in the config.
+pub const DEFAULT_STATE_DIR: &str = match option_env!("DYNWARD_STATE_DIR") {
+    Some(dir) => dir,
+    None => "/var/lib/dynward",
+};
 
 /// The default User-Agent; providers require one that names product, version and a contact.
 pub fn default_user_agent() -> String {
