@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Builds the Debian package for an architecture and checks what is in it.
-#   scripts/package.sh [--arch amd64|arm64|armhf]
+# Builds the package for an architecture and checks what is in it.
+#   scripts/package.sh [--arch amd64|arm64|armhf|openwrt-aarch64|openwrt-armv7|openwrt-mipsel|openwrt-mips]
 #     amd64 (the default) -> target/debian/dynward_<version>_amd64.deb
 #     arm64, armhf        -> target/cross/debian/dynward_<version>_<arch>.deb
 #                            ($DYNWARD_CROSS_TARGET/debian when that names the cross build
 #                            directory: .ci/run keeps it between runs)
+#     openwrt-FAMILY      -> target/openwrt/dynward_<version>-1_<opkg arch>.ipk, one for each
+#                            OpenWrt package architecture of the family (the same static
+#                            binary), and target/openwrt/dynward-<version>-openwrt-FAMILY.tar.gz
+#                            (the same files, for OpenWrt 25's apk, which cannot be made here)
 # On an amd64 Debian 12 machine. Needs cargo-deb (installed when missing); a cross build
-# installs what it needs from Debian's packages when missing: Debian's own Rust (rustc-web,
-# whose standard library source builds the target's: rustup's cross targets cannot be
-# fetched here), the target's gcc and C library, and qemu-user to try the binary.
+# installs what it needs when missing: Debian's own Rust (rustc-web, whose standard library
+# source builds the target's: rustup's cross targets cannot be fetched here), the target's gcc
+# and C library (Debian) or zig and cargo-zigbuild (OpenWrt's static musl), and qemu-user to
+# try the binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,14 +22,19 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --arch) arch=${2:?--arch needs a value}; shift 2 ;;
     --arch=*) arch=${1#--arch=}; shift ;;
-    *) echo "usage: scripts/package.sh [--arch amd64|arm64|armhf]" >&2; exit 2 ;;
+    *) echo "usage: scripts/package.sh [--arch amd64|arm64|armhf|openwrt-aarch64|openwrt-armv7|openwrt-mipsel|openwrt-mips]" >&2; exit 2 ;;
   esac
 done
 
 # shellcheck source=scripts/cross.sh
 . scripts/cross.sh
 if [ "$arch" != amd64 ] && ! cross_target "$arch"; then
-  echo "scripts/package.sh: unknown --arch $arch (amd64, arm64 or armhf)" >&2; exit 2
+  echo "scripts/package.sh: unknown --arch $arch (amd64, arm64, armhf, openwrt-aarch64, openwrt-armv7, openwrt-mipsel or openwrt-mips)" >&2; exit 2
+fi
+fail() { echo "package check failed: $*" >&2; exit 1; }
+if [ -n "${musl:-}" ]; then
+  . scripts/openwrt.sh
+  exit
 fi
 
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked
@@ -33,19 +43,12 @@ command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked
 cargo run --quiet --locked --example manpage -- target/man/man1/dynward.1
 gzip -9nf target/man/man1/dynward.1
 
-fail() { echo "package check failed: $*" >&2; exit 1; }
-
 if [ "$arch" = amd64 ]; then
   cargo deb --locked
   deb=$(ls -t target/debian/dynward_*_amd64.deb | head -1)
   run=()
 else
-  need=$(cross_missing)
-  if [ -n "$need" ]; then
-    apt-get update -qq
-    # shellcheck disable=SC2086 # one package name a word
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need
-  fi
+  cross_install
   # The same release profile as amd64's (size, LTO, abort on panic, stripped).
   cross_cargo build --release --locked -Z build-std=std,panic_abort
   export CARGO_TARGET_DIR=$cross_dir

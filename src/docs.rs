@@ -423,6 +423,10 @@ pub const ENVIRONMENT: &[Row] = &[
         "The file whose `nameserver` lines name the resolvers that find a zone's authoritative servers for `verify_for`, `verify_every` and `once --verify` (default `/etc/resolv.conf`).",
     ),
     (
+        "DYNWARD_SYSLOG_SOCKET",
+        "The socket `run --syslog` sends to (default `/dev/log`).",
+    ),
+    (
         "TZ",
         "The zone times are shown in (else `/etc/localtime`, else OpenWrt's `/etc/TZ`, else UTC).",
     ),

@@ -172,7 +172,9 @@ fn init_logging(verbose: u8, daemon: bool, syslog: bool) {
     // Without the journal (OpenWrt): to logd, the priority in the message's header and the
     // time logd's own.
     if syslog {
-        match dynward::syslog::Syslog::connect(Path::new(dynward::syslog::SOCKET), "dynward") {
+        let socket = std::env::var_os("DYNWARD_SYSLOG_SOCKET")
+            .map_or_else(|| PathBuf::from(dynward::syslog::SOCKET), PathBuf::from);
+        match dynward::syslog::Syslog::connect(&socket, "dynward") {
             Ok(writer) => {
                 tracing_subscriber::fmt()
                     .with_max_level(level)
@@ -186,7 +188,7 @@ fn init_logging(verbose: u8, daemon: bool, syslog: bool) {
             }
             Err(e) => eprintln!(
                 "--syslog: cannot connect to {}: {e}; logging to stderr",
-                dynward::syslog::SOCKET
+                socket.display()
             ),
         }
     }

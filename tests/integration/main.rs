@@ -29,6 +29,7 @@ mod http;
 mod import;
 mod netns;
 mod once;
+mod openwrt;
 mod outputs;
 mod presets;
 mod real_server;

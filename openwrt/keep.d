@@ -1,0 +1,2 @@
+/etc/dynward/dynward.toml
+/etc/dynward/state/
