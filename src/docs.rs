@@ -36,8 +36,8 @@ pub const COMMANDS: &[Row] = &[
         "Asks the running daemon to re-read its config and waits for the result (what `systemctl reload` runs); exit 1, with the problems, when the file is invalid (the running config stays).",
     ),
     (
-        "dynward run",
-        "The daemon: watches the addresses (netlink events, no polling) and updates the moment they change.",
+        "dynward run [--syslog]",
+        "The daemon: watches the addresses (netlink events, no polling) and updates the moment they change. `--syslog` sends its log to syslog's socket `/dev/log`, each message with its priority (OpenWrt's logd), instead of stderr.",
     ),
     (
         "dynward status [--json]",
