@@ -268,9 +268,14 @@ pub fn save(dir: &Path, state: &impl Serialize) -> Result<(), Error> {
 }
 
 /// Writes `bytes` as `path` (in `dir`) atomically, mode 0600: a temporary file, fsync, rename,
-/// fsync of the directory. A failure leaves the old file whole.
+/// fsync of the directory. A failure leaves the old file whole. A file that already holds
+/// exactly `bytes` is not written again: on a router's flash every write wears it, and the
+/// daemon saves at start, on reload and at stop whether or not anything changed.
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
     use std::os::unix::fs::OpenOptionsExt;
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -413,6 +418,26 @@ mod tests {
             state_dir(None, None),
             PathBuf::from(crate::config::DEFAULT_STATE_DIR)
         );
+    }
+
+    /// Saving what the file already holds writes nothing (its inode and time stay: an atomic
+    /// write would have renamed a new file over it); a change is written.
+    #[test]
+    fn an_unchanged_state_is_not_written_again() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        save(dir.path(), &sample()).expect("save");
+        let first = fs::metadata(&path).expect("stat");
+        save(dir.path(), &sample()).expect("save again");
+        let again = fs::metadata(&path).expect("stat");
+        assert_eq!(
+            (again.ino(), again.mtime(), again.mtime_nsec()),
+            (first.ino(), first.mtime(), first.mtime_nsec())
+        );
+        save(dir.path(), &StateFile::default()).expect("save a change");
+        assert_ne!(fs::metadata(&path).expect("stat").ino(), first.ino());
+        assert_eq!(load(dir.path(), 0).expect("load"), StateFile::default());
     }
 
     /// A failed write leaves the previous file intact (the temp path is made unwritable by
