@@ -1,4 +1,5 @@
-//! The cross-built binaries (arm64, armhf), tried under qemu-user rather than only built:
+//! The cross-built binaries (arm64, armhf, OpenWrt's static musl builds), tried under
+//! qemu-user rather than only built:
 //! `--version`; `check` and `once --dry-run` on the example config, answering as this
 //! build does; and a real update from the daemon in a network namespace the test creates,
 //! then another after an address change.
@@ -6,7 +7,9 @@
 //! `scripts/test` builds them and names them in `DYNWARD_CROSS_BINS` (`arch=program,…`,
 //! each program a wrapper that runs the binary under qemu) when the cross tools are here
 //! (`scripts/package.sh --arch arm64|armhf` installs them; `.ci/run` does), and reports
-//! this test as skipped, never as passed, where they are not.
+//! this test as skipped, never as passed, where they are not. The architectures named in
+//! `DYNWARD_CROSS_NO_NETLINK` (big-endian MIPS: qemu-user garbles the kernel's netlink
+//! answers to it) skip the daemon half, and scripts/test says so.
 
 use crate::util;
 
@@ -33,7 +36,7 @@ fn cross_built_binaries_work_under_qemu() {
         !bins.is_empty(),
         "DYNWARD_CROSS_BINS names no cross-built binary (scripts/test sets it)"
     );
-    for (arch, bin) in &bins {
+    for (i, (arch, bin)) in bins.iter().enumerate() {
         let run = |args: &[&str], env: &[(&str, &str)]| {
             let mut c = std::process::Command::new(bin);
             c.args(args)
@@ -79,7 +82,12 @@ fn cross_built_binaries_work_under_qemu() {
         );
 
         // A real update from the daemon under qemu, then another after an address change.
-        let ns = Netns::new(&format!("x{}", &arch[..2]));
+        let no_netlink = std::env::var("DYNWARD_CROSS_NO_NETLINK").unwrap_or_default();
+        if no_netlink.split(',').any(|a| a == arch) {
+            eprintln!("{arch}: the daemon half is not run: qemu-user garbles its netlink");
+            continue;
+        }
+        let ns = Netns::new(&format!("x{i}"));
         ns.add_wan();
         ns.route_back();
         ns.run("ip addr add 203.0.113.60/32 dev vw0");
