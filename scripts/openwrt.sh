@@ -37,7 +37,8 @@ pack() { # pack OUT DIR MEMBERS...
 pack "$stage/data.tar.gz" "$root" .
 installed=$(du -sb --apparent-size "$root" | cut -f1)
 
-rm -f "$out"/dynward_*-1_{"${opkg_archs// /,}"}.ipk "$out/dynward-"*"-$cross_arch.tar.gz"
+for opkg_arch in $opkg_archs; do rm -f "$out"/dynward_*-1_"$opkg_arch".ipk; done
+rm -f "$out/dynward-"*"-$cross_arch.tar.gz"
 for opkg_arch in $opkg_archs; do
   ctl="$stage/control"
   rm -rf "$ctl"
@@ -69,10 +70,9 @@ pack "$tarball" "$root" ./usr ./etc ./lib
 
 # The checks, on what was written.
 check="$stage/check"
-for ipk in "$out"/dynward_"$version"-1_*.ipk; do
-  opkg_arch=${ipk##*_}
-  opkg_arch=${opkg_arch%.ipk}
-  grep -qw -- "$opkg_arch" <<<"$opkg_archs" || continue
+for opkg_arch in $opkg_archs; do
+  ipk="$out/dynward_${version}-1_${opkg_arch}.ipk"
+  [ -f "$ipk" ] || fail "no $ipk"
   rm -rf "$check"
   mkdir -p "$check"
   members=$(tar -tzf "$ipk" | tr '\n' ' ')
@@ -110,4 +110,4 @@ printf '[[policy]]\nname = "home"\nprovider = "dyn"\nusername = "u"\npassword = 
 chmod 600 "$stage/check.toml"
 said=$("${cross_run[@]}" "$check/usr/bin/dynward" --config "$stage/check.toml" check) || fail "check under $qemu: $said"
 grep -qx "  state: /etc/dynward/state/state.json" <<<"$said" || fail "the build's state directory is not /etc/dynward/state: $said"
-echo "package OK: $cross_arch: $(stat -c %s "$bin") bytes static; $(ls "$out"/dynward_"$version"-1_*.ipk | grep -cE "_($(tr ' ' '|' <<<"$opkg_archs")).ipk") .ipk of $(stat -c %s "$ipk") bytes ($opkg_archs) and $tarball ($(stat -c %s "$tarball") bytes) in $out"
+echo "package OK: $cross_arch: /usr/bin/dynward $(stat -c %s "$bin") bytes, static; $(wc -w <<<"$opkg_archs") .ipk of $(stat -c %s "$ipk") bytes ($opkg_archs) and $tarball ($(stat -c %s "$tarball") bytes)"
