@@ -109,6 +109,17 @@ cross_cargo() {
   fi
 }
 
+# cross_release: the release binary, as its package ships it ($cross_dir/$triple/release/dynward):
+# the release profile (size, LTO, abort on panic, stripped) and, for OpenWrt, the state
+# directory on flash (/var is RAM there). The test command tries this same binary.
+cross_release() {
+  if [ -n "$musl" ]; then
+    DYNWARD_STATE_DIR=/etc/dynward/state cross_cargo build --release --locked -Z build-std=std,panic_abort --bin dynward
+  else
+    cross_cargo build --release --locked -Z build-std=std,panic_abort --bin dynward
+  fi
+}
+
 # cross_runner: sets the array cross_run to the command that runs a target binary: qemu on the
 # cross C library Debian ships under /usr/<triplet> (-L), unless the target's own is
 # installed (a foreign dpkg architecture): -L would then pair the two, and every test hangs.

@@ -12,8 +12,7 @@ out=target/openwrt
 mkdir -p "$out"
 
 cross_install
-# On flash (/etc is the overlay), kept across a reboot; /var is RAM on OpenWrt.
-DYNWARD_STATE_DIR=/etc/dynward/state cross_cargo build --release --locked -Z build-std=std,panic_abort
+cross_release
 bin="$cross_dir/$triple/release/dynward"
 cross_runner
 

@@ -49,8 +49,7 @@ if [ "$arch" = amd64 ]; then
   run=()
 else
   cross_install
-  # The same release profile as amd64's (size, LTO, abort on panic, stripped).
-  cross_cargo build --release --locked -Z build-std=std,panic_abort
+  cross_release
   export CARGO_TARGET_DIR=$cross_dir
   cargo deb --locked --no-build --target "$triple"
   deb=$(ls -t "$CARGO_TARGET_DIR"/debian/dynward_*_"$arch".deb | head -1)
