@@ -68,7 +68,7 @@ fn logd_until(logd: &UnixDatagram, got: &mut Vec<String>, want: &str) -> bool {
 fn init_script_runs_the_daemon_as_procd_would() {
     let srv = FakeServer::http();
     let s = Setup::new(&format!(
-        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"home\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"u\"\npassword = \"pw\"\nhosts = [\"home.example.org\"]\ncommand = [\"/bin/echo\", \"203.0.113.9\"]\nstable_for = \"0s\"\nmin_interval = \"0s\"\n",
+        "state_dir = \"{{state}}\"\n[[policy]]\nname = \"home\"\nserver = \"{}\"\nallow_insecure_http = true\nusername = \"u\"\npassword = \"s3cret-91\"\nhosts = [\"home.example.org\"]\ncommand = [\"/bin/echo\", \"203.0.113.9\"]\nstable_for = \"0s\"\nmin_interval = \"0s\"\n",
         srv.url()
     ));
     let dir = s.dir.path();
@@ -125,7 +125,7 @@ fn init_script_runs_the_daemon_as_procd_would() {
             .any(|m| m.starts_with(&format!("<30>{tag}")) && m.contains("sleeping")),
         "{got:#?}"
     );
-    assert!(!got.iter().any(|m| m.contains("pw")), "{got:#?}");
+    assert!(!got.iter().any(|m| m.contains("s3cret-91")), "{got:#?}");
 
     Command::new("kill")
         .args(["-HUP", &pid.to_string()])
