@@ -5,9 +5,10 @@
 # control.tar.gz. opkg installs one only when its Architecture is the router's, so there is
 # one per package architecture of the family; they differ in that field alone. OpenWrt 25's
 # apk takes apk-tools 3 packages (ADB), which nothing reachable here can make: the tarball
-# holds the same files, to unpack at / (README, "OpenWrt").
+# holds the same files, to unpack at / (README, "On OpenWrt").
 
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+license=$(sed -n 's/^license = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 out=target/openwrt
 mkdir -p "$out"
 
@@ -45,9 +46,8 @@ for opkg_arch in $opkg_archs; do
   cat > "$ctl/control" <<CONTROL
 Package: dynward
 Version: $version-1
-Depends: libc
 Source: https://github.com/dynward/dynward
-License: see /usr/share/doc/dynward
+License: $license
 Section: net
 Architecture: $opkg_arch
 Installed-Size: $installed
