@@ -45,6 +45,19 @@ fn call(dir: &Path, config: &Path, function: &str) -> (i32, String) {
     (out.status.code().unwrap_or(-1), recorded)
 }
 
+/// The daemon, killed if the test ends before it stops it (a failed assertion): it would
+/// otherwise outlive the test.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 /// What logd would have received, until `want` is among it (or 20 s).
 fn logd_until(logd: &UnixDatagram, got: &mut Vec<String>, want: &str) -> bool {
     let end = Instant::now() + Duration::from_secs(20);
@@ -98,17 +111,19 @@ fn init_script_runs_the_daemon_as_procd_would() {
     logd.set_read_timeout(Some(Duration::from_millis(100)))
         .expect("timeout");
     let argv: Vec<&str> = command["param command ".len()..].split(' ').collect();
-    let d = Command::new(argv[0])
-        .args(&argv[1..])
-        .env("DYNWARD_SYSLOG_SOCKET", &socket)
-        .env("DYNWARD_RESOLV_CONF", util::NO_RESOLVER)
-        .env_remove("DYNWARD_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the daemon");
-    let pid = d.id();
+    let mut d = KillOnDrop(Some(
+        Command::new(argv[0])
+            .args(&argv[1..])
+            .env("DYNWARD_SYSLOG_SOCKET", &socket)
+            .env("DYNWARD_RESOLV_CONF", util::NO_RESOLVER)
+            .env_remove("DYNWARD_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the daemon"),
+    ));
+    let pid = d.0.as_ref().expect("the daemon").id();
     let tag = format!("dynward[{pid}]: ");
     let mut got = Vec::new();
     assert!(
@@ -136,7 +151,11 @@ fn init_script_runs_the_daemon_as_procd_would() {
         .args(["-TERM", &pid.to_string()])
         .status()
         .expect("kill");
-    let out = d.wait_with_output().expect("wait");
+    let out =
+        d.0.take()
+            .expect("the daemon")
+            .wait_with_output()
+            .expect("wait");
     assert_eq!(out.status.code(), Some(0), "{got:#?}");
     // Everything went to the socket: nothing on stderr.
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
