@@ -84,16 +84,12 @@ for opkg_arch in $opkg_archs; do
   [ "$(tar -xzOf "$check/control.tar.gz" ./conffiles)" = /etc/dynward/dynward.toml ] || fail "$ipk: conffiles"
   cmp -s "$check/data.tar.gz" "$stage/data.tar.gz" || fail "$ipk: its data differ from the family's"
 done
-contents=$(tar -tvzf "$stage/data.tar.gz")
-for want in \
+has_entries "$(tar -tvzf "$stage/data.tar.gz")" \
   "-rwxr-xr-x 0/0 .* ./usr/bin/dynward$" \
   "-rw------- 0/0 .* ./etc/dynward/dynward.toml$" \
   "-rwxr-xr-x 0/0 .* ./etc/init.d/dynward$" \
   "-rw-r--r-- 0/0 .* ./lib/upgrade/keep.d/dynward$" \
-  "drwx------ 0/0 .* ./etc/dynward/state/$"; do
-  grep -Eq -- "$want" <<<"$contents" || fail "no entry matching '$want' in:
-$contents"
-done
+  "drwx------ 0/0 .* ./etc/dynward/state/$"
 rm -rf "$check"
 mkdir -p "$check"
 tar -xzf "$tarball" -C "$check"

@@ -32,6 +32,16 @@ if [ "$arch" != amd64 ] && ! cross_target "$arch"; then
   echo "scripts/package.sh: unknown --arch $arch (amd64, arm64, armhf, openwrt-aarch64, openwrt-armv7, openwrt-mipsel or openwrt-mips)" >&2; exit 2
 fi
 fail() { echo "package check failed: $*" >&2; exit 1; }
+# has_entries LISTING PATTERN...: each pattern (an extended regex) matches a line of the
+# package's listing (`tar -tv`, `dpkg-deb -c`).
+has_entries() {
+  local listing=$1 want
+  shift
+  for want in "$@"; do
+    grep -Eq -- "$want" <<<"$listing" || fail "no entry matching '$want' in:
+$listing"
+  done
+}
 if [ -n "${musl:-}" ]; then
   . scripts/openwrt.sh
   exit
@@ -69,16 +79,12 @@ fi
 
 [ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ] || fail "Architecture is $(dpkg-deb -f "$deb" Architecture), not $arch"
 grep -Eq '^libc6 \(>= 2\.[0-9]+\)' <<<"$(dpkg-deb -f "$deb" Depends)" || fail "Depends is '$(dpkg-deb -f "$deb" Depends)'"
-contents=$(dpkg-deb -c "$deb")
-for want in \
+has_entries "$(dpkg-deb -c "$deb")" \
   "-rwxr-xr-x .* ./usr/bin/dynward$" \
   "-rw------- .* ./etc/dynward/dynward.toml$" \
   "-rw-r--r-- .* ./usr/share/man/man1/dynward.1.gz$" \
   "-rw-r--r-- .* ./usr/lib/sysusers.d/dynward.conf$" \
-  "-rw-r--r-- .* ./usr/lib/systemd/system/dynward.service$|-rw-r--r-- .* ./lib/systemd/system/dynward.service$"; do
-  grep -Eq -- "$want" <<<"$contents" || fail "no entry matching '$want' in:
-$contents"
-done
+  "-rw-r--r-- .* ./usr/lib/systemd/system/dynward.service$|-rw-r--r-- .* ./lib/systemd/system/dynward.service$"
 conffiles=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep -q "systemd-sysusers" || fail "postinst does not create the dynward user"
 grep -qx "/etc/dynward/dynward.toml" <<<"$conffiles" || fail "the config is not a conffile: $conffiles"
